@@ -1,0 +1,32 @@
+// Bundles the extension (node/cjs, `vscode` external) with esbuild.
+// ssh2 (via dockerode → docker-modem) tries two optional native modules inside try/catch and
+// falls back to pure JS: they stay external and are not shipped, so the bundle needs no binaries.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const extension = {
+  entryPoints: { extension: 'src/extension.ts' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outdir: 'dist',
+  external: ['vscode', 'cpu-features', '*.node'],
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  metafile: true,
+};
+
+if (watch) {
+  const ctx = await esbuild.context(extension);
+  await ctx.watch();
+  console.log('esbuild: watching');
+} else {
+  const result = await esbuild.build(extension);
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  console.log(`esbuild: dist/ ${(bytes / 1024).toFixed(0)} KiB${production ? ' (production)' : ''}`);
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `npm test`: static checks, then every test tier against real parts — the unit tier in plain
+# Node, the engine tier against a real Docker Engine (started here if none answers, and stopped
+# again only if started here). Ends with one line: "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+REPORTS="$ROOT/artifacts/test-reports"
+rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+
+step() { printf '\n== %s\n' "$*"; }
+die() { echo "test.sh: $*" >&2; exit 1; }
+
+[ -x node_modules/.bin/tsc ] || { step "npm ci"; npm ci --no-audit --no-fund || die "npm ci failed"; }
+
+step "static checks: typecheck, lint, format"
+npm run -s typecheck || die "typecheck failed"
+npm run -s lint || die "lint failed"
+npm run -s format:check >/dev/null || { npx prettier --list-different .; die "formatting differs: run npm run format"; }
+
+step "build and package"
+npm run -s build || die "build failed"
+npm run -s package >"$REPORTS/package.log" 2>&1 || { cat "$REPORTS/package.log"; die "npm run package failed"; }
+[ -s berth.vsix ] || die "npm run package produced no berth.vsix"
+echo "berth.vsix: $(du -k berth.vsix | cut -f1) KiB"
+# the .vsix carries the production bundle; rebuild the dev one (with source maps) for the tests
+npm run -s build || die "build failed"
+
+# run one tier: spec output on the console, TAP kept for the summary
+tier() {
+  local name=$1
+  shift
+  step "$name tests"
+  node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$REPORTS/$name.tap" "$@"
+}
+
+status=0
+tier unit test/unit/*.test.ts || status=1
+
+step "engine: ensure a Docker engine and the local base images"
+if bash scripts/engine.sh ensure | tee "$REPORTS/engine.log"; then
+  # stop the engine at the end only if this run started it
+  if grep -q '^engine: started ' "$REPORTS/engine.log"; then trap 'bash scripts/engine.sh stop' EXIT; fi
+  if bash scripts/base-images.sh; then
+    tier engine --test-concurrency=1 test/engine/*.test.ts || status=1
+  else
+    echo "base images could not be built: engine tests not run" >&2
+    status=1
+  fi
+else
+  echo "no Docker engine: engine tests not run" >&2
+  status=1
+fi
+
+passed=0
+failed=0
+for tap in "$REPORTS"/*.tap; do
+  [ -f "$tap" ] || continue
+  p=$(grep -E '^# pass [0-9]+' "$tap" | tail -1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$tap" | tail -1 | awk '{print $3}')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+echo
+echo "tests: $passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,279 @@
+/**
+ * Resolve which Docker engine to talk to, the way the docker CLI does:
+ * an explicit host beats an explicit context; then DOCKER_HOST, DOCKER_CONTEXT, the
+ * `currentContext` of config.json (with its meta.json and TLS material), then the platform's
+ * default socket. The result says where it came from, so the UI can tell the user why.
+ */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { EngineConfigError } from './errors';
+
+export type HostSource = 'setting' | 'DOCKER_HOST' | 'context' | 'default';
+
+export interface TlsFiles {
+  /** Directory or context storage the files were read from. */
+  readonly from: string;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly verify: boolean;
+}
+
+export interface EngineEndpoint {
+  /** Normalised host URL: unix:///path, npipe:////./pipe/x, tcp://h:p, ssh://user@h:p */
+  readonly host: string;
+  readonly source: HostSource;
+  /** Context name when the host came from a context (including "default"). */
+  readonly context: string;
+  /** Human sentence: why this host was chosen. */
+  readonly reason: string;
+  readonly tls?: TlsFiles;
+}
+
+export interface ResolveInput {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homeDir: string;
+  readonly platform: NodeJS.Platform;
+  /** Read a file as UTF-8, or undefined when it does not exist. */
+  readonly readFile: (file: string) => string | undefined;
+  /** Explicit host from Berth's settings (the CLI's -H). */
+  readonly host?: string;
+  /** Explicit context from Berth's settings (the CLI's --context). */
+  readonly context?: string;
+}
+
+export const DEFAULT_CONTEXT = 'default';
+
+export function defaultHost(platform: NodeJS.Platform): string {
+  return platform === 'win32' ? 'npipe:////./pipe/docker_engine' : 'unix:///var/run/docker.sock';
+}
+
+export function configDir(input: Pick<ResolveInput, 'env' | 'homeDir'>): string {
+  const fromEnv = input.env.DOCKER_CONFIG;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : path.join(input.homeDir, '.docker');
+}
+
+/** The docker CLI stores a context under the hex SHA-256 of its name. */
+export function contextDirName(name: string): string {
+  return createHash('sha256').update(name).digest('hex');
+}
+
+function nonEmpty(v: string | undefined): v is string {
+  return v !== undefined && v.trim() !== '';
+}
+
+/**
+ * Validate and normalise a host string as the docker CLI accepts it. Bare `host:port` and
+ * `:port` mean tcp; `unix://` alone means the default socket.
+ */
+export function normaliseHost(raw: string, platform: NodeJS.Platform): string {
+  const host = raw.trim();
+  if (host === '') return defaultHost(platform);
+  const scheme = /^([a-z+]+):\/\//i.exec(host)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    // CLI: "host:port" defaults to tcp
+    if (/^[^/]*:\d+$/.test(host) || /^[\w.-]+$/.test(host)) return normaliseHost(`tcp://${host}`, platform);
+    throw new EngineConfigError(`Invalid Docker host "${raw}": expected unix://, tcp://, ssh:// or npipe://`);
+  }
+  const rest = host.slice(scheme.length + 3);
+  switch (scheme) {
+    case 'unix':
+      return rest === '' ? 'unix:///var/run/docker.sock' : `unix://${rest}`;
+    case 'npipe':
+      return rest === '' ? 'npipe:////./pipe/docker_engine' : `npipe://${rest}`;
+    case 'tcp':
+    case 'http':
+    case 'https': {
+      const url = parseUrl(`tcp://${rest.startsWith(':') ? `127.0.0.1${rest}` : rest}`, raw);
+      const hostname = url.hostname === '' ? '127.0.0.1' : url.hostname;
+      const port = url.port === '' ? (scheme === 'http' ? '2375' : '2376') : url.port;
+      const tail = url.pathname === '/' ? '' : url.pathname;
+      return `tcp://${hostname}:${port}${tail}`;
+    }
+    case 'ssh': {
+      const url = parseUrl(host, raw);
+      if (url.hostname === '') throw new EngineConfigError(`Invalid Docker host "${raw}": no host name after ssh://`);
+      return host;
+    }
+    default:
+      throw new EngineConfigError(`Invalid Docker host "${raw}": unsupported scheme ${scheme}://`);
+  }
+}
+
+function parseUrl(text: string, raw: string): URL {
+  try {
+    return new URL(text);
+  } catch (cause) {
+    throw new EngineConfigError(`Invalid Docker host "${raw}"`, cause);
+  }
+}
+
+function tlsFromEnv(input: ResolveInput): TlsFiles | undefined {
+  const verify = nonEmpty(input.env.DOCKER_TLS_VERIFY);
+  const certPath = input.env.DOCKER_CERT_PATH;
+  if (!verify && !nonEmpty(certPath)) return undefined;
+  const dir = nonEmpty(certPath) ? certPath : configDir(input);
+  return readTlsDir(input, dir, verify);
+}
+
+function readTlsDir(input: ResolveInput, dir: string, verify: boolean): TlsFiles {
+  const ca = input.readFile(path.join(dir, 'ca.pem'));
+  const cert = input.readFile(path.join(dir, 'cert.pem'));
+  const key = input.readFile(path.join(dir, 'key.pem'));
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new EngineConfigError(`TLS material in ${dir} is incomplete: cert.pem and key.pem must both be present`);
+  }
+  return {
+    from: dir,
+    verify,
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+  };
+}
+
+interface ContextMeta {
+  Name?: unknown;
+  Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } };
+}
+
+function readJson<T>(input: ResolveInput, file: string): T | undefined {
+  const text = input.readFile(file);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new EngineConfigError(`${file} is not valid JSON: ${(cause as Error).message}`, cause);
+  }
+}
+
+function fromContext(input: ResolveInput, name: string, why: string): EngineEndpoint {
+  if (name === DEFAULT_CONTEXT) {
+    return {
+      host: defaultHost(input.platform),
+      source: 'default',
+      context: DEFAULT_CONTEXT,
+      reason: `${why}: the "default" context, the platform's default socket`,
+    };
+  }
+  const dir = configDir(input);
+  const id = contextDirName(name);
+  const metaFile = path.join(dir, 'contexts', 'meta', id, 'meta.json');
+  const meta = readJson<ContextMeta>(input, metaFile);
+  if (meta === undefined) {
+    throw new EngineConfigError(
+      `Docker context "${name}" (${why}) does not exist: no ${metaFile}. Run "docker context ls" to see the contexts.`,
+    );
+  }
+  const endpoint = meta.Endpoints?.docker;
+  const hostRaw = typeof endpoint?.Host === 'string' ? endpoint.Host : '';
+  const host = normaliseHost(hostRaw, input.platform);
+  const tlsDir = path.join(dir, 'contexts', 'tls', id, 'docker');
+  const tls = readTlsDir(input, tlsDir, endpoint?.SkipTLSVerify !== true);
+  const hasTls = tls.ca !== undefined || tls.cert !== undefined;
+  return {
+    host,
+    source: 'context',
+    context: name,
+    reason: `${why}: context "${name}" → ${host}`,
+    ...(hasTls || (host.startsWith('tcp://') && endpoint?.SkipTLSVerify === true) ? { tls } : {}),
+  };
+}
+
+export function resolveEndpoint(input: ResolveInput): EngineEndpoint {
+  if (nonEmpty(input.host)) {
+    const host = normaliseHost(input.host, input.platform);
+    const tls = host.startsWith('tcp://') ? tlsFromEnv(input) : undefined;
+    return {
+      host,
+      source: 'setting',
+      context: DEFAULT_CONTEXT,
+      reason: 'the berth.engine.host setting',
+      ...(tls ? { tls } : {}),
+    };
+  }
+  if (nonEmpty(input.context)) {
+    return fromContext(input, input.context.trim(), 'the berth.engine.context setting');
+  }
+  const envHost = input.env.DOCKER_HOST;
+  if (nonEmpty(envHost)) {
+    const host = normaliseHost(envHost, input.platform);
+    const tls = host.startsWith('tcp://') ? tlsFromEnv(input) : undefined;
+    return {
+      host,
+      source: 'DOCKER_HOST',
+      context: DEFAULT_CONTEXT,
+      reason: 'the DOCKER_HOST environment variable',
+      ...(tls ? { tls } : {}),
+    };
+  }
+  const envContext = input.env.DOCKER_CONTEXT;
+  if (nonEmpty(envContext)) {
+    return fromContext(input, envContext.trim(), 'the DOCKER_CONTEXT environment variable');
+  }
+  const configFile = path.join(configDir(input), 'config.json');
+  const config = readJson<{ currentContext?: unknown }>(input, configFile);
+  if (config !== undefined && typeof config.currentContext === 'string' && config.currentContext !== '') {
+    return fromContext(input, config.currentContext, `currentContext in ${configFile}`);
+  }
+  return {
+    host: defaultHost(input.platform),
+    source: 'default',
+    context: DEFAULT_CONTEXT,
+    reason: "nothing configured (no DOCKER_HOST, DOCKER_CONTEXT or current context): the platform's default socket",
+  };
+}
+
+export interface ModemOptions {
+  socketPath?: string;
+  protocol?: 'http' | 'https' | 'ssh';
+  host?: string;
+  port?: number;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  username?: string;
+  sshOptions?: Record<string, unknown>;
+  /** TLS without verifying the engine's certificate (DOCKER_CERT_PATH without DOCKER_TLS_VERIFY). */
+  rejectUnauthorized?: false;
+}
+
+/** docker-modem options for an endpoint. */
+export function toModemOptions(endpoint: EngineEndpoint, env: Readonly<Record<string, string | undefined>> = {}): ModemOptions {
+  const { host } = endpoint;
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length).replace(/\//g, '\\') };
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  if (host.startsWith('ssh://')) {
+    const agent = env.SSH_AUTH_SOCK;
+    return {
+      protocol: 'ssh',
+      host: url.hostname,
+      port: url.port === '' ? 22 : Number(url.port),
+      ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+      sshOptions: nonEmpty(agent) ? { agent } : {},
+    };
+  }
+  const tls = endpoint.tls;
+  const port = Number(url.port);
+  if (tls === undefined) return { protocol: 'http', host: url.hostname, port };
+  return {
+    protocol: 'https',
+    host: url.hostname,
+    port,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.verify ? {} : { rejectUnauthorized: false as const }),
+  };
+}
+
+/** True when the engine runs on this machine (so host tools such as nvidia-smi describe it). */
+export function isLocalEndpoint(endpoint: EngineEndpoint): boolean {
+  if (endpoint.host.startsWith('unix://') || endpoint.host.startsWith('npipe://')) return true;
+  if (endpoint.host.startsWith('tcp://')) {
+    const hostname = new URL(endpoint.host.replace(/^tcp:/, 'http:')).hostname;
+    return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+  }
+  return false;
+}

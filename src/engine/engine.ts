@@ -1,0 +1,372 @@
+/**
+ * The Docker Engine client: one negotiated connection, bounded timeouts on every non-streaming
+ * call, and errors translated once into the typed errors of ./errors.
+ */
+import * as https from 'node:https';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import type { EngineEndpoint } from './connection';
+import { toModemOptions } from './connection';
+import { ApiVersionTooOldError, EngineError, EngineTimeoutError, translateError } from './errors';
+import { anySignal } from './streams';
+
+export type ContainerSummary = Docker.ContainerInfo;
+export type ContainerDetails = Docker.ContainerInspectInfo;
+export type ImageSummary = Docker.ImageInfo;
+export type ImageDetails = Docker.ImageInspectInfo;
+export type VolumeSummary = Docker.VolumeInspectInfo;
+export type NetworkSummary = Docker.NetworkInspectInfo;
+export type ContainerCreateOptions = Docker.ContainerCreateOptions;
+
+/** Oldest Engine API Berth accepts: 1.40 (Docker 19.03) brought HostConfig.DeviceRequests for GPUs. */
+export const MIN_API_VERSION = '1.40';
+/** Newest Engine API this client knows; a newer engine is spoken to at this version. */
+export const MAX_API_VERSION = '1.47';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface EngineVersion {
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion?: string;
+  Os: string;
+  Arch: string;
+  KernelVersion?: string;
+  Platform?: { Name: string };
+  Components?: { Name: string; Version: string }[];
+}
+
+export interface EngineInfo {
+  ID?: string;
+  Name?: string;
+  ServerVersion?: string;
+  OperatingSystem?: string;
+  OSType?: string;
+  Architecture?: string;
+  NCPU?: number;
+  MemTotal?: number;
+  Containers?: number;
+  ContainersRunning?: number;
+  Images?: number;
+  Driver?: string;
+  CgroupVersion?: string;
+  CgroupDriver?: string;
+  DefaultRuntime?: string;
+  Runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
+  CDISpecDirs?: string[];
+  DockerRootDir?: string;
+  SecurityOptions?: string[];
+  Warnings?: string[] | null;
+}
+
+export function compareApiVersions(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+  return aMajor === bMajor ? aMinor - bMinor : aMajor - bMajor;
+}
+
+/** The version the client speaks: the engine's, capped at what the client knows. */
+export function negotiateApiVersion(engineApiVersion: string): string {
+  if (compareApiVersions(engineApiVersion, MIN_API_VERSION) < 0) {
+    throw new ApiVersionTooOldError(engineApiVersion, MIN_API_VERSION);
+  }
+  return compareApiVersions(engineApiVersion, MAX_API_VERSION) > 0 ? MAX_API_VERSION : engineApiVersion;
+}
+
+export interface ConnectOptions {
+  readonly timeoutMs?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+}
+
+export interface StreamRequest {
+  readonly path: string;
+  readonly method?: 'GET' | 'POST';
+  readonly query?: Record<string, unknown>;
+  readonly signal?: AbortSignal;
+  readonly operation: string;
+  readonly statusCodes?: Record<number, boolean | string>;
+}
+
+function dockerFor(endpoint: EngineEndpoint, env: Readonly<Record<string, string | undefined>>, version?: string): Docker {
+  const { rejectUnauthorized, ...options } = toModemOptions(endpoint, env);
+  const docker = new Docker({
+    ...(options as Docker.DockerOptions),
+    ...(version === undefined ? {} : { version: `v${version}` }),
+  });
+  if (rejectUnauthorized === false) {
+    const modem = docker.modem as unknown as { agent?: https.Agent };
+    modem.agent = new https.Agent({
+      keepAlive: true,
+      rejectUnauthorized: false,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.cert === undefined ? {} : { cert: options.cert }),
+      ...(options.key === undefined ? {} : { key: options.key }),
+    });
+  }
+  return docker;
+}
+
+export class Engine {
+  private constructor(
+    readonly endpoint: EngineEndpoint,
+    readonly apiVersion: string,
+    readonly serverVersion: EngineVersion,
+    /** The versioned dockerode client; prefer Engine's methods, which bound and translate. */
+    readonly docker: Docker,
+    readonly timeoutMs: number,
+  ) {}
+
+  /** Connect to the engine and negotiate the API version with it (GET /version, unversioned). */
+  static async connect(endpoint: EngineEndpoint, options: ConnectOptions = {}): Promise<Engine> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const env = options.env ?? {};
+    const probe = dockerFor(endpoint, env);
+    const version = await bounded(
+      endpoint.host,
+      'GET /version',
+      timeoutMs,
+      options.signal,
+      async (signal) => (await loose(probe).version(abortable(signal))) as EngineVersion,
+    );
+    const apiVersion = negotiateApiVersion(version.ApiVersion);
+    return new Engine(endpoint, apiVersion, version, dockerFor(endpoint, env, apiVersion), timeoutMs);
+  }
+
+  /** Run one non-streaming call with the engine's timeout and error translation. */
+  call<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return bounded(this.endpoint.host, operation, this.timeoutMs, signal, fn);
+  }
+
+  translate(err: unknown, operation?: string): EngineError {
+    return translateError(err, this.endpoint.host, operation);
+  }
+
+  ping(signal?: AbortSignal): Promise<string> {
+    return this.call('ping', async (s) => String(await loose(this.docker).ping(abortable(s))), signal);
+  }
+
+  version(signal?: AbortSignal): Promise<EngineVersion> {
+    return this.call('GET /version', async (s) => (await loose(this.docker).version(abortable(s))) as EngineVersion, signal);
+  }
+
+  info(signal?: AbortSignal): Promise<EngineInfo> {
+    return this.call('GET /info', async (s) => (await loose(this.docker).info(abortable(s))) as EngineInfo, signal);
+  }
+
+  /** All containers, never computing sizes (size=true costs the engine a disk walk per container). */
+  listContainers(options: { filters?: Record<string, string[]>; all?: boolean } = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
+    return this.call(
+      'list containers',
+      (s) =>
+        this.docker.listContainers({
+          all: options.all ?? true,
+          size: false,
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+          abortSignal: s,
+        }),
+      signal,
+    );
+  }
+
+  listImages(options: { filters?: Record<string, string[]>; all?: boolean } = {}, signal?: AbortSignal): Promise<ImageSummary[]> {
+    return this.call(
+      'list images',
+      (s) =>
+        this.docker.listImages({
+          all: options.all ?? false,
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+          abortSignal: s,
+        }),
+      signal,
+    );
+  }
+
+  listVolumes(options: { filters?: Record<string, string[]> } = {}, signal?: AbortSignal): Promise<VolumeSummary[]> {
+    return this.call(
+      'list volumes',
+      async (s) => {
+        const result = await this.docker.listVolumes({
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+          abortSignal: s,
+        });
+        return result.Volumes ?? [];
+      },
+      signal,
+    );
+  }
+
+  listNetworks(options: { filters?: Record<string, string[]> } = {}, signal?: AbortSignal): Promise<NetworkSummary[]> {
+    return this.call(
+      'list networks',
+      (s) =>
+        this.docker.listNetworks({
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+          abortSignal: s,
+        }),
+      signal,
+    );
+  }
+
+  inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerDetails> {
+    return this.call(`inspect container ${id}`, (s) => this.docker.getContainer(id).inspect({ abortSignal: s }), signal);
+  }
+
+  inspectImage(id: string, signal?: AbortSignal): Promise<ImageDetails> {
+    return this.call(`inspect image ${id}`, (s) => this.docker.getImage(id).inspect(abortable(s)), signal);
+  }
+
+  createContainer(options: ContainerCreateOptions, signal?: AbortSignal): Promise<string> {
+    return this.call('create container', async (s) => (await this.docker.createContainer({ ...options, abortSignal: s })).id, signal);
+  }
+
+  startContainer(id: string, signal?: AbortSignal): Promise<void> {
+    return this.call(`start container ${id}`, async (s) => void (await this.docker.getContainer(id).start({ abortSignal: s })), signal);
+  }
+
+  /** Stop with the engine's grace period; the call's own timeout is extended to cover it. */
+  stopContainer(id: string, options: { graceSeconds?: number } = {}, signal?: AbortSignal): Promise<void> {
+    const grace = options.graceSeconds;
+    return bounded(
+      this.endpoint.host,
+      `stop container ${id}`,
+      this.timeoutMs + (grace ?? 10) * 1000,
+      signal,
+      async (s) => void (await this.docker.getContainer(id).stop({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
+    ).catch(ignoreNotModified);
+  }
+
+  restartContainer(id: string, options: { graceSeconds?: number } = {}, signal?: AbortSignal): Promise<void> {
+    const grace = options.graceSeconds;
+    return bounded(
+      this.endpoint.host,
+      `restart container ${id}`,
+      this.timeoutMs + (grace ?? 10) * 1000,
+      signal,
+      async (s) => void (await this.docker.getContainer(id).restart({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
+    );
+  }
+
+  killContainer(id: string, options: { signal?: string } = {}, signal?: AbortSignal): Promise<void> {
+    return this.call(
+      `kill container ${id}`,
+      async (s) =>
+        void (await this.docker.getContainer(id).kill({ ...(options.signal ? { signal: options.signal } : {}), abortSignal: s })),
+      signal,
+    );
+  }
+
+  removeContainer(id: string, options: { force?: boolean; volumes?: boolean } = {}, signal?: AbortSignal): Promise<void> {
+    return this.call(
+      `remove container ${id}`,
+      async (s) =>
+        void (await this.docker.getContainer(id).remove({ force: options.force ?? false, v: options.volumes ?? false, abortSignal: s })),
+      signal,
+    );
+  }
+
+  /** Wait for a container to stop; returns its exit code. Not bounded: it lasts as long as the container. */
+  async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
+    try {
+      const result = (await this.docker.getContainer(id).wait({ ...(signal ? { abortSignal: signal } : {}) })) as { StatusCode: number };
+      return result.StatusCode;
+    } catch (err) {
+      throw this.translate(err, `wait for container ${id}`);
+    }
+  }
+
+  /**
+   * Open a streaming request. The connect and response headers are bounded by the engine's
+   * timeout; the body then streams until the signal aborts or the engine ends it.
+   */
+  async openStream(request: StreamRequest): Promise<Readable> {
+    const controller = new AbortController();
+    const signal = anySignal(controller.signal, request.signal);
+    const timer = setTimeout(
+      () => controller.abort(new EngineTimeoutError(this.endpoint.host, request.operation, this.timeoutMs)),
+      this.timeoutMs,
+    );
+    try {
+      return await new Promise<Readable>((resolve, reject) => {
+        const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        if (signal.aborted) {
+          onAbort();
+          return;
+        }
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.docker.modem.dial(
+          {
+            path: `${request.path}?`,
+            method: request.method ?? 'GET',
+            options: { ...(request.query ?? {}) },
+            isStream: true,
+            abortSignal: signal,
+            statusCodes: request.statusCodes ?? { 200: true, 404: 'not found', 500: 'server error' },
+          },
+          (err: unknown, stream: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            if (err) reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+            else resolve(stream as Readable);
+          },
+        );
+      });
+    } catch (err) {
+      if (controller.signal.aborted && controller.signal.reason instanceof EngineError) throw controller.signal.reason;
+      throw this.translate(err, request.operation);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** dockerode accepts `abortSignal` on these calls; its type definitions lag behind. */
+/** dockerode's daemon-level calls take options at run time, which its type definitions omit. */
+interface DaemonCalls {
+  version(options: object): Promise<unknown>;
+  info(options: object): Promise<unknown>;
+  ping(options: object): Promise<unknown>;
+}
+
+function loose(docker: Docker): DaemonCalls {
+  return docker;
+}
+
+export function abortable(signal: AbortSignal): object {
+  return { abortSignal: signal };
+}
+
+function ignoreNotModified(err: unknown): void {
+  // 304: the container was already stopped — the caller's wish is met
+  if (err instanceof EngineError && err.statusCode === 304) return;
+  throw err;
+}
+
+/** Run fn with a signal that aborts after timeoutMs (or when the caller's signal does); translate errors. */
+export async function bounded<T>(
+  host: string,
+  operation: string,
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const signal = anySignal(controller.signal, outer);
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      const error = new EngineTimeoutError(host, operation, timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(signal), timeout]);
+  } catch (err) {
+    if (timedOut) throw new EngineTimeoutError(host, operation, timeoutMs, err);
+    throw translateError(err, host, operation);
+  } finally {
+    clearTimeout(timer);
+  }
+}

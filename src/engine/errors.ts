@@ -1,0 +1,197 @@
+/**
+ * Typed engine errors. Raw errors from sockets, TLS, ssh and the Engine API are translated once,
+ * here, into one of these; everything above the engine layer matches on the class, never on text.
+ */
+
+export type EngineErrorCode =
+  | 'unreachable'
+  | 'permission'
+  | 'timeout'
+  | 'not-found'
+  | 'conflict'
+  | 'api-too-old'
+  | 'bad-config'
+  | 'gpu-unavailable'
+  | 'cancelled'
+  | 'request';
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  /** HTTP status from the engine, when there was one. */
+  readonly statusCode: number | undefined;
+  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown; statusCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.statusCode = options?.statusCode;
+  }
+}
+
+export class EngineUnreachableError extends EngineError {
+  constructor(
+    readonly host: string,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super('unreachable', `Cannot reach Docker at ${host} — is the engine running? (${detail})`, { cause });
+  }
+}
+
+export class EnginePermissionError extends EngineError {
+  constructor(
+    readonly host: string,
+    cause?: unknown,
+  ) {
+    const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : host;
+    super(
+      'permission',
+      `Permission denied on ${socket}. Add your user to the 'docker' group ` +
+        '(sudo usermod -aG docker $USER, then log out and in again), or use a rootless engine via DOCKER_HOST.',
+      { cause },
+    );
+  }
+}
+
+export class EngineTimeoutError extends EngineError {
+  constructor(
+    readonly host: string,
+    readonly operation: string,
+    readonly timeoutMs: number,
+    cause?: unknown,
+  ) {
+    super('timeout', `Docker at ${host} did not answer ${operation} within ${timeoutMs} ms — is the engine overloaded or hung?`, {
+      cause,
+    });
+  }
+}
+
+export class NotFoundError extends EngineError {
+  constructor(message: string, cause?: unknown) {
+    super('not-found', message, { cause, statusCode: 404 });
+  }
+}
+
+export class ConflictError extends EngineError {
+  constructor(message: string, cause?: unknown) {
+    super('conflict', message, { cause, statusCode: 409 });
+  }
+}
+
+export class ApiVersionTooOldError extends EngineError {
+  constructor(
+    readonly engineApiVersion: string,
+    readonly minimumApiVersion: string,
+  ) {
+    super(
+      'api-too-old',
+      `The Docker engine speaks API ${engineApiVersion}; Berth needs ${minimumApiVersion} or newer (Docker 19.03+). Upgrade the engine.`,
+    );
+  }
+}
+
+export class EngineConfigError extends EngineError {
+  constructor(message: string, cause?: unknown) {
+    super('bad-config', message, { cause });
+  }
+}
+
+export class GpuUnavailableError extends EngineError {
+  constructor(
+    message: string,
+    readonly reasons: readonly string[],
+    cause?: unknown,
+  ) {
+    super('gpu-unavailable', message, { cause });
+  }
+}
+
+export class CancelledError extends EngineError {
+  constructor(operation: string, cause?: unknown) {
+    super('cancelled', `${operation} was cancelled`, { cause });
+  }
+}
+
+/** Any other non-2xx answer from the engine; the engine's own message is kept. */
+export class EngineRequestError extends EngineError {
+  constructor(message: string, statusCode: number | undefined, cause?: unknown) {
+    super('request', message, statusCode === undefined ? { cause } : { cause, statusCode });
+  }
+}
+
+interface RawError {
+  code?: unknown;
+  statusCode?: unknown;
+  message?: unknown;
+  json?: unknown;
+  name?: unknown;
+  level?: unknown;
+}
+
+const UNREACHABLE_CODES: Readonly<Record<string, string>> = {
+  ENOENT: 'no socket there',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EPIPE: 'connection closed',
+  ENOTSOCK: 'not a socket',
+  ECONNABORTED: 'connection aborted',
+};
+
+function engineMessage(raw: RawError): string {
+  const json = raw.json;
+  if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') {
+    return json.message;
+  }
+  if (typeof json === 'string' && json.trim() !== '') {
+    return json.trim();
+  }
+  const message = typeof raw.message === 'string' ? raw.message : JSON.stringify(raw);
+  // docker-modem formats "(HTTP code 404) no such container - <engine text> "
+  const m = /^\(HTTP code \d+\) [^-]*- (.*)$/s.exec(message);
+  return (m?.[1] ?? message).trim();
+}
+
+/**
+ * Translate any error thrown while talking to the engine at `host` into an EngineError.
+ * Idempotent: an EngineError passes through unchanged.
+ */
+export function translateError(err: unknown, host: string, operation = 'the request'): EngineError {
+  if (err instanceof EngineError) return err;
+  const raw: RawError = err !== null && typeof err === 'object' ? err : { message: String(err) };
+  const code = typeof raw.code === 'string' ? raw.code : undefined;
+
+  if (raw.name === 'AbortError' || code === 'ABORT_ERR') {
+    return new CancelledError(operation, err);
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new EnginePermissionError(host, err);
+  }
+  if (code !== undefined && code in UNREACHABLE_CODES) {
+    return new EngineUnreachableError(host, UNREACHABLE_CODES[code] ?? code, err);
+  }
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
+    return new EngineUnreachableError(host, 'connection timed out', err);
+  }
+  // ssh2 reports authentication and handshake failures with a `level`
+  if (raw.level === 'client-authentication') {
+    return new EngineUnreachableError(host, 'ssh authentication failed — check your ssh key or agent', err);
+  }
+  if (raw.level === 'client-socket' || raw.level === 'client-timeout') {
+    return new EngineUnreachableError(host, `ssh connection failed: ${engineMessage(raw)}`, err);
+  }
+  if (code !== undefined && /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|UNABLE_TO_|SELF_SIGNED)/.test(code)) {
+    return new EngineUnreachableError(host, `TLS handshake failed (${code}) — check DOCKER_CERT_PATH and DOCKER_TLS_VERIFY`, err);
+  }
+
+  const status = typeof raw.statusCode === 'number' ? raw.statusCode : undefined;
+  const text = engineMessage(raw);
+  if (status === 404) return new NotFoundError(text, err);
+  if (status === 409) return new ConflictError(text, err);
+  if (status === 400 && /client version .* is too (old|new)|minimum supported API version/i.test(text)) {
+    return new EngineRequestError(`API version mismatch: ${text}`, status, err);
+  }
+  return new EngineRequestError(text || `the engine failed ${operation}`, status, err);
+}

@@ -1,0 +1,158 @@
+/**
+ * The engine's event stream as an AsyncIterable. Both field layouts are understood (the old
+ * `status`/`id`/`from` and the new `Action`/`Actor.ID`), compound actions are split
+ * (`health_status: healthy` → verb `health_status`, detail `healthy`), and a cut stream is
+ * reopened with `since=<last seen>` so nothing is lost; the replayed boundary is de-duplicated.
+ */
+import type { Engine } from './engine';
+import { CancelledError, EngineError } from './errors';
+import { delay, splitLines } from './streams';
+
+export interface EngineEvent {
+  /** container, image, volume, network, daemon, plugin, … */
+  readonly type: string;
+  /** The full action as the engine sent it, e.g. "health_status: healthy", "exec_start: sh -c ls". */
+  readonly action: string;
+  /** The action's first word, e.g. "health_status", "exec_start", "die". */
+  readonly verb: string;
+  /** What follows "verb: " in a compound action, e.g. "healthy". */
+  readonly detail?: string;
+  /** Actor id (container id, image name/id, volume name, network id). */
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly scope?: string;
+  /** Seconds since the epoch. */
+  readonly time: number;
+  /** Nanoseconds since the epoch, exact (as a decimal string: it does not fit in a double). */
+  readonly timeNano: string;
+}
+
+interface RawEvent {
+  status?: string;
+  id?: string;
+  from?: string;
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  scope?: string;
+  time?: number;
+  timeNano?: number;
+}
+
+/**
+ * Parse one line of /events. `timeNano` is read from the text itself: JSON numbers lose the last
+ * digits of a nanosecond timestamp.
+ */
+export function parseEvent(line: string): EngineEvent {
+  const raw = JSON.parse(line) as RawEvent;
+  const action = raw.Action ?? raw.status ?? '';
+  const colon = action.indexOf(':');
+  const verb = colon === -1 ? action : action.slice(0, colon).trim();
+  const detail = colon === -1 ? undefined : action.slice(colon + 1).trim();
+  const attributes = { ...(raw.Actor?.Attributes ?? {}) };
+  if (raw.from !== undefined && attributes.image === undefined) attributes.image = raw.from;
+  const exactNano = /"timeNano"\s*:\s*(\d+)/.exec(line)?.[1];
+  const time = raw.time ?? (exactNano !== undefined ? Number(BigInt(exactNano) / 1_000_000_000n) : 0);
+  const timeNano = exactNano ?? (BigInt(time) * 1_000_000_000n).toString();
+  return {
+    type: raw.Type ?? (raw.id !== undefined ? 'container' : ''),
+    action,
+    verb,
+    ...(detail === undefined ? {} : { detail }),
+    id: raw.Actor?.ID ?? raw.id ?? '',
+    attributes,
+    ...(raw.scope === undefined ? {} : { scope: raw.scope }),
+    time,
+    timeNano,
+  };
+}
+
+/** The engine's `since` format for a nanosecond timestamp: "<seconds>.<nanoseconds>". */
+export function sinceParam(timeNano: string): string {
+  const ns = BigInt(timeNano);
+  const seconds = ns / 1_000_000_000n;
+  const rest = ns % 1_000_000_000n;
+  return `${seconds}.${rest.toString().padStart(9, '0')}`;
+}
+
+function eventKey(e: EngineEvent): string {
+  return `${e.timeNano}|${e.type}|${e.action}|${e.id}`;
+}
+
+export type EventStreamState =
+  { readonly kind: 'connected' } | { readonly kind: 'reconnecting'; readonly error: EngineError | undefined; readonly attempt: number };
+
+export interface EventStreamOptions {
+  readonly signal: AbortSignal;
+  /** Start point (seconds, or a "<s>.<ns>" string). Without it only new events arrive. */
+  readonly since?: number | string;
+  /** Engine-side filters, e.g. { type: ['container'] }. */
+  readonly filters?: Record<string, string[]>;
+  /** Called on every (re)connection and every failure. */
+  readonly onState?: (state: EventStreamState) => void;
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+/**
+ * Follow the engine's events until the signal aborts. Never ends on its own: a cut stream or an
+ * unreachable engine is retried with backoff, resuming from the last event seen.
+ */
+export async function* engineEvents(engine: Engine, options: EventStreamOptions): AsyncGenerator<EngineEvent> {
+  const { signal } = options;
+  const minBackoffMs = options.minBackoffMs ?? 200;
+  const maxBackoffMs = options.maxBackoffMs ?? 5000;
+  let since: string | undefined = options.since === undefined ? undefined : String(options.since);
+  let lastNano: string | undefined;
+  // events already yielded at exactly lastNano, to drop when `since` replays them
+  let boundary = new Set<string>();
+  let attempt = 0;
+
+  while (!signal.aborted) {
+    let error: EngineError | undefined;
+    // if this first stream is cut before any event, resume from when it was opened
+    const openedAt = sinceParam((BigInt(Date.now()) * 1_000_000n).toString());
+    try {
+      const stream = await engine.openStream({
+        path: '/events',
+        operation: 'follow events',
+        signal,
+        query: {
+          ...(since === undefined ? {} : { since }),
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+        },
+      });
+      attempt = 0;
+      options.onState?.({ kind: 'connected' });
+      for await (const line of splitLines(stream)) {
+        if (line.trim() === '') continue;
+        const event = parseEvent(line);
+        const key = eventKey(event);
+        if (lastNano !== undefined && BigInt(event.timeNano) < BigInt(lastNano)) continue;
+        if (boundary.has(key)) continue;
+        if (event.timeNano !== lastNano) {
+          lastNano = event.timeNano;
+          boundary = new Set();
+        }
+        boundary.add(key);
+        since = sinceParam(event.timeNano);
+        yield event;
+      }
+    } catch (err) {
+      if (signal.aborted) break;
+      error = err instanceof EngineError ? err : engine.translate(err, 'follow events');
+      if (error instanceof CancelledError) error = undefined; // the stream was cut under us
+    }
+    if (signal.aborted) break;
+    // the stream ended or failed: resume from the last event seen (or from when it was opened)
+    since ??= openedAt;
+    attempt += 1;
+    options.onState?.({ kind: 'reconnecting', error, attempt });
+    const backoff = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(attempt - 1, 10));
+    try {
+      await delay(backoff, signal);
+    } catch {
+      break;
+    }
+  }
+}

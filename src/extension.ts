@@ -1,0 +1,17 @@
+import type * as vscode from 'vscode';
+import { registerCommands } from './commands/registerCommands';
+import { createServices } from './services';
+import { registerEngineStatus } from './status/engineStatus';
+import { registerEngineView } from './views/engineView';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const services = createServices(context);
+  registerEngineStatus(services);
+  registerEngineView(services);
+  registerCommands(services);
+  void services.session.reconnect();
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}

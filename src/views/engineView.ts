@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import type { EngineState } from '../connection/engineSession';
+import type { Services } from '../services';
+
+interface Row {
+  readonly label: string;
+  readonly description: string;
+  readonly tooltip?: string;
+  readonly icon: string;
+  readonly color?: string;
+}
+
+/** The engine summary rows; empty when there is no engine (the welcome view then explains). */
+export function engineRows(state: EngineState): Row[] {
+  if (state.kind !== 'connected') return [];
+  const { engine, info, gpu, endpoint } = state;
+  const v = engine.serverVersion;
+  return [
+    { label: 'Engine', description: `Docker ${v.Version} · API ${engine.apiVersion}`, icon: 'vm-active', color: 'testing.iconPassed' },
+    { label: 'Host', description: endpoint.host, tooltip: `Chosen because of ${endpoint.reason}`, icon: 'plug' },
+    { label: 'OS', description: `${info.OperatingSystem ?? v.Os} · ${v.Arch} · ${info.NCPU ?? '?'} CPUs`, icon: 'server' },
+    {
+      label: 'GPU',
+      description: gpu.summary,
+      tooltip: gpu.available ? gpu.found.join(', ') : gpu.reasons.join('\n'),
+      icon: gpu.available ? 'circuit-board' : 'circle-slash',
+    },
+    { label: 'Containers', description: `${info.ContainersRunning ?? 0} running of ${info.Containers ?? 0}`, icon: 'package' },
+    { label: 'Images', description: String(info.Images ?? 0), icon: 'file-binary' },
+  ];
+}
+
+class EngineViewProvider implements vscode.TreeDataProvider<Row> {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  constructor(private readonly services: Services) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(row: Row): vscode.TreeItem {
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+    item.description = row.description;
+    item.tooltip = row.tooltip ?? `${row.label}: ${row.description}`;
+    item.iconPath = new vscode.ThemeIcon(row.icon, row.color ? new vscode.ThemeColor(row.color) : undefined);
+    item.contextValue = `engine.${row.label.toLowerCase()}`;
+    return item;
+  }
+
+  getChildren(row?: Row): Row[] {
+    return row ? [] : engineRows(this.services.session.state);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export function registerEngineView(services: Services): void {
+  const provider = new EngineViewProvider(services);
+  const view = vscode.window.createTreeView('berth.engine', { treeDataProvider: provider });
+  const update = (state: EngineState): void => {
+    view.message = state.kind === 'unreachable' ? state.error.message : '';
+    provider.refresh();
+  };
+  update(services.session.state);
+  services.context.subscriptions.push(provider, view, services.session.onDidChange(update));
+}

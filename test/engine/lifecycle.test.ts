@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { compareApiVersions, MAX_API_VERSION, type Engine } from '../../src/engine/engine';
+import { ConflictError, NotFoundError } from '../../src/engine/errors';
+import { BUSYBOX, cleanup, connect, labels, run, RUN_ID, TEST_LABEL } from './harness';
+
+describe('engine: connection, listing and lifecycle', () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await connect();
+  });
+  after(() => cleanup(engine));
+
+  test('connects and negotiates the API version with the engine', async (t) => {
+    const v = engine.serverVersion;
+    t.diagnostic(`engine: Docker ${v.Version}, engine API ${v.ApiVersion}, negotiated ${engine.apiVersion}, at ${engine.endpoint.host}`);
+    assert.ok(compareApiVersions(engine.apiVersion, v.ApiVersion) <= 0);
+    assert.ok(compareApiVersions(engine.apiVersion, MAX_API_VERSION) <= 0);
+    assert.equal(await engine.ping(), 'OK');
+    const info = await engine.info();
+    assert.equal(typeof info.ServerVersion, 'string');
+    assert.equal((await engine.version()).Version, v.Version);
+  });
+
+  test('list containers, images, volumes, networks; sizes are never computed', async () => {
+    const id = await run(engine, { start: false, name: `berth-test-list-${RUN_ID}` });
+    const volume = await engine.docker.createVolume({ Name: `berth-test-vol-${RUN_ID}`, Labels: labels() });
+    const network = await engine.docker.createNetwork({ Name: `berth-test-net-${RUN_ID}`, Labels: labels() });
+    const filters = { label: [`${TEST_LABEL}=${RUN_ID}`] };
+
+    const containers = await engine.listContainers({ filters });
+    const mine = containers.find((c) => c.Id === id);
+    assert.ok(mine, 'created container is listed');
+    assert.equal(mine.State, 'created');
+    assert.equal(mine.Image, BUSYBOX);
+    assert.equal('SizeRw' in mine, false, 'size=false: no SizeRw');
+
+    const images = await engine.listImages();
+    assert.ok(images.some((i) => (i.RepoTags ?? []).includes(BUSYBOX)));
+    assert.ok((await engine.listVolumes({ filters })).some((v) => v.Name === volume.name));
+    assert.ok((await engine.listNetworks({ filters })).some((n) => n.Id === network.id));
+  });
+
+  test('start, stop, restart, kill, remove — with typed errors', async () => {
+    const name = `berth-test-life-${RUN_ID}`;
+    const id = await run(engine, { name, StopSignal: 'SIGTERM', Cmd: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'] });
+    assert.equal((await engine.inspectContainer(id)).State.Running, true);
+
+    await assert.rejects(run(engine, { name }), ConflictError);
+
+    await engine.stopContainer(id, { graceSeconds: 5 });
+    let state = (await engine.inspectContainer(id)).State;
+    assert.equal(state.Running, false);
+    assert.equal(state.ExitCode, 0);
+    await engine.stopContainer(id); // already stopped: not an error
+
+    await engine.restartContainer(id, { graceSeconds: 5 });
+    assert.equal((await engine.inspectContainer(id)).State.Running, true);
+
+    await engine.killContainer(id, { signal: 'SIGKILL' });
+    state = (await engine.inspectContainer(id)).State;
+    assert.equal(state.Running, false);
+    assert.equal(state.ExitCode, 137);
+
+    await engine.removeContainer(id);
+    await assert.rejects(engine.inspectContainer(id), (e: unknown) => e instanceof NotFoundError && /No such container/i.test(e.message));
+    await assert.rejects(engine.startContainer(id), NotFoundError);
+  });
+
+  test('removing a running container needs force', async () => {
+    const id = await run(engine);
+    await assert.rejects(engine.removeContainer(id), ConflictError);
+    await engine.removeContainer(id, { force: true });
+    await assert.rejects(engine.inspectContainer(id), NotFoundError);
+  });
+});
