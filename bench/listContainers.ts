@@ -1,13 +1,13 @@
 /**
  * How fast can each engine layer list N containers? Creates N labelled containers (not started),
- * then lists all containers with each contender, interleaved round-robin so that noise hits all
- * alike, and prints the median and its ratio to the raw socket request.
+ * then lists all containers with each contender, interleaved round-robin (rotating the order each
+ * round) so that noise hits all alike, and prints the median and its ratio to the raw socket request.
  *
- *   npm run bench -- [--containers 500] [--runs 15]
+ *   npm run bench -- [--containers 500] [--runs 21]
  */
 import * as http from 'node:http';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
+import type { execa as Execa } from 'execa';
 import { resolveEndpoint } from '../src/engine/connection';
 import { Engine } from '../src/engine/engine';
 import { installVscodeStub } from './vscodeStub';
@@ -17,7 +17,7 @@ import * as os from 'node:os';
 const { values } = parseArgs({
   options: {
     containers: { type: 'string', default: '500' },
-    runs: { type: 'string', default: '15' },
+    runs: { type: 'string', default: '21' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -39,6 +39,8 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
+  // execa is ESM-only: load it with import() from this CommonJS script
+  const { execa }: { execa: typeof Execa } = await import('execa');
   const endpoint = resolveEndpoint({
     env: process.env,
     homeDir: os.homedir(),
@@ -108,7 +110,9 @@ async function main(): Promise<void> {
       if (n !== total) throw new Error(`${c.name} listed ${n} containers, expected ${total}`);
     }
     for (let run = 0; run < RUNS; run++) {
-      for (const c of contenders) {
+      // rotate the order each round so no contender always follows the same one
+      const order = contenders.map((_, i) => contenders[(i + run) % contenders.length]!);
+      for (const c of order) {
         const t0 = process.hrtime.bigint();
         await c.list();
         times.get(c.name)!.push(Number(process.hrtime.bigint() - t0) / 1e6);
