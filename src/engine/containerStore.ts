@@ -1,0 +1,422 @@
+/**
+ * A live model of the engine's containers, driven by its event stream. An event updates only the
+ * container it names — health changes straight from the event, everything else with one inspect of
+ * that container, coalesced when events come in bursts — and `destroy` removes it without a call.
+ * A slow reconciling list catches anything missed, and runs again after every reconnect.
+ */
+import type { ContainerDetails, ContainerSummary, Engine } from './engine';
+import { EngineError, NotFoundError } from './errors';
+import { engineEvents, type EngineEvent, type EventStreamState } from './events';
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type Health = 'starting' | 'healthy' | 'unhealthy';
+
+export interface PortBinding {
+  readonly containerPort: number;
+  readonly protocol: string;
+  readonly hostIp?: string;
+  readonly hostPort?: number;
+}
+
+export interface GpuRequest {
+  /** -1 for all GPUs. */
+  readonly count: number;
+  readonly deviceIds: readonly string[];
+  readonly capabilities: readonly string[];
+  readonly driver: string;
+}
+
+export interface ContainerRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly imageId: string;
+  readonly command: string;
+  readonly state: ContainerState;
+  /** The engine's human status, e.g. "Up 3 minutes (healthy)", "Exited (137) 2 seconds ago". */
+  readonly status: string;
+  readonly health?: Health;
+  readonly exitCode?: number;
+  readonly oomKilled?: boolean;
+  /** Seconds since the epoch. */
+  readonly created: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly restartCount?: number;
+  readonly ports: readonly PortBinding[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly gpu?: GpuRequest;
+  /** True once the record has been filled from an inspect (GPU request, OOM, times). */
+  readonly detailed: boolean;
+}
+
+export type StoreChange =
+  { readonly kind: 'added' | 'updated'; readonly record: ContainerRecord } | { readonly kind: 'removed'; readonly id: string };
+
+export type StoreState =
+  { readonly kind: 'stopped' } | { readonly kind: 'live' } | { readonly kind: 'reconnecting'; readonly error: EngineError | undefined };
+
+export interface ContainerStoreOptions {
+  /** The safety-net full list (default 30 s). */
+  readonly reconcileIntervalMs?: number;
+  /** Events for one container within this window share one inspect (default 30 ms). */
+  readonly coalesceMs?: number;
+  /** Parallel inspects when filling details in the background (default 4). */
+  readonly inspectConcurrency?: number;
+  /** Only containers matching these engine filters, e.g. { label: ['x=y'] }. */
+  readonly filters?: Record<string, string[]>;
+}
+
+/** Events that cannot change what the model shows: no inspect for them. */
+const IGNORED = new Set([
+  'exec_create',
+  'exec_start',
+  'exec_die',
+  'exec_detach',
+  'attach',
+  'detach',
+  'resize',
+  'top',
+  'export',
+  'commit',
+  'copy',
+  'archive-path',
+  'extract-to-dir',
+]);
+
+const STATES = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
+
+function toState(s: string | undefined): ContainerState {
+  return STATES.has(s as ContainerState) ? (s as ContainerState) : 'created';
+}
+
+/** Health as shown in a list status: "Up 2 minutes (healthy)", "(health: starting)". */
+export function healthFromStatus(status: string): Health | undefined {
+  const m = /\((healthy|unhealthy|health: starting)\)/.exec(status);
+  if (m?.[1] === undefined) return undefined;
+  return m[1] === 'health: starting' ? 'starting' : (m[1] as Health);
+}
+
+export function exitCodeFromStatus(status: string): number | undefined {
+  const m = /^Exited \((-?\d+)\)/.exec(status);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+export function gpuRequestOf(hostConfig: { DeviceRequests?: unknown } | undefined): GpuRequest | undefined {
+  const requests = (hostConfig?.DeviceRequests ?? null) as
+    { Driver?: string; Count?: number; DeviceIDs?: string[] | null; Capabilities?: string[][] | null }[] | null;
+  for (const r of requests ?? []) {
+    const caps = (r.Capabilities ?? []).flat();
+    if (r.Driver === 'nvidia' || caps.includes('gpu')) {
+      return { count: r.Count ?? 0, deviceIds: r.DeviceIDs ?? [], capabilities: caps, driver: r.Driver ?? '' };
+    }
+  }
+  return undefined;
+}
+
+export function recordFromSummary(c: ContainerSummary): ContainerRecord {
+  const health = healthFromStatus(c.Status);
+  const exitCode = exitCodeFromStatus(c.Status);
+  return {
+    id: c.Id,
+    name: (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+    image: c.Image,
+    imageId: c.ImageID,
+    command: c.Command,
+    state: toState(c.State),
+    status: c.Status,
+    ...(health ? { health } : {}),
+    ...(exitCode === undefined ? {} : { exitCode }),
+    created: c.Created,
+    ports: c.Ports.map((p) => ({
+      containerPort: p.PrivatePort,
+      protocol: p.Type,
+      ...(p.IP ? { hostIp: p.IP } : {}),
+      ...(p.PublicPort ? { hostPort: p.PublicPort } : {}),
+    })),
+    labels: c.Labels,
+    detailed: false,
+  };
+}
+
+function statusText(d: ContainerDetails, health: Health | undefined): string {
+  const s = d.State;
+  if (s.Running && s.Paused) return 'Paused';
+  if (s.Restarting) return `Restarting (${s.ExitCode})`;
+  if (s.Running) return `Up since ${s.StartedAt}${health ? ` (${health === 'starting' ? 'health: starting' : health})` : ''}`;
+  if (s.Status === 'created') return 'Created';
+  return `Exited (${s.ExitCode})${s.OOMKilled ? ' OOM-killed' : ''}`;
+}
+
+export function recordFromDetails(d: ContainerDetails): ContainerRecord {
+  const s = d.State;
+  const health = (s.Health?.Status as Health | 'none' | undefined) ?? undefined;
+  const h = health === undefined || health === 'none' ? undefined : health;
+  const ports: PortBinding[] = [];
+  for (const [key, bindings] of Object.entries(d.NetworkSettings.Ports ?? {})) {
+    const [port = '0', protocol = 'tcp'] = key.split('/');
+    if (!bindings || bindings.length === 0) ports.push({ containerPort: Number(port), protocol });
+    else for (const b of bindings) ports.push({ containerPort: Number(port), protocol, hostIp: b.HostIp, hostPort: Number(b.HostPort) });
+  }
+  const gpu = gpuRequestOf(d.HostConfig);
+  const exited = !s.Running && s.Status !== 'created';
+  return {
+    id: d.Id,
+    name: d.Name.replace(/^\//, ''),
+    image: d.Config.Image,
+    imageId: d.Image,
+    command: [d.Path, ...d.Args].join(' '),
+    state: toState(s.Status),
+    status: statusText(d, h),
+    ...(h ? { health: h } : {}),
+    ...(exited ? { exitCode: s.ExitCode } : {}),
+    oomKilled: s.OOMKilled,
+    created: Math.floor(Date.parse(d.Created) / 1000),
+    startedAt: s.StartedAt,
+    finishedAt: s.FinishedAt,
+    restartCount: d.RestartCount,
+    ports,
+    labels: d.Config.Labels ?? {},
+    ...(gpu ? { gpu } : {}),
+    detailed: true,
+  };
+}
+
+export interface StoreCounters {
+  lists: number;
+  inspects: number;
+  events: number;
+}
+
+export class ContainerStore {
+  private readonly records = new Map<string, ContainerRecord>();
+  private readonly listeners = new Set<(changes: readonly StoreChange[]) => void>();
+  private readonly stateListeners = new Set<(state: StoreState) => void>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Bumped per id on every event-driven update, so an older list result never overwrites it. */
+  private readonly versions = new Map<string, number>();
+  private controller: AbortController | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private current: StoreState = { kind: 'stopped' };
+  readonly counters: StoreCounters = { lists: 0, inspects: 0, events: 0 };
+  private readonly reconcileIntervalMs: number;
+  private readonly coalesceMs: number;
+  private readonly inspectConcurrency: number;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: ContainerStoreOptions = {},
+  ) {
+    this.reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;
+    this.coalesceMs = options.coalesceMs ?? 30;
+    this.inspectConcurrency = options.inspectConcurrency ?? 4;
+  }
+
+  get state(): StoreState {
+    return this.current;
+  }
+
+  get(id: string): ContainerRecord | undefined {
+    return this.records.get(id);
+  }
+
+  all(): ContainerRecord[] {
+    return [...this.records.values()];
+  }
+
+  /** Listen for batches of changes; returns the unsubscribe function. */
+  onChange(listener: (changes: readonly StoreChange[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onState(listener: (state: StoreState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  get running(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /** Open the event stream, list once, and keep the model live until stop(). */
+  async start(): Promise<void> {
+    if (this.controller) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    let connected!: () => void;
+    const firstConnection = new Promise<void>((resolve) => (connected = resolve));
+    void this.follow(controller.signal, connected);
+    // the stream is open before the list, so nothing can fall between the two (if the stream
+    // cannot open in time, list anyway: the reconcile after its reconnect covers the gap)
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([firstConnection, new Promise((resolve) => (timer = setTimeout(resolve, this.engine.timeoutMs)))]);
+    clearTimeout(timer);
+    await this.reconcile();
+    this.scheduleReconcile();
+  }
+
+  stop(): void {
+    this.controller?.abort();
+    this.controller = undefined;
+    clearTimeout(this.reconcileTimer);
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
+    this.setState({ kind: 'stopped' });
+  }
+
+  /** List everything and bring the model in line: the safety net for missed events. */
+  async reconcile(): Promise<void> {
+    const versionsBefore = new Map(this.versions);
+    this.counters.lists++;
+    const summaries = await this.engine.listContainers(this.options.filters ? { filters: this.options.filters } : {});
+    const changes: StoreChange[] = [];
+    const seen = new Set<string>();
+    const needDetails: string[] = [];
+    for (const summary of summaries) {
+      seen.add(summary.Id);
+      if ((this.versions.get(summary.Id) ?? 0) !== (versionsBefore.get(summary.Id) ?? 0)) continue; // an event got there first
+      const known = this.records.get(summary.Id);
+      const fresh = recordFromSummary(summary);
+      if (!known) {
+        this.records.set(fresh.id, fresh);
+        changes.push({ kind: 'added', record: fresh });
+        needDetails.push(fresh.id);
+      } else if (known.state !== fresh.state || healthChanged(known, fresh) || known.name !== fresh.name) {
+        // the list says something moved that no event told us: inspect to be exact
+        needDetails.push(fresh.id);
+      }
+    }
+    for (const id of [...this.records.keys()]) {
+      if (!seen.has(id) && (this.versions.get(id) ?? 0) === (versionsBefore.get(id) ?? 0)) {
+        this.records.delete(id);
+        changes.push({ kind: 'removed', id });
+      }
+    }
+    this.emit(changes);
+    void this.fillDetails(needDetails);
+  }
+
+  private async fillDetails(ids: string[]): Promise<void> {
+    const queue = [...ids];
+    const worker = async (): Promise<void> => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        if (!this.controller) return;
+        await this.refreshOne(id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.inspectConcurrency, queue.length) }, worker));
+  }
+
+  private async follow(signal: AbortSignal, connected: () => void): Promise<void> {
+    let wasReconnecting = false;
+    const onState = (s: EventStreamState): void => {
+      if (s.kind === 'connected') {
+        connected();
+        this.setState({ kind: 'live' });
+        if (wasReconnecting) void this.reconcile().catch(() => undefined);
+        wasReconnecting = false;
+      } else {
+        wasReconnecting = true;
+        this.setState({ kind: 'reconnecting', error: s.error });
+      }
+    };
+    try {
+      for await (const event of engineEvents(this.engine, {
+        signal,
+        filters: { ...(this.options.filters ?? {}), type: ['container'] },
+        onState,
+      })) {
+        this.onEvent(event);
+      }
+    } catch {
+      // the stream only ends by abort
+    }
+  }
+
+  private onEvent(event: EngineEvent): void {
+    this.counters.events++;
+    if (IGNORED.has(event.verb)) return;
+    const id = event.id;
+    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+    if (event.verb === 'destroy') {
+      clearTimeout(this.pending.get(id));
+      this.pending.delete(id);
+      if (this.records.delete(id)) this.emit([{ kind: 'removed', id }]);
+      return;
+    }
+    const known = this.records.get(id);
+    if (event.verb === 'health_status' && known && event.detail) {
+      // the event carries the new health: no inspect needed
+      const health = event.detail as Health;
+      if (known.health !== health) {
+        const record: ContainerRecord = {
+          ...known,
+          health,
+          status:
+            known.status.replace(/\s*\((healthy|unhealthy|health: starting)\)$/, '') +
+            ` (${health === 'starting' ? 'health: starting' : health})`,
+        };
+        this.records.set(id, record);
+        this.emit([{ kind: 'updated', record }]);
+      }
+      return;
+    }
+    if (event.verb === 'oom' && known) {
+      const record: ContainerRecord = { ...known, oomKilled: true };
+      this.records.set(id, record);
+      this.emit([{ kind: 'updated', record }]);
+    }
+    // one inspect per burst of events for this container
+    if (this.pending.has(id)) return;
+    this.pending.set(
+      id,
+      setTimeout(() => {
+        this.pending.delete(id);
+        void this.refreshOne(id);
+      }, this.coalesceMs),
+    );
+  }
+
+  /** Inspect one container and update (or remove) its record. */
+  private async refreshOne(id: string): Promise<void> {
+    const version = this.versions.get(id) ?? 0;
+    try {
+      this.counters.inspects++;
+      const record = recordFromDetails(await this.engine.inspectContainer(id));
+      if (!this.controller) return;
+      if ((this.versions.get(id) ?? 0) !== version && this.pending.has(id)) return; // a newer inspect is queued
+      const known = this.records.has(id);
+      this.records.set(id, record);
+      this.emit([{ kind: known ? 'updated' : 'added', record }]);
+    } catch (err) {
+      if (err instanceof NotFoundError && this.records.delete(id)) this.emit([{ kind: 'removed', id }]);
+      // other failures: the next event or reconcile will try again
+    }
+  }
+
+  private scheduleReconcile(): void {
+    clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = setTimeout(() => {
+      if (!this.controller) return;
+      void this.reconcile()
+        .catch(() => undefined)
+        .finally(() => this.scheduleReconcile());
+    }, this.reconcileIntervalMs);
+  }
+
+  private setState(state: StoreState): void {
+    if (state.kind === this.current.kind && state.kind !== 'reconnecting') return;
+    this.current = state;
+    for (const l of this.stateListeners) l(state);
+  }
+
+  private emit(changes: StoreChange[]): void {
+    if (changes.length === 0) return;
+    for (const l of this.listeners) l(changes);
+  }
+}
+
+function healthChanged(a: ContainerRecord, b: ContainerRecord): boolean {
+  return (a.health ?? '') !== (b.health ?? '');
+}

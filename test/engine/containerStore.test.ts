@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { resolveEndpoint } from '../../src/engine/connection';
+import { ContainerStore, type ContainerRecord, type StoreChange } from '../../src/engine/containerStore';
+import { Engine } from '../../src/engine/engine';
+import { runExec } from '../../src/engine/exec';
+import { cleanup, connect, localEndpoint, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
+import { SocketProxy } from './socketProxy';
+
+/** Resolve when the store holds a record that satisfies `ok` (or it is gone, for ok === 'removed'). */
+function waitFor(
+  store: ContainerStore,
+  id: string,
+  ok: ((r: ContainerRecord) => boolean) | 'removed',
+  what: string,
+  timeoutMs = 20_000,
+): Promise<ContainerRecord | undefined> {
+  const check = (): boolean => {
+    const r = store.get(id);
+    return ok === 'removed' ? r === undefined : r !== undefined && ok(r);
+  };
+  if (check()) return Promise.resolve(store.get(id));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${what}; record: ${JSON.stringify(store.get(id))}`));
+    }, timeoutMs);
+    const off = store.onChange(() => {
+      if (check()) {
+        clearTimeout(timer);
+        off();
+        resolve(store.get(id));
+      }
+    });
+  });
+}
+
+describe('engine: the event-driven container model', { timeout: 120_000 }, () => {
+  let engine: Engine;
+  let store: ContainerStore;
+  const changes: StoreChange[] = [];
+  before(async () => {
+    engine = await connect();
+    // a long reconcile interval: everything below must come from events
+    store = new ContainerStore(engine, { reconcileIntervalMs: 600_000, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });
+    store.onChange((c) => changes.push(...c));
+    await store.start();
+  });
+  after(async () => {
+    store.stop();
+    await cleanup(engine);
+  });
+
+  test('create, start, stop, remove each reach the model, one inspect per event burst, no list', async () => {
+    const listsBefore = store.counters.lists;
+    const id = await run(engine, { start: false });
+    await waitFor(store, id, (r) => r.state === 'created', 'created');
+    await engine.startContainer(id);
+    const running = await waitFor(store, id, (r) => r.state === 'running' && r.detailed, 'running');
+    assert.equal(running?.labels[TEST_LABEL], RUN_ID);
+    const inspectsBefore = store.counters.inspects;
+    await engine.stopContainer(id, { graceSeconds: 1 });
+    const stopped = await waitFor(store, id, (r) => r.state === 'exited', 'exited');
+    assert.equal(stopped?.exitCode, 137);
+    // kill + die + stop arrive together: coalesced into very few inspects
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(store.counters.inspects - inspectsBefore <= 2, `inspects for one stop: ${store.counters.inspects - inspectsBefore}`);
+    await engine.removeContainer(id);
+    await waitFor(store, id, 'removed', 'removed');
+    assert.equal(store.counters.lists, listsBefore, 'no full list was needed');
+    assert.deepEqual(changes.filter((c) => (c.kind === 'removed' ? c.id : c.record.id) === id).at(-1), { kind: 'removed', id });
+  });
+
+  test('health goes starting → healthy → unhealthy, straight from health_status events', async () => {
+    const id = await run(engine, {
+      Cmd: ['sh', '-c', 'touch /tmp/ok; sleep 300'],
+      Healthcheck: { Test: ['CMD', 'test', '-f', '/tmp/ok'], Interval: 300_000_000, Timeout: 1_000_000_000, Retries: 1, StartPeriod: 0 },
+    });
+    await waitFor(store, id, (r) => r.health === 'healthy', 'healthy');
+    const inspects = store.counters.inspects;
+    assert.equal((await runExec(engine, id, { cmd: ['rm', '/tmp/ok'] })).exitCode, 0);
+    const r = await waitFor(store, id, (rec) => rec.health === 'unhealthy', 'unhealthy');
+    assert.match(r?.status ?? '', /\(unhealthy\)$/);
+    assert.equal(store.counters.inspects, inspects, 'health came from the event alone');
+  });
+
+  test('an OOM kill shows as exited 137 with oomKilled', async () => {
+    const id = await run(engine, {
+      Image: PYTHON,
+      Cmd: ['python3', '-c', 'x = [bytearray(16 * 2**20) for _ in range(16)]'],
+      HostConfig: { Memory: 64 * 2 ** 20, MemorySwap: 64 * 2 ** 20 },
+    });
+    const r = await waitFor(store, id, (rec) => rec.state === 'exited' && rec.detailed, 'exited after OOM');
+    assert.equal(r?.exitCode, 137);
+    assert.equal(r?.oomKilled, true);
+  });
+
+  test('a GPU request is part of the record', async () => {
+    const id = await run(engine, {
+      start: false,
+      HostConfig: { DeviceRequests: [{ Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }] } as never,
+    });
+    const r = await waitFor(store, id, (rec) => rec.detailed, 'details');
+    assert.deepEqual(r?.gpu, { count: -1, deviceIds: [], capabilities: ['gpu'], driver: '' });
+  });
+
+  test('a cut event stream loses nothing: containers created while it was down appear', async () => {
+    const proxy = new SocketProxy(localEndpoint().host.replace('unix://', ''));
+    await proxy.listen();
+    const viaProxy = await Engine.connect(
+      resolveEndpoint({
+        env: { DOCKER_HOST: `unix://${proxy.path}` },
+        homeDir: '/nonexistent',
+        platform: 'linux',
+        readFile: () => undefined,
+      }),
+    );
+    const cut = new ContainerStore(viaProxy, { reconcileIntervalMs: 600_000, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });
+    try {
+      await cut.start();
+      const listsAfterStart = cut.counters.lists;
+      proxy.refusing = true;
+      proxy.cut();
+      const made: string[] = [];
+      for (let i = 0; i < 3; i++) made.push(await run(engine, { start: false }));
+      const gone = made.shift()!;
+      await engine.removeContainer(gone);
+      proxy.refusing = false;
+      for (const id of made) await waitFor(cut, id, (r) => r.state === 'created', `created ${id} after the cut`);
+      await waitFor(cut, gone, 'removed', 'never-seen container absent');
+      assert.ok(cut.counters.lists >= listsAfterStart, 'reconciled after reconnecting');
+      assert.equal(cut.state.kind, 'live');
+    } finally {
+      cut.stop();
+      await proxy.close();
+    }
+  });
+});

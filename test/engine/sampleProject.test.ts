@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Engine } from '../../src/engine/engine';
+import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
+
+const EXAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');
+const TAG = `berth-test/iris-classifier:${RUN_ID}`;
+
+async function waitHealthy(engine: Engine, id: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const state = (await engine.inspectContainer(id)).State;
+    if (state.Health?.Status === 'healthy') return;
+    if (!state.Running) assert.fail(`the server exited (${state.ExitCode})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail('not healthy within 20 s');
+}
+
+describe('the sample ML project builds and serves in a real container', { timeout: 120_000 }, () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await connect();
+  });
+  after(async () => {
+    await cleanup(engine);
+    await engine.docker
+      .getImage(TAG)
+      .remove()
+      .catch(() => undefined);
+  });
+
+  test('docker build with the local base, then /health and /predict over a 127.0.0.1 port', async () => {
+    const { execa } = await import('execa');
+    await execa('docker', ['build', '--build-arg', `BASE=${PYTHON}`, '--label', `${TEST_LABEL}=${RUN_ID}`, '-t', TAG, EXAMPLE], {
+      env: { DOCKER_BUILDKIT: '0' },
+    });
+    const image = await engine.inspectImage(TAG);
+    assert.equal(image.Config.User, '10001:10001');
+    assert.equal((image.Config as { StopSignal?: string }).StopSignal, 'SIGINT');
+
+    const id = await run(engine, {
+      Image: TAG,
+      Cmd: undefined,
+      StopSignal: undefined,
+      ExposedPorts: { '8000/tcp': {} },
+      HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    });
+    await waitHealthy(engine, id);
+    const port = (await engine.inspectContainer(id)).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
+    assert.ok(port);
+    const base = `http://127.0.0.1:${port}`;
+    const health = (await (await fetch(`${base}/health`)).json()) as { status: string };
+    assert.equal(health.status, 'ok');
+    const predict = await fetch(`${base}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        instances: [
+          [5.1, 3.5, 1.4, 0.2],
+          [6.7, 3.1, 4.7, 1.5],
+          [7.7, 3.0, 6.1, 2.3],
+        ],
+      }),
+    });
+    assert.equal(predict.status, 200);
+    assert.deepEqual(((await predict.json()) as { predictions: string[] }).predictions, ['setosa', 'versicolor', 'virginica']);
+    const bad = await fetch(`${base}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"instances": [[1, 2]]}',
+    });
+    assert.equal(bad.status, 400);
+
+    // STOPSIGNAL SIGINT: a clean exit, well inside the grace period
+    await engine.stopContainer(id, { graceSeconds: 10 });
+    assert.equal((await engine.inspectContainer(id)).State.ExitCode, 0);
+  });
+});
