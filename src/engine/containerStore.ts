@@ -182,6 +182,74 @@ export function recordFromDetails(d: ContainerDetails): ContainerRecord {
   };
 }
 
+const NON_LABEL_ATTRIBUTES = new Set(['image', 'name', 'exitCode', 'signal', 'execDuration', 'execID']);
+
+/**
+ * What the event alone says about the container, applied at once (an inspect issued while a
+ * container is mid-transition can wait tens of ms on the engine's lock; the event is already here).
+ * Returns undefined when the event says nothing the record shows.
+ */
+export function applyEvent(known: ContainerRecord | undefined, event: EngineEvent): ContainerRecord | undefined {
+  const a = event.attributes;
+  const base: ContainerRecord = known ?? {
+    id: event.id,
+    name: a.name ?? event.id.slice(0, 12),
+    image: a.image ?? '',
+    imageId: '',
+    command: '',
+    state: 'created',
+    status: 'Created',
+    created: event.time,
+    ports: [],
+    labels: Object.fromEntries(Object.entries(a).filter(([k]) => !NON_LABEL_ATTRIBUTES.has(k))),
+    detailed: false,
+  };
+  const at = new Date(event.time * 1000).toISOString();
+  switch (event.verb) {
+    case 'create':
+      return known ? undefined : base;
+    case 'start':
+    case 'restart':
+    case 'unpause': {
+      const { exitCode: _exitCode, oomKilled: _oomKilled, health, ...rest } = base;
+      const next = event.verb === 'unpause' ? base.startedAt : at;
+      return {
+        ...rest,
+        state: 'running',
+        status: 'Up',
+        ...(next ? { startedAt: next } : {}),
+        ...(event.verb === 'unpause' && health ? { health } : {}),
+        ...(event.verb !== 'unpause' && base.health ? { health: 'starting' as const } : {}),
+      };
+    }
+    case 'pause':
+      return { ...base, state: 'paused', status: 'Paused' };
+    case 'die': {
+      const exitCode = Number(a.exitCode ?? NaN);
+      const { health: _health, ...rest } = base;
+      return {
+        ...rest,
+        state: 'exited',
+        finishedAt: at,
+        status: `Exited (${Number.isNaN(exitCode) ? '?' : exitCode})${base.oomKilled === true ? ' OOM-killed' : ''}`,
+        ...(Number.isNaN(exitCode) ? {} : { exitCode }),
+      };
+    }
+    case 'oom':
+      return { ...base, oomKilled: true };
+    case 'rename':
+      return a.name ? { ...base, name: a.name.replace(/^\//, '') } : undefined;
+    case 'health_status': {
+      const health = event.detail as Health | undefined;
+      if (!health || base.health === health) return undefined;
+      const status = base.status.replace(/\s*\((healthy|unhealthy|health: starting)\)$/, '');
+      return { ...base, health, status: `${status} (${health === 'starting' ? 'health: starting' : health})` };
+    }
+    default:
+      return undefined;
+  }
+}
+
 export interface StoreCounters {
   lists: number;
   inspects: number;
@@ -346,27 +414,13 @@ export class ContainerStore {
       return;
     }
     const known = this.records.get(id);
-    if (event.verb === 'health_status' && known && event.detail) {
-      // the event carries the new health: no inspect needed
-      const health = event.detail as Health;
-      if (known.health !== health) {
-        const record: ContainerRecord = {
-          ...known,
-          health,
-          status:
-            known.status.replace(/\s*\((healthy|unhealthy|health: starting)\)$/, '') +
-            ` (${health === 'starting' ? 'health: starting' : health})`,
-        };
-        this.records.set(id, record);
-        this.emit([{ kind: 'updated', record }]);
-      }
-      return;
+    const next = applyEvent(known, event);
+    if (next) {
+      this.records.set(id, next);
+      this.emit([{ kind: known ? 'updated' : 'added', record: next }]);
     }
-    if (event.verb === 'oom' && known) {
-      const record: ContainerRecord = { ...known, oomKilled: true };
-      this.records.set(id, record);
-      this.emit([{ kind: 'updated', record }]);
-    }
+    // health changes carry everything there is to know: no inspect for them
+    if (event.verb === 'health_status' && known) return;
     // one inspect per burst of events for this container
     if (this.pending.has(id)) return;
     this.pending.set(
