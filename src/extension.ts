@@ -2,13 +2,15 @@ import type * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
 import { createServices } from './services';
 import { registerEngineStatus } from './status/engineStatus';
+import { registerTrees } from './tree/registerTrees';
 import { registerEngineView } from './views/engineView';
 
 export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
   registerEngineStatus(services);
   registerEngineView(services);
-  registerCommands(services);
+  const trees = registerTrees(services);
+  registerCommands(services, trees);
   void services.session.reconnect();
 }
 

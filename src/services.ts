@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Config } from './config';
 import { EngineSession } from './connection/engineSession';
+import { LiveContainers } from './tree/liveContainers';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
 export interface Services {
@@ -8,12 +9,15 @@ export interface Services {
   readonly log: vscode.LogOutputChannel;
   readonly config: Config;
   readonly session: EngineSession;
+  /** The live container model, shared by the tree, logs and inspect documents. */
+  readonly containers: LiveContainers;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Berth', { log: true });
   const config = new Config();
   const session = new EngineSession(config, log);
-  context.subscriptions.push(log, session);
-  return { context, log, config, session };
+  const containers = new LiveContainers({ session, config, log });
+  context.subscriptions.push(log, session, containers);
+  return { context, log, config, session, containers };
 }

@@ -1,17 +1,52 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { Services } from '../services';
+import type { Trees } from '../tree/registerTrees';
+import { attachShell, attachVsCode } from './containers/attachShell';
+import { copyContainerId, copyContainerName } from './containers/copyContainerId';
+import { clearContainerFilter, filterContainers, refreshContainers } from './containers/filterContainers';
+import { inspectContainer } from './containers/inspectContainer';
+import { killContainer } from './containers/killContainer';
+import { openPort } from './containers/openPort';
+import { removeContainer } from './containers/removeContainer';
+import { restartContainer } from './containers/restartContainer';
+import { showLogs, showLogsWithOptions } from './containers/showLogs';
+import { startContainer } from './containers/startContainer';
+import { stopContainer } from './containers/stopContainer';
+import { removeImage } from './images/removeImage';
 import { retryEngineConnection } from './retryEngineConnection';
 import { showEngineInfo } from './showEngineInfo';
 import { showLog } from './showLog';
 
-type Handler = (services: Services, ...args: unknown[]) => unknown;
+/** What a command handler receives: the services and the registered views. */
+export type CommandContext = Services & { readonly trees: Trees };
+
+type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
 
 /** Every command, in one table. IDs read berth.<noun>.<verb>. */
 const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.engine.showInfo': showEngineInfo,
   'berth.engine.retry': retryEngineConnection,
   'berth.log.show': showLog,
+  'berth.containers.refresh': refreshContainers,
+  'berth.containers.filter': filterContainers,
+  'berth.containers.clearFilter': clearContainerFilter,
+  'berth.container.start': startContainer,
+  'berth.container.stop': stopContainer,
+  'berth.container.restart': restartContainer,
+  'berth.container.kill': killContainer,
+  'berth.container.remove': removeContainer,
+  'berth.container.showLogs': showLogs,
+  'berth.container.showLogsWithOptions': showLogsWithOptions,
+  'berth.container.attachShell': attachShell,
+  'berth.container.attachVsCode': attachVsCode,
+  'berth.container.inspect': inspectContainer,
+  'berth.container.openPort': openPort,
+  'berth.container.copyId': copyContainerId,
+  'berth.container.copyName': copyContainerName,
+  'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
+  'berth.image.remove': removeImage,
+  'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */
@@ -25,12 +60,13 @@ export async function reportError(services: Services, command: string, err: unkn
   else if (choice === 'Retry') await vscode.commands.executeCommand('berth.engine.retry');
 }
 
-export function registerCommands(services: Services): void {
+export function registerCommands(services: Services, trees: Trees): void {
+  const ctx: CommandContext = { ...services, trees };
   for (const [id, handler] of Object.entries(COMMANDS)) {
     services.context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
-          return await handler(services, ...args);
+          return await handler(ctx, ...args);
         } catch (err) {
           await reportError(services, id, err);
           return undefined;

@@ -272,7 +272,7 @@ export class ContainerStore {
   private readonly inspectConcurrency: number;
 
   constructor(
-    private readonly engine: Engine,
+    readonly engine: Engine,
     private readonly options: ContainerStoreOptions = {},
   ) {
     this.reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;

@@ -134,7 +134,12 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
 }
 
 /** Wait until the container starts again (or is removed), from the time it finished. */
-async function waitForStart(engine: Engine, id: string, finishedAt: string, signal: AbortSignal): Promise<'started' | 'removed' | 'aborted'> {
+async function waitForStart(
+  engine: Engine,
+  id: string,
+  finishedAt: string,
+  signal: AbortSignal,
+): Promise<'started' | 'removed' | 'aborted'> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   signal.addEventListener('abort', onAbort, { once: true });

@@ -1,0 +1,203 @@
+import * as vscode from 'vscode';
+import type { ContainerRecord, StoreChange } from '../engine/containerStore';
+import type { Services } from '../services';
+import {
+  containerContext,
+  containerTooltip,
+  describeContainer,
+  groupId,
+  groupLabel,
+  groupOf,
+  matchesFilter,
+  toneOf,
+  type GroupKey,
+  type Tone,
+} from './format';
+import type { LiveContainers } from './liveContainers';
+
+export class GroupNode {
+  readonly kind = 'group';
+  constructor(
+    readonly key: GroupKey,
+    readonly id: string,
+  ) {}
+}
+
+export class ContainerNode {
+  readonly kind = 'container';
+  constructor(public record: ContainerRecord) {}
+}
+
+export type ContainerTreeNode = GroupNode | ContainerNode;
+
+const TONE_ICON: Record<Tone, [string, string | undefined]> = {
+  ok: ['vm-running', 'testing.iconPassed'],
+  warn: ['vm-outline', 'list.warningForeground'],
+  error: ['error', 'list.errorForeground'],
+  idle: ['vm-outline', 'disabledForeground'],
+};
+
+const GROUP_ORDER: Record<GroupKey['kind'], number> = { compose: 0, berth: 1, other: 2 };
+
+/**
+ * The Containers view. Elements are stable objects (one per container id, one per group), so a
+ * change to one container refreshes that row alone; only membership changes refresh a group.
+ */
+export class ContainersTreeProvider implements vscode.TreeDataProvider<ContainerTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ContainerTreeNode | ContainerTreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, ContainerNode>();
+  private readonly groups = new Map<string, GroupNode>();
+  private filter = '';
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  /** Re-render relative times (uptime) now and then, without any engine call. */
+  private readonly clock: NodeJS.Timeout;
+
+  constructor(live: LiveContainers) {
+    this.disposables.push(live.onDidChange((c) => this.apply(c)));
+    this.clock = setInterval(() => {
+      if (this.nodes.size > 0) this.changed.fire(undefined);
+    }, 60_000);
+  }
+
+  get filterText(): string {
+    return this.filter;
+  }
+
+  setFilter(text: string): void {
+    this.filter = text.trim();
+    this.changed.fire(undefined);
+  }
+
+  nodeFor(id: string): ContainerNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  private group(key: GroupKey): GroupNode {
+    const id = groupId(key);
+    let g = this.groups.get(id);
+    if (!g) {
+      g = new GroupNode(key, id);
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  private apply(changes: readonly StoreChange[] | 'reset'): void {
+    if (changes === 'reset') {
+      this.nodes.clear();
+      this.changed.fire(undefined);
+      return;
+    }
+    const rows: ContainerTreeNode[] = [];
+    let structural = false;
+    for (const change of changes) {
+      if (change.kind === 'removed') {
+        structural ||= this.nodes.delete(change.id);
+        continue;
+      }
+      const node = this.nodes.get(change.record.id);
+      if (!node) {
+        this.nodes.set(change.record.id, new ContainerNode(change.record));
+        structural = true;
+        continue;
+      }
+      const before = node.record;
+      node.record = change.record;
+      if (groupId(groupOf(before)) !== groupId(groupOf(change.record)) || before.name !== change.record.name) structural = true;
+      else if (this.filter !== '' && matchesFilter(before, this.filter) !== matchesFilter(change.record, this.filter)) structural = true;
+      else rows.push(node);
+    }
+    if (structural) this.changed.fire(undefined);
+    else if (rows.length > 0) this.changed.fire(rows);
+  }
+
+  getTreeItem(node: ContainerTreeNode): vscode.TreeItem {
+    if (node.kind === 'group') {
+      const members = this.members(node.key).length;
+      const item = new vscode.TreeItem(groupLabel(node.key), vscode.TreeItemCollapsibleState.Expanded);
+      item.id = node.id;
+      item.description = `${members}`;
+      item.iconPath = new vscode.ThemeIcon(node.key.kind === 'compose' ? 'layers' : node.key.kind === 'berth' ? 'rocket' : 'package');
+      item.contextValue = `containerGroup.${node.key.kind}`;
+      return item;
+    }
+    const r = node.record;
+    const now = Date.now();
+    const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None);
+    item.id = r.id;
+    item.description = describeContainer(r, now);
+    const tooltip = new vscode.MarkdownString(containerTooltip(r, now));
+    tooltip.supportHtml = false;
+    tooltip.isTrusted = false;
+    item.tooltip = tooltip;
+    const [icon, color] = TONE_ICON[toneOf(r)];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.contextValue = containerContext(r);
+    item.accessibilityInformation = { label: `${r.name}, ${item.description}` };
+    return item;
+  }
+
+  private members(key: GroupKey): ContainerNode[] {
+    const id = groupId(key);
+    return [...this.nodes.values()]
+      .filter((n) => groupId(groupOf(n.record)) === id && (this.filter === '' || matchesFilter(n.record, this.filter)))
+      .sort((a, b) => a.record.name.localeCompare(b.record.name));
+  }
+
+  getChildren(node?: ContainerTreeNode): ContainerTreeNode[] {
+    if (node?.kind === 'container') return [];
+    if (node?.kind === 'group') return this.members(node.key);
+    const keys = new Map<string, GroupKey>();
+    for (const n of this.nodes.values()) {
+      if (this.filter !== '' && !matchesFilter(n.record, this.filter)) continue;
+      const key = groupOf(n.record);
+      keys.set(groupId(key), key);
+    }
+    return [...keys.values()]
+      .sort((a, b) => GROUP_ORDER[a.kind] - GROUP_ORDER[b.kind] || groupLabel(a).localeCompare(groupLabel(b)))
+      .map((k) => this.group(k));
+  }
+
+  getParent(node: ContainerTreeNode): ContainerTreeNode | undefined {
+    return node.kind === 'container' ? this.group(groupOf(node.record)) : undefined;
+  }
+
+  dispose(): void {
+    clearInterval(this.clock);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function registerContainersTree(
+  services: Services,
+  live: LiveContainers,
+): { provider: ContainersTreeProvider; view: vscode.TreeView<ContainerTreeNode> } {
+  const provider = new ContainersTreeProvider(live);
+  const view = vscode.window.createTreeView('berth.containers', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
+  const HOLDER = 'containers-view';
+  const onVisible = (visible: boolean): void => (visible ? live.hold(HOLDER) : live.release(HOLDER));
+  if (view.visible) onVisible(true);
+  const describe = (): void => {
+    const state = services.session.state;
+    view.message = state.kind === 'unreachable' ? state.error.message : provider.filterText ? `Filter: ${provider.filterText}` : '';
+    void vscode.commands.executeCommand('setContext', 'berth.containers.filtered', provider.filterText !== '');
+  };
+  describe();
+  const devContainers = (): Thenable<unknown> =>
+    vscode.commands.executeCommand(
+      'setContext',
+      'berth.devContainers',
+      vscode.extensions.getExtension('ms-vscode-remote.remote-containers') !== undefined,
+    );
+  void devContainers();
+  services.context.subscriptions.push(
+    vscode.extensions.onDidChange(() => void devContainers()),
+    provider,
+    view,
+    view.onDidChangeVisibility((e) => onVisible(e.visible)),
+    services.session.onDidChange(describe),
+    live.onDidChange(() => describe()),
+  );
+  return { provider, view };
+}
