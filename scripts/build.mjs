@@ -21,12 +21,27 @@ const extension = {
   metafile: true,
 };
 
+/** Webview bundles (browser, iife), one per panel, from webview/<panel>/main.ts. */
+/** @type {import('esbuild').BuildOptions} */
+const webviews = {
+  entryPoints: { stats: 'webview/stats/main.ts' },
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  outdir: 'dist/webview',
+  tsconfig: 'webview/tsconfig.json',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  metafile: true,
+};
+
 if (watch) {
-  const ctx = await esbuild.context(extension);
-  await ctx.watch();
+  for (const options of [extension, webviews]) await (await esbuild.context(options)).watch();
   console.log('esbuild: watching');
 } else {
-  const result = await esbuild.build(extension);
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  const results = await Promise.all([esbuild.build(extension), esbuild.build(webviews)]);
+  const bytes = results.flatMap((r) => Object.values(r.metafile.outputs)).reduce((n, o) => n + o.bytes, 0);
   console.log(`esbuild: dist/ ${(bytes / 1024).toFixed(0)} KiB${production ? ' (production)' : ''}`);
 }

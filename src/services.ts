@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Config } from './config';
 import { EngineSession } from './connection/engineSession';
+import { StatsHub } from './stats/statsHub';
 import { LiveContainers } from './tree/liveContainers';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
@@ -11,6 +12,8 @@ export interface Services {
   readonly session: EngineSession;
   /** The live container model, shared by the tree, logs and inspect documents. */
   readonly containers: LiveContainers;
+  /** Live stats streams, shared by the stats panel and the tree. */
+  readonly stats: StatsHub;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -18,6 +21,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const config = new Config();
   const session = new EngineSession(config, log);
   const containers = new LiveContainers({ session, config, log });
-  context.subscriptions.push(log, session, containers);
-  return { context, log, config, session, containers };
+  const stats = new StatsHub(log);
+  context.subscriptions.push(log, session, containers, stats);
+  return { context, log, config, session, containers, stats };
 }

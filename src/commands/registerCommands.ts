@@ -11,6 +11,7 @@ import { openPort } from './containers/openPort';
 import { removeContainer } from './containers/removeContainer';
 import { restartContainer } from './containers/restartContainer';
 import { showLogs, showLogsWithOptions } from './containers/showLogs';
+import { showStats } from './containers/showStats';
 import { startContainer } from './containers/startContainer';
 import { stopContainer } from './containers/stopContainer';
 import { removeImage } from './images/removeImage';
@@ -38,6 +39,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.remove': removeContainer,
   'berth.container.showLogs': showLogs,
   'berth.container.showLogsWithOptions': showLogsWithOptions,
+  'berth.container.showStats': showStats,
   'berth.container.attachShell': attachShell,
   'berth.container.attachVsCode': attachVsCode,
   'berth.container.inspect': inspectContainer,

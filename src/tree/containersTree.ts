@@ -9,10 +9,12 @@ import {
   groupLabel,
   groupOf,
   matchesFilter,
+  statsText,
   toneOf,
   type GroupKey,
   type Tone,
 } from './format';
+import type { StatsHub } from '../stats/statsHub';
 import type { LiveContainers } from './liveContainers';
 
 export class GroupNode {
@@ -53,8 +55,26 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   /** Re-render relative times (uptime) now and then, without any engine call. */
   private readonly clock: NodeJS.Timeout;
 
-  constructor(live: LiveContainers) {
-    this.disposables.push(live.onDidChange((c) => this.apply(c)));
+  private readonly sampled = new Set<string>();
+  private sampleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    live: LiveContainers,
+    private readonly stats: StatsHub,
+  ) {
+    this.disposables.push(
+      live.onDidChange((c) => this.apply(c)),
+      // rows of containers with live stats refresh at most every 2 s
+      stats.onDidSample((id) => {
+        this.sampled.add(id);
+        this.sampleTimer ??= setTimeout(() => {
+          this.sampleTimer = undefined;
+          const rows = [...this.sampled].flatMap((x) => this.nodes.get(x) ?? []);
+          this.sampled.clear();
+          if (rows.length > 0) this.changed.fire(rows);
+        }, 2000);
+      }),
+    );
     this.clock = setInterval(() => {
       if (this.nodes.size > 0) this.changed.fire(undefined);
     }, 60_000);
@@ -126,7 +146,8 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
     const now = Date.now();
     const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None);
     item.id = r.id;
-    item.description = describeContainer(r, now);
+    const sample = this.stats.latest(r.id);
+    item.description = describeContainer(r, now) + (sample && r.state === 'running' ? ` · ${statsText(sample)}` : '');
     const tooltip = new vscode.MarkdownString(containerTooltip(r, now));
     tooltip.supportHtml = false;
     tooltip.isTrusted = false;
@@ -165,6 +186,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
 
   dispose(): void {
     clearInterval(this.clock);
+    clearTimeout(this.sampleTimer);
     for (const d of this.disposables) d.dispose();
   }
 }
@@ -173,7 +195,7 @@ export function registerContainersTree(
   services: Services,
   live: LiveContainers,
 ): { provider: ContainersTreeProvider; view: vscode.TreeView<ContainerTreeNode> } {
-  const provider = new ContainersTreeProvider(live);
+  const provider = new ContainersTreeProvider(live, services.stats);
   const view = vscode.window.createTreeView('berth.containers', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
   const HOLDER = 'containers-view';
   const onVisible = (visible: boolean): void => (visible ? live.hold(HOLDER) : live.release(HOLDER));

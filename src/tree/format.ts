@@ -134,6 +134,11 @@ export function containerTooltip(r: ContainerRecord, now: number): string {
   return lines.join('  \n');
 }
 
+/** Live figures for a row: "cpu 12% · mem 120 MiB/2.0 GiB". */
+export function statsText(s: { cpuPercent: number; memoryUsage: number; memoryLimit: number }): string {
+  return `cpu ${s.cpuPercent < 10 ? s.cpuPercent.toFixed(1) : Math.round(s.cpuPercent)}% · mem ${formatBytes(s.memoryUsage)}/${formatBytes(s.memoryLimit)}`;
+}
+
 /** Does the record match a quick filter? Words match name, image, state, id prefix or label key=value. */
 export function matchesFilter(r: ContainerRecord, filter: string): boolean {
   const words = filter
