@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: static checks, then every test tier against real parts — the unit tier in plain
 # Node, the engine tier against a real Docker Engine (started here if none answers, and stopped
-# again only if started here). Ends with one line: "tests: N passed, N failed".
+# again only if started here), the e2e tier in a real VS Code (code-server + Chromium, installed
+# on first use). Ends with one line: "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -44,6 +45,13 @@ if bash scripts/engine.sh ensure | tee "$REPORTS/engine.log"; then
   if grep -q '^engine: started ' "$REPORTS/engine.log"; then trap 'bash scripts/engine.sh stop' EXIT; fi
   if bash scripts/base-images.sh; then
     tier engine --test-concurrency=1 test/engine/*.test.ts || status=1
+    step "e2e: the packaged extension in a real VS Code (code-server) driven through Chromium"
+    if bash scripts/vscode/install.sh; then
+      tier e2e --test-concurrency=1 test/e2e/*.test.ts || status=1
+    else
+      echo "code-server or Chromium could not be installed: e2e tests not run" >&2
+      status=1
+    fi
   else
     echo "base images could not be built: engine tests not run" >&2
     status=1

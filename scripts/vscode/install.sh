@@ -28,15 +28,20 @@ RG_ARCHIVE=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
 # Every dependency of code-server whose install script has to run, reviewed and allowed.
 ALLOW_SCRIPTS='"code-server": true, "@vscode/ripgrep": true, "node-pty": true, "argon2": true, "kerberos": true'
 
-T0=$SECONDS
+T0=$EPOCHREALTIME
 log() { printf 'vscode: %s\n' "$*"; }
 die() { printf 'vscode: error: %s\n' "$*" >&2; exit 1; }
-took() { printf '%s s' "$((SECONDS - $1))"; }
+took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", b - a }'; }
 
 installed_version() {
   [[ -x "$BIN" ]] || return 1
-  # prints e.g. "4.100.3 <commit> with Code 1.100.3"
-  timeout 60 "$BIN" --version 2>/dev/null | head -n 1 | awk '{print $1}'
+  # Prints e.g. "4.100.3 <commit> with Code 1.100.3". Even --version writes a default config
+  # (with a password) and log folders under XDG_CONFIG_HOME/XDG_DATA_HOME: keep them out of $HOME.
+  local xdg out
+  xdg="$(mktemp -d "${TMPDIR:-/tmp}/berth-vscode-version.XXXXXX")"
+  out="$(XDG_CONFIG_HOME="$xdg/config" XDG_DATA_HOME="$xdg/data" timeout 60 "$BIN" --version 2>/dev/null || true)"
+  rm -rf "$xdg"
+  printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+\.[0-9]+\.[0-9]+$/ { print $1; exit }'
 }
 
 code_server_ready() {
@@ -58,7 +63,7 @@ missing_packages() {
 }
 
 apt_install() {
-  local start=$SECONDS
+  local start=$EPOCHREALTIME
   [[ "$(id -u)" -eq 0 ]] || die "missing Debian packages: $*; install them (sudo apt-get install $*) or rerun as root"
   command -v apt-get >/dev/null 2>&1 || die "missing packages: $*, and apt-get is not available; install them yourself"
   export DEBIAN_FRONTEND=noninteractive
@@ -84,7 +89,7 @@ apt_install() {
 
 # --- code-server -----------------------------------------------------------------------------
 install_code_server() {
-  local start=$SECONDS tmp
+  local start=$EPOCHREALTIME tmp
   command -v npm >/dev/null 2>&1 || die "npm is not on PATH"
   log "installing code-server@$VERSION into ${DEST#"$REPO"/} (about a minute; log: ${LOG#"$REPO"/})"
   # Start from scratch: a half-finished install is not worth repairing.
@@ -124,15 +129,22 @@ EOF
   fi
   # the native addons the server loads at run time; their builds are install scripts too
   local addon
-  for addon in node-pty/build/Release/pty.node; do
-    [[ -n "$(find "$DEST/node_modules/code-server/lib/vscode/node_modules" -path "*/$addon" -print -quit 2>/dev/null)" ]] \
-      || die "code-server installed without $addon (an install script did not run; log: $LOG)"
+  for addon in node_modules/argon2/lib/binding/napi-v3/argon2.node \
+    node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node \
+    node_modules/code-server/lib/vscode/node_modules/kerberos/build/Release/kerberos.node \
+    node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node \
+    node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg; do
+    [[ -f "$DEST/$addon" ]] || die "code-server installed without $addon (an install script did not run; log: $LOG)"
   done
   printf '%s\n' "$VERSION" >"$MARKER"
   log "installed code-server $VERSION in $(took "$start")"
 }
 
 main() {
+  # two set-ups at once (npm start while the e2e tier runs) must not both install into $DEST
+  mkdir -p "$(dirname "$DEST")"
+  exec 9>"$DEST.lock"
+  flock -w 600 9 || die "another install.sh holds $DEST.lock"
   local missing
   mapfile -t missing < <(missing_packages)
   if [[ ${#missing[@]} -gt 0 && -n "${missing[0]}" ]]; then

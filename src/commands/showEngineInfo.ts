@@ -6,11 +6,7 @@ const SCHEME = 'berth-info';
 const DOC_PATH = '/Berth Engine Info.md';
 const infoUri = (): vscode.Uri => vscode.Uri.from({ scheme: SCHEME, path: DOC_PATH });
 
-function escapeMd(text: string): string {
-  return text.replace(/([\\`*_{}[\]<>|])/g, '\\$1');
-}
-
-/** The engine info document (Markdown). */
+/** The engine info document (Markdown source, read in an editor: values appear as they are). */
 export function engineInfoMarkdown(state: EngineState, now = new Date()): string {
   const lines: string[] = ['# Berth — Engine Info', ''];
   const endpoint = state.endpoint;
@@ -19,10 +15,10 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
       '## Connection',
       '',
       `- Host: \`${endpoint.host}\``,
-      `- Context: ${escapeMd(endpoint.context)}`,
-      `- Why this host: ${escapeMd(endpoint.reason)}`,
+      `- Context: ${endpoint.context}`,
+      `- Why this host: ${endpoint.reason}`,
     );
-    if (endpoint.tls) lines.push(`- TLS: certificates from ${escapeMd(endpoint.tls.from)}, verify ${endpoint.tls.verify ? 'on' : 'off'}`);
+    if (endpoint.tls) lines.push(`- TLS: certificates from ${endpoint.tls.from}, verify ${endpoint.tls.verify ? 'on' : 'off'}`);
     lines.push('');
   }
   if (state.kind === 'connecting') {
@@ -30,7 +26,7 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
     return lines.join('\n');
   }
   if (state.kind === 'unreachable') {
-    lines.push('## State: unreachable', '', escapeMd(state.error.message), '');
+    lines.push('## State: unreachable', '', state.error.message, '');
     if (state.nextRetryAt)
       lines.push(
         `Berth retries by itself (next attempt in ${Math.max(0, Math.round((state.nextRetryAt.getTime() - now.getTime()) / 1000))} s), or run **Berth: Retry Engine Connection**.`,
@@ -42,31 +38,31 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
   lines.push(
     '## Engine',
     '',
-    `- Docker Engine: ${escapeMd(v.Version)}`,
+    `- Docker Engine: ${v.Version}`,
     `- API version: ${engine.apiVersion} (engine ${v.ApiVersion}, minimum ${v.MinAPIVersion ?? '?'}) — negotiated`,
-    `- OS: ${escapeMd(info.OperatingSystem ?? v.Os)} (${escapeMd(v.Os)}/${escapeMd(v.Arch)}, kernel ${escapeMd(v.KernelVersion ?? '?')})`,
+    `- OS: ${info.OperatingSystem ?? v.Os} (${v.Os}/${v.Arch}, kernel ${v.KernelVersion ?? '?'})`,
     `- CPUs / memory: ${info.NCPU ?? '?'} / ${info.MemTotal !== undefined ? `${(info.MemTotal / 2 ** 30).toFixed(1)} GiB` : '?'}`,
-    `- Storage driver: ${escapeMd(info.Driver ?? '?')}; cgroup ${escapeMd(info.CgroupVersion ?? '?')} (${escapeMd(info.CgroupDriver ?? '?')})`,
+    `- Storage driver: ${info.Driver ?? '?'}; cgroup ${info.CgroupVersion ?? '?'} (${info.CgroupDriver ?? '?'})`,
     `- Runtimes: ${
       Object.keys(info.Runtimes ?? {})
-        .map(escapeMd)
+
         .join(', ') || 'none'
-    } (default ${escapeMd(info.DefaultRuntime ?? '?')})`,
+    } (default ${info.DefaultRuntime ?? '?'})`,
     `- Containers: ${info.ContainersRunning ?? 0} running of ${info.Containers ?? 0}; images: ${info.Images ?? 0}`,
     '',
     '## GPU',
     '',
-    `- Result: **${gpu.available ? 'available' : 'not available'}** — ${escapeMd(gpu.summary)}`,
+    `- Result: **${gpu.available ? 'available' : 'not available'}** — ${gpu.summary}`,
     `- Signals found: ${gpu.found.join(', ') || 'none'}`,
   );
   for (const d of gpu.devices)
     lines.push(
-      `- GPU ${escapeMd(d.index)}: ${escapeMd(d.name)}${d.memoryMiB !== undefined ? `, ${d.memoryMiB} MiB` : ''}${d.driverVersion ? `, driver ${escapeMd(d.driverVersion)}` : ''}`,
+      `- GPU ${d.index}: ${d.name}${d.memoryMiB !== undefined ? `, ${d.memoryMiB} MiB` : ''}${d.driverVersion ? `, driver ${d.driverVersion}` : ''}`,
     );
-  if (gpu.cdiDevices.length > 0) lines.push(`- CDI devices: ${gpu.cdiDevices.map(escapeMd).join(', ')}`);
-  for (const r of gpu.reasons) lines.push(`- Why not: ${escapeMd(r)}`);
+  if (gpu.cdiDevices.length > 0) lines.push(`- CDI devices: ${gpu.cdiDevices.join(', ')}`);
+  for (const r of gpu.reasons) lines.push(`- Why not: ${r}`);
   if (info.Warnings && info.Warnings.length > 0) {
-    lines.push('', '## Engine warnings', '', ...info.Warnings.map((w) => `- ${escapeMd(w)}`));
+    lines.push('', '## Engine warnings', '', ...info.Warnings.map((w) => `- ${w}`));
   }
   lines.push('', `_Connected since ${state.connectedAt.toLocaleString()}_`);
   return lines.join('\n');

@@ -90,7 +90,8 @@ export class EngineSession implements vscode.Disposable {
         host: this.config.engineHost,
         context: this.config.engineContext,
       });
-      if (this.current.kind !== 'connected') this.set({ kind: 'connecting', endpoint });
+      // a retry while unreachable keeps showing why, rather than flashing "connecting"
+      if (this.current.kind === 'connecting') this.set({ kind: 'connecting', endpoint });
       this.log.info(`Connecting to ${endpoint.host} (${endpoint.reason})`);
       const engine = await Engine.connect(endpoint, { timeoutMs: this.config.engineTimeoutMs, env: process.env });
       const info = await engine.info();
@@ -135,6 +136,8 @@ export class EngineSession implements vscode.Disposable {
 
   private set(state: EngineState): void {
     this.current = state;
+    // the error code first, so the welcome view for the new state renders once, with its reason
+    void vscode.commands.executeCommand('setContext', 'berth.engineError', state.kind === 'unreachable' ? state.error.code : undefined);
     void vscode.commands.executeCommand('setContext', 'berth.engineState', state.kind);
     this.changed.fire(state);
   }

@@ -201,8 +201,8 @@ export function registerContainersTree(
   const onVisible = (visible: boolean): void => (visible ? live.hold(HOLDER) : live.release(HOLDER));
   if (view.visible) onVisible(true);
   const describe = (): void => {
-    const state = services.session.state;
-    view.message = state.kind === 'unreachable' ? state.error.message : provider.filterText ? `Filter: ${provider.filterText}` : '';
+    // unreachable: the welcome view explains (a message would hide it)
+    view.message = provider.filterText ? `Filter: ${provider.filterText}` : '';
     void vscode.commands.executeCommand('setContext', 'berth.containers.filtered', provider.filterText !== '');
   };
   describe();

@@ -45,6 +45,7 @@ class EngineViewProvider implements vscode.TreeDataProvider<Row> {
     item.tooltip = row.tooltip ?? `${row.label}: ${row.description}`;
     item.iconPath = new vscode.ThemeIcon(row.icon, row.color ? new vscode.ThemeColor(row.color) : undefined);
     item.contextValue = `engine.${row.label.toLowerCase()}`;
+    item.accessibilityInformation = { label: `${row.label}: ${row.description}` };
     return item;
   }
 
@@ -60,10 +61,10 @@ class EngineViewProvider implements vscode.TreeDataProvider<Row> {
 export function registerEngineView(services: Services): void {
   const provider = new EngineViewProvider(services);
   const view = vscode.window.createTreeView('berth.engine', { treeDataProvider: provider });
-  const update = (state: EngineState): void => {
-    view.message = state.kind === 'unreachable' ? state.error.message : '';
-    provider.refresh();
-  };
-  update(services.session.state);
-  services.context.subscriptions.push(provider, view, services.session.onDidChange(update));
+  // no view.message here: a message would hide the welcome view and its Retry button
+  services.context.subscriptions.push(
+    provider,
+    view,
+    services.session.onDidChange(() => provider.refresh()),
+  );
 }

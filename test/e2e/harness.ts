@@ -1,0 +1,296 @@
+/**
+ * The e2e tier: the packaged berth.vsix installed into a real VS Code (code-server), driven by
+ * Playwright through Debian's Chromium. Tests assert on what a user sees; every scenario saves a
+ * screenshot into artifacts/e2e/.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { launchCodeServer, REPO_ROOT, type CodeServer, type LaunchOptions } from '../../scripts/vscode/codeServer';
+import { resolveEndpoint } from '../../src/engine/connection';
+import { Engine } from '../../src/engine/engine';
+
+export const VSIX = path.join(REPO_ROOT, 'berth.vsix');
+export const ARTIFACTS = path.resolve(process.env.BERTH_E2E_ARTIFACTS ?? path.join(REPO_ROOT, 'artifacts', 'e2e'));
+export const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
+/** How long to wait for anything the user would wait for (workbench, view, engine state). */
+export const UI_TIMEOUT = 20_000;
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-breakpad',
+];
+
+/**
+ * The extension under test: berth.vsix (what users install), or BERTH_E2E_EXTENSION — another .vsix
+ * or an unpacked extension folder (package.json, dist/, media/).
+ */
+export function extensionUnderTest(): { vsixPath: string } | { extensionDir: string } {
+  const override = process.env.BERTH_E2E_EXTENSION;
+  if (override) {
+    const target = path.resolve(override);
+    if (!fs.existsSync(target)) throw new Error(`BERTH_E2E_EXTENSION=${override} does not exist`);
+    return fs.statSync(target).isDirectory() ? { extensionDir: target } : { vsixPath: target };
+  }
+  if (!fs.existsSync(VSIX)) {
+    throw new Error(`${path.relative(process.cwd(), VSIX)} is missing: run \`npm run package\` first (npm test does)`);
+  }
+  const vsixTime = fs.statSync(VSIX).mtimeMs;
+  const newer = newestSource(path.join(REPO_ROOT, 'src'));
+  if (newer && newer.mtimeMs > vsixTime && !warnedStale) {
+    warnedStale = true;
+    console.warn(
+      `warning: berth.vsix is older than ${path.relative(REPO_ROOT, newer.file)}; run \`npm run package\` to test the current sources`,
+    );
+  }
+  return { vsixPath: VSIX };
+}
+let warnedStale = false;
+
+function newestSource(dir: string): { file: string; mtimeMs: number } | undefined {
+  let newest: { file: string; mtimeMs: number } | undefined;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const { mtimeMs } = fs.statSync(file);
+    if (!newest || mtimeMs > newest.mtimeMs) newest = { file, mtimeMs };
+  }
+  return newest;
+}
+
+/** What the engine itself says, to compare the UI with (resolved as the docker CLI would). */
+export async function engineFacts(): Promise<{ version: string; apiVersion: string; host: string }> {
+  const endpoint = resolveEndpoint({
+    env: process.env,
+    homeDir: os.homedir(),
+    platform: process.platform,
+    readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined),
+  });
+  const engine = await Engine.connect(endpoint, { timeoutMs: 10_000, env: process.env });
+  return { version: engine.serverVersion.Version, apiVersion: engine.apiVersion, host: endpoint.host };
+}
+
+/** A small project in a temp folder (…/berth-e2e-<scenario>-XXXXXX/ml-project), opened as the workspace. */
+export function makeWorkspace(scenario: string): string {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `berth-e2e-${scenario}-`)), 'ml-project');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM berth-python-numpy:latest\nCOPY train.py /app/\nCMD ["python3", "/app/train.py"]\n');
+  fs.writeFileSync(path.join(dir, 'train.py'), 'import numpy as np\n\nprint(np.arange(3).sum())\n');
+  return dir;
+}
+
+export interface VSCode {
+  readonly server: CodeServer;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Save artifacts/e2e/<name>.png and return its path. */
+  screenshot(name: string, options?: ScreenshotOptions): Promise<string>;
+  /** Close the browser, stop code-server, remove the temp folders. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra environment for the extension host (e.g. DOCKER_HOST); undefined removes a variable. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly workspace?: string;
+  readonly userSettings?: LaunchOptions['userSettings'];
+  readonly viewport?: { width: number; height: number };
+}
+
+/**
+ * Start code-server with berth.vsix, open Chromium on the workbench and wait until it is ready.
+ * `name` names the scenario: its screenshots are artifacts/e2e/<name>*.png.
+ */
+export async function startVSCode(name: string, options: StartOptions = {}): Promise<VSCode> {
+  const extension = extensionUnderTest();
+  // this scenario's screenshots from an earlier run would pass for this run's
+  if (fs.existsSync(ARTIFACTS)) {
+    for (const file of fs.readdirSync(ARTIFACTS)) if (file.startsWith(name) && file.endsWith('.png')) fs.rmSync(path.join(ARTIFACTS, file));
+  }
+  const ownWorkspace = options.workspace === undefined;
+  const workspace = options.workspace ?? makeWorkspace(name);
+  const server = await launchCodeServer({
+    workspace,
+    ...extension,
+    env: { DOCKER_CONTEXT: undefined, ...options.env },
+    ...(options.userSettings ? { userSettings: options.userSettings } : {}),
+  });
+  let browser: Browser | undefined;
+  try {
+    // Chromium keeps crash reports under XDG_CONFIG_HOME whatever its profile: not in $HOME
+    const env = {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(server.dataDir, 'chromium-config'),
+      XDG_CACHE_HOME: path.join(server.dataDir, 'chromium-cache'),
+    };
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env });
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    await openWorkbench(page, server.url);
+    const b = browser;
+    return {
+      server,
+      browser: b,
+      page,
+      screenshot: (shot, shotOptions) => screenshot(page, shot, shotOptions),
+      close: async () => {
+        await b.close().catch(() => undefined);
+        await server.stop();
+        if (ownWorkspace) fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+    if (ownWorkspace) fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Open the workbench and wait until it is there with the explorer showing the folder. */
+export async function openWorkbench(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT });
+  await page.locator('.part.statusbar').waitFor({ timeout: UI_TIMEOUT });
+}
+
+/** Run a command from the command palette by its title, e.g. "Berth: Show Engine Info". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  // F1 may arrive before the workbench has focus; click an inert spot first
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+}
+
+/** Open a workspace file by name through Quick Open (Ctrl+P), as a user would. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: name }).waitFor({ timeout: UI_TIMEOUT });
+}
+
+/** Click Berth in the activity bar; returns a view's pane (header and body), the Engine view by default. */
+export async function openBerthView(page: Page, view = 'Engine'): Promise<Locator> {
+  const tab = page.getByRole('tab', { name: 'Berth', exact: true });
+  await tab.waitFor({ timeout: UI_TIMEOUT });
+  // a second click on the active container would close the side bar
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+  // (the header is hidden while Engine is the container's only view)
+  const header = page.locator(`.pane-header[aria-label="${view} Section"]`);
+  await header.waitFor({ state: 'attached', timeout: UI_TIMEOUT });
+  if ((await header.getAttribute('aria-expanded')) === 'false' && (await header.isVisible())) await header.click();
+  const pane = page.locator('.pane', { has: header });
+  await pane.locator('.pane-body').waitFor({ timeout: UI_TIMEOUT });
+  return pane;
+}
+
+/** The tree rows of a view pane as the user reads them: "label  description". */
+export async function rowTexts(pane: Locator): Promise<string[]> {
+  const rows = pane.locator('.monaco-list-row[role="treeitem"]');
+  const texts: string[] = [];
+  for (const row of await rows.all()) {
+    const label = normalize(await row.locator('.label-name').innerText());
+    const description = normalize(
+      await row
+        .locator('.label-description')
+        .innerText()
+        .catch(() => ''),
+    );
+    texts.push(description ? `${label}  ${description}` : label);
+  }
+  return texts;
+}
+
+/** Berth's status-bar entry. */
+export function berthStatusItem(page: Page): Locator {
+  return page.locator('.part.statusbar .statusbar-item', { hasText: /Docker/ }).first();
+}
+
+export async function statusBarText(page: Page): Promise<string> {
+  return normalize(await berthStatusItem(page).innerText());
+}
+
+/** Wait until a notification toast with this text shows; returns the toast. */
+export async function waitForNotification(page: Page, text: string | RegExp): Promise<Locator> {
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  await toast.waitFor({ timeout: UI_TIMEOUT });
+  return toast;
+}
+
+/** Text of the visible editor, lines joined with \n. */
+export async function editorText(page: Page): Promise<string> {
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line');
+  const texts = await lines.allInnerTexts();
+  return texts.map(normalize).join('\n');
+}
+
+export interface ScreenshotOptions {
+  /** Leave the pointer where it is (to show a hover); by default it moves away first. */
+  readonly keepPointer?: boolean;
+}
+
+export async function screenshot(page: Page, name: string, options: ScreenshotOptions = {}): Promise<string> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  if (!options.keepPointer) await page.mouse.move(640, 5);
+  // let the last repaint (progress bars, hover fade-outs) settle
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/**
+ * Poll until fn returns a value that check accepts and that stays the same for `stableMs` (the UI
+ * may pass through a state on its way to another); the last value is in the error if it never does.
+ */
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  check: (value: T) => boolean,
+  what: string,
+  { timeoutMs = UI_TIMEOUT, stableMs = 0 }: { timeoutMs?: number; stableMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  let since: number | undefined;
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn();
+      const same = JSON.stringify(value) === JSON.stringify(last);
+      last = value;
+      if (!check(value)) since = undefined;
+      else if (since === undefined || !same) since = Date.now();
+      if (since !== undefined && Date.now() - since >= stableMs) return value;
+    } catch (err) {
+      lastError = err;
+      since = undefined;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const seen = last === undefined ? String(lastError) : JSON.stringify(last);
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last seen: ${seen}`);
+}
+
+/** Monaco and the workbench render spaces as NBSP; tests compare plain text. */
+export function normalize(text: string): string {
+  return text.replace(/\u00a0/g, ' ').trim();
+}
