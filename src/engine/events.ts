@@ -2,7 +2,9 @@
  * The engine's event stream as an AsyncIterable. Both field layouts are understood (the old
  * `status`/`id`/`from` and the new `Action`/`Actor.ID`), compound actions are split
  * (`health_status: healthy` → verb `health_status`, detail `healthy`), and a cut stream is
- * reopened with `since=<last seen>` so nothing is lost; the replayed boundary is de-duplicated.
+ * reopened with `since=` a little before the newest event seen, so nothing is lost; what it
+ * replays is de-duplicated. Events are yielded in the order the engine sends them, which is not
+ * always timestamp order.
  */
 import type { Engine } from './engine';
 import { CancelledError, EngineError } from './errors';
@@ -98,14 +100,21 @@ export interface EventStreamOptions {
  * Follow the engine's events until the signal aborts. Never ends on its own: a cut stream or an
  * unreachable engine is retried with backoff, resuming from the last event seen.
  */
+/** How far back a reopened stream starts before the newest event seen: the engine does not send
+ *  events in timestamp order (nor in the same order to every subscriber), so an event stamped a
+ *  little before the newest one may still be on its way when a stream is cut. */
+const REPLAY_WINDOW_NS = 2_000_000_000n;
+/** Keys of yielded events are kept this long (≥ the replay window) to drop replays. */
+const REMEMBER_NS = 5_000_000_000n;
+
 export async function* engineEvents(engine: Engine, options: EventStreamOptions): AsyncGenerator<EngineEvent> {
   const { signal } = options;
   const minBackoffMs = options.minBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 5000;
   let since: string | undefined = options.since === undefined ? undefined : String(options.since);
-  let lastNano: string | undefined;
-  // events already yielded at exactly lastNano, to drop when `since` replays them
-  let boundary = new Set<string>();
+  let newest: bigint | undefined;
+  // events yielded recently, by key, to drop the ones a reopened stream replays
+  const recent = new Map<string, bigint>();
   let attempt = 0;
 
   while (!signal.aborted) {
@@ -128,14 +137,17 @@ export async function* engineEvents(engine: Engine, options: EventStreamOptions)
         if (line.trim() === '') continue;
         const event = parseEvent(line);
         const key = eventKey(event);
-        if (lastNano !== undefined && BigInt(event.timeNano) < BigInt(lastNano)) continue;
-        if (boundary.has(key)) continue;
-        if (event.timeNano !== lastNano) {
-          lastNano = event.timeNano;
-          boundary = new Set();
+        if (recent.has(key)) continue;
+        const nano = BigInt(event.timeNano);
+        recent.set(key, nano);
+        if (newest === undefined || nano > newest) {
+          newest = nano;
+          // forget what no reopened stream can replay any more (the map is in insertion order)
+          for (const [k, t] of recent) {
+            if (t >= newest - REMEMBER_NS) break;
+            recent.delete(k);
+          }
         }
-        boundary.add(key);
-        since = sinceParam(event.timeNano);
         yield event;
       }
     } catch (err) {
@@ -144,8 +156,9 @@ export async function* engineEvents(engine: Engine, options: EventStreamOptions)
       if (error instanceof CancelledError) error = undefined; // the stream was cut under us
     }
     if (signal.aborted) break;
-    // the stream ended or failed: resume from the last event seen (or from when it was opened)
-    since ??= openedAt;
+    // the stream ended or failed: reopen a little before the newest event seen (replays are
+    // dropped above), or from when it was opened if it saw none
+    since = newest === undefined ? (since ?? openedAt) : sinceParam((newest - REPLAY_WINDOW_NS).toString());
     attempt += 1;
     options.onState?.({ kind: 'reconnecting', error, attempt });
     const backoff = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(attempt - 1, 10));

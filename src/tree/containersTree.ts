@@ -52,7 +52,6 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   private readonly groups = new Map<string, GroupNode>();
   private filter = '';
   private readonly disposables: vscode.Disposable[] = [this.changed];
-  /** Re-render relative times (uptime) now and then, without any engine call. */
   private readonly clock: NodeJS.Timeout;
 
   private readonly sampled = new Set<string>();
@@ -75,9 +74,11 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
         }, 2000);
       }),
     );
+    // relative times (uptime, "exited 3m ago") age: refresh those rows, never the whole tree
     this.clock = setInterval(() => {
-      if (this.nodes.size > 0) this.changed.fire(undefined);
-    }, 60_000);
+      const rows = [...this.nodes.values()].filter((n) => n.record.startedAt !== undefined || n.record.finishedAt !== undefined);
+      if (rows.length > 0) this.changed.fire(rows);
+    }, 15_000);
   }
 
   get filterText(): string {

@@ -11,7 +11,7 @@ interface Row {
 }
 
 /** The engine summary rows; empty when there is no engine (the welcome view then explains). */
-export function engineRows(state: EngineState): Row[] {
+export function engineRows(state: EngineState, live?: { running: number; total: number }): Row[] {
   if (state.kind !== 'connected') return [];
   const { engine, info, gpu, endpoint } = state;
   const v = engine.serverVersion;
@@ -25,7 +25,11 @@ export function engineRows(state: EngineState): Row[] {
       tooltip: gpu.available ? gpu.found.join(', ') : gpu.reasons.join('\n'),
       icon: gpu.available ? 'circuit-board' : 'circle-slash',
     },
-    { label: 'Containers', description: `${info.ContainersRunning ?? 0} running of ${info.Containers ?? 0}`, icon: 'package' },
+    {
+      label: 'Containers',
+      description: `${live?.running ?? info.ContainersRunning ?? 0} running of ${live?.total ?? info.Containers ?? 0}`,
+      icon: 'package',
+    },
     { label: 'Images', description: String(info.Images ?? 0), icon: 'file-binary' },
   ];
 }
@@ -50,7 +54,9 @@ class EngineViewProvider implements vscode.TreeDataProvider<Row> {
   }
 
   getChildren(row?: Row): Row[] {
-    return row ? [] : engineRows(this.services.session.state);
+    const records = this.services.containers.current?.all();
+    const live = records && { running: records.filter((r) => r.state === 'running').length, total: records.length };
+    return row ? [] : engineRows(this.services.session.state, live);
   }
 
   dispose(): void {
@@ -62,9 +68,19 @@ export function registerEngineView(services: Services): void {
   const provider = new EngineViewProvider(services);
   const view = vscode.window.createTreeView('berth.engine', { treeDataProvider: provider });
   // no view.message here: a message would hide the welcome view and its Retry button
+  // container counts follow the live model, at most once a second
+  let pending: NodeJS.Timeout | undefined;
+  const soon = (): void => {
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      provider.refresh();
+    }, 1000);
+  };
   services.context.subscriptions.push(
     provider,
     view,
     services.session.onDidChange(() => provider.refresh()),
+    services.containers.onDidChange(soon),
+    { dispose: () => clearTimeout(pending) },
   );
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseEvent, sinceParam } from '../../src/engine/events';
+import { Readable } from 'node:stream';
+import type { Engine } from '../../src/engine/engine';
+import { engineEvents, parseEvent, sinceParam } from '../../src/engine/events';
 
 // As Engine 20.10 (API 1.41) sends them: old fields and new side by side.
 const OLD_AND_NEW =
@@ -55,5 +57,36 @@ describe('parseEvent', () => {
   test('sinceParam formats seconds.nanoseconds exactly', () => {
     assert.equal(sinceParam('1764072000123456789'), '1764072000.123456789');
     assert.equal(sinceParam('1764072000000000001'), '1764072000.000000001');
+  });
+});
+
+describe('engineEvents over a cut stream (a scripted engine)', () => {
+  const line = (id: string, seconds: number): string =>
+    JSON.stringify({ Type: 'container', Action: 'start', Actor: { ID: id, Attributes: {} }, time: seconds, timeNano: seconds * 1e9 }) +
+    '\n';
+
+  test('out-of-order events are all yielded, and a reopened stream repeats none of them', async () => {
+    const streams = [
+      [line('a', 100), line('b', 99), line('c', 101)], // b arrives after a, stamped earlier
+      [line('a', 100), line('b', 99), line('c', 101), line('d', 102)], // the replay, then new
+    ];
+    const queries: Record<string, unknown>[] = [];
+    const engine = {
+      openStream: (request: { query?: Record<string, unknown> }) => {
+        queries.push(request.query ?? {});
+        const next = streams.shift();
+        return next ? Promise.resolve(Readable.from(next)) : new Promise(() => undefined);
+      },
+      translate: (err: unknown) => err,
+    } as unknown as Engine;
+    const controller = new AbortController();
+    const seen: string[] = [];
+    for await (const e of engineEvents(engine, { signal: controller.signal, minBackoffMs: 1 })) {
+      seen.push(e.id);
+      if (seen.length === 4) controller.abort();
+    }
+    assert.deepEqual(seen, ['a', 'b', 'c', 'd']);
+    // reopened two seconds before the newest event seen
+    assert.equal(queries[1]?.since, '99.000000000');
   });
 });

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { Engine } from '../../src/engine/engine';
+import { resolveEndpoint } from '../../src/engine/connection';
+import { eventually, normalize, openBerthView, rowTexts, runCommand, startVSCode, UI_TIMEOUT, type VSCode } from './harness';
+
+const RUN = `${process.pid}`;
+const NAME = `berth-e2e-web-${RUN}`;
+const LABEL = `berth.test=e2e-${RUN}`;
+
+/** Text of the active terminal (the DOM renderer is forced in the settings, so rows are text). */
+async function terminalText(page: Page): Promise<string> {
+  const rows = page.locator('.terminal-wrapper.active .xterm-rows').first();
+  return normalize(await rows.innerText().catch(() => ''));
+}
+
+async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const entry = page.locator('.context-view .action-item', { hasText: item }).first();
+  await entry.waitFor({ timeout: UI_TIMEOUT });
+  // the workbench ignores a click that lands right after a menu opens (it guards against the
+  // right-click's own release selecting an entry): pause as a person would
+  await page.waitForTimeout(400);
+  await entry.click();
+}
+
+function rowOf(pane: Locator, name: string): Locator {
+  return pane.locator('.monaco-list-row[role="treeitem"]', { has: pane.page().locator('.label-name', { hasText: name }) }).first();
+}
+
+describe('e2e: the live container tree, logs across a restart, attach shell', { timeout: 180_000 }, () => {
+  let vscode: VSCode;
+  let engine: Engine;
+
+  before(async () => {
+    engine = await Engine.connect(
+      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
+    );
+    vscode = await startVSCode('containers', { userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+  });
+  after(async () => {
+    await vscode?.close();
+    for (const c of await engine.listContainers({ filters: { label: [LABEL] } })) await engine.removeContainer(c.Id, { force: true });
+  });
+
+  test('a container started from the terminal appears in the tree without any click', async () => {
+    const page = vscode.page;
+    const pane = await openBerthView(page, 'Containers');
+    await runCommand(page, 'Terminal: Create New Terminal');
+    await page.locator('.terminal-wrapper.active .xterm').waitFor({ timeout: UI_TIMEOUT });
+    await eventually(
+      () => terminalText(page),
+      (t) => /[$#] *$/.test(t),
+      'a shell prompt',
+    );
+    // the container counts its boots in a file, so a restart is visible in its output
+    const script =
+      'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo boot $n; trap "exit 0" TERM; while :; do sleep 0.2; done';
+    await page.keyboard.type(`docker run -d --name ${NAME} --label ${LABEL} berth-busybox:latest sh -c '${script}'\n`);
+    const row = await eventually(
+      () => rowTexts(pane),
+      (rows) => rows.some((r) => r.startsWith(`${NAME}  running`)),
+      'the new container in the tree',
+    );
+    assert.ok(row.includes('Other containers  1') || row.some((r) => r.startsWith('Other containers')), row.join('\n'));
+    await vscode.screenshot('containers-tree');
+  });
+
+  test('Stop Container from the context menu changes its state', async () => {
+    const page = vscode.page;
+    const pane = await openBerthView(page, 'Containers');
+    await contextMenu(page, rowOf(pane, NAME), 'Stop Container');
+    const rows = await eventually(
+      () => rowTexts(pane),
+      (r) => r.some((x) => x.startsWith(`${NAME}  exited 0`)),
+      'the container shown as exited',
+    );
+    assert.ok(rows.find((x) => x.startsWith(NAME))?.includes('berth-busybox:latest'));
+    await vscode.screenshot('containers-stopped');
+  });
+
+  test('Show Logs follows across a restart, with the restart marker', async () => {
+    const page = vscode.page;
+    const pane = await openBerthView(page, 'Containers');
+    await contextMenu(page, rowOf(pane, NAME), 'Start Container');
+    await eventually(
+      () => rowTexts(pane),
+      (r) => r.some((x) => x.startsWith(`${NAME}  running`)),
+      'running again',
+    );
+    await contextMenu(page, rowOf(pane, NAME), 'Show Logs');
+    await eventually(
+      () => terminalText(page),
+      (t) => t.includes('boot 2'),
+      'the logs so far',
+    );
+    await contextMenu(page, rowOf(pane, NAME), 'Restart Container');
+    const text = await eventually(
+      () => terminalText(page),
+      (t) => t.includes('boot 3'),
+      'lines written after the restart',
+    );
+    await vscode.screenshot('containers-logs-restart');
+    // history first (the two earlier runs), then live: the stop and start markers, then the new run
+    assert.match(text, /^boot 1\nboot 2\n *── container stopped — exit 0 at [^\n]+── *\n *── container started at [^\n]+── *\nboot 3$/);
+  });
+
+  test('Attach Shell runs a command in the container and shows its output', async () => {
+    const page = vscode.page;
+    const pane = await openBerthView(page, 'Containers');
+    await contextMenu(page, rowOf(pane, NAME), 'Attach Shell');
+    await page
+      .locator('.terminal-tabs-entry, .single-terminal-tab', { hasText: `Shell: ${NAME}` })
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT })
+      .catch(() => undefined);
+    await eventually(
+      () => terminalText(page),
+      (t) => /[$#] *$/.test(t),
+      'the container shell prompt',
+    );
+    await page.keyboard.type('echo "attached-$((6 * 7))"; cat /tmp/n\n');
+    const text = await eventually(
+      () => terminalText(page),
+      (t) => t.includes('attached-42'),
+      'the echo output',
+    );
+    assert.match(text, /attached-42\s+3/);
+    await vscode.screenshot('containers-attach-shell');
+  });
+});
