@@ -15,7 +15,17 @@ import { freePort, launchCodeServer, REPO_ROOT, type CodeServer } from './codeSe
 const VSIX = path.join(REPO_ROOT, 'berth.vsix');
 const DEFAULT_PORT = 8080;
 /** What goes into berth.vsix: when any of it is newer than the .vsix, package again. */
-const PACKAGE_INPUTS = ['src', 'webview', 'media', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'README.md', 'LICENSE', '.vscodeignore'];
+const PACKAGE_INPUTS = [
+  'src',
+  'webview',
+  'media',
+  'package.json',
+  'package-lock.json',
+  'scripts/build.mjs',
+  'README.md',
+  'LICENSE',
+  '.vscodeignore',
+];
 /** The sample project; until it exists, the nearest folder that does. */
 const WORKSPACES = ['examples/iris-classifier', 'examples', '.'];
 

@@ -129,4 +129,34 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
     assert.match(text, /attached-42\s+3/);
     await vscode.screenshot('containers-attach-shell');
   });
+
+  test('Show Stats opens a panel with live CPU and memory figures and sparklines', async () => {
+    const page = vscode.page;
+    const pane = await openBerthView(page, 'Containers');
+    await contextMenu(page, rowOf(pane, NAME), 'Show Stats');
+    const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+    const card = frame.locator('section.card', { hasText: NAME });
+    await card.waitFor({ timeout: UI_TIMEOUT });
+    const cpu = card.locator('.metric', { hasText: 'CPU' });
+    const value = await eventually(
+      async () => normalize(await cpu.locator('.value').innerText()),
+      (t) => /^\d+\.\d %$/.test(t),
+      'a CPU figure',
+    );
+    assert.match(value, /%$/);
+    assert.match(normalize(await card.locator('.metric', { hasText: 'Memory' }).locator('.value').innerText()), /\/ /);
+    // two samples make a line
+    await eventually(
+      () => cpu.locator('svg polyline').count(),
+      (n) => n === 1,
+      'the CPU sparkline',
+    );
+    // and the tree row shows the same live figures
+    await eventually(
+      () => rowTexts(pane),
+      (rows) => rows.some((r) => r.startsWith(NAME) && / · cpu [\d.]+% · mem /.test(r)),
+      'stats in the tree row',
+    );
+    await vscode.screenshot('containers-stats');
+  });
 });
