@@ -4,6 +4,7 @@
  */
 import type { ContainerRecord, PortBinding } from '../engine/containerStore';
 import { BERTH_LABEL, COMPOSE_LABEL } from '../engine/labels';
+import { formatBytes } from '../project/units';
 
 export type GroupKey = { readonly kind: 'compose'; readonly project: string } | { readonly kind: 'berth' } | { readonly kind: 'other' };
 
@@ -32,18 +33,6 @@ export function formatDuration(ms: number): string {
   if (h < 24) return m % 60 === 0 ? `${h}h` : `${h}h ${m % 60}m`;
   const d = Math.floor(h / 24);
   return h % 24 === 0 ? `${d}d` : `${d}d ${h % 24}h`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i] ?? 'TiB'}`;
 }
 
 export function formatPort(p: PortBinding): string {

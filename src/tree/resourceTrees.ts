@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { Engine, ImageSummary, VolumeSummary } from '../engine/engine';
 import { engineEvents } from '../engine/events';
 import type { Services } from '../services';
-import { formatBytes, formatDuration } from './format';
+import { formatBytes } from '../project/units';
+import { formatDuration } from './format';
 import type { LiveContainers } from './liveContainers';
 
 export type ImageNode =

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
 import { ContainerStore, type ContainerRecord, type StoreChange } from '../../src/engine/containerStore';
 import { Engine } from '../../src/engine/engine';
 import { runExec } from '../../src/engine/exec';
-import { cleanup, connect, localEndpoint, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
-import { SocketProxy } from './socketProxy';
+import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
+import { connectThroughProxy } from './socketProxy';
 
 /** Resolve when the store holds a record that satisfies `ok` (or it is gone, for ok === 'removed'). */
 function waitFor(
@@ -105,16 +104,7 @@ describe('engine: the event-driven container model', { timeout: 120_000 }, () =>
   });
 
   test('a cut event stream loses nothing: containers created while it was down appear', async () => {
-    const proxy = new SocketProxy(localEndpoint().host.replace('unix://', ''));
-    await proxy.listen();
-    const viaProxy = await Engine.connect(
-      resolveEndpoint({
-        env: { DOCKER_HOST: `unix://${proxy.path}` },
-        homeDir: '/nonexistent',
-        platform: 'linux',
-        readFile: () => undefined,
-      }),
-    );
+    const { proxy, engine: viaProxy } = await connectThroughProxy();
     const cut = new ContainerStore(viaProxy, { reconcileIntervalMs: 600_000, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });
     try {
       await cut.start();

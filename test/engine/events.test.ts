@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
 import { engineEvents, type EngineEvent, type EventStreamState } from '../../src/engine/events';
-import { cleanup, connect, localEndpoint, run, RUN_ID, TEST_LABEL } from './harness';
-import { SocketProxy } from './socketProxy';
+import { cleanup, connect, run, RUN_ID, TEST_LABEL } from './harness';
+import { connectThroughProxy } from './socketProxy';
 
 /** Pull events until `done` says so; the caller's signal ends the stream. */
 async function until(
@@ -49,16 +48,7 @@ describe('engine: the event stream', { timeout: 60_000 }, () => {
   });
 
   test('a stream cut mid-way resumes with since= and loses nothing, repeats nothing', async () => {
-    const proxy = new SocketProxy(localEndpoint().host.replace('unix://', ''));
-    await proxy.listen();
-    const viaProxy = await Engine.connect(
-      resolveEndpoint({
-        env: { DOCKER_HOST: `unix://${proxy.path}` },
-        homeDir: '/nonexistent',
-        platform: 'linux',
-        readFile: () => undefined,
-      }),
-    );
+    const { proxy, engine: viaProxy } = await connectThroughProxy();
     const controller = new AbortController();
     const states: EventStreamState[] = [];
     const stream = engineEvents(viaProxy, {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
 import { followContainerLogs, type FollowItem } from '../../src/engine/logFollower';
-import { cleanup, connect, localEndpoint, run } from './harness';
-import { SocketProxy } from './socketProxy';
+import { cleanup, connect, run } from './harness';
+import { connectThroughProxy } from './socketProxy';
 
 /** Consume the follower in the background; `until` resolves when a predicate holds. */
 function consume(source: AsyncIterable<FollowItem>): {
@@ -88,16 +87,7 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
 
   test('the engine connection cut mid-stream: resumes by timestamp, no line lost or repeated', async () => {
     const id = await run(engine, { Cmd: ['sh', '-c', 'i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo $i; sleep 0.01; done; sleep 300'] });
-    const proxy = new SocketProxy(localEndpoint().host.replace('unix://', ''));
-    await proxy.listen();
-    const viaProxy = await Engine.connect(
-      resolveEndpoint({
-        env: { DOCKER_HOST: `unix://${proxy.path}` },
-        homeDir: '/nonexistent',
-        platform: 'linux',
-        readFile: () => undefined,
-      }),
-    );
+    const { proxy, engine: viaProxy } = await connectThroughProxy();
     const controller = new AbortController();
     try {
       const { items, until } = consume(followContainerLogs(viaProxy, id, { signal: controller.signal, retryDelayMs: 100 }));

@@ -3,6 +3,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import { resolveEndpoint } from '../../src/engine/connection';
+import { Engine } from '../../src/engine/engine';
+import { localEndpoint } from './harness';
 
 export class SocketProxy {
   readonly path = path.join(os.tmpdir(), `berth-proxy-${process.pid}-${Math.random().toString(16).slice(2)}.sock`);
@@ -52,4 +55,17 @@ export class SocketProxy {
       }),
     );
   }
+}
+
+/** A proxy in front of the local engine, and an Engine connected through it. */
+export async function connectThroughProxy(): Promise<{ proxy: SocketProxy; engine: Engine }> {
+  const proxy = new SocketProxy(localEndpoint().host.replace('unix://', ''));
+  await proxy.listen();
+  const endpoint = resolveEndpoint({
+    env: { DOCKER_HOST: `unix://${proxy.path}` },
+    homeDir: '/nonexistent',
+    platform: 'linux',
+    readFile: () => undefined,
+  });
+  return { proxy, engine: await Engine.connect(endpoint) };
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ContainerRecord } from '../../src/engine/containerStore';
+import { formatBytes } from '../../src/project/units';
 import {
   containerContext,
   containerTooltip,
   describeContainer,
-  formatBytes,
   formatDuration,
   groupLabel,
   groupOf,

@@ -1,6 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { StatsFromWebview, StatsPoint, StatsSeries, StatsToWebview } from '../../src/webview/protocol';
+import { formatBytes } from '../../src/project/units';
 import { connect, el } from '../vscodeApi';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -24,18 +25,6 @@ function sparkline(values: readonly number[], max: number, className: string): S
     svg.append(line);
   }
   return svg;
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
 function metric(label: string, value: string, spark?: SVGSVGElement): HTMLElement {
@@ -67,9 +56,9 @@ function card(series: StatsSeries): HTMLElement {
   const mem = series.points.map((p) => p.memoryUsage);
   const metrics = [
     metric('CPU', `${last.cpuPercent.toFixed(1)} %`, sparkline(cpu, Math.max(100, ...cpu), 'cpu')),
-    metric('Memory', `${bytes(last.memoryUsage)} / ${bytes(last.memoryLimit)}`, sparkline(mem, last.memoryLimit, 'mem')),
-    metric('Network', `↓ ${bytes(last.netRxRate)}/s  ↑ ${bytes(last.netTxRate)}/s`),
-    metric('Block I/O', `read ${bytes(last.blockReadRate)}/s  write ${bytes(last.blockWriteRate)}/s`),
+    metric('Memory', `${formatBytes(last.memoryUsage)} / ${formatBytes(last.memoryLimit)}`, sparkline(mem, last.memoryLimit, 'mem')),
+    metric('Network', `↓ ${formatBytes(last.netRxRate)}/s  ↑ ${formatBytes(last.netTxRate)}/s`),
+    metric('Block I/O', `read ${formatBytes(last.blockReadRate)}/s  write ${formatBytes(last.blockWriteRate)}/s`),
     metric('PIDs', String(last.pids)),
   ];
   for (const [i, g] of (last.gpu ?? []).entries()) {
