@@ -11,7 +11,15 @@ class InspectProvider implements vscode.TextDocumentContentProvider, vscode.Disp
   private readonly open = new Map<string, vscode.Uri>();
   private readonly subscription: vscode.Disposable;
 
+  private readonly closing: vscode.Disposable;
+
   constructor(private readonly ctx: CommandContext) {
+    // an open inspect document keeps the live model running; closing it lets go
+    this.closing = vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (doc.uri.scheme !== SCHEME) return;
+      this.open.delete(doc.uri.query);
+      ctx.containers.release(`inspect:${doc.uri.query}`);
+    });
     this.subscription = ctx.containers.onDidChange((changes) => {
       if (changes === 'reset') return;
       for (const c of changes) {
@@ -36,6 +44,7 @@ class InspectProvider implements vscode.TextDocumentContentProvider, vscode.Disp
   }
 
   dispose(): void {
+    this.closing.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }

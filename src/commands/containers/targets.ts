@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ContainerRecord } from '../../engine/containerStore';
+import { recordFromSummary, type ContainerRecord } from '../../engine/containerStore';
 import { stateText } from '../../tree/format';
 import { ContainerNode, GroupNode, type ContainerTreeNode } from '../../tree/containersTree';
 import type { CommandContext } from '../registerCommands';
@@ -29,7 +29,6 @@ export async function targetContainers(
   let records = store?.all();
   if (!records) {
     const engine = ctx.session.requireEngine();
-    const { recordFromSummary } = await import('../../engine/containerStore');
     records = (await engine.listContainers()).map(recordFromSummary);
   }
   const candidates = records.filter(options.filter ?? (() => true)).sort((a, b) => a.name.localeCompare(b.name));
