@@ -14,6 +14,7 @@ import { showLogs, showLogsWithOptions } from './containers/showLogs';
 import { showStats } from './containers/showStats';
 import { startContainer } from './containers/startContainer';
 import { stopContainer } from './containers/stopContainer';
+import { buildImage } from './images/buildImage';
 import { removeImage } from './images/removeImage';
 import { retryEngineConnection } from './retryEngineConnection';
 import { showEngineInfo } from './showEngineInfo';
@@ -47,6 +48,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.copyId': copyContainerId,
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
+  'berth.image.build': buildImage,
   'berth.image.remove': removeImage,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
 };

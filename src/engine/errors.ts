@@ -195,3 +195,23 @@ export function translateError(err: unknown, host: string, operation = 'the requ
   }
   return new EngineRequestError(text || `the engine failed ${operation}`, status, err);
 }
+
+/** A host port the container publishes is already taken (by another process or container). */
+export class PortInUseError extends EngineError {
+  constructor(
+    /** The host port, when the engine's message names it. */
+    readonly port: number | undefined,
+    /** The host IP of the binding, when the engine's message names it. */
+    readonly hostIp: string | undefined,
+    engineMessage: string,
+    options?: { cause?: unknown; statusCode?: number },
+  ) {
+    const address = hostIp === undefined || hostIp === '' ? '' : hostIp.includes(':') ? `[${hostIp}]:` : `${hostIp}:`;
+    const what = port === undefined ? 'A host port this container publishes' : `Host port ${address}${port}`;
+    super(
+      'conflict',
+      `${what} is already in use (${engineMessage}). Choose another host port in the run profile, or 0 for any free port.`,
+      options,
+    );
+  }
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { resolveEndpoint } from '../../src/engine/connection';
+import { Engine } from '../../src/engine/engine';
+import { REPO_ROOT } from '../../scripts/vscode/codeServer';
+import { eventually, openBerthView, rowTexts, runCommand, startVSCode, UI_TIMEOUT, waitForNotification, type VSCode } from './harness';
+
+const FOLDER = `iris-classifier-e2e${process.pid}`;
+const TAG = `${FOLDER}:dev`;
+
+describe('e2e: Build Image on the sample project', { timeout: 180_000 }, () => {
+  let vscode: VSCode;
+  let engine: Engine;
+  let workspace: string;
+
+  before(async () => {
+    engine = await Engine.connect(
+      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
+    );
+    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-build-')), FOLDER);
+    fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    vscode = await startVSCode('build', { workspace });
+  });
+  after(async () => {
+    await vscode?.close();
+    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+    await engine.docker
+      .getImage(TAG)
+      .remove({ force: true })
+      .catch(() => undefined);
+  });
+
+  test('"Berth: Build Image" proposes a tag, shows step progress and the image appears in the Images view', async () => {
+    const page = vscode.page;
+    await openBerthView(page, 'Containers');
+    await runCommand(page, 'Berth: Build Image');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: UI_TIMEOUT });
+    // outside git: folder name and "dev"; the profile's build arg is shown
+    await eventually(
+      () => input.inputValue(),
+      (v) => v === TAG,
+      'the proposed tag',
+    );
+    assert.match(await page.locator('.quick-input-widget').innerText(), /Build args: BASE=berth-python-numpy:latest/);
+    await vscode.screenshot('build-tag');
+    await input.press('Enter');
+    const toast = await waitForNotification(page, new RegExp(`Built ${TAG.replace('.', '\\.')} in`));
+    assert.match(await toast.innerText(), /Built .* in \d+\.\d s\./);
+    const image = await engine.inspectImage(TAG);
+    assert.equal(image.Config.Labels?.['berth.managed'], 'true');
+    const pane = await openBerthView(page, 'Images');
+    const rows = await eventually(
+      () => rowTexts(pane),
+      (r) => r.some((x) => x.startsWith(TAG)),
+      'the new image in the Images view',
+    );
+    assert.match(rows.find((x) => x.startsWith(TAG)) ?? '', / · \d+s ago/);
+    await vscode.screenshot('build-done');
+  });
+});
