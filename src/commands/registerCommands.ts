@@ -7,6 +7,7 @@ import { copyContainerId, copyContainerName } from './containers/copyContainerId
 import { clearContainerFilter, filterContainers, refreshContainers } from './containers/filterContainers';
 import { inspectContainer } from './containers/inspectContainer';
 import { killContainer } from './containers/killContainer';
+import { openPlayground } from './containers/openPlayground';
 import { openPort } from './containers/openPort';
 import { removeContainer } from './containers/removeContainer';
 import { restartContainer } from './containers/restartContainer';
@@ -45,6 +46,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.attachVsCode': attachVsCode,
   'berth.container.inspect': inspectContainer,
   'berth.container.openPort': openPort,
+  'berth.container.openPlayground': openPlayground,
   'berth.container.copyId': copyContainerId,
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),

@@ -31,3 +31,45 @@ export type StatsToWebview =
   { readonly type: 'series'; readonly series: readonly StatsSeries[] } | { readonly type: 'error'; readonly message: string };
 
 export type StatsFromWebview = { readonly type: 'ready' } | { readonly type: 'togglePause'; readonly paused: boolean };
+
+export interface PlaygroundSample {
+  readonly name: string;
+  readonly body: string;
+}
+
+export interface PlaygroundResponse {
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly body: string;
+  readonly error?: string;
+}
+
+export interface PlaygroundBatch {
+  readonly count: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly throughputPerS: number;
+  readonly statuses: Readonly<Record<string, number>>;
+}
+
+export type PlaygroundToWebview =
+  | {
+      readonly type: 'init';
+      readonly container: string;
+      readonly baseUrl: string;
+      readonly path: string;
+      readonly samples: readonly PlaygroundSample[];
+    }
+  | { readonly type: 'response'; readonly response: PlaygroundResponse }
+  | { readonly type: 'progress'; readonly done: number; readonly total: number }
+  | { readonly type: 'batch'; readonly batch: PlaygroundBatch }
+  | { readonly type: 'samples'; readonly samples: readonly PlaygroundSample[] };
+
+export type PlaygroundFromWebview =
+  | { readonly type: 'ready' }
+  | { readonly type: 'send'; readonly method: 'GET' | 'POST'; readonly path: string; readonly body: string }
+  | { readonly type: 'batch'; readonly method: 'GET' | 'POST'; readonly path: string; readonly body: string; readonly count: number }
+  | { readonly type: 'saveSample'; readonly name: string; readonly body: string };

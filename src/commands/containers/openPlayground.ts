@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import { BERTH_LABEL } from '../../engine/labels';
+import { PlaygroundPanel } from '../../playground/playgroundPanel';
+import { publishedPorts } from '../../tree/format';
+import type { CommandContext } from '../registerCommands';
+import { targetContainers } from './targets';
+
+export async function openPlayground(ctx: CommandContext, ...args: unknown[]): Promise<void> {
+  const [target] = await targetContainers(ctx, args, {
+    title: 'Open playground',
+    filter: (r) => r.state === 'running' && publishedPorts(r).some((p) => p.protocol === 'tcp'),
+  });
+  if (!target) return;
+  const projectDir = target.labels[BERTH_LABEL.project] ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  PlaygroundPanel.show(ctx, target, projectDir);
+}
