@@ -18,6 +18,7 @@ import { stopContainer } from './containers/stopContainer';
 import { buildImage } from './images/buildImage';
 import { removeImage } from './images/removeImage';
 import { retryEngineConnection } from './retryEngineConnection';
+import { runModel } from './run/runModel';
 import { showEngineInfo } from './showEngineInfo';
 import { showLog } from './showLog';
 
@@ -51,6 +52,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
   'berth.image.build': buildImage,
+  'berth.model.run': runModel,
   'berth.image.remove': removeImage,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
 };

@@ -68,13 +68,13 @@ export function registerEngineView(services: Services): void {
   const provider = new EngineViewProvider(services);
   const view = vscode.window.createTreeView('berth.engine', { treeDataProvider: provider });
   // no view.message here: a message would hide the welcome view and its Retry button
-  // container counts follow the live model, at most once a second
+  // container counts follow the live model, at most about three times a second
   let pending: NodeJS.Timeout | undefined;
   const soon = (): void => {
     pending ??= setTimeout(() => {
       pending = undefined;
       provider.refresh();
-    }, 1000);
+    }, 300);
   };
   services.context.subscriptions.push(
     provider,

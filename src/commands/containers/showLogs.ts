@@ -5,7 +5,7 @@ import type { CommandContext } from '../registerCommands';
 import { targetContainers } from './targets';
 import type { ContainerRecord } from '../../engine/containerStore';
 
-function openLogs(ctx: CommandContext, targets: ContainerRecord[], options: LogTerminalOptions): void {
+export function openLogs(ctx: CommandContext, targets: ContainerRecord[], options: LogTerminalOptions): void {
   if (targets.length === 0) return;
   const engine = ctx.session.requireEngine();
   const projects = new Set(targets.map((r) => r.labels[COMPOSE_LABEL.project]));

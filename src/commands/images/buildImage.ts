@@ -1,14 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { buildOutput } from '../../build/buildOutput';
-import { BuildFailedError, buildImage as build, dockerfileOutline } from '../../engine/build';
-import { CancelledError } from '../../engine/errors';
-import { BERTH_LABEL } from '../../engine/labels';
-import { ignoreLinesFor, scanContext, type ContextScan } from '../../project/buildContext';
+import { buildWithProgress, confirmContext } from '../../build/buildWithProgress';
+import { dockerfileOutline } from '../../engine/build';
+import { scanContext } from '../../project/buildContext';
 import { gitState, proposeTag } from '../../project/imageTag';
 import { parseBerthConfig } from '../../project/runProfile';
-import { formatBytes } from '../../project/units';
 import type { CommandContext } from '../registerCommands';
 
 const DOCKERFILES = '**/{Dockerfile,Dockerfile.*,*.Dockerfile,*.dockerfile}';
@@ -43,34 +40,12 @@ function profileArgs(contextDir: string, dockerfileRel: string): Record<string, 
   return {};
 }
 
-async function confirmContext(scan: ContextScan, contextDir: string, dockerfile: string): Promise<ContextScan | undefined> {
-  if (scan.weights.length === 0) return scan;
-  const weightBytes = scan.weights.reduce((n, w) => n + w.bytes, 0);
-  const lines = ignoreLinesFor(scan);
-  const choice = await vscode.window.showWarningMessage(
-    `The build context holds ${formatBytes(weightBytes)} of model weights or data (${scan.weights.length} file${scan.weights.length === 1 ? '' : 's'}, e.g. ${scan.weights[0]?.path ?? ''}). They would be copied into the image on every build.`,
-    {
-      modal: true,
-      detail: `Add ${lines.join(', ')} to .dockerignore and mount them at run time instead (Berth's run profiles mount the model read-only).`,
-    },
-    'Add to .dockerignore',
-    'Build Anyway',
-  );
-  if (choice === undefined) return undefined;
-  if (choice === 'Build Anyway') return scan;
-  const file = path.join(contextDir, '.dockerignore');
-  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
-  fs.writeFileSync(file, `${existing}${prefix}# model weights and data: mounted at run time, not built in\n${lines.join('\n')}\n`);
-  return scanContext(contextDir, dockerfile);
-}
-
 export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
     throw new Error('Building runs the Dockerfile’s commands: trust this workspace first (Manage Workspace Trust).');
   const uri = await pickDockerfile(ctx, args[0]);
   if (!uri) return undefined;
-  const engine = ctx.session.requireEngine();
+  ctx.session.requireEngine(); // fail early, before any question, when there is no engine
   const contextDir = path.dirname(uri.fsPath);
   const dockerfile = path.basename(uri.fsPath);
   const outline = dockerfileOutline(fs.readFileSync(uri.fsPath, 'utf8'));
@@ -104,62 +79,7 @@ export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promi
   const scan = await confirmContext(scanContext(contextDir, dockerfile), contextDir, dockerfile);
   if (!scan) return undefined;
 
-  const out = buildOutput(ctx.context);
-  out.appendLine(
-    `\n── ${new Date().toLocaleString()}: ${tag} from ${vscode.workspace.asRelativePath(uri)}${target ? ` (stage ${target})` : ''}`,
-  );
-  out.appendLine(
-    `   context ${formatBytes(scan.totalBytes)} in ${scan.files.length} files${scan.ignoredCount > 0 ? `; ${scan.ignoredCount} files (${formatBytes(scan.ignoredBytes)}) left out by .dockerignore` : ''}`,
-  );
-  const started = Date.now();
-  try {
-    const id = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Building ${tag}`, cancellable: true },
-      (progress, token) => {
-        const controller = new AbortController();
-        token.onCancellationRequested(() => controller.abort());
-        let last = 0;
-        return build(engine, {
-          scan,
-          dockerfile,
-          tag,
-          ...(target ? { target } : {}),
-          buildArgs: sent,
-          labels: { [BERTH_LABEL.managed]: 'true', [BERTH_LABEL.project]: contextDir },
-          signal: controller.signal,
-          onEvent: (e) => {
-            if (e.kind === 'step') {
-              out.appendLine(`Step ${e.step.index}/${e.step.total} : ${e.step.instruction}`);
-              const done = Math.round(((e.step.index - 1) / e.step.total) * 100);
-              progress.report({
-                message: `step ${e.step.index} of ${e.step.total} — ${e.step.instruction.slice(0, 60)}`,
-                increment: done - last,
-              });
-              last = done;
-            } else if (e.kind === 'output') out.appendLine(e.text);
-          },
-        });
-      },
-    );
-    out.appendLine(`── built ${tag} (${id.slice(7, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    void ctx.trees.images.reload();
-    void vscode.window.showInformationMessage(`Built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-    return tag;
-  } catch (err) {
-    if (err instanceof CancelledError) {
-      out.appendLine('── cancelled');
-      void vscode.window.showInformationMessage(`Build of ${tag} cancelled.`);
-      return undefined;
-    }
-    if (err instanceof BuildFailedError) {
-      out.appendLine(`── ${err.message}`);
-      const choice = await vscode.window.showErrorMessage(
-        `${err.message}${err.output.length > 0 ? ` — ${err.output.slice(-2).join(' ')}` : ''}`,
-        'Show Build Log',
-      );
-      if (choice) out.show(true);
-      return undefined;
-    }
-    throw err;
-  }
+  const built = await buildWithProgress(ctx, { scan, dockerfile, tag, ...(target ? { target } : {}), buildArgs: sent, source: uri });
+  if (built) void vscode.window.showInformationMessage(`Built ${tag} in ${built.seconds.toFixed(1)} s.`);
+  return built ? tag : undefined;
 }
