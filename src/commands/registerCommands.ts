@@ -18,6 +18,7 @@ import { stopContainer } from './containers/stopContainer';
 import { buildImage } from './images/buildImage';
 import { removeImage } from './images/removeImage';
 import { retryEngineConnection } from './retryEngineConnection';
+import { runBatchJob } from './run/runBatchJob';
 import { runModel } from './run/runModel';
 import { showEngineInfo } from './showEngineInfo';
 import { showLog } from './showLog';
@@ -53,6 +54,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
   'berth.image.build': buildImage,
   'berth.model.run': runModel,
+  'berth.model.runBatch': runBatchJob,
   'berth.image.remove': removeImage,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
 };
@@ -74,6 +76,8 @@ export function registerCommands(services: Services, trees: Trees): void {
     services.context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
+          // a command run while Berth is still connecting waits for that first
+          await services.session.whenSettled();
           return await handler(ctx, ...args);
         } catch (err) {
           await reportError(services, id, err);

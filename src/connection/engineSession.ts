@@ -71,6 +71,23 @@ export class EngineSession implements vscode.Disposable {
     throw new EngineError('unreachable', 'Still connecting to the container engine — try again in a moment.');
   }
 
+  /** Resolves once the first connection attempt has ended (bounded), so a command run at start-up waits for it. */
+  whenSettled(timeoutMs = 15_000): Promise<EngineState> {
+    if (this.current.kind !== 'connecting') return Promise.resolve(this.current);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        resolve(this.current);
+      }, timeoutMs);
+      const sub = this.onDidChange((state) => {
+        if (state.kind === 'connecting') return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(state);
+      });
+    });
+  }
+
   /** Connect now (cancelling any scheduled retry). */
   async reconnect(): Promise<EngineState> {
     this.clearTimer();

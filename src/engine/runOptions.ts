@@ -135,6 +135,7 @@ export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
     ...(ctx.name ? { name: ctx.name } : {}),
     ...(profile.command ? { Cmd: [...profile.command] } : {}),
     ...(profile.workdir ? { WorkingDir: profile.workdir } : {}),
+    ...(profile.user ? { User: profile.user } : {}),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: exposed,
     Labels: {

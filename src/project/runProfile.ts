@@ -68,6 +68,8 @@ export interface RunProfile {
   readonly build?: BuildSpec;
   readonly command?: readonly string[];
   readonly workdir?: string;
+  /** uid[:gid] or a user name in the image; by default the image's USER. */
+  readonly user?: string;
   readonly env: Readonly<Record<string, string>>;
   readonly envFiles: readonly string[];
   readonly ports: readonly PortSpec[];
@@ -302,6 +304,7 @@ function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undef
     'build',
     'command',
     'workdir',
+    'user',
     'env',
     'envFiles',
     'ports',
@@ -435,12 +438,14 @@ function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undef
     v.problem([...at, 'healthcheck'], 'healthcheck must be image, none, an http path or a mapping');
 
   const workdir = v.string(raw.workdir, [...at, 'workdir'], 'workdir');
+  const user = v.string(raw.user, [...at, 'user'], 'user');
   return {
     name,
     ...(image ? { image } : {}),
     ...(build ? { build } : {}),
     ...(command ? { command } : {}),
     ...(workdir ? { workdir } : {}),
+    ...(user ? { user } : {}),
     env: v.stringMap(raw.env, [...at, 'env'], 'env'),
     envFiles: v.stringList(raw.envFiles, [...at, 'envFiles'], 'envFiles'),
     ports,

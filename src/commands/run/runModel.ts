@@ -17,9 +17,9 @@ import { openLogs } from '../containers/showLogs';
 import type { CommandContext } from '../registerCommands';
 
 const HEALTH_TIMEOUT_MS = 60_000;
-const gpuKey = (projectDir: string, profile: string): string => `berth.gpuIfAvailable:${projectDir}:${profile}`;
+export const gpuKey = (projectDir: string, profile: string): string => `berth.gpuIfAvailable:${projectDir}:${profile}`;
 
-async function chooseProfile(ctx: CommandContext, projectDir: string, clicked: string): Promise<RunProfile | undefined> {
+export async function chooseProfile(ctx: CommandContext, projectDir: string, clicked: string): Promise<RunProfile | undefined> {
   let profiles = loadProfiles(ctx.context, projectDir);
   if (!profiles || profiles.length === 0) {
     const file = path.join(projectDir, 'berth.yaml');
@@ -43,7 +43,7 @@ async function chooseProfile(ctx: CommandContext, projectDir: string, clicked: s
 }
 
 /** Ask when the profile wants a GPU the engine cannot give; the answer is remembered per profile. */
-async function offerCpu(ctx: CommandContext, projectDir: string, profile: RunProfile, reason: string): Promise<boolean> {
+export async function offerCpu(ctx: CommandContext, projectDir: string, profile: RunProfile, reason: string): Promise<boolean> {
   const choice = await vscode.window.showWarningMessage(
     `Profile "${profile.name}" asks for a GPU, but ${reason}`,
     {
@@ -58,7 +58,7 @@ async function offerCpu(ctx: CommandContext, projectDir: string, profile: RunPro
 }
 
 /** Build the profile's image (cached layers make a rebuild cheap), or use the image it names. */
-async function imageFor(ctx: CommandContext, profile: RunProfile, projectDir: string): Promise<string | undefined> {
+export async function imageFor(ctx: CommandContext, profile: RunProfile, projectDir: string): Promise<string | undefined> {
   if (!profile.build) return profile.image;
   const contextDir = path.resolve(projectDir, profile.build.context);
   const tag = proposeTag(projectDir, await gitState(projectDir));
@@ -76,7 +76,7 @@ async function imageFor(ctx: CommandContext, profile: RunProfile, projectDir: st
 }
 
 /** The previous run of this profile makes way — only Berth's own container of that name. */
-async function clearPrevious(ctx: CommandContext, name: string): Promise<void> {
+export async function clearPrevious(ctx: CommandContext, name: string): Promise<void> {
   const engine = ctx.session.requireEngine();
   try {
     const previous = await engine.inspectContainer(name);

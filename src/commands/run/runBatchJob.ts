@@ -1,0 +1,80 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeBatch, runBatchJob as runJob } from '../../engine/batchJob';
+import { recordFromDetails } from '../../engine/containerStore';
+import { GpuUnavailableError } from '../../engine/errors';
+import { gpuUnavailable, toCreateOptions } from '../../engine/runOptions';
+import { batchProfile } from '../../project/batchProfile';
+import { repositoryName } from '../../project/imageTag';
+import { projectDirFor } from '../../project/projectLayout';
+import { openLogs } from '../containers/showLogs';
+import type { CommandContext } from '../registerCommands';
+import { chooseProfile, clearPrevious, gpuKey, imageFor, offerCpu } from './runModel';
+
+/**
+ * "Run as Batch Job" on a Python file (or a Dockerfile: the image's own command): runs to
+ * completion with the project read-only at /workspace, data/ at /input and output/ at /output,
+ * its logs in a terminal, then says how it ended — exit code, duration, OOM.
+ */
+export async function runBatchJob(ctx: CommandContext, ...args: unknown[]): Promise<number | undefined> {
+  if (!vscode.workspace.isTrusted) throw new Error('Running starts code from this workspace: trust it first (Manage Workspace Trust).');
+  const uri = args[0] instanceof vscode.Uri ? args[0] : vscode.window.activeTextEditor?.document.uri;
+  const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('Open a folder with a Python file or a Dockerfile first.');
+  const clicked = uri?.fsPath ?? folder.uri.fsPath;
+  const projectDir = projectDirFor(clicked, folder.uri.fsPath);
+  const engine = ctx.session.requireEngine();
+  const state = ctx.session.state;
+  const gpu = state.kind === 'connected' ? state.gpu : undefined;
+
+  const base = await chooseProfile(ctx, projectDir, clicked);
+  if (!base) return undefined;
+  // on a local engine the job runs as you, so what it writes to output/ is yours
+  const local = state.kind === 'connected' && state.endpoint.host.startsWith('unix://');
+  const asYou = local && process.getuid && process.getgid ? { user: `${process.getuid()}:${process.getgid()}` } : {};
+  const profile = { ...batchProfile(base, projectDir, clicked), ...(base.user ? {} : asYou) };
+  let forceCpu =
+    profile.gpus.kind !== 'none' &&
+    gpu?.available !== true &&
+    ctx.context.workspaceState.get<boolean>(gpuKey(projectDir, base.name), false);
+  if (!forceCpu && gpuUnavailable(profile, gpu)) {
+    if (!(await offerCpu(ctx, projectDir, base, `this engine has none (${gpu?.reasons[0] ?? 'no GPU detected'}).`))) return undefined;
+    forceCpu = true;
+  }
+  const image = await imageFor(ctx, profile, projectDir);
+  if (!image) return undefined;
+  fs.mkdirSync(path.join(projectDir, 'output'), { recursive: true });
+  const name = `berth-${profile.name}-${repositoryName(projectDir)}`;
+  await clearPrevious(ctx, name);
+
+  const run = (cpu: boolean): Thenable<number> =>
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running batch job ${name}`, cancellable: true },
+      async (_p, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        const plan = toCreateOptions(profile, { image, projectDir, name, ...(gpu ? { gpu } : {}), forceCpu: cpu });
+        const result = await runJob(engine, plan, {
+          signal: controller.signal,
+          ...(gpu ? { gpu } : {}),
+          onStarted: (id) =>
+            void engine.inspectContainer(id).then((d) => openLogs(ctx, [recordFromDetails(d)], { tail: 'all', timestamps: false })),
+        });
+        const message = describeBatch(name, result);
+        if (result.exitCode === 0)
+          void vscode.window.showInformationMessage(
+            `${message} Output: ${vscode.workspace.asRelativePath(path.join(projectDir, 'output'))}`,
+          );
+        else void vscode.window.showErrorMessage(message);
+        return result.exitCode;
+      },
+    );
+  try {
+    return await run(forceCpu);
+  } catch (err) {
+    if (!(err instanceof GpuUnavailableError)) throw err;
+    if (!(await offerCpu(ctx, projectDir, base, `the engine refused it: ${err.message}`))) return undefined;
+    return run(true);
+  }
+}

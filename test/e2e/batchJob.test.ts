@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { resolveEndpoint } from '../../src/engine/connection';
+import { Engine } from '../../src/engine/engine';
+import { REPO_ROOT } from '../../scripts/vscode/codeServer';
+import { eventually, normalize, runCommand, startVSCode, UI_TIMEOUT, waitForNotification, type VSCode } from './harness';
+
+const FOLDER = `iris-batch-e2e${process.pid}`;
+const CONTAINER = `berth-serve-batch-${FOLDER}`;
+const TAG = `${FOLDER}:dev`;
+
+describe('e2e: Run as Batch Job from the Explorer', { timeout: 240_000 }, () => {
+  let vscode: VSCode;
+  let engine: Engine;
+  let workspace: string;
+
+  before(async () => {
+    engine = await Engine.connect(
+      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
+    );
+    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-batch-')), FOLDER);
+    fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    vscode = await startVSCode('batch-job', { workspace, userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+  });
+  after(async () => {
+    await vscode?.close();
+    await engine.removeContainer(CONTAINER, { force: true }).catch(() => undefined);
+    await engine.docker
+      .getImage(TAG)
+      .remove({ force: true })
+      .catch(() => undefined);
+    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+  });
+
+  test('right-click a script → it runs to completion, its logs stream, and the result is reported', async () => {
+    const page = vscode.page;
+    await runCommand(page, 'View: Show Explorer');
+    const row = page.getByRole('treeitem', { name: 'predict_batch.py', exact: true });
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    await row.click({ button: 'right' });
+    const entry = page.locator('.context-view .action-item', { hasText: 'Run as Batch Job' }).first();
+    await entry.waitFor({ timeout: UI_TIMEOUT });
+    await page.waitForTimeout(400);
+    await entry.click();
+
+    // building and running take a while: wait for the report, whatever it says, then check it
+    const report = page.locator('.notifications-toasts .notification-toast', { hasText: /Batch job/ }).first();
+    await report.waitFor({ timeout: 120_000 });
+    const toast = await waitForNotification(page, /Batch job .* finished: exit 0/);
+    assert.match(
+      normalize(await toast.innerText()),
+      new RegExp(`Batch job ${CONTAINER} finished: exit 0 in \\d+\\.\\d s\\. Output: output`),
+    );
+    const logs = await eventually(
+      () => page.locator('.terminal-wrapper.active .xterm-rows').first().innerText(),
+      (t) => t.includes('scored 150 flowers'),
+      'the job output in the log terminal',
+    );
+    assert.match(normalize(logs), /scored 150 flowers: \d+ correct/);
+    const predictions = fs
+      .readFileSync(path.join(workspace, 'output', 'predictions.csv'), 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    assert.equal(predictions.length, 151);
+    assert.equal(predictions[0], 'species,predicted');
+    const details = await engine.inspectContainer(CONTAINER);
+    assert.equal(details.State.ExitCode, 0);
+    assert.ok(details.Mounts.some((m) => m.Destination === '/input' && !m.RW));
+    await vscode.screenshot('batch-job');
+  });
+});
