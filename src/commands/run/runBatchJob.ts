@@ -6,6 +6,7 @@ import { recordFromDetails } from '../../engine/containerStore';
 import { GpuUnavailableError } from '../../engine/errors';
 import { gpuUnavailable, toCreateOptions } from '../../engine/runOptions';
 import { batchProfile } from '../../project/batchProfile';
+import { readEnvFiles } from '../../project/envFile';
 import { repositoryName } from '../../project/imageTag';
 import { projectDirFor } from '../../project/projectLayout';
 import { openLogs } from '../containers/showLogs';
@@ -54,7 +55,14 @@ export async function runBatchJob(ctx: CommandContext, ...args: unknown[]): Prom
       async (_p, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        const plan = toCreateOptions(profile, { image, projectDir, name, ...(gpu ? { gpu } : {}), forceCpu: cpu });
+        const plan = toCreateOptions(profile, {
+          image,
+          projectDir,
+          name,
+          ...(gpu ? { gpu } : {}),
+          forceCpu: cpu,
+          envFromFiles: readEnvFiles(projectDir, profile.envFiles),
+        });
         const result = await runJob(engine, plan, {
           signal: controller.signal,
           ...(gpu ? { gpu } : {}),

@@ -9,6 +9,7 @@ import { startRun, waitHealthy } from '../../engine/run';
 import { gpuUnavailable, toCreateOptions } from '../../engine/runOptions';
 import { PlaygroundPanel } from '../../playground/playgroundPanel';
 import { scanContext } from '../../project/buildContext';
+import { readEnvFiles } from '../../project/envFile';
 import { gitState, proposeTag, repositoryName } from '../../project/imageTag';
 import { defaultProfileYaml, modelFor, projectDirFor } from '../../project/projectLayout';
 import type { RunProfile } from '../../project/runProfile';
@@ -125,7 +126,14 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
 
   const start = (cpu: boolean, anyPort: boolean): Promise<string> => {
     const p = anyPort ? { ...profile, ports: profile.ports.map((port) => ({ ...port, hostPort: 0 })) } : profile;
-    const plan = toCreateOptions(p, { image, projectDir, name, ...(gpu ? { gpu } : {}), forceCpu: cpu });
+    const plan = toCreateOptions(p, {
+      image,
+      projectDir,
+      name,
+      ...(gpu ? { gpu } : {}),
+      forceCpu: cpu,
+      envFromFiles: readEnvFiles(projectDir, profile.envFiles),
+    });
     for (const note of plan.notes) ctx.log.info(`${name}: ${note}`);
     return startRun(engine, plan, gpu ? { gpu } : {});
   };
