@@ -24,7 +24,7 @@ const extension = {
 /** Webview bundles (browser, iife), one per panel, from webview/<panel>/main.ts. */
 /** @type {import('esbuild').BuildOptions} */
 const webviews = {
-  entryPoints: { stats: 'webview/stats/main.ts', playground: 'webview/playground/main.ts' },
+  entryPoints: { stats: 'webview/stats/main.ts', playground: 'webview/playground/main.ts', runForm: 'webview/runForm/main.ts' },
   bundle: true,
   platform: 'browser',
   format: 'iife',

@@ -18,6 +18,7 @@ import { stopContainer } from './containers/stopContainer';
 import { buildImage } from './images/buildImage';
 import { removeImage } from './images/removeImage';
 import { retryEngineConnection } from './retryEngineConnection';
+import { editRunProfiles } from './run/editRunProfiles';
 import { runBatchJob } from './run/runBatchJob';
 import { runModel } from './run/runModel';
 import { showEngineInfo } from './showEngineInfo';
@@ -54,6 +55,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
   'berth.image.build': buildImage,
   'berth.model.run': runModel,
+  'berth.profile.edit': editRunProfiles,
   'berth.model.runBatch': runBatchJob,
   'berth.image.remove': removeImage,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),

@@ -73,3 +73,39 @@ export type PlaygroundFromWebview =
   | { readonly type: 'send'; readonly method: 'GET' | 'POST'; readonly path: string; readonly body: string }
   | { readonly type: 'batch'; readonly method: 'GET' | 'POST'; readonly path: string; readonly body: string; readonly count: number }
   | { readonly type: 'saveSample'; readonly name: string; readonly body: string };
+
+/** The run form's fields: see src/project/profileForm.ts (all text, as a form holds them). */
+export interface RunFormFields {
+  name: string;
+  image: string;
+  dockerfile: string;
+  context: string;
+  command: string;
+  env: string;
+  ports: string;
+  volumes: string;
+  modelPath: string;
+  modelMountAt: string;
+  gpus: string;
+  gpuFallback: 'cpu' | 'fail';
+  shmSize: string;
+  memory: string;
+  cpus: string;
+  restart: string;
+  healthcheck: string;
+}
+
+export type RunFormToWebview =
+  | {
+      readonly type: 'init';
+      readonly project: string;
+      readonly profiles: readonly RunFormFields[];
+      readonly blank: RunFormFields;
+      readonly gpu: string;
+    }
+  | { readonly type: 'problems'; readonly problems: readonly { readonly field: string; readonly message: string }[] }
+  | { readonly type: 'saved'; readonly name: string };
+
+export type RunFormFromWebview =
+  | { readonly type: 'ready' }
+  | { readonly type: 'save'; readonly fields: RunFormFields; readonly previousName?: string; readonly run: boolean };

@@ -106,7 +106,9 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
   const state = ctx.session.state;
   const gpu = state.kind === 'connected' ? state.gpu : undefined;
 
-  const chosen = await chooseProfile(ctx, projectDir, clicked);
+  // a profile name as second argument (from the run form) skips the choice
+  const named = typeof args[1] === 'string' ? loadProfiles(ctx.context, projectDir)?.find((p) => p.name === args[1]) : undefined;
+  const chosen = named ?? (await chooseProfile(ctx, projectDir, clicked));
   if (!chosen) return undefined;
   const model = chosen.model ? undefined : modelFor(projectDir, clicked);
   const profile: RunProfile = model ? { ...chosen, model: { ...model, env: 'MODEL_PATH' } } : chosen;

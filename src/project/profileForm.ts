@@ -1,0 +1,160 @@
+/**
+ * The run form's fields (all text, as a form holds them) to and from a profile's berth.yaml
+ * mapping. Validation is the berth.yaml parser's: the form's values are written as YAML and read
+ * back through it, so the form and the file can never disagree on what is valid.
+ */
+import * as yaml from 'js-yaml';
+import { LOOPBACK, parseBerthConfig, type ConfigProblem, type RunProfile } from './runProfile';
+
+export interface ProfileFields {
+  name: string;
+  image: string;
+  dockerfile: string;
+  context: string;
+  /** One argument per line. */
+  command: string;
+  /** KEY=VALUE per line. */
+  env: string;
+  /** Comma-separated port mappings. */
+  ports: string;
+  /** source:target[:ro] per line. */
+  volumes: string;
+  modelPath: string;
+  modelMountAt: string;
+  /** none | all | a count | comma-separated device ids */
+  gpus: string;
+  gpuFallback: 'cpu' | 'fail';
+  shmSize: string;
+  memory: string;
+  cpus: string;
+  restart: string;
+  /** image | none | /http/path */
+  healthcheck: string;
+}
+
+const lines = (text: string): string[] =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+
+function sizeText(bytes: number | undefined): string {
+  if (bytes === undefined) return '';
+  for (const [unit, n] of [
+    ['g', 2 ** 30],
+    ['m', 2 ** 20],
+    ['k', 2 ** 10],
+  ] as const) {
+    if (bytes % n === 0) return `${bytes / n}${unit}`;
+  }
+  return String(bytes);
+}
+
+function portText(x: RunProfile['ports'][number]): string {
+  const proto = x.protocol === 'udp' ? '/udp' : '';
+  // the default (loopback, same port) reads as just the port
+  if (x.hostIp === LOOPBACK && x.hostPort === undefined) return `${x.containerPort}${proto}`;
+  const ip = x.hostIp.includes(':') ? `[${x.hostIp}]` : x.hostIp;
+  return `${ip}:${x.hostPort === undefined ? x.containerPort : x.hostPort === 0 ? '' : x.hostPort}:${x.containerPort}${proto}`;
+}
+
+export function fieldsFromProfile(p: RunProfile): ProfileFields {
+  const g = p.gpus;
+  return {
+    name: p.name,
+    image: p.image ?? '',
+    dockerfile: p.build?.dockerfile ?? '',
+    context: p.build?.context ?? '',
+    command: (p.command ?? []).join('\n'),
+    env: Object.entries(p.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    ports: p.ports.map(portText).join(', '),
+    volumes: p.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`).join('\n'),
+    modelPath: p.model?.path ?? '',
+    modelMountAt: p.model?.mountAt ?? '',
+    gpus: g.kind === 'none' ? 'none' : g.kind === 'all' ? 'all' : g.kind === 'count' ? String(g.count) : g.ids.join(','),
+    gpuFallback: p.gpuFallback,
+    shmSize: sizeText(p.shmSizeBytes),
+    memory: sizeText(p.memoryBytes),
+    cpus: p.nanoCpus === undefined ? '' : String(p.nanoCpus / 1e9),
+    restart: p.restart.name === 'on-failure' ? `on-failure:${p.restart.maxRetries}` : p.restart.name,
+    healthcheck: p.healthcheck.kind === 'http' ? p.healthcheck.path : p.healthcheck.kind,
+  };
+}
+
+/** The profile keys the form edits; all others are kept as they are in the file. */
+const FORM_KEYS = new Set([
+  'image',
+  'build',
+  'command',
+  'env',
+  'ports',
+  'volumes',
+  'model',
+  'gpus',
+  'gpuFallback',
+  'shmSize',
+  'memory',
+  'cpus',
+  'restart',
+  'healthcheck',
+]);
+
+/** The berth.yaml mapping for the fields (empty fields are left out). */
+export function profileMapping(f: ProfileFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (f.image.trim()) out.image = f.image.trim();
+  if (f.dockerfile.trim()) out.build = { dockerfile: f.dockerfile.trim(), context: f.context.trim() || '.' };
+  const command = lines(f.command);
+  if (command.length > 0) out.command = command;
+  const env = lines(f.env);
+  if (env.length > 0) out.env = env;
+  const ports = f.ports
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (ports.length > 0) out.ports = ports;
+  const volumes = lines(f.volumes);
+  if (volumes.length > 0) out.volumes = volumes;
+  if (f.modelPath.trim()) out.model = { path: f.modelPath.trim(), ...(f.modelMountAt.trim() ? { mountAt: f.modelMountAt.trim() } : {}) };
+  const gpus = f.gpus.trim();
+  if (gpus !== '' && gpus !== 'none')
+    out.gpus = /^\d+$/.test(gpus) ? Number(gpus) : gpus === 'all' ? 'all' : gpus.split(',').map((s) => s.trim());
+  if (gpus !== '' && gpus !== 'none') out.gpuFallback = f.gpuFallback;
+  for (const key of ['shmSize', 'memory', 'restart'] as const) if (f[key].trim()) out[key] = f[key].trim();
+  if (f.cpus.trim()) out.cpus = Number(f.cpus.trim()) || f.cpus.trim();
+  if (f.healthcheck.trim() && f.healthcheck.trim() !== 'image') out.healthcheck = f.healthcheck.trim();
+  return out;
+}
+
+/**
+ * Put the form's profile into the berth.yaml text (other profiles kept), validated by the parser.
+ * Returns the new text, or the problems (paths like profiles.<name>.memory) with nothing written.
+ */
+export function saveProfile(
+  existingText: string | undefined,
+  fields: ProfileFields,
+  previousName?: string,
+): { text: string } | { problems: readonly ConfigProblem[] } {
+  const name = fields.name.trim();
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(name))
+    return { problems: [{ line: 1, column: 1, path: 'name', message: 'a profile name is letters, digits, ".", "_" or "-"' }] };
+  let doc: Record<string, unknown> = {};
+  if (existingText !== undefined && existingText.trim() !== '') {
+    const loaded = yaml.load(existingText, { schema: yaml.CORE_SCHEMA });
+    if (loaded !== null && typeof loaded === 'object' && !Array.isArray(loaded)) doc = loaded as Record<string, unknown>;
+  }
+  const profiles = { ...((doc.profiles as Record<string, unknown> | undefined) ?? {}) };
+  // what the form does not show (build args and target, env files, labels, …) is kept as it was
+  const before = (profiles[previousName ?? name] ?? profiles[name] ?? {}) as Record<string, unknown>;
+  const kept = Object.fromEntries(Object.entries(before).filter(([k]) => !FORM_KEYS.has(k)));
+  const mapping = profileMapping(fields);
+  const previousBuild = before.build !== null && typeof before.build === 'object' ? (before.build as Record<string, unknown>) : {};
+  if (mapping.build) mapping.build = { ...previousBuild, ...(mapping.build as Record<string, unknown>) };
+  if (previousName && previousName !== name) delete profiles[previousName];
+  profiles[name] = { ...kept, ...mapping };
+  const text = yaml.dump({ version: 1, ...doc, profiles }, { lineWidth: 120, noRefs: true });
+  const problems = parseBerthConfig(text).problems;
+  return problems.length > 0 ? { problems } : { text: `# Berth run profiles (see the Berth README)\n${text}` };
+}
