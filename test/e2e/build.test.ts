@@ -6,7 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
 import { REPO_ROOT } from '../../scripts/vscode/codeServer';
-import { eventually, openBerthView, rowTexts, runCommand, startVSCode, UI_TIMEOUT, waitForNotification, type VSCode } from './harness';
+import {
+  eventually,
+  normalize,
+  openBerthView,
+  rowTexts,
+  runCommand,
+  startVSCode,
+  UI_TIMEOUT,
+  waitForNotification,
+  type VSCode,
+} from './harness';
 
 const FOLDER = `iris-classifier-e2e${process.pid}`;
 const TAG = `${FOLDER}:dev`;
@@ -37,6 +47,12 @@ describe('e2e: Build Image on the sample project', { timeout: 180_000 }, () => {
     const page = vscode.page;
     await openBerthView(page, 'Containers');
     await runCommand(page, 'Berth: Build Image');
+    // the Dockerfile's ARGs: its default, and the value the project's profile gives
+    const argRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BASE = berth-python-numpy:latest' }).first();
+    await argRow.waitFor({ timeout: UI_TIMEOUT });
+    assert.match(normalize(await argRow.innerText()), /default: python:3\.12-slim/);
+    await vscode.screenshot('build-args');
+    await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ timeout: UI_TIMEOUT });
     // outside git: folder name and "dev"; the profile's build arg is shown

@@ -40,6 +40,34 @@ function profileArgs(contextDir: string, dockerfileRel: string): Record<string, 
   return {};
 }
 
+const BUILD = '$(tools) Build with these arguments';
+
+/** Show the Dockerfile's ARGs with their defaults and the values to be used; any can be changed. */
+async function reviewArgs(
+  args: readonly { name: string; default?: string }[],
+  initial: Record<string, string>,
+): Promise<Record<string, string> | undefined> {
+  const values = { ...initial };
+  if (args.length === 0) return values;
+  for (;;) {
+    const picked = await vscode.window.showQuickPick(
+      [
+        { label: BUILD, name: '' },
+        ...args.map((a) => ({
+          label: `${a.name} = ${values[a.name] ?? ''}`,
+          description: a.default === undefined ? 'no default' : values[a.name] === a.default ? 'default' : `default: ${a.default}`,
+          name: a.name,
+        })),
+      ],
+      { title: 'Build Image: build arguments (pick one to change it)' },
+    );
+    if (!picked) return undefined;
+    if (picked.name === '') return values;
+    const value = await vscode.window.showInputBox({ title: `Build argument ${picked.name}`, value: values[picked.name] ?? '' });
+    if (value !== undefined) values[picked.name] = value;
+  }
+}
+
 export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
     throw new Error('Building runs the Dockerfile’s commands: trust this workspace first (Manage Workspace Trust).');
@@ -61,7 +89,8 @@ export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promi
   }
 
   const defaults = Object.fromEntries(outline.args.flatMap((a) => (a.default === undefined ? [] : [[a.name, a.default]])));
-  const buildArgs = { ...defaults, ...profileArgs(contextDir, dockerfile) };
+  const buildArgs = await reviewArgs(outline.args, { ...defaults, ...profileArgs(contextDir, dockerfile) });
+  if (!buildArgs) return undefined;
   // only what differs from the Dockerfile's own defaults is sent
   const sent = Object.fromEntries(Object.entries(buildArgs).filter(([k, v]) => defaults[k] !== v));
 
