@@ -4,33 +4,10 @@
  * back through it, so the form and the file can never disagree on what is valid.
  */
 import * as yaml from 'js-yaml';
+import type { ProfileFields } from './profileFields';
 import { LOOPBACK, parseBerthConfig, type ConfigProblem, type RunProfile } from './runProfile';
 
-export interface ProfileFields {
-  name: string;
-  image: string;
-  dockerfile: string;
-  context: string;
-  /** One argument per line. */
-  command: string;
-  /** KEY=VALUE per line. */
-  env: string;
-  /** Comma-separated port mappings. */
-  ports: string;
-  /** source:target[:ro] per line. */
-  volumes: string;
-  modelPath: string;
-  modelMountAt: string;
-  /** none | all | a count | comma-separated device ids */
-  gpus: string;
-  gpuFallback: 'cpu' | 'fail';
-  shmSize: string;
-  memory: string;
-  cpus: string;
-  restart: string;
-  /** image | none | /http/path */
-  healthcheck: string;
-}
+export type { ProfileFields };
 
 const lines = (text: string): string[] =>
   text

@@ -2,6 +2,7 @@
  * Messages between Berth's panels and their webviews: discriminated unions shared by both sides
  * (this file has no vscode import; the webview bundle imports its types only).
  */
+import type { ProfileFields } from '../project/profileFields';
 
 export interface StatsPoint {
   /** ms since the epoch */
@@ -74,26 +75,8 @@ export type PlaygroundFromWebview =
   | { readonly type: 'batch'; readonly method: 'GET' | 'POST'; readonly path: string; readonly body: string; readonly count: number }
   | { readonly type: 'saveSample'; readonly name: string; readonly body: string };
 
-/** The run form's fields: see src/project/profileForm.ts (all text, as a form holds them). */
-export interface RunFormFields {
-  name: string;
-  image: string;
-  dockerfile: string;
-  context: string;
-  command: string;
-  env: string;
-  ports: string;
-  volumes: string;
-  modelPath: string;
-  modelMountAt: string;
-  gpus: string;
-  gpuFallback: 'cpu' | 'fail';
-  shmSize: string;
-  memory: string;
-  cpus: string;
-  restart: string;
-  healthcheck: string;
-}
+/** The run form's fields: src/project/profileFields.ts. */
+export type RunFormFields = ProfileFields;
 
 export type RunFormToWebview =
   | {

@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Engine } from '../../src/engine/engine';
 import { resolveEndpoint } from '../../src/engine/connection';
-import { eventually, normalize, openBerthView, rowTexts, runCommand, startVSCode, UI_TIMEOUT, type VSCode } from './harness';
+import {
+  contextMenu,
+  eventually,
+  normalize,
+  openBerthView,
+  rowTexts,
+  runCommand,
+  startVSCode,
+  treeRow,
+  UI_TIMEOUT,
+  type VSCode,
+} from './harness';
 
 const RUN = `${process.pid}`;
 const NAME = `berth-e2e-web-${RUN}`;
@@ -13,20 +24,6 @@ const LABEL = `berth.test=e2e-${RUN}`;
 async function terminalText(page: Page): Promise<string> {
   const rows = page.locator('.terminal-wrapper.active .xterm-rows').first();
   return normalize(await rows.innerText().catch(() => ''));
-}
-
-async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
-  await row.click({ button: 'right' });
-  const entry = page.locator('.context-view .action-item', { hasText: item }).first();
-  await entry.waitFor({ timeout: UI_TIMEOUT });
-  // the workbench ignores a click that lands right after a menu opens (it guards against the
-  // right-click's own release selecting an entry): pause as a person would
-  await page.waitForTimeout(400);
-  await entry.click();
-}
-
-function rowOf(pane: Locator, name: string): Locator {
-  return pane.locator('.monaco-list-row[role="treeitem"]', { has: pane.page().locator('.label-name', { hasText: name }) }).first();
 }
 
 describe('e2e: the live container tree, logs across a restart, attach shell', { timeout: 180_000 }, () => {
@@ -70,7 +67,7 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
   test('Stop Container from the context menu changes its state', async () => {
     const page = vscode.page;
     const pane = await openBerthView(page, 'Containers');
-    await contextMenu(page, rowOf(pane, NAME), 'Stop Container');
+    await contextMenu(page, treeRow(pane, NAME), 'Stop Container');
     const rows = await eventually(
       () => rowTexts(pane),
       (r) => r.some((x) => x.startsWith(`${NAME}  exited 0`)),
@@ -83,19 +80,19 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
   test('Show Logs follows across a restart, with the restart marker', async () => {
     const page = vscode.page;
     const pane = await openBerthView(page, 'Containers');
-    await contextMenu(page, rowOf(pane, NAME), 'Start Container');
+    await contextMenu(page, treeRow(pane, NAME), 'Start Container');
     await eventually(
       () => rowTexts(pane),
       (r) => r.some((x) => x.startsWith(`${NAME}  running`)),
       'running again',
     );
-    await contextMenu(page, rowOf(pane, NAME), 'Show Logs');
+    await contextMenu(page, treeRow(pane, NAME), 'Show Logs');
     await eventually(
       () => terminalText(page),
       (t) => t.includes('boot 2'),
       'the logs so far',
     );
-    await contextMenu(page, rowOf(pane, NAME), 'Restart Container');
+    await contextMenu(page, treeRow(pane, NAME), 'Restart Container');
     const text = await eventually(
       () => terminalText(page),
       (t) => t.includes('boot 3'),
@@ -109,7 +106,7 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
   test('Attach Shell runs a command in the container and shows its output', async () => {
     const page = vscode.page;
     const pane = await openBerthView(page, 'Containers');
-    await contextMenu(page, rowOf(pane, NAME), 'Attach Shell');
+    await contextMenu(page, treeRow(pane, NAME), 'Attach Shell');
     await page
       .locator('.terminal-tabs-entry, .single-terminal-tab', { hasText: `Shell: ${NAME}` })
       .first()
@@ -133,7 +130,7 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
   test('Show Stats opens a panel with live CPU and memory figures and sparklines', async () => {
     const page = vscode.page;
     const pane = await openBerthView(page, 'Containers');
-    await contextMenu(page, rowOf(pane, NAME), 'Show Stats');
+    await contextMenu(page, treeRow(pane, NAME), 'Show Stats');
     const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
     const card = frame.locator('section.card', { hasText: NAME });
     await card.waitFor({ timeout: UI_TIMEOUT });

@@ -294,3 +294,19 @@ export async function eventually<T>(
 export function normalize(text: string): string {
   return text.replace(/\u00a0/g, ' ').trim();
 }
+
+/** Right-click a row and choose a context-menu entry, as a person would. */
+export async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const entry = page.locator('.context-view .action-item', { hasText: item }).first();
+  await entry.waitFor({ timeout: UI_TIMEOUT });
+  // the workbench ignores a click that lands right after a menu opens (it guards against the
+  // right-click's own release selecting an entry): pause as a person would
+  await page.waitForTimeout(400);
+  await entry.click();
+}
+
+/** A tree row of a view pane by its label. */
+export function treeRow(pane: Locator, label: string): Locator {
+  return pane.locator('.monaco-list-row[role="treeitem"]', { has: pane.page().locator('.label-name', { hasText: label }) }).first();
+}

@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
 import { buildImage } from '../../src/engine/build';
 import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
 import { scanContext } from '../../src/project/buildContext';
 import { REPO_ROOT } from '../../scripts/vscode/codeServer';
-import { eventually, normalize, openBerthView, rowTexts, startVSCode, UI_TIMEOUT, type VSCode } from './harness';
+import { contextMenu, eventually, normalize, openBerthView, rowTexts, startVSCode, treeRow, UI_TIMEOUT, type VSCode } from './harness';
 
 const RUN = `${process.pid}`;
 const TAG = `berth-e2e/iris:${RUN}`;
 const NAME = `berth-e2e-iris-${RUN}`;
 const LABEL = `berth.test=e2e-${RUN}`;
-
-async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
-  await row.click({ button: 'right' });
-  const entry = page.locator('.context-view .action-item', { hasText: item }).first();
-  await entry.waitFor({ timeout: UI_TIMEOUT });
-  // the workbench ignores a click that lands right after a menu opens
-  await page.waitForTimeout(400);
-  await entry.click();
-}
 
 describe('e2e: the inference playground on the sample model server', { timeout: 180_000 }, () => {
   let vscode: VSCode;
@@ -65,7 +55,7 @@ describe('e2e: the inference playground on the sample model server', { timeout: 
       (r) => r.some((x) => x.startsWith(`${NAME}  healthy`)),
       'the server healthy in the tree',
     );
-    const row = pane.locator('.monaco-list-row[role="treeitem"]', { has: page.locator('.label-name', { hasText: NAME }) }).first();
+    const row = treeRow(pane, NAME);
     await contextMenu(page, row, 'Open Inference Playground');
     const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
     await frame.locator('h2', { hasText: `Playground: ${NAME} — http://127.0.0.1:` }).waitFor({ timeout: UI_TIMEOUT });

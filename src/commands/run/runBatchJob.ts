@@ -4,14 +4,14 @@ import * as vscode from 'vscode';
 import { describeBatch, runBatchJob as runJob } from '../../engine/batchJob';
 import { recordFromDetails } from '../../engine/containerStore';
 import { GpuUnavailableError } from '../../engine/errors';
-import { gpuUnavailable, toCreateOptions } from '../../engine/runOptions';
+import { toCreateOptions } from '../../engine/runOptions';
 import { batchProfile } from '../../project/batchProfile';
 import { readEnvFiles } from '../../project/envFile';
 import { repositoryName } from '../../project/imageTag';
 import { projectDirFor } from '../../project/projectLayout';
 import { openLogs } from '../containers/showLogs';
 import type { CommandContext } from '../registerCommands';
-import { chooseProfile, clearPrevious, gpuKey, imageFor, offerCpu } from './runModel';
+import { chooseProfile, clearPrevious, decideCpu, imageFor, offerCpu } from './runModel';
 
 /**
  * "Run as Batch Job" on a Python file (or a Dockerfile: the image's own command): runs to
@@ -35,14 +35,9 @@ export async function runBatchJob(ctx: CommandContext, ...args: unknown[]): Prom
   const local = state.kind === 'connected' && state.endpoint.host.startsWith('unix://');
   const asYou = local && process.getuid && process.getgid ? { user: `${process.getuid()}:${process.getgid()}` } : {};
   const profile = { ...batchProfile(base, projectDir, clicked), ...(base.user ? {} : asYou) };
-  let forceCpu =
-    profile.gpus.kind !== 'none' &&
-    gpu?.available !== true &&
-    ctx.context.workspaceState.get<boolean>(gpuKey(projectDir, base.name), false);
-  if (!forceCpu && gpuUnavailable(profile, gpu)) {
-    if (!(await offerCpu(ctx, projectDir, base, `this engine has none (${gpu?.reasons[0] ?? 'no GPU detected'}).`))) return undefined;
-    forceCpu = true;
-  }
+  // the GPU answer is remembered under the base profile's name
+  const forceCpu = await decideCpu(ctx, projectDir, { ...profile, name: base.name }, gpu);
+  if (forceCpu === undefined) return undefined;
   const image = await imageFor(ctx, profile, projectDir);
   if (!image) return undefined;
   fs.mkdirSync(path.join(projectDir, 'output'), { recursive: true });

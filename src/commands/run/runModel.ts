@@ -12,6 +12,7 @@ import { scanContext } from '../../project/buildContext';
 import { readEnvFiles } from '../../project/envFile';
 import { gitState, proposeTag, repositoryName } from '../../project/imageTag';
 import { defaultProfileYaml, modelFor, projectDirFor } from '../../project/projectLayout';
+import type { GpuDetection } from '../../engine/gpu';
 import type { RunProfile } from '../../project/runProfile';
 import { loadProfiles } from '../../run/profiles';
 import { openLogs } from '../containers/showLogs';
@@ -56,6 +57,26 @@ export async function offerCpu(ctx: CommandContext, projectDir: string, profile:
   if (choice !== 'Run on CPU') return false;
   await ctx.context.workspaceState.update(gpuKey(projectDir, profile.name), true);
   return true;
+}
+
+/**
+ * Whether to run on CPU: the profile wants a GPU the engine cannot give — remembered from an
+ * earlier answer, or asked now. Undefined: the user backed out.
+ */
+export async function decideCpu(
+  ctx: CommandContext,
+  projectDir: string,
+  profile: RunProfile,
+  gpu: GpuDetection | undefined,
+): Promise<boolean | undefined> {
+  if (
+    profile.gpus.kind !== 'none' &&
+    gpu?.available !== true &&
+    ctx.context.workspaceState.get<boolean>(gpuKey(projectDir, profile.name), false)
+  )
+    return true;
+  if (!gpuUnavailable(profile, gpu)) return false;
+  return (await offerCpu(ctx, projectDir, profile, `this engine has none (${gpu?.reasons[0] ?? 'no GPU detected'}).`)) ? true : undefined;
 }
 
 /** Build the profile's image (cached layers make a rebuild cheap), or use the image it names. */
@@ -112,14 +133,8 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
   if (!chosen) return undefined;
   const model = chosen.model ? undefined : modelFor(projectDir, clicked);
   const profile: RunProfile = model ? { ...chosen, model: { ...model, env: 'MODEL_PATH' } } : chosen;
-  let forceCpu =
-    profile.gpus.kind !== 'none' &&
-    gpu?.available !== true &&
-    ctx.context.workspaceState.get<boolean>(gpuKey(projectDir, profile.name), false);
-  if (!forceCpu && gpuUnavailable(profile, gpu)) {
-    if (!(await offerCpu(ctx, projectDir, profile, `this engine has none (${gpu?.reasons[0] ?? 'no GPU detected'}).`))) return undefined;
-    forceCpu = true;
-  }
+  const forceCpu = await decideCpu(ctx, projectDir, profile, gpu);
+  if (forceCpu === undefined) return undefined;
 
   const image = await imageFor(ctx, profile, projectDir);
   if (!image) return undefined;
