@@ -50,7 +50,7 @@ describe('engine: the event-driven container model', { timeout: 120_000 }, () =>
     await cleanup(engine);
   });
 
-  test('create, start, stop, remove each reach the model, one inspect per event burst, no list', async () => {
+  test('create, start, stop, remove each reach the model without a full list, at most one inspect per event', async () => {
     const listsBefore = store.counters.lists;
     const id = await run(engine, { start: false });
     await waitFor(store, id, (r) => r.state === 'created', 'created');
