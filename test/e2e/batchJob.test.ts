@@ -6,7 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
 import { REPO_ROOT } from '../../scripts/vscode/codeServer';
-import { eventually, normalize, runCommand, startVSCode, UI_TIMEOUT, waitForNotification, type VSCode } from './harness';
+import {
+  berthActive,
+  eventually,
+  explorerMenu,
+  normalize,
+  runCommand,
+  startVSCode,
+  UI_TIMEOUT,
+  waitForNotification,
+  type VSCode,
+} from './harness';
 
 const FOLDER = `iris-batch-e2e${process.pid}`;
 const CONTAINER = `berth-serve-batch-${FOLDER}`;
@@ -37,14 +47,11 @@ describe('e2e: Run as Batch Job from the Explorer', { timeout: 240_000 }, () => 
 
   test('right-click a script → it runs to completion, its logs stream, and the result is reported', async () => {
     const page = vscode.page;
+    await berthActive(page);
     await runCommand(page, 'View: Show Explorer');
     const row = page.getByRole('treeitem', { name: 'predict_batch.py', exact: true });
     await row.waitFor({ timeout: UI_TIMEOUT });
-    await row.click({ button: 'right' });
-    const entry = page.locator('.context-view .action-item', { hasText: 'Run as Batch Job' }).first();
-    await entry.waitFor({ timeout: UI_TIMEOUT });
-    await page.waitForTimeout(400);
-    await entry.click();
+    await explorerMenu(page, row, 'Run as Batch Job');
 
     // building and running take a while: wait for the report, whatever it says, then check it
     const report = page.locator('.notifications-toasts .notification-toast', { hasText: /Batch job/ }).first();

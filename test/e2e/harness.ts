@@ -310,3 +310,30 @@ export async function contextMenu(page: Page, row: Locator, item: string): Promi
 export function treeRow(pane: Locator, label: string): Locator {
   return pane.locator('.monaco-list-row[role="treeitem"]', { has: pane.page().locator('.label-name', { hasText: label }) }).first();
 }
+
+/** Wait until Berth is active (its status-bar entry shows the engine), so its menus are registered. */
+export async function berthActive(page: Page): Promise<void> {
+  await eventually(
+    () => statusBarText(page),
+    (t) => t.startsWith('Docker'),
+    'Berth in the status bar',
+  );
+}
+
+/** Right-click an Explorer row and choose an entry; retried, since the menu may open before the entry is registered. */
+export async function explorerMenu(page: Page, row: Locator, item: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    const entry = page.locator('.context-view .action-item', { hasText: item }).first();
+    try {
+      await entry.waitFor({ timeout: 5000 });
+      await page.waitForTimeout(400);
+      await entry.click();
+      return;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (attempt === 3) throw err;
+      await page.waitForTimeout(1000);
+    }
+  }
+}

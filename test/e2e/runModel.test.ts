@@ -6,7 +6,18 @@ import { after, before, describe, test } from 'node:test';
 import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
 import { REPO_ROOT } from '../../scripts/vscode/codeServer';
-import { eventually, normalize, openBerthView, rowTexts, runCommand, startVSCode, UI_TIMEOUT, type VSCode } from './harness';
+import {
+  berthActive,
+  eventually,
+  explorerMenu,
+  normalize,
+  openBerthView,
+  rowTexts,
+  runCommand,
+  startVSCode,
+  UI_TIMEOUT,
+  type VSCode,
+} from './harness';
 
 const FOLDER = `iris-run-e2e${process.pid}`;
 const CONTAINER = `berth-serve-${FOLDER}`;
@@ -41,18 +52,14 @@ describe('e2e: Run Model in Container from the Explorer', { timeout: 240_000 }, 
   test('right-click the model → built, run with the model mounted, healthy in the tree, the playground predicts', async () => {
     const page = vscode.page;
     // (a click on the Explorer tab would close the side bar when it is already showing)
+    await berthActive(page);
     await runCommand(page, 'View: Show Explorer');
     const folderRow = page.getByRole('treeitem', { name: 'model', exact: true });
     await folderRow.waitFor({ timeout: UI_TIMEOUT });
     await folderRow.click();
     const modelRow = page.getByRole('treeitem', { name: 'iris.npz', exact: true });
     await modelRow.waitFor({ timeout: UI_TIMEOUT });
-    await modelRow.click({ button: 'right' });
-    const entry = page.locator('.context-view .action-item', { hasText: 'Run Model in Container' }).first();
-    await entry.waitFor({ timeout: UI_TIMEOUT });
-    await vscode.screenshot('run-model-menu');
-    await page.waitForTimeout(400);
-    await entry.click();
+    await explorerMenu(page, modelRow, 'Run Model in Container');
 
     // the playground opens once the container is healthy
     const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
