@@ -135,6 +135,8 @@ export async function startVSCode(name: string, options: StartOptions = {}): Pro
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, reducedMotion: 'reduce' });
     const page = await context.newPage();
     await openWorkbench(page, server.url);
+    // Berth's status-bar entry shows once the extension is active: its commands and menus are there
+    await berthActive(page);
     const b = browser;
     return {
       server,
