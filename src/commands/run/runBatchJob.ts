@@ -8,9 +8,9 @@ import { toCreateOptions } from '../../engine/runOptions';
 import { batchProfile } from '../../project/batchProfile';
 import { readEnvFiles } from '../../project/envFile';
 import { repositoryName } from '../../project/imageTag';
-import { projectDirFor } from '../../project/projectLayout';
 import { openLogs } from '../containers/showLogs';
 import type { CommandContext } from '../registerCommands';
+import { projectTarget } from './projectTarget';
 import { chooseProfile, clearPrevious, decideCpu, imageFor, offerCpu } from './runModel';
 
 /**
@@ -20,11 +20,7 @@ import { chooseProfile, clearPrevious, decideCpu, imageFor, offerCpu } from './r
  */
 export async function runBatchJob(ctx: CommandContext, ...args: unknown[]): Promise<number | undefined> {
   if (!vscode.workspace.isTrusted) throw new Error('Running starts code from this workspace: trust it first (Manage Workspace Trust).');
-  const uri = args[0] instanceof vscode.Uri ? args[0] : vscode.window.activeTextEditor?.document.uri;
-  const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new Error('Open a folder with a Python file or a Dockerfile first.');
-  const clicked = uri?.fsPath ?? folder.uri.fsPath;
-  const projectDir = projectDirFor(clicked, folder.uri.fsPath);
+  const { clicked, projectDir } = projectTarget(args[0], 'Open a folder with a Python file or a Dockerfile first.');
   const engine = ctx.session.requireEngine();
   const state = ctx.session.state;
   const gpu = state.kind === 'connected' ? state.gpu : undefined;

@@ -11,12 +11,13 @@ import { PlaygroundPanel } from '../../playground/playgroundPanel';
 import { scanContext } from '../../project/buildContext';
 import { readEnvFiles } from '../../project/envFile';
 import { gitState, proposeTag, repositoryName } from '../../project/imageTag';
-import { defaultProfileYaml, modelFor, projectDirFor } from '../../project/projectLayout';
+import { defaultProfileYaml, modelFor } from '../../project/projectLayout';
 import type { GpuDetection } from '../../engine/gpu';
 import type { RunProfile } from '../../project/runProfile';
 import { loadProfiles } from '../../run/profiles';
 import { openLogs } from '../containers/showLogs';
 import type { CommandContext } from '../registerCommands';
+import { projectTarget } from './projectTarget';
 
 const HEALTH_TIMEOUT_MS = 60_000;
 export const gpuKey = (projectDir: string, profile: string): string => `berth.gpuIfAvailable:${projectDir}:${profile}`;
@@ -118,11 +119,7 @@ export async function clearPrevious(ctx: CommandContext, name: string): Promise<
 export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
     throw new Error('Running builds and starts code from this workspace: trust it first (Manage Workspace Trust).');
-  const uri = args[0] instanceof vscode.Uri ? args[0] : vscode.window.activeTextEditor?.document.uri;
-  const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new Error('Open a folder with a model, a Dockerfile or a notebook first.');
-  const clicked = uri?.fsPath ?? folder.uri.fsPath;
-  const projectDir = projectDirFor(clicked, folder.uri.fsPath);
+  const { clicked, projectDir } = projectTarget(args[0], 'Open a folder with a model, a Dockerfile or a notebook first.');
   const engine = ctx.session.requireEngine();
   const state = ctx.session.state;
   const gpu = state.kind === 'connected' ? state.gpu : undefined;
