@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const CORE = ['src/engine/**', 'src/project/**', 'src/compose/**', 'src/notebook/**'];
+const CORE = ['src/engine/**', 'src/project/**', 'src/compose/**', 'src/notebook/**', 'src/cli.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.berth-state/**', '.vscode-test/**', 'artifacts/**', '**/*.vsix'] },

@@ -31,6 +31,28 @@ export class Config {
     return this.section.get<boolean>('logs.timestamps', false);
   }
 
+  /** Settings of the notebook comparison (berth.compare.*). */
+  get compare(): {
+    rtol: number;
+    atol: number;
+    pixelRatio: number;
+    timeoutSeconds: number;
+    compareStderr: boolean;
+    image: string;
+    localPython: string;
+  } {
+    const s = this.section;
+    return {
+      rtol: Math.max(0, s.get<number>('compare.relativeTolerance', 1e-3)),
+      atol: Math.max(0, s.get<number>('compare.absoluteTolerance', 1e-6)),
+      pixelRatio: Math.min(1, Math.max(0, s.get<number>('compare.imagePixelTolerance', 0.01))),
+      timeoutSeconds: Math.max(0, s.get<number>('compare.cellTimeoutSeconds', 120)),
+      compareStderr: s.get<boolean>('compare.compareStderr', false),
+      image: s.get<string>('compare.image', '').trim(),
+      localPython: s.get<string>('compare.localPython', '').trim(),
+    };
+  }
+
   /** Fires when a setting that changes which engine Berth talks to changes. */
   static affectsEngine(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration('berth.engine');

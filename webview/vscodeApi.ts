@@ -26,3 +26,17 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   node.append(...children);
   return node;
 }
+
+/**
+ * The nonce of this bundle's script tag, read while the bundle runs: the CSP admits styles with
+ * it only. (The webview host adds scripts of its own, so "the first script" is not ours.)
+ */
+const NONCE = (document.currentScript instanceof HTMLScriptElement ? document.currentScript.nonce : undefined) ?? '';
+
+/** Add a style sheet the CSP accepts. */
+export function addStyle(css: string): void {
+  const style = document.createElement('style');
+  style.nonce = NONCE;
+  style.textContent = css;
+  document.head.append(style);
+}

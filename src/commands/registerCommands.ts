@@ -17,6 +17,7 @@ import { startContainer } from './containers/startContainer';
 import { stopContainer } from './containers/stopContainer';
 import { buildImage } from './images/buildImage';
 import { removeImage } from './images/removeImage';
+import { compareNotebook } from './notebook/compareNotebook';
 import { retryEngineConnection } from './retryEngineConnection';
 import { editRunProfiles } from './run/editRunProfiles';
 import { runBatchJob } from './run/runBatchJob';
@@ -57,6 +58,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.model.run': runModel,
   'berth.profile.edit': editRunProfiles,
   'berth.model.runBatch': runBatchJob,
+  'berth.notebook.compare': compareNotebook,
   'berth.image.remove': removeImage,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
 };

@@ -265,6 +265,41 @@ export class Engine {
     );
   }
 
+  /** Snapshot a container's filesystem and config as an image (not paused); returns the image id. */
+  commitContainer(id: string, options: { repo: string; tag: string; changes?: readonly string[] }, signal?: AbortSignal): Promise<string> {
+    return this.call(
+      `commit container ${id}`,
+      async (s) => {
+        const result = (await this.docker.getContainer(id).commit({
+          repo: options.repo,
+          tag: options.tag,
+          pause: false,
+          ...(options.changes ? { changes: [...options.changes] } : {}),
+          abortSignal: s,
+        })) as { Id: string };
+        return result.Id;
+      },
+      signal,
+    );
+  }
+
+  removeImage(ref: string, options: { force?: boolean } = {}, signal?: AbortSignal): Promise<void> {
+    return this.call(
+      `remove image ${ref}`,
+      async (s) => void (await this.docker.getImage(ref).remove({ force: options.force ?? false, abortSignal: s })),
+      signal,
+    );
+  }
+
+  /** Extract a tar archive into a directory of a container (created or running). */
+  putArchive(id: string, directory: string, tar: Buffer, signal?: AbortSignal): Promise<void> {
+    return this.call(
+      `copy files into container ${id}`,
+      async (s) => void (await this.docker.getContainer(id).putArchive(tar, { path: directory, abortSignal: s })),
+      signal,
+    );
+  }
+
   /** Wait for a container to stop; returns its exit code. Not bounded: it lasts as long as the container. */
   async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
     try {

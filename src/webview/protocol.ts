@@ -92,3 +92,82 @@ export type RunFormToWebview =
 export type RunFormFromWebview =
   | { readonly type: 'ready' }
   | { readonly type: 'save'; readonly fields: RunFormFields; readonly previousName?: string; readonly run: boolean };
+
+/** A cell of the notebook comparison: its status, why, and both sides as text. */
+export type CompareStatus =
+  | 'identical'
+  | 'within-tolerance'
+  | 'differs'
+  | 'error-container'
+  | 'error-notebook'
+  | 'not-run'
+  | 'skipped'
+  | 'no-reference'
+  | 'pending'
+  | 'running';
+
+export interface CompareRow {
+  readonly index: number;
+  readonly ordinal: number;
+  readonly title: string;
+  readonly status: CompareStatus;
+  readonly reason: string;
+  readonly notes: readonly string[];
+  readonly durationMs?: number;
+  readonly skipped: readonly string[];
+  readonly saved: string;
+  readonly container: string;
+  readonly diff?: readonly { readonly kind: 'same' | 'changed' | 'removed' | 'added'; readonly left?: string; readonly right?: string }[];
+  /** base64 PNGs of each side, for cells whose images differ. */
+  readonly images?: { readonly saved: readonly string[]; readonly container: readonly string[] };
+}
+
+export interface CompareEnvironmentRow {
+  readonly name: string;
+  readonly container?: string;
+  readonly notebook?: string;
+  readonly local?: string;
+  readonly differs: boolean;
+}
+
+export interface CompareSummary {
+  readonly cells: number;
+  readonly identical: number;
+  readonly withinTolerance: number;
+  readonly differs: number;
+  readonly errors: number;
+  readonly notRun: number;
+  readonly noReference: number;
+}
+
+export type CompareToWebview =
+  | {
+      readonly type: 'start';
+      readonly notebook: string;
+      readonly image: string;
+      readonly localPython?: string;
+      readonly rows: readonly CompareRow[];
+    }
+  /** Before the cells run: building the image, starting the container. */
+  | { readonly type: 'phase'; readonly message: string }
+  | { readonly type: 'running'; readonly index: number; readonly done: number; readonly total: number }
+  | { readonly type: 'row'; readonly row: CompareRow; readonly done: number; readonly total: number }
+  | { readonly type: 'environment'; readonly rows: readonly CompareEnvironmentRow[] }
+  | {
+      readonly type: 'done';
+      readonly summary: CompareSummary;
+      readonly message: string;
+      readonly passed: boolean;
+      readonly durationMs: number;
+      readonly cellsMs: number;
+    }
+  /** The run could not happen at all (bad notebook, no image, engine gone). */
+  | { readonly type: 'failed'; readonly message: string };
+
+export type CompareFromWebview =
+  | { readonly type: 'ready' }
+  | { readonly type: 'reveal'; readonly index: number }
+  | { readonly type: 'export' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'rerun' }
+  | { readonly type: 'changeImage' };

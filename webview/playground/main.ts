@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { PlaygroundFromWebview, PlaygroundSample, PlaygroundToWebview } from '../../src/webview/protocol';
-import { connect, el } from '../vscodeApi';
+import { addStyle, connect, el } from '../vscodeApi';
 
 interface ValueElement extends HTMLElement {
   value: string;
@@ -130,9 +130,7 @@ save.addEventListener('click', () => {
   if (name !== '') api.postMessage({ type: 'saveSample', name, body: body.value });
 });
 
-const style = document.createElement('style');
-style.nonce = document.querySelector('script')?.nonce ?? '';
-style.textContent = `
+addStyle(`
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
 .row { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
 #path, #sample-name { flex: 1; }
@@ -141,6 +139,5 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 .muted { color: var(--vscode-descriptionForeground); }
 .batch table { border-collapse: collapse; }
 .batch th { text-align: left; padding-right: 16px; color: var(--vscode-descriptionForeground); font-weight: normal; }
-`;
-document.head.append(style);
+`);
 api.postMessage({ type: 'ready' });

@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-form-group/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import type { RunFormFields, RunFormFromWebview, RunFormToWebview } from '../../src/webview/protocol';
-import { connect, el } from '../vscodeApi';
+import { addStyle, connect, el } from '../vscodeApi';
 
 interface ValueElement extends HTMLElement {
   value: string;
@@ -159,14 +159,11 @@ const submit = (run: boolean): void => {
 save.addEventListener('click', () => submit(false));
 saveRun.addEventListener('click', () => submit(true));
 
-const style = document.createElement('style');
-style.nonce = document.querySelector('script')?.nonce ?? '';
-style.textContent = `
+addStyle(`
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; max-width: 760px; }
 .row { display: flex; gap: 8px; align-items: center; margin: 12px 0; }
 .form vscode-textfield, .form vscode-textarea, .form vscode-single-select { width: 100%; }
 .muted { color: var(--vscode-descriptionForeground); }
 .error { color: var(--vscode-errorForeground); }
-`;
-document.head.append(style);
+`);
 api.postMessage({ type: 'ready' });

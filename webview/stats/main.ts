@@ -2,7 +2,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { StatsFromWebview, StatsPoint, StatsSeries, StatsToWebview } from '../../src/webview/protocol';
 import { formatBytes } from '../../src/project/units';
-import { connect, el } from '../vscodeApi';
+import { addStyle, connect, el } from '../vscodeApi';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -96,9 +96,7 @@ pause.addEventListener('click', () => {
   api.postMessage({ type: 'togglePause', paused });
 });
 
-const style = document.createElement('style');
-style.nonce = document.querySelector('script')?.nonce ?? '';
-style.textContent = `
+addStyle(`
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
 .toolbar { margin-bottom: 12px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 12px; }
@@ -113,6 +111,5 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 .spark.mem polyline { stroke: var(--vscode-charts-purple); }
 .spark.gpu polyline { stroke: var(--vscode-charts-green); }
 .error { color: var(--vscode-errorForeground); }
-`;
-document.head.append(style);
+`);
 api.postMessage({ type: 'ready' });

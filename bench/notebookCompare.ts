@@ -1,0 +1,210 @@
+/**
+ * What does the notebook comparison cost beyond running the cells? A notebook of --cells trivial
+ * code cells (`x17 = 17 * 2`, `print(x17)`, `x17`, with the outputs Jupyter would have saved) is
+ * compared in the Python image --runs times (after a warm-up), and each round also times a bare
+ * container lifecycle in the same image — create + start + wait + remove of `python3 -c pass`
+ * through Berth's Engine — alternating which goes first. Medians of:
+ *
+ *   total        wall time of compareNotebook, from the call to its report;
+ *   cells        the cells' own time, as the runner measured it (report.cellsMs);
+ *   overhead     total − cells: everything that is not the cells executing;
+ *   prepare      host: read, parse and plan the notebook (timings.prepareMs);
+ *   compare      host: the cell-by-cell comparisons (timings.compareMs);
+ *   to hello     from the call to the runner's environment report (create, copy the runner in,
+ *                start, Python start-up, the package probe);
+ *   run          from that report to the last cell's result (the cells, and their messages
+ *                through the log stream);
+ *   teardown     from the last cell's result to the report (wait, inspect, remove);
+ *   bare         the bare container lifecycle above, and its steps: the floor the engine sets;
+ *   beyond bare  overhead − bare, per round: what the comparison adds to the engine's own start.
+ *
+ * The target is an overhead under 200 ms; it is checked for both definitions (overhead, and
+ * overhead beyond bare). Containers are labelled berth.bench=<pid> and removed, as is the temp folder.
+ *
+ *   npm run bench:compare -- [--cells 200] [--runs 7] [--image berth-python-numpy:latest] [--keep]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Engine } from '../src/engine/engine';
+import { DEFAULT_SETTINGS } from '../src/notebook/compare';
+import { compareNotebook, type ComparisonTimings } from '../src/notebook/compareNotebook';
+import { connect, fmt, LABEL, median, RUN_ID, withCleanup } from './common';
+
+const { values } = parseArgs({
+  options: {
+    cells: { type: 'string', default: '200' },
+    runs: { type: 'string', default: '7' },
+    image: { type: 'string', default: process.env.BERTH_PYTHON_IMAGE ?? 'berth-python-numpy:latest' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const CELLS = Number(values.cells);
+const RUNS = Number(values.runs);
+const IMAGE = values.image;
+const TARGET_MS = 200;
+const LABELS = { [LABEL]: RUN_ID };
+
+/** An nbformat 4.5 notebook of `n` cells like `x17 = 17 * 2 / print(x17) / x17`, saved as Jupyter would. */
+function benchNotebook(n: number): unknown {
+  const cells = Array.from({ length: n }, (_, k) => {
+    const i = k + 1;
+    return {
+      cell_type: 'code',
+      execution_count: i,
+      id: `cell-${i}`,
+      metadata: {},
+      outputs: [
+        { name: 'stdout', output_type: 'stream', text: [`${i * 2}\n`] },
+        { data: { 'text/plain': [String(i * 2)] }, execution_count: i, metadata: {}, output_type: 'execute_result' },
+      ],
+      source: [`x${i} = ${i} * 2\n`, `print(x${i})\n`, `x${i}`],
+    };
+  });
+  return {
+    cells,
+    metadata: {
+      kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
+      language_info: { name: 'python', version: '3.11.2' },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
+
+interface CompareRound {
+  readonly totalMs: number;
+  readonly cellsMs: number;
+  readonly prepareMs: number;
+  readonly compareMs: number;
+  readonly helloMs: number;
+  readonly runMs: number;
+  readonly teardownMs: number;
+}
+
+async function compareOnce(engine: Engine, workspaceDir: string, notebookPath: string, outputDir: string): Promise<CompareRound> {
+  const timings: { value?: ComparisonTimings } = {};
+  let hello: number | undefined;
+  let lastCell: number | undefined;
+  const start = performance.now();
+  const report = await compareNotebook(
+    engine,
+    { notebookPath, workspaceDir, outputDir, image: IMAGE, labels: LABELS, settings: { ...DEFAULT_SETTINGS, timeoutSeconds: 60 } },
+    {
+      onEnvironment: () => (hello ??= performance.now()),
+      onCell: () => (lastCell = performance.now()),
+    },
+    timings,
+  );
+  const end = performance.now();
+  if (!report.passed || report.summary.identical !== CELLS)
+    throw new Error(`the comparison did not pass with ${CELLS} identical cells: ${JSON.stringify(report.summary)}; ${report.message}`);
+  if (!timings.value || hello === undefined || lastCell === undefined) throw new Error('no timings, environment or cells reported');
+  return {
+    totalMs: end - start,
+    cellsMs: report.cellsMs,
+    prepareMs: timings.value.prepareMs,
+    compareMs: timings.value.compareMs,
+    helloMs: hello - start,
+    runMs: lastCell - hello,
+    teardownMs: end - lastCell,
+  };
+}
+
+interface BareRound {
+  readonly totalMs: number;
+  readonly createMs: number;
+  readonly startMs: number;
+  readonly waitMs: number;
+  readonly removeMs: number;
+}
+
+/** create + start + wait + remove of `python3 -c pass` in the same image, each step timed. */
+async function bareLifecycle(engine: Engine): Promise<BareRound> {
+  const t0 = performance.now();
+  const id = await engine.createContainer({
+    Image: IMAGE,
+    Cmd: ['python3', '-c', 'pass'],
+    Labels: LABELS,
+    HostConfig: { RestartPolicy: { Name: '' } },
+  });
+  const t1 = performance.now();
+  await engine.startContainer(id);
+  const t2 = performance.now();
+  const code = await engine.waitContainer(id);
+  const t3 = performance.now();
+  await engine.removeContainer(id, { force: true });
+  const t4 = performance.now();
+  if (code !== 0) throw new Error(`python3 -c pass exited with ${code}`);
+  return { totalMs: t4 - t0, createMs: t1 - t0, startMs: t2 - t1, waitMs: t3 - t2, removeMs: t4 - t3 };
+}
+
+async function main(): Promise<void> {
+  const { engine, endpoint } = await connect();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-compare-'));
+  const notebookPath = path.join(dir, 'bench.ipynb');
+  const outputDir = path.join(dir, 'output');
+  fs.mkdirSync(outputDir);
+  fs.chmodSync(outputDir, 0o777);
+  fs.writeFileSync(notebookPath, JSON.stringify(benchNotebook(CELLS), null, 1));
+  const compares: CompareRound[] = [];
+  const bare: BareRound[] = [];
+
+  try {
+    await withCleanup(
+      engine,
+      async () => {
+        process.stdout.write(
+          `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\n` +
+            `${CELLS}-cell notebook compared in ${IMAGE}, ${RUNS} runs after a warm-up\nwarm-up… `,
+        );
+        await compareOnce(engine, dir, notebookPath, outputDir);
+        await bareLifecycle(engine);
+        process.stdout.write('done\n');
+        for (let run = 0; run < RUNS; run++) {
+          const compareFirst = run % 2 === 0;
+          process.stdout.write(`round ${run + 1}/${RUNS}: ${compareFirst ? 'compare, bare' : 'bare, compare'}\n`);
+          if (!compareFirst) bare.push(await bareLifecycle(engine));
+          compares.push(await compareOnce(engine, dir, notebookPath, outputDir));
+          if (compareFirst) bare.push(await bareLifecycle(engine));
+        }
+      },
+      values.keep,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const overhead = compares.map((c) => c.totalMs - c.cellsMs);
+  const beyond = compares.map((c, i) => c.totalMs - c.cellsMs - (bare[i]?.totalMs ?? NaN));
+  const rows: [string, readonly number[]][] = [
+    ['total wall time (compareNotebook)', compares.map((c) => c.totalMs)],
+    ["cells' own time (report.cellsMs)", compares.map((c) => c.cellsMs)],
+    ['overhead = total − cells', overhead],
+    ['  host: prepare (read, parse, plan)', compares.map((c) => c.prepareMs)],
+    ['  host: compare (all cells)', compares.map((c) => c.compareMs)],
+    ['  call → runner hello (create, copy, start, probe)', compares.map((c) => c.helloMs)],
+    ['  runner hello → last cell result (cells, log stream)', compares.map((c) => c.runMs)],
+    ['  last cell → report (wait, inspect, remove)', compares.map((c) => c.teardownMs)],
+    ['bare lifecycle: create+start+wait+remove `python3 -c pass`', bare.map((b) => b.totalMs)],
+    ['  create', bare.map((b) => b.createMs)],
+    ['  start', bare.map((b) => b.startMs)],
+    ['  wait (python3 -c pass runs)', bare.map((b) => b.waitMs)],
+    ['  remove', bare.map((b) => b.removeMs)],
+    ['overhead beyond bare lifecycle (per round)', beyond],
+  ];
+  console.log(`\nNotebook comparison of ${CELLS} trivial cells in ${IMAGE}, ${RUNS} runs\n`);
+  console.log('| measure | median ms | min ms | max ms |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, xs] of rows) console.log(`| ${name} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} |`);
+  const verdict = (ms: number): string => `${fmt(ms)} ms → ${ms < TARGET_MS ? 'met' : 'NOT met'}`;
+  console.log(`\nTarget: overhead < ${TARGET_MS} ms`);
+  console.log(`  overhead (total − cells):              ${verdict(median(overhead))}`);
+  console.log(`  overhead beyond the bare container run: ${verdict(median(beyond))}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,174 @@
+/**
+ * Berth's command line, for CI: `node dist/cli.js compare NOTEBOOK --image IMAGE` runs the
+ * notebook's code cells in the image, compares them with the saved outputs, prints a table and
+ * exits 0 when everything matches within tolerance, 1 when cells differ (or the run did not
+ * complete), 2 for a usage error or a run that could not start. Same core as the extension; no
+ * VS Code needed. The engine is found as the docker CLI finds it (DOCKER_HOST, DOCKER_CONTEXT…).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveEndpoint } from './engine/connection';
+import { Engine } from './engine/engine';
+import { DEFAULT_SETTINGS, type CompareSettings } from './notebook/compare';
+import { compareNotebook, formatReport, prepareNotebook } from './notebook/compareNotebook';
+import { probeLocalPython } from './notebook/localProbe';
+import { parseSize } from './project/units';
+
+const USAGE = `Usage: node dist/cli.js compare NOTEBOOK --image IMAGE [options]
+
+Runs the notebook's code cells in IMAGE (one Python process, the workspace mounted read-only,
+the notebook's folder as working directory) and compares each cell with its saved outputs.
+
+Options:
+  --image IMAGE          image to run in (needs python3)                          (required)
+  --workspace DIR        folder mounted read-only at /workspace    (default: the git root, else the notebook's folder)
+  --output DIR           writable folder mounted at /output, named in OUTPUT_DIR     (default: a new temp folder)
+  --json FILE            write the full report as JSON ("-" for stdout)
+  --rtol N --atol N      numeric tolerances                            (default: ${DEFAULT_SETTINGS.tolerance.rtol}, ${DEFAULT_SETTINGS.tolerance.atol})
+  --pixel-ratio N        share of pixels an image may differ by                     (default: ${DEFAULT_SETTINGS.pixelRatio})
+  --timeout SECONDS      per-cell timeout, 0 for none                             (default: ${DEFAULT_SETTINGS.timeoutSeconds})
+  --memory SIZE          memory limit for the container, e.g. 2g
+  --compare-stderr       count stderr differences as differences
+  --local-python PATH    also list this local interpreter's versions
+  --host HOST            Docker host (else as the docker CLI resolves it)
+  --context NAME         Docker context
+Exit status: 0 all cells match within tolerance; 1 cells differ or the run did not complete; 2 usage or run error.`;
+
+export class UsageError extends Error {}
+
+function number(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, not "${value}".`);
+  return n;
+}
+
+function gitRoot(start: string): string | undefined {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+export async function main(
+  argv: readonly string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        image: { type: 'string' },
+        workspace: { type: 'string' },
+        output: { type: 'string' },
+        json: { type: 'string' },
+        rtol: { type: 'string' },
+        atol: { type: 'string' },
+        'pixel-ratio': { type: 'string' },
+        timeout: { type: 'string' },
+        memory: { type: 'string' },
+        'compare-stderr': { type: 'boolean' },
+        'local-python': { type: 'string' },
+        host: { type: 'string' },
+        context: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    err.write(`${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [command, notebookArg, ...extra] = positionals;
+  if (command !== 'compare' || !notebookArg || extra.length > 0 || !values.image) {
+    err.write(`${command && command !== 'compare' ? `Unknown command "${command}".\n\n` : ''}${USAGE}\n`);
+    return 2;
+  }
+
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const notebookPath = path.resolve(notebookArg);
+    if (!fs.existsSync(notebookPath)) throw new UsageError(`${notebookArg} does not exist.`);
+    const workspaceDir = path.resolve(values.workspace ?? gitRoot(path.dirname(notebookPath)) ?? path.dirname(notebookPath));
+    const settings: CompareSettings = {
+      ...DEFAULT_SETTINGS,
+      tolerance: {
+        rtol: number(values.rtol, 'rtol', DEFAULT_SETTINGS.tolerance.rtol),
+        atol: number(values.atol, 'atol', DEFAULT_SETTINGS.tolerance.atol),
+      },
+      pixelRatio: number(values['pixel-ratio'], 'pixel-ratio', DEFAULT_SETTINGS.pixelRatio),
+      timeoutSeconds: number(values.timeout, 'timeout', DEFAULT_SETTINGS.timeoutSeconds),
+      compareStderr: values['compare-stderr'] ?? false,
+    };
+    const memoryBytes = values.memory === undefined ? undefined : parseSize(values.memory);
+    if (memoryBytes === undefined && values.memory !== undefined)
+      throw new UsageError(`--memory "${values.memory}" is not a size such as 512m or 2g.`);
+    const outputDir = values.output ? path.resolve(values.output) : fs.mkdtempSync(path.join(os.tmpdir(), 'berth-compare-'));
+    fs.mkdirSync(outputDir, { recursive: true });
+    if (!values.output) fs.chmodSync(outputDir, 0o777);
+    const { modules } = prepareNotebook(fs.readFileSync(notebookPath, 'utf8'));
+    const local = values['local-python'] ? await probeLocalPython(values['local-python'], modules) : undefined;
+
+    const endpoint = resolveEndpoint({
+      env: process.env,
+      homeDir: os.homedir(),
+      platform: process.platform,
+      readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined),
+      ...(values.host ? { host: values.host } : {}),
+      ...(values.context ? { context: values.context } : {}),
+    });
+    const engine = await Engine.connect(endpoint, { env: process.env });
+    const progress = (text: string): void => {
+      if ((err as NodeJS.WriteStream).isTTY) err.write(`\r\x1b[2K${text}`);
+    };
+    const report = await compareNotebook(
+      engine,
+      {
+        notebookPath,
+        workspaceDir,
+        image: values.image,
+        settings,
+        outputDir,
+        labels: { 'berth.cli': 'compare' },
+        ...(memoryBytes === undefined ? {} : { memoryBytes }),
+        ...(local ? { local } : {}),
+      },
+      {
+        signal: controller.signal,
+        onCellStart: (plan, done) => progress(`cell ${plan.ordinal} (${done} done)…`),
+      },
+    );
+    progress('');
+    if (values.json === '-') out.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      out.write(`${formatReport(report)}\n`);
+      if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    if (controller.signal.aborted) return 130;
+    return report.passed ? 0 : 1;
+  } catch (e) {
+    err.write(`${e instanceof UsageError ? `${e.message}\n\n${USAGE}` : `berth compare: ${(e as Error).message}`}\n`);
+    return 2;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

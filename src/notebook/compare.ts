@@ -1,0 +1,394 @@
+/**
+ * Cell by cell: the outputs saved in the notebook against the outputs of the same cell run in
+ * the container. Each cell gets one status and one reason a user can act on; errors that only
+ * happen in the container get a hint from what is known (a module missing from the image, a
+ * path outside the mounted workspace, the read-only mount).
+ */
+import { diffLines } from 'diff';
+import type { ExecutedCell, PythonEnvironment, RunOutcome } from './containerRun';
+import { comparePng, pngSize } from './images';
+import type { CellOutput, MimeBundle, NotebookCell } from './nbformat';
+import { compareText, DEFAULT_TOLERANCE, normaliseText, type NormaliseOptions, type Tolerance } from './normalise';
+import type { CellPlan } from './plan';
+import { formatBytes } from '../project/units';
+
+export type CellStatus =
+  'identical' | 'within-tolerance' | 'differs' | 'error-container' | 'error-notebook' | 'not-run' | 'skipped' | 'no-reference';
+
+export interface CompareSettings {
+  readonly tolerance: Tolerance;
+  /** Share of pixels that may differ in an image still within tolerance. */
+  readonly pixelRatio: number;
+  /** Count differences on stderr (warnings) as differences; otherwise they are noted only. */
+  readonly compareStderr: boolean;
+  /** Paths that mean the same folder on both sides (the host workspace and its mount). */
+  readonly aliases: readonly string[];
+  readonly timeoutSeconds: number;
+}
+
+export const DEFAULT_SETTINGS: CompareSettings = {
+  tolerance: DEFAULT_TOLERANCE,
+  pixelRatio: 0.01,
+  compareStderr: false,
+  aliases: [],
+  timeoutSeconds: 120,
+};
+
+/** One row of a side-by-side diff; kinds say which side has the line. */
+export interface DiffRow {
+  readonly kind: 'same' | 'changed' | 'removed' | 'added';
+  readonly left?: string;
+  readonly right?: string;
+}
+
+export interface CellComparison {
+  /** Position in the notebook (all cells), from 0: what the editor reveals. */
+  readonly index: number;
+  /** 1-based number among the code cells. */
+  readonly ordinal: number;
+  readonly id?: string;
+  readonly status: CellStatus;
+  readonly reason: string;
+  readonly notes: readonly string[];
+  /** The first line of the cell's source, for the table. */
+  readonly title: string;
+  readonly durationMs?: number;
+  /** IPython lines the container did not run. */
+  readonly skipped: readonly string[];
+  /** Both sides rendered as text, for display and export. */
+  readonly saved: string;
+  readonly container: string;
+  /** Side-by-side rows, for cells that differ in any way. */
+  readonly diff?: readonly DiffRow[];
+  /** PNG outputs (base64) of each side, for cells whose images differ. */
+  readonly images?: { readonly saved: readonly string[]; readonly container: readonly string[] };
+}
+
+const SEVERITY: Record<CellStatus, number> = {
+  identical: 0,
+  'no-reference': 1,
+  skipped: 1,
+  'not-run': 1,
+  'within-tolerance': 2,
+  'error-notebook': 3,
+  differs: 3,
+  'error-container': 4,
+};
+
+/** Statuses that make a comparison fail (and the command-line entry point exit non-zero). */
+export const FAILING: ReadonlySet<CellStatus> = new Set(['differs', 'error-container', 'error-notebook']);
+
+function richText(data: MimeBundle): string {
+  if (data['image/png'] !== undefined) {
+    const size = pngSize(data['image/png']);
+    return `[image/png${size ? ` ${size.width}×${size.height}` : ''}]`;
+  }
+  if (data['text/plain'] !== undefined) return data['text/plain'];
+  const mime = Object.keys(data)[0];
+  return mime ? `[${mime}]\n${data[mime] ?? ''}` : '[empty output]';
+}
+
+/** All outputs of a cell as text, each kind marked, the way the panel and the export show them. */
+export function renderOutputs(outputs: readonly CellOutput[]): string {
+  const parts: string[] = [];
+  for (const o of outputs) {
+    if (o.kind === 'stream') parts.push(o.name === 'stderr' ? `[stderr]\n${o.text.replace(/\n$/, '')}` : o.text.replace(/\n$/, ''));
+    else if (o.kind === 'result') parts.push(`Out: ${richText(o.data)}`);
+    else if (o.kind === 'display') parts.push(richText(o.data));
+    else parts.push(`${o.ename}: ${o.evalue}`);
+  }
+  return parts.join('\n');
+}
+
+export function sideBySide(left: string, right: string): DiffRow[] {
+  const rows: DiffRow[] = [];
+  const lines = (s: string): string[] => s.replace(/\n$/, '').split('\n');
+  // both sides end with a newline, so a last line is not "changed" for lacking one
+  const terminated = (s: string): string => (s === '' || s.endsWith('\n') ? s : `${s}\n`);
+  const changes = diffLines(terminated(left), terminated(right));
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i];
+    if (!c) continue;
+    if (!c.added && !c.removed) {
+      for (const l of lines(c.value)) rows.push({ kind: 'same', left: l, right: l });
+      continue;
+    }
+    const next = changes[i + 1];
+    if (c.removed && next?.added) {
+      const a = lines(c.value);
+      const b = lines(next.value);
+      for (let k = 0; k < Math.max(a.length, b.length); k++) {
+        const l = a[k];
+        const r = b[k];
+        rows.push(
+          l !== undefined && r !== undefined
+            ? { kind: 'changed', left: l, right: r }
+            : l !== undefined
+              ? { kind: 'removed', left: l }
+              : { kind: 'added', right: r ?? '' },
+        );
+      }
+      i++;
+      continue;
+    }
+    for (const l of lines(c.value)) rows.push(c.removed ? { kind: 'removed', left: l } : { kind: 'added', right: l });
+  }
+  return rows;
+}
+
+interface Part {
+  readonly status: 'identical' | 'within-tolerance' | 'differs';
+  readonly reason: string;
+  readonly notes: readonly string[];
+}
+
+const streamText = (outputs: readonly CellOutput[], name: 'stdout' | 'stderr'): string =>
+  outputs
+    .filter((o): o is Extract<CellOutput, { kind: 'stream' }> => o.kind === 'stream' && o.name === name)
+    .map((o) => o.text)
+    .join('');
+
+const richOutputs = (outputs: readonly CellOutput[]): MimeBundle[] =>
+  outputs
+    .filter((o): o is Extract<CellOutput, { kind: 'result' | 'display' }> => o.kind === 'result' || o.kind === 'display')
+    .map((o) => o.data);
+
+function compareParts(saved: readonly CellOutput[], actual: readonly CellOutput[], settings: CompareSettings): Part[] {
+  const norm: NormaliseOptions = { aliases: settings.aliases };
+  const parts: Part[] = [];
+  const text = (label: string, a: string, b: string): Part => {
+    const v = compareText(a, b, settings.tolerance, norm);
+    return v.kind === 'identical'
+      ? { status: 'identical', reason: '', notes: v.notes }
+      : { status: v.kind, reason: `${label}: ${v.reason}`, notes: v.notes };
+  };
+  parts.push(text('stdout', streamText(saved, 'stdout'), streamText(actual, 'stdout')));
+  const stderr = text('stderr', streamText(saved, 'stderr'), streamText(actual, 'stderr'));
+  if (settings.compareStderr) parts.push(stderr);
+  else if (stderr.status !== 'identical')
+    parts.push({ status: 'identical', reason: '', notes: [`${stderr.reason} (stderr is not compared)`] });
+
+  const a = richOutputs(saved);
+  const b = richOutputs(actual);
+  if (a.length !== b.length)
+    parts.push({ status: 'differs', reason: `the notebook shows ${a.length} result(s), the container ${b.length}`, notes: [] });
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i] ?? {};
+    const y = b[i] ?? {};
+    const label = a.length > 1 ? `output ${i + 1}` : 'output';
+    const px = x['image/png'];
+    const py = y['image/png'];
+    if (px !== undefined && py !== undefined) {
+      const v = comparePng(px, py, settings.pixelRatio);
+      parts.push(
+        v.kind === 'identical'
+          ? { status: 'identical', reason: '', notes: [] }
+          : { status: v.kind, reason: `${label}: ${v.reason}`, notes: [] },
+      );
+    } else if ((px === undefined) !== (py === undefined)) {
+      parts.push({
+        status: 'differs',
+        reason: `${label}: ${px ? 'an image in the notebook, text in the container' : 'text in the notebook, an image in the container'}`,
+        notes: [],
+      });
+    } else {
+      const key = x['text/plain'] !== undefined && y['text/plain'] !== undefined ? 'text/plain' : 'text/html';
+      parts.push(text(label, x[key] ?? '', y[key] ?? ''));
+    }
+  }
+  return parts;
+}
+
+const errorOf = (outputs: readonly CellOutput[]): Extract<CellOutput, { kind: 'error' }> | undefined =>
+  outputs.find((o): o is Extract<CellOutput, { kind: 'error' }> => o.kind === 'error');
+
+/** What is known about an error that only the container raises. */
+export function errorHint(
+  err: { ename: string; evalue: string },
+  context: { container?: PythonEnvironment; local?: PythonEnvironment; workspaceDir?: string; timeoutSeconds?: number },
+): string | undefined {
+  if (err.ename === 'ModuleNotFoundError' || err.ename === 'ImportError') {
+    const name = /No module named '([^'.]+)/.exec(err.evalue)?.[1];
+    if (name) {
+      const local = context.local?.packages[name]?.version;
+      return `${name} is not installed in the image${local ? ` (the local interpreter has ${local})` : ''}: add it to the Dockerfile`;
+    }
+  }
+  if (/Read-only file system/i.test(err.evalue))
+    return 'the workspace is mounted read-only in the comparison: write files under $OUTPUT_DIR (the scratch folder)';
+  if (err.ename === 'FileNotFoundError' || err.ename === 'OSError') {
+    const file = /: '([^']+)'/.exec(err.evalue)?.[1];
+    if (file?.startsWith('/') && !file.startsWith('/workspace/') && !file.startsWith('/output/'))
+      return `${file} is an absolute path outside the workspace; the container sees only the workspace (at /workspace): use a path relative to the notebook`;
+    if (file) return `${file} is missing in the container: is it ignored, generated by another step, or outside the notebook's folder?`;
+  }
+  if (err.ename === 'TimeoutError' && context.timeoutSeconds)
+    return `it ran longer than the ${context.timeoutSeconds} s cell timeout (setting berth.compare.cellTimeoutSeconds)`;
+  return undefined;
+}
+
+const signalName: Record<number, string> = { 134: 'SIGABRT', 135: 'SIGBUS', 136: 'SIGFPE', 137: 'SIGKILL', 139: 'SIGSEGV', 143: 'SIGTERM' };
+
+/** Why a cell has no result from the container. */
+function notRunReason(plan: CellPlan, outcome: RunOutcome): { status: CellStatus; reason: string } {
+  const here = 'cellIndex' in outcome && outcome.cellIndex === plan.index;
+  switch (outcome.kind) {
+    case 'oom':
+      return here
+        ? {
+            status: 'error-container',
+            reason: `the Python process was killed for running out of memory in this cell${outcome.limitBytes > 0 ? ` (limit ${formatBytes(outcome.limitBytes)})` : ''}: raise the profile's "memory" or use less`,
+          }
+        : { status: 'not-run', reason: 'not run: the Python process was killed for memory in an earlier cell' };
+    case 'timeout':
+      return here
+        ? {
+            status: 'error-container',
+            reason: `ran past the ${outcome.seconds} s cell timeout and did not stop, so the container was killed`,
+          }
+        : { status: 'not-run', reason: 'not run: an earlier cell hung and the container was killed' };
+    case 'exited': {
+      const sig = signalName[outcome.exitCode];
+      return here
+        ? { status: 'error-container', reason: `the Python process died in this cell (exit ${outcome.exitCode}${sig ? `, ${sig}` : ''})` }
+        : { status: 'not-run', reason: `not run: the Python process ended early (exit ${outcome.exitCode}${sig ? `, ${sig}` : ''})` };
+    }
+    case 'cancelled':
+      return { status: 'not-run', reason: 'not run: the comparison was cancelled' };
+    case 'completed':
+      return { status: 'not-run', reason: 'not run' };
+  }
+}
+
+export interface CompareContext {
+  readonly settings: CompareSettings;
+  readonly outcome: RunOutcome;
+  readonly container?: PythonEnvironment;
+  readonly local?: PythonEnvironment;
+  readonly workspaceDir?: string;
+  /** The ordinal of the first earlier cell that failed only in the container. */
+  readonly firstContainerError?: number;
+}
+
+function withDiff(c: Omit<CellComparison, 'diff'>): CellComparison {
+  if (c.status === 'identical' || c.saved === c.container) return c;
+  return { ...c, diff: sideBySide(c.saved, c.container) };
+}
+
+export function compareCell(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
+  const title =
+    saved.source
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '(empty cell)';
+  const base = {
+    index: plan.index,
+    ordinal: plan.ordinal,
+    ...(plan.id ? { id: plan.id } : {}),
+    title: title.length > 100 ? `${title.slice(0, 97)}…` : title,
+    skipped: plan.skipped,
+    saved: renderOutputs(saved.outputs),
+    ...(run ? { durationMs: run.durationMs } : {}),
+  };
+  const skippedNote = plan.skipped.length > 0 ? [`not run in the container (IPython syntax): ${plan.skipped.join('; ')}`] : [];
+  if (plan.skippedWhole)
+    return {
+      ...base,
+      container: '',
+      status: 'skipped',
+      reason: `${plan.skipped[0] ?? 'cell magic'} is IPython syntax: the cell is not run in the container`,
+      notes: [],
+    };
+  if (!run) {
+    const why = notRunReason(plan, ctx.outcome);
+    return withDiff({ ...base, container: '', ...why, notes: skippedNote });
+  }
+  const container = renderOutputs(run.outputs);
+  const full = { ...base, container };
+  const savedErr = errorOf(saved.outputs);
+  const runErr = run.timedOut
+    ? { ename: 'TimeoutError', evalue: `ran longer than ${ctx.settings.timeoutSeconds} s`, traceback: [] }
+    : errorOf(run.outputs);
+  const norm = (s: string): string => normaliseText(s, { aliases: ctx.settings.aliases }).text;
+
+  if (savedErr && runErr) {
+    if (savedErr.ename === runErr.ename && norm(savedErr.evalue) === norm(runErr.evalue))
+      return withDiff({ ...full, status: 'identical', reason: `fails the same way in both: ${runErr.ename}`, notes: skippedNote });
+    return withDiff({
+      ...full,
+      status: 'differs',
+      reason: `${savedErr.ename}: ${savedErr.evalue} in the notebook, ${runErr.ename}: ${runErr.evalue} in the container`,
+      notes: skippedNote,
+    });
+  }
+  if (runErr) {
+    const hint = errorHint(runErr, { ...ctx, timeoutSeconds: ctx.settings.timeoutSeconds });
+    const notes = [...skippedNote];
+    if (ctx.firstContainerError !== undefined && ctx.firstContainerError < plan.ordinal && runErr.ename === 'NameError')
+      notes.push(`probably because cell ${ctx.firstContainerError} failed in the container`);
+    return withDiff({
+      ...full,
+      status: 'error-container',
+      reason: `${run.timedOut ? 'timed out' : `${runErr.ename}: ${runErr.evalue}`} — only in the container${hint ? `; ${hint}` : ''}`,
+      notes,
+    });
+  }
+  if (savedErr)
+    return withDiff({
+      ...full,
+      status: 'error-notebook',
+      reason: `${savedErr.ename}: ${savedErr.evalue} in the notebook; the container runs it without error`,
+      notes: skippedNote,
+    });
+  if (saved.executionCount === null && saved.outputs.length === 0 && run.outputs.length > 0)
+    return withDiff({
+      ...full,
+      status: 'no-reference',
+      reason: 'the notebook has no saved outputs for this cell (it was never run)',
+      notes: skippedNote,
+    });
+
+  const parts = compareParts(saved.outputs, run.outputs, ctx.settings);
+  const worst = parts.reduce<Part>((w, p) => (SEVERITY[p.status] > SEVERITY[w.status] ? p : w), {
+    status: 'identical',
+    reason: '',
+    notes: [],
+  });
+  const notes = [...skippedNote, ...new Set(parts.flatMap((p) => p.notes))];
+  const reason =
+    worst.status === 'identical'
+      ? saved.outputs.length === 0 && run.outputs.length === 0
+        ? 'no output on either side'
+        : 'same output'
+      : worst.reason;
+  const compared = withDiff({ ...full, status: worst.status, reason, notes });
+  const pngs = (outputs: readonly CellOutput[]): string[] => richOutputs(outputs).flatMap((d) => (d['image/png'] ? [d['image/png']] : []));
+  if (worst.status !== 'identical' && /image|pixels/.test(worst.reason))
+    return { ...compared, images: { saved: pngs(saved.outputs), container: pngs(run.outputs) } };
+  return compared;
+}
+
+export interface Summary {
+  readonly cells: number;
+  readonly identical: number;
+  readonly withinTolerance: number;
+  readonly differs: number;
+  readonly errors: number;
+  readonly notRun: number;
+  readonly noReference: number;
+}
+
+export function summarise(cells: readonly CellComparison[]): Summary {
+  const count = (...s: CellStatus[]): number => cells.filter((c) => s.includes(c.status)).length;
+  return {
+    cells: cells.length,
+    identical: count('identical'),
+    withinTolerance: count('within-tolerance'),
+    differs: count('differs'),
+    errors: count('error-container', 'error-notebook'),
+    notRun: count('not-run', 'skipped'),
+    noReference: count('no-reference'),
+  };
+}
+
+export const worstStatus = (a: CellStatus, b: CellStatus): CellStatus => (SEVERITY[a] >= SEVERITY[b] ? a : b);

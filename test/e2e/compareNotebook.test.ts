@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { resolveEndpoint } from '../../src/engine/connection';
+import { Engine } from '../../src/engine/engine';
+import { REPO_ROOT } from '../../scripts/vscode/codeServer';
+import { berthActive, eventually, explorerMenu, normalize, openFile, runCommand, startVSCode, UI_TIMEOUT, type VSCode } from './harness';
+
+const FOLDER = `iris-compare-e2e${process.pid}`;
+const TAG = `${FOLDER}:dev`;
+
+/** A notebook whose second cell needs pandas, which the sample image does not have. */
+function differingNotebook(): string {
+  const code = (source: string, outputs: unknown[], n: number): unknown => ({
+    cell_type: 'code',
+    execution_count: n,
+    id: `c${n}`,
+    metadata: {},
+    outputs,
+    source: source.split(/(?<=\n)/),
+  });
+  return JSON.stringify(
+    {
+      cells: [
+        code('import numpy as np\nprint(np.arange(4).sum())', [{ name: 'stdout', output_type: 'stream', text: ['6\n'] }], 1),
+        code(
+          'import pandas as pd\npd.DataFrame({"a": [1, 2]})',
+          [{ data: { 'text/plain': ['   a\n', '0  1\n', '1  2'] }, execution_count: 2, metadata: {}, output_type: 'execute_result' }],
+          2,
+        ),
+      ],
+      metadata: {
+        kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+        language_info: { name: 'python', version: '3.12.4' },
+      },
+      nbformat: 4,
+      nbformat_minor: 5,
+    },
+    null,
+    1,
+  );
+}
+
+describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
+  let vscode: VSCode;
+  let engine: Engine;
+  let workspace: string;
+
+  before(async () => {
+    engine = await Engine.connect(
+      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
+    );
+    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-compare-')), FOLDER);
+    fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'differs.ipynb'), differingNotebook());
+    vscode = await startVSCode('compare', { workspace, viewport: { width: 1600, height: 900 } });
+  });
+  after(async () => {
+    await vscode?.close();
+    await engine.docker
+      .getImage(TAG)
+      .remove({ force: true })
+      .catch(() => undefined);
+    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+  });
+
+  const panel = (): ReturnType<VSCode['page']['frameLocator']> =>
+    // Berth's webview (the notebook editor has one of its own, for outputs)
+    vscode.page.frameLocator('iframe.webview[src*="extensionId=berth.berth"]').frameLocator('iframe#active-frame');
+
+  test('from the notebook toolbar: the project image is built, every cell matches, a row reveals its cell', async () => {
+    const page = vscode.page;
+    await berthActive(page);
+    await openFile(page, 'train.ipynb');
+    const action = page.locator('.notebook-toolbar-container .action-item', { hasText: 'Compare Notebook with Container' }).first();
+    const iconAction = page.locator('.notebook-toolbar-container a.action-label[aria-label*="Compare Notebook with Container"]').first();
+    await action.or(iconAction).first().waitFor({ timeout: UI_TIMEOUT });
+    await page.waitForTimeout(400);
+    await action.or(iconAction).first().click();
+
+    const frame = panel();
+    await frame.locator('h2', { hasText: 'Notebook vs container: train.ipynb' }).waitFor({ timeout: 180_000 });
+    const message = await eventually(
+      () => frame.locator('#message').innerText(),
+      (t) => /^(Matches|Differs)/.test(normalize(t)),
+      'the comparison to finish',
+      { timeoutMs: 180_000 },
+    );
+    assert.match(normalize(message), /^Matches: All 11 code cells ran in the container\./);
+    const summary = normalize(await frame.locator('#summary').innerText()).replace(/\s+/g, ' ');
+    assert.match(summary, /11 identical/);
+    assert.match(summary, /0 differ/);
+    assert.match(summary, /0 errors/);
+    assert.equal(await frame.locator('#cells vscode-table-row').count(), 11);
+    assert.match(normalize(await frame.locator('#image').innerText()), new RegExp(`Image: ${TAG} \\(profile serve\\)`));
+    // the environment diff: Python and numpy in the container, the notebook's recorded Python
+    const env = normalize(await frame.locator('#environment').innerText());
+    assert.match(env, /Python\s+3\.\d+\.\d+\s+3\.11\.2/);
+    assert.match(env, /numpy\s+\d+\.\d+\.\d+/);
+    await vscode.screenshot('compare-notebook');
+
+    // clicking a row selects that cell in the notebook (notebook cell 12 is the eighth code cell)
+    // (on the code cell, not the row's middle: that is where a column's resize handle sits)
+    await frame.locator('#cells vscode-table-row[data-index="12"] vscode-table-cell.code').click();
+    await eventually(
+      () => page.locator('.notebook-editor .monaco-list-row.focused').first().getAttribute('data-index'),
+      (i) => i === '12',
+      'cell 12 focused in the notebook editor',
+    );
+    await vscode.screenshot('compare-reveal');
+    await frame.locator('#detail h3', { hasText: 'Cell 8' }).waitFor({ timeout: UI_TIMEOUT });
+  });
+
+  test('from the Explorer: a notebook needing a package the image lacks is reported at that cell; results export as JSON', async () => {
+    const page = vscode.page;
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'View: Show Explorer');
+    const row = page.getByRole('treeitem', { name: 'differs.ipynb', exact: true });
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    await explorerMenu(page, row, 'Compare Notebook with Container');
+
+    const frame = panel();
+    const message = await eventually(
+      () => frame.locator('#message').innerText(),
+      (t) => /^(Matches|Differs)/.test(normalize(t)),
+      'the comparison to finish',
+      { timeoutMs: 180_000 },
+    );
+    assert.match(normalize(message), /^Differs:/);
+    const summary = normalize(await frame.locator('#summary').innerText()).replace(/\s+/g, ' ');
+    assert.match(summary, /1 identical/);
+    assert.match(summary, /1 errors/);
+    const failing = frame.locator('#cells vscode-table-row[data-index="1"]');
+    assert.equal(await failing.getAttribute('data-status'), 'error-container');
+    assert.match(
+      normalize(await failing.innerText()),
+      /ModuleNotFoundError: No module named 'pandas'.*pandas is not installed in the image/s,
+    );
+    // the first differing cell is selected: its side-by-side diff shows both sides
+    const diff = normalize(await frame.locator('#detail table.diff').innerText());
+    assert.match(diff, /Notebook \(saved\)\s+Container/);
+    assert.match(diff, /ModuleNotFoundError/);
+    // the panel's style sheet is admitted by its CSP: the diff keeps the outputs' spacing
+    const whiteSpace = await frame
+      .locator('#detail table.diff td')
+      .first()
+      .evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { whiteSpace: string } }).getComputedStyle(e).whiteSpace);
+    assert.equal(whiteSpace, 'pre-wrap');
+    await vscode.screenshot('compare-differs');
+
+    await frame.locator('#export').click();
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: UI_TIMEOUT });
+    // the simple file dialog fills in the suggested name once it has listed the folder
+    await eventually(
+      () => input.inputValue(),
+      (v) => v.endsWith('differs.comparison.json'),
+      'the suggested file name',
+    );
+    await input.press('Enter');
+    const exported = path.join(workspace, 'differs.comparison.json');
+    const report = await eventually(
+      () =>
+        Promise.resolve(fs.existsSync(exported) ? (JSON.parse(fs.readFileSync(exported, 'utf8')) as Record<string, unknown>) : undefined),
+      (r) => r !== undefined,
+      'the exported JSON',
+    );
+    const s = report?.summary as { errors: number; identical: number };
+    assert.equal(s.errors, 1);
+    assert.equal(s.identical, 1);
+    assert.equal(report?.passed, false);
+  });
+});
