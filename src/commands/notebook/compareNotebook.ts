@@ -3,7 +3,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isLocalEndpoint } from '../../engine/connection';
-import { BERTH_LABEL } from '../../engine/labels';
 import { toCreateOptions, type RunPlan } from '../../engine/runOptions';
 import { ComparePanel } from '../../compare/comparePanel';
 import { localInterpreter } from '../../compare/localPython';
@@ -11,6 +10,7 @@ import { DEFAULT_SETTINGS, type CompareSettings } from '../../notebook/compare';
 import { compareNotebook as runComparison, prepareNotebook } from '../../notebook/compareNotebook';
 import { NotebookRunError, type PythonEnvironment } from '../../notebook/containerRun';
 import { probeLocalPython } from '../../notebook/localProbe';
+import { snapshotContainer } from '../../notebook/snapshot';
 import { readEnvFiles } from '../../project/envFile';
 import { projectDirFor } from '../../project/projectLayout';
 import type { CommandContext } from '../registerCommands';
@@ -101,14 +101,8 @@ async function resolveImage(
   if (choice.kind === 'image') return { image: choice.ref, label: choice.ref };
   if (choice.kind === 'container') {
     // a snapshot, so the comparison does not disturb the running container
-    const repo = 'berth-compare-snapshot';
-    const tag = choice.id.slice(0, 12);
-    await engine.commitContainer(choice.id, { repo, tag, changes: [`LABEL ${BERTH_LABEL.managed}=true`] });
-    return {
-      image: `${repo}:${tag}`,
-      label: `snapshot of ${choice.name}`,
-      cleanup: () => engine.removeImage(`${repo}:${tag}`, { force: true }).catch(() => undefined),
-    };
+    const snapshot = await snapshotContainer(engine, choice.id);
+    return { image: snapshot.image, label: `snapshot of ${choice.name}`, cleanup: snapshot.remove };
   }
   const profile = await chooseProfile(ctx, projectDir, notebook);
   if (!profile) return undefined;
