@@ -40,6 +40,7 @@ export class Config {
     compareStderr: boolean;
     image: string;
     localPython: string;
+    keepWarm: boolean;
   } {
     const s = this.section;
     return {
@@ -50,6 +51,7 @@ export class Config {
       compareStderr: s.get<boolean>('compare.compareStderr', false),
       image: s.get<string>('compare.image', '').trim(),
       localPython: s.get<string>('compare.localPython', '').trim(),
+      keepWarm: s.get<boolean>('compare.keepWarm', true),
     };
   }
 

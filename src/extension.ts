@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import { disposeWarmRunners } from './commands/notebook/compareNotebook';
 import { registerCommands } from './commands/registerCommands';
 import { createServices } from './services';
 import { registerEngineStatus } from './status/engineStatus';
@@ -14,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
   void services.session.reconnect();
 }
 
-export function deactivate(): void {
-  // everything is disposed through context.subscriptions
+export function deactivate(): Promise<void> {
+  // everything else is disposed through context.subscriptions; containers take a moment
+  return disposeWarmRunners();
 }

@@ -3,7 +3,7 @@
  * call, and errors translated once into the typed errors of ./errors.
  */
 import * as https from 'node:https';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
 import { toModemOptions } from './connection';
@@ -289,6 +289,31 @@ export class Engine {
       async (s) => void (await this.docker.getImage(ref).remove({ force: options.force ?? false, abortSignal: s })),
       signal,
     );
+  }
+
+  /**
+   * Write to the stdin of a running container created with OpenStdin (through an attach), then
+   * detach. Fast: no process is started, unlike an exec or a copy into the container.
+   */
+  async writeStdin(id: string, data: string, signal?: AbortSignal): Promise<void> {
+    const stream = (await this.call(
+      `attach to container ${id}`,
+      (s) => this.docker.getContainer(id).attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true, abortSignal: s }),
+      signal,
+    )) as Duplex;
+    try {
+      await new Promise<void>((resolve, reject) => stream.write(data, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      throw this.translate(err, `write to container ${id}`);
+      // detach once everything written has been flushed to the engine
+      await new Promise<void>((resolve) => {
+        stream.once('finish', resolve);
+        stream.once('error', () => resolve());
+        stream.end();
+      });
+    } finally {
+      stream.destroy();
+    }
   }
 
   /** Extract a tar archive into a directory of a container (created or running). */

@@ -11,9 +11,9 @@ import type { CellOutput, MimeBundle, NotebookCell } from './nbformat';
 import { compareText, DEFAULT_TOLERANCE, normaliseText, type NormaliseOptions, type Tolerance } from './normalise';
 import type { CellPlan } from './plan';
 import { formatBytes } from '../project/units';
+import type { CellStatus } from './summary';
 
-export type CellStatus =
-  'identical' | 'within-tolerance' | 'differs' | 'error-container' | 'error-notebook' | 'not-run' | 'skipped' | 'no-reference';
+export { summarise, type CellStatus, type Summary } from './summary';
 
 export interface CompareSettings {
   readonly tolerance: Tolerance;
@@ -366,29 +366,6 @@ export function compareCell(plan: CellPlan, saved: NotebookCell, run: ExecutedCe
   if (worst.status !== 'identical' && /image|pixels/.test(worst.reason))
     return { ...compared, images: { saved: pngs(saved.outputs), container: pngs(run.outputs) } };
   return compared;
-}
-
-export interface Summary {
-  readonly cells: number;
-  readonly identical: number;
-  readonly withinTolerance: number;
-  readonly differs: number;
-  readonly errors: number;
-  readonly notRun: number;
-  readonly noReference: number;
-}
-
-export function summarise(cells: readonly CellComparison[]): Summary {
-  const count = (...s: CellStatus[]): number => cells.filter((c) => s.includes(c.status)).length;
-  return {
-    cells: cells.length,
-    identical: count('identical'),
-    withinTolerance: count('within-tolerance'),
-    differs: count('differs'),
-    errors: count('error-container', 'error-notebook'),
-    notRun: count('not-run', 'skipped'),
-    noReference: count('no-reference'),
-  };
 }
 
 export const worstStatus = (a: CellStatus, b: CellStatus): CellStatus => (SEVERITY[a] >= SEVERITY[b] ? a : b);

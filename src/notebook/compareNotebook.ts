@@ -21,6 +21,7 @@ import {
 } from './containerRun';
 import { environmentDiff, type EnvironmentRow } from './environment';
 import { isPython, parseNotebook, type Notebook } from './nbformat';
+import type { WarmRunners } from './warmRunners';
 import { importedModules, planNotebook, type CellPlan } from './plan';
 
 export const REPORT_VERSION = 1;
@@ -100,6 +101,8 @@ export interface CompareInput {
   readonly labels?: Readonly<Record<string, string>>;
   readonly memoryBytes?: number;
   readonly local?: PythonEnvironment;
+  /** Containers started ahead of time: one is used if it fits, and the next one is prepared. */
+  readonly warm?: WarmRunners;
 }
 
 export interface CompareEvents {
@@ -213,12 +216,14 @@ export async function compareNotebook(
       }
     }
   };
+  const waiting = await input.warm?.take(options);
   const result = await runInContainer(
     engine,
     options,
     { cwd: containerPathOf(input.workspaceDir, notebookDir), modules, timeoutSeconds: input.settings.timeoutSeconds, cells: plans },
     {
       ...(events.signal ? { signal: events.signal } : {}),
+      ...(waiting ? { waiting } : {}),
       onEnvironment: (env) => {
         container = env;
         events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local));
@@ -237,6 +242,8 @@ export async function compareNotebook(
       },
     },
   );
+  // the next comparison of this notebook in this image starts without waiting for a container
+  if (result.outcome.kind !== 'cancelled') input.warm?.prepare(options);
   // cells without a result: skipped ones, and those the run never reached
   const cells = plans.map((plan) => {
     const existing = comparisons.get(plan.index);

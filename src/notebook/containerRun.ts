@@ -106,6 +106,8 @@ export interface RunEvents {
   readonly onCell?: (cell: ExecutedCell) => void;
   /** Also kill a cell that ignores the runner's own timeout after this much more time. */
   readonly graceMs?: number;
+  /** A container made from the same options whose runner is already waiting for a plan. */
+  readonly waiting?: string;
 }
 
 /** The working directory of a notebook inside the container. */
@@ -187,16 +189,19 @@ const MATPLOTLIBRC = [
   '',
 ].join('\n');
 
-/** A tar of the runner, its plan and a matplotlibrc, rooted at RUNNER_DIR's name. */
-export async function runnerArchive(payload: RunnerPayload): Promise<Buffer> {
-  const pack = tarStream.pack();
-  const dir = RUNNER_DIR.replace(/^\//, '');
-  const plan = {
+function planJson(payload: RunnerPayload): string {
+  return JSON.stringify({
     cwd: payload.cwd,
     modules: payload.modules,
     timeout: payload.timeoutSeconds,
     cells: payload.cells.filter((c) => !c.skippedWhole).map((c) => ({ index: c.index, ordinal: c.ordinal, source: c.source })),
-  };
+  });
+}
+
+/** A tar of files under RUNNER_DIR (extracted in this order), with the directory itself. */
+async function archive(files: readonly (readonly [string, string])[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const dir = RUNNER_DIR.replace(/^\//, '');
   const chunks: Buffer[] = [];
   pack.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<void>((resolve, reject) => {
@@ -205,12 +210,37 @@ export async function runnerArchive(payload: RunnerPayload): Promise<Buffer> {
   });
   const mtime = new Date();
   pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o755, mtime });
-  pack.entry({ name: `${dir}/runner.py`, mode: 0o644, mtime }, runnerSource());
-  pack.entry({ name: `${dir}/plan.json`, mode: 0o644, mtime }, JSON.stringify(plan));
-  pack.entry({ name: `${dir}/matplotlibrc`, mode: 0o644, mtime }, MATPLOTLIBRC);
+  for (const [name, content] of files) pack.entry({ name: `${dir}/${name}`, mode: 0o644, mtime }, content);
   pack.finalize();
   await done;
   return Buffer.concat(chunks);
+}
+
+/** A tar of the runner, its plan and a matplotlibrc, rooted at RUNNER_DIR's name. */
+export function runnerArchive(payload: RunnerPayload): Promise<Buffer> {
+  return archive([
+    ['runner.py', runnerSource()],
+    ['plan.json', planJson(payload)],
+    ['matplotlibrc', MATPLOTLIBRC],
+  ]);
+}
+
+/** The runner without a plan: for a container started ahead of time (see WarmRunners). */
+export function runnerFilesArchive(): Promise<Buffer> {
+  return archive([
+    ['runner.py', runnerSource()],
+    ['matplotlibrc', MATPLOTLIBRC],
+  ]);
+}
+
+/** The command of a runner started ahead of time: it waits for a plan on stdin, up to idleSeconds. */
+export function waitingCommand(idleSeconds: number): string[] {
+  return ['-u', `${RUNNER_DIR}/runner.py`, '--wait', String(idleSeconds)];
+}
+
+/** The plan for a waiting runner: one line on its stdin. */
+export function planLine(payload: RunnerPayload): string {
+  return `${planJson(payload)}\n`;
 }
 
 type Message =
@@ -250,7 +280,8 @@ export async function runInContainer(
   const started = performance.now();
   const signal = events.signal;
   if (signal?.aborted) return cancelledBeforeStart();
-  const id = await engine.createContainer(options, signal);
+  const waiting = events.waiting;
+  const id = waiting ?? (await engine.createContainer(options, signal));
   const stop = new AbortController();
   let current: number | undefined;
   let outcome: RunOutcome | undefined;
@@ -278,11 +309,14 @@ export async function runInContainer(
   };
 
   try {
-    await engine.putArchive(id, '/', await runnerArchive(payload), signal);
-    try {
-      await engine.startContainer(id, signal);
-    } catch (err) {
-      throw startError(err, String(options.Image));
+    if (waiting) await engine.writeStdin(id, planLine(payload), signal);
+    else {
+      await engine.putArchive(id, '/', await runnerArchive(payload), signal);
+      try {
+        await engine.startContainer(id, signal);
+      } catch (err) {
+        throw startError(err, String(options.Image));
+      }
     }
     for await (const line of containerLogs(engine, id, { follow: true, tty: false, signal: stop.signal })) {
       const message = parseRunnerLine(line.text);

@@ -1,7 +1,8 @@
 """Berth's notebook runner: executes a notebook's code cells, in order, in one Python process.
 
-Usage: python3 runner.py PLAN.json      run the cells of a plan written by Berth
-       python3 runner.py --probe MOD...  report the Python version and the versions of MODs
+Usage: python3 runner.py PLAN.json             run the cells of a plan written by Berth
+       python3 runner.py --wait SECONDS        wait for a plan on stdin (one JSON line), then run it
+       python3 runner.py --probe MOD...        report the Python version and the versions of MODs
 
 It needs only the standard library. Each cell's stdout and stderr are captured, the value of its
 last expression is recorded as text/plain (like Jupyter's execute_result), display() and
@@ -257,9 +258,12 @@ def format_error(err, name):
 
 
 def main(plan_path):
-    global current, outputs
     with open(plan_path, encoding="utf-8") as f:
-        plan = json.load(f)
+        run_plan(json.load(f))
+
+
+def run_plan(plan):
+    global current, outputs
     cwd = plan.get("cwd")
     if cwd:
         os.chdir(cwd)
@@ -314,9 +318,31 @@ def main(plan_path):
     send({"t": "end"})
 
 
+def wait_for_plan(idle_seconds):
+    """Started ahead of time: wait until Berth writes a plan (one JSON line) to stdin, then run it.
+
+    Nobody coming within idle_seconds (or stdin closing): exit 3.
+    """
+    import select
+
+    ready, _, _ = select.select([sys.stdin], [], [], idle_seconds)
+    line = sys.stdin.readline() if ready else ""
+    if not line.strip():
+        sys.exit(3)
+    plan = json.loads(line)
+    # the cells get no stdin, as in a run started for them
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    sys.stdin = open(os.devnull, encoding="utf-8")
+    run_plan(plan)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "--probe":
         send(environment(sys.argv[2:]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--wait":
+        wait_for_plan(float(sys.argv[2]))
     elif len(sys.argv) == 2:
         main(sys.argv[1])
     else:

@@ -2,6 +2,7 @@
  * Messages between Berth's panels and their webviews: discriminated unions shared by both sides
  * (this file has no vscode import; the webview bundle imports its types only).
  */
+import type { CellStatus, Summary } from '../notebook/summary';
 import type { ProfileFields } from '../project/profileFields';
 
 export interface StatsPoint {
@@ -93,18 +94,8 @@ export type RunFormFromWebview =
   | { readonly type: 'ready' }
   | { readonly type: 'save'; readonly fields: RunFormFields; readonly previousName?: string; readonly run: boolean };
 
-/** A cell of the notebook comparison: its status, why, and both sides as text. */
-export type CompareStatus =
-  | 'identical'
-  | 'within-tolerance'
-  | 'differs'
-  | 'error-container'
-  | 'error-notebook'
-  | 'not-run'
-  | 'skipped'
-  | 'no-reference'
-  | 'pending'
-  | 'running';
+/** A cell of the notebook comparison: its status (or where the run is), why, and both sides as text. */
+export type CompareStatus = CellStatus | 'pending' | 'running';
 
 export interface CompareRow {
   readonly index: number;
@@ -130,15 +121,7 @@ export interface CompareEnvironmentRow {
   readonly differs: boolean;
 }
 
-export interface CompareSummary {
-  readonly cells: number;
-  readonly identical: number;
-  readonly withinTolerance: number;
-  readonly differs: number;
-  readonly errors: number;
-  readonly notRun: number;
-  readonly noReference: number;
-}
+export type CompareSummary = Summary;
 
 export type CompareToWebview =
   | {

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
-import { REPO_ROOT } from '../../scripts/vscode/codeServer';
 import {
   berthActive,
   eventually,
@@ -16,6 +13,8 @@ import {
   UI_TIMEOUT,
   waitForNotification,
   type VSCode,
+  sampleWorkspace,
+  testEngine,
 } from './harness';
 
 const FOLDER = `iris-batch-e2e${process.pid}`;
@@ -28,11 +27,8 @@ describe('e2e: Run as Batch Job from the Explorer', { timeout: 240_000 }, () => 
   let workspace: string;
 
   before(async () => {
-    engine = await Engine.connect(
-      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
-    );
-    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-batch-')), FOLDER);
-    fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    engine = await testEngine();
+    workspace = sampleWorkspace('batch', FOLDER);
     vscode = await startVSCode('batch-job', { workspace, userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
   });
   after(async () => {

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
-import { REPO_ROOT } from '../../scripts/vscode/codeServer';
 import {
   eventually,
   normalize,
@@ -16,6 +13,8 @@ import {
   UI_TIMEOUT,
   waitForNotification,
   type VSCode,
+  sampleWorkspace,
+  testEngine,
 } from './harness';
 
 const FOLDER = `iris-classifier-e2e${process.pid}`;
@@ -27,11 +26,8 @@ describe('e2e: Build Image on the sample project', { timeout: 180_000 }, () => {
   let workspace: string;
 
   before(async () => {
-    engine = await Engine.connect(
-      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
-    );
-    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-build-')), FOLDER);
-    fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    engine = await testEngine();
+    workspace = sampleWorkspace('build', FOLDER);
     vscode = await startVSCode('build', { workspace });
   });
   after(async () => {

@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
-import { REPO_ROOT } from '../../scripts/vscode/codeServer';
-import { berthActive, eventually, explorerMenu, normalize, openFile, runCommand, startVSCode, UI_TIMEOUT, type VSCode } from './harness';
+import {
+  berthActive,
+  eventually,
+  explorerMenu,
+  normalize,
+  openFile,
+  runCommand,
+  startVSCode,
+  UI_TIMEOUT,
+  type VSCode,
+  sampleWorkspace,
+  testEngine,
+} from './harness';
 
 const FOLDER = `iris-compare-e2e${process.pid}`;
 const TAG = `${FOLDER}:dev`;
@@ -49,16 +58,17 @@ describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
   let workspace: string;
 
   before(async () => {
-    engine = await Engine.connect(
-      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
-    );
-    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-compare-')), FOLDER);
-    fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    engine = await testEngine();
+    workspace = sampleWorkspace('compare', FOLDER);
     fs.writeFileSync(path.join(workspace, 'differs.ipynb'), differingNotebook());
     vscode = await startVSCode('compare', { workspace, viewport: { width: 1600, height: 900 } });
   });
   after(async () => {
     await vscode?.close();
+    // the container Berth keeps ready for the next comparison (Berth removes it on deactivation;
+    // code-server may be stopped before that finishes): only this workspace's
+    for (const c of await engine.listContainers({ all: true, filters: { label: [`berth.project=${workspace}`] } }))
+      await engine.removeContainer(c.Id, { force: true }).catch(() => undefined);
     await engine.docker
       .getImage(TAG)
       .remove({ force: true })

@@ -78,6 +78,20 @@ export async function engineFacts(): Promise<{ version: string; apiVersion: stri
   return { version: engine.serverVersion.Version, apiVersion: engine.apiVersion, host: endpoint.host };
 }
 
+/** The engine the tests check and clean up with, resolved from the environment as the docker CLI does. */
+export function testEngine(): Promise<Engine> {
+  return Engine.connect(
+    resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
+  );
+}
+
+/** A copy of the sample project in a temp folder (…/berth-e2e-<scenario>-XXXXXX/<folder>); the folder's name makes Berth's image tag. */
+export function sampleWorkspace(scenario: string, folder: string): string {
+  const workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `berth-e2e-${scenario}-`)), folder);
+  fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+  return workspace;
+}
+
 /** A small project in a temp folder (…/berth-e2e-<scenario>-XXXXXX/ml-project), opened as the workspace. */
 export function makeWorkspace(scenario: string): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `berth-e2e-${scenario}-`)), 'ml-project');

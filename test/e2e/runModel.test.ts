@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
-import { REPO_ROOT } from '../../scripts/vscode/codeServer';
 import {
   berthActive,
   eventually,
@@ -17,6 +14,8 @@ import {
   startVSCode,
   UI_TIMEOUT,
   type VSCode,
+  sampleWorkspace,
+  testEngine,
 } from './harness';
 
 const FOLDER = `iris-run-e2e${process.pid}`;
@@ -29,11 +28,8 @@ describe('e2e: Run Model in Container from the Explorer', { timeout: 240_000 }, 
   let workspace: string;
 
   before(async () => {
-    engine = await Engine.connect(
-      resolveEndpoint({ env: process.env, homeDir: '/nonexistent', platform: process.platform, readFile: () => undefined }),
-    );
-    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-run-')), FOLDER);
-    fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    engine = await testEngine();
+    workspace = sampleWorkspace('run', FOLDER);
     // any free host port: a test must not depend on 8000 being free
     const profile = path.join(workspace, 'berth.yaml');
     fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace("ports: ['8000']", "ports: ['127.0.0.1::8000']"));

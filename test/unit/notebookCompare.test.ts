@@ -23,8 +23,11 @@ import {
   containerPathOf,
   NotebookRunError,
   parseRunnerLine,
+  planLine,
   runnerArchive,
+  runnerFilesArchive,
   runnerSource,
+  waitingCommand,
   type ExecutedCell,
   type PythonEnvironment,
   type RunOutcome,
@@ -35,6 +38,28 @@ import { parseNotebook, type CellOutput, type NotebookCell } from '../../src/not
 import { close, compareText, DEFAULT_TOLERANCE, normaliseText, skeleton } from '../../src/notebook/normalise';
 import { planNotebook, type CellPlan } from '../../src/notebook/plan';
 import { parseBerthConfig } from '../../src/project/runProfile';
+
+type TarEntry = { mode: number | undefined; type: string | null | undefined; body: string };
+
+/** The entries of a tar, in archive order. */
+async function tarEntries(tar: Buffer): Promise<Map<string, TarEntry>> {
+  const entries = new Map<string, TarEntry>();
+  await new Promise<void>((resolve, reject) => {
+    const extract = tarStream.extract();
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        entries.set(header.name, { mode: header.mode, type: header.type, body: Buffer.concat(chunks).toString('utf8') });
+        next();
+      });
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    extract.end(tar);
+  });
+  return entries;
+}
 
 const fixture = (name: string): string => fs.readFileSync(path.join(__dirname, '../fixtures/notebooks', name), 'utf8');
 
@@ -1160,21 +1185,7 @@ describe('the runner protocol and the comparison container', () => {
       timeoutSeconds: 90,
       cells: plans45,
     });
-    const entries = new Map<string, { mode: number | undefined; type: string | null | undefined; body: string }>();
-    await new Promise<void>((resolve, reject) => {
-      const extract = tarStream.extract();
-      extract.on('entry', (header, stream, next) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          entries.set(header.name, { mode: header.mode, type: header.type, body: Buffer.concat(chunks).toString('utf8') });
-          next();
-        });
-      });
-      extract.on('finish', resolve);
-      extract.on('error', reject);
-      extract.end(tar);
-    });
+    const entries = await tarEntries(tar);
     assert.deepEqual(
       [...entries.keys()],
       ['berth-runner/', 'berth-runner/runner.py', 'berth-runner/plan.json', 'berth-runner/matplotlibrc'],
@@ -1202,5 +1213,16 @@ describe('the runner protocol and the comparison container', () => {
     assert.match(rc, /^backend: Agg$/m);
     assert.match(rc, /^figure\.dpi: 72$/m);
     assert.match(rc, /^figure\.figsize: 6\.0, 4\.0$/m);
+  });
+
+  test('a runner started ahead of time: its files copied in first; the plan is one line for its stdin', async () => {
+    const files = await tarEntries(await runnerFilesArchive());
+    assert.deepEqual([...files.keys()], ['berth-runner/', 'berth-runner/runner.py', 'berth-runner/matplotlibrc']);
+    const line = planLine({ cwd: '/workspace', modules: ['numpy'], timeoutSeconds: 5, cells: plans45 });
+    assert.equal(line.indexOf('\n'), line.length - 1, 'exactly one line');
+    const plan = JSON.parse(line) as { cwd: string; cells: unknown[]; timeout: number };
+    assert.equal(plan.cells.length, 4);
+    assert.equal(plan.timeout, 5);
+    assert.deepEqual(waitingCommand(600), ['-u', '/berth-runner/runner.py', '--wait', '600']);
   });
 });

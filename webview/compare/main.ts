@@ -16,6 +16,7 @@ import type {
   CompareSummary,
   CompareToWebview,
 } from '../../src/webview/protocol';
+import { summarise } from '../../src/notebook/summary';
 import { addStyle, connect, el } from '../vscodeApi';
 
 /** How each status reads in the table: a symbol and words. */
@@ -181,19 +182,7 @@ function renderSummary(s: CompareSummary): void {
   );
 }
 
-function liveSummary(): CompareSummary {
-  const list = [...rows.values()];
-  const count = (...s: CompareStatus[]): number => list.filter((r) => s.includes(r.status)).length;
-  return {
-    cells: list.length,
-    identical: count('identical'),
-    withinTolerance: count('within-tolerance'),
-    differs: count('differs'),
-    errors: count('error-container', 'error-notebook'),
-    notRun: count('not-run', 'skipped'),
-    noReference: count('no-reference'),
-  };
-}
+const liveSummary = (): CompareSummary => summarise([...rows.values()]);
 
 function sideBySide(r: CompareRow): HTMLElement {
   const table = el('table', { className: 'diff' });

@@ -11,6 +11,8 @@ import { compareNotebook as runComparison, prepareNotebook } from '../../noteboo
 import { NotebookRunError, type PythonEnvironment } from '../../notebook/containerRun';
 import { probeLocalPython } from '../../notebook/localProbe';
 import { snapshotContainer } from '../../notebook/snapshot';
+import { DEFAULT_IDLE_SECONDS, sweepIdle, WarmRunners } from '../../notebook/warmRunners';
+import type { Engine } from '../../engine/engine';
 import { readEnvFiles } from '../../project/envFile';
 import { projectDirFor } from '../../project/projectLayout';
 import type { CommandContext } from '../registerCommands';
@@ -31,6 +33,34 @@ interface ResolvedImage {
 
 /** The image choice last used per notebook, for Re-run. */
 const lastChoice = new Map<string, ImageChoice>();
+
+/** Containers started ahead of time for the next comparison, for the engine in use. */
+let warm: { readonly engine: Engine; readonly runners: WarmRunners } | undefined;
+
+function warmRunners(ctx: CommandContext): WarmRunners | undefined {
+  const engine = ctx.session.requireEngine();
+  if (!ctx.config.compare.keepWarm || warm?.engine !== engine) {
+    void warm?.runners.dispose();
+    warm = undefined;
+  }
+  if (!ctx.config.compare.keepWarm) return undefined;
+  if (!warm) {
+    const runners = new WarmRunners(engine, DEFAULT_IDLE_SECONDS, (err) =>
+      ctx.log.warn(`Could not start the next comparison's container ahead of time: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    warm = { engine, runners };
+    // waiting containers whose runner gave up in an earlier session
+    void sweepIdle(engine).catch(() => undefined);
+  }
+  return warm.runners;
+}
+
+/** Remove the containers waiting for a next comparison (on deactivation: VS Code waits for it). */
+export async function disposeWarmRunners(): Promise<void> {
+  const runners = warm?.runners;
+  warm = undefined;
+  await runners?.dispose();
+}
 
 /** The notebook a command invocation is about: Explorer, notebook toolbar, active editor, or a pick. */
 async function notebookUri(arg: unknown): Promise<vscode.Uri | undefined> {
@@ -180,6 +210,7 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
     const total = prepared.plans.length;
     ctx.log.info(`Comparing ${notebook} in ${resolved.label}; the notebook's files go to ${outputDir}`);
     const image = resolved;
+    const runners = warmRunners(ctx);
     const report = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -198,6 +229,7 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
             outputDir,
             ...(image.base ? { base: image.base } : {}),
             ...(local ? { local } : {}),
+            ...(runners ? { warm: runners } : {}),
           },
           {
             signal,
