@@ -145,6 +145,7 @@ export class ComparePanel {
       summary: report.summary,
       message: report.message,
       passed: report.passed,
+      outcome: report.outcome.kind,
       durationMs: report.durationMs,
       cellsMs: report.cellsMs,
     });

@@ -13,6 +13,7 @@ import {
   containerPathOf,
   NotebookRunError,
   runInContainer,
+  OUTPUT_MOUNT,
   WORKSPACE_MOUNT,
   type CompareContainerInput,
   type ExecutedCell,
@@ -97,6 +98,11 @@ export interface CompareInput {
   readonly settings: CompareSettings;
   /** Host folder for what the notebook writes (mounted at /output). */
   readonly outputDir?: string;
+  /**
+   * A subfolder of outputDir for this run (created here, writable for any user), named in
+   * OUTPUT_DIR: the mounts stay the same from run to run, so a container started ahead fits.
+   */
+  readonly outputRun?: string;
   readonly base?: CompareContainerInput['base'];
   readonly labels?: Readonly<Record<string, string>>;
   readonly memoryBytes?: number;
@@ -216,11 +222,25 @@ export async function compareNotebook(
       }
     }
   };
+  let runOutput: string | undefined;
+  if (input.outputDir && input.outputRun) {
+    const dir = path.join(input.outputDir, input.outputRun);
+    fs.mkdirSync(dir, { recursive: true });
+    // the image may run as any user
+    fs.chmodSync(dir, 0o777);
+    runOutput = path.posix.join(OUTPUT_MOUNT, input.outputRun);
+  }
   const waiting = await input.warm?.take(options);
   const result = await runInContainer(
     engine,
     options,
-    { cwd: containerPathOf(input.workspaceDir, notebookDir), modules, timeoutSeconds: input.settings.timeoutSeconds, cells: plans },
+    {
+      cwd: containerPathOf(input.workspaceDir, notebookDir),
+      modules,
+      timeoutSeconds: input.settings.timeoutSeconds,
+      cells: plans,
+      ...(runOutput ? { env: { OUTPUT_DIR: runOutput } } : {}),
+    },
     {
       ...(events.signal ? { signal: events.signal } : {}),
       ...(waiting ? { waiting } : {}),

@@ -97,6 +97,8 @@ export interface RunnerPayload {
   readonly modules: readonly string[];
   readonly timeoutSeconds: number;
   readonly cells: readonly CellPlan[];
+  /** Environment variables set for this run only, before the first cell. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface RunEvents {
@@ -194,6 +196,7 @@ function planJson(payload: RunnerPayload): string {
     cwd: payload.cwd,
     modules: payload.modules,
     timeout: payload.timeoutSeconds,
+    ...(payload.env ? { env: payload.env } : {}),
     cells: payload.cells.filter((c) => !c.skippedWhole).map((c) => ({ index: c.index, ordinal: c.ordinal, source: c.source })),
   });
 }

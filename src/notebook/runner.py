@@ -264,6 +264,9 @@ def main(plan_path):
 
 def run_plan(plan):
     global current, outputs
+    # per-run environment (e.g. this run's own OUTPUT_DIR, when the container serves several runs' folders)
+    for key, value in (plan.get("env") or {}).items():
+        os.environ[key] = value
     cwd = plan.get("cwd")
     if cwd:
         os.chdir(cwd)

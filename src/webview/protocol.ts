@@ -141,6 +141,8 @@ export type CompareToWebview =
       readonly summary: CompareSummary;
       readonly message: string;
       readonly passed: boolean;
+      /** How the run ended: completed, cancelled, oom, timeout or exited. */
+      readonly outcome: string;
       readonly durationMs: number;
       readonly cellsMs: number;
     }

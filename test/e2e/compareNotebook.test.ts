@@ -52,6 +52,28 @@ function differingNotebook(): string {
   );
 }
 
+/** A notebook whose second cell takes a minute: long enough to watch it run and cancel it. */
+function slowNotebook(): string {
+  const code = (source: string, text: string, n: number): unknown => ({
+    cell_type: 'code',
+    execution_count: n,
+    id: `s${n}`,
+    metadata: {},
+    outputs: [{ name: 'stdout', output_type: 'stream', text: [text] }],
+    source: [source],
+  });
+  return JSON.stringify({
+    cells: [
+      code("print('warming up')", 'warming up\n', 1),
+      code("import time\ntime.sleep(60)\nprint('trained')", 'trained\n', 2),
+      code("print('done')", 'done\n', 3),
+    ],
+    metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
 describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
   let vscode: VSCode;
   let engine: Engine;
@@ -61,6 +83,7 @@ describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
     engine = await testEngine();
     workspace = sampleWorkspace('compare', FOLDER);
     fs.writeFileSync(path.join(workspace, 'differs.ipynb'), differingNotebook());
+    fs.writeFileSync(path.join(workspace, 'slow.ipynb'), slowNotebook());
     vscode = await startVSCode('compare', { workspace, viewport: { width: 1600, height: 900 } });
   });
   after(async () => {
@@ -181,5 +204,33 @@ describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
     assert.equal(s.errors, 1);
     assert.equal(s.identical, 1);
     assert.equal(report?.passed, false);
+  });
+
+  test('a long comparison shows the running cell and Cancel stops it, removing its container', async () => {
+    const page = vscode.page;
+    await runCommand(page, 'View: Close All Editors');
+    const row = page.getByRole('treeitem', { name: 'slow.ipynb', exact: true });
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    await explorerMenu(page, row, 'Compare Notebook with Container');
+
+    const frame = panel();
+    // the second cell is running: its row says so, and so does the progress line
+    await frame.locator('#cells vscode-table-row[data-index="1"][data-status="running"]').waitFor({ timeout: 120_000 });
+    assert.equal(await frame.locator('#cells vscode-table-row[data-index="0"]').getAttribute('data-status'), 'identical');
+    assert.match(normalize(await frame.locator('#phase').innerText()), /^cell 2 of 3…$/);
+    const running = await engine.listContainers({ filters: { label: [`berth.compare=${workspace}`], status: ['running'] } });
+    assert.ok(running.length >= 1, 'a comparison container runs');
+    await vscode.screenshot('compare-running');
+
+    await frame.locator('#cancel').click();
+    const message = await eventually(
+      () => frame.locator('#message').innerText(),
+      (t) => normalize(t).startsWith('Cancelled'),
+      'the cancelled run',
+    );
+    assert.equal(normalize(message), 'Cancelled: The comparison was cancelled; the container was stopped and removed.');
+    assert.equal(await frame.locator('#cells vscode-table-row[data-index="1"]').getAttribute('data-status'), 'not-run');
+    // nothing of the cancelled run is left; no container is started ahead after a cancel
+    assert.deepEqual(await engine.listContainers({ all: true, filters: { label: [`berth.compare=${workspace}`] } }), []);
   });
 });

@@ -123,4 +123,37 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
     await assert.rejects(engine.inspectContainer(idle), /no such container|not found/i);
     assert.equal(await warm.take(options), undefined, 'the pool does not hand out a runner that is gone');
   });
+
+  test('each run writes to its own output folder, so one prepared container fits the next run', async () => {
+    const engine = await connect();
+    const sample = path.resolve(__dirname, '../../examples/iris-classifier');
+    const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-warm-out-'));
+    fs.chmodSync(outputDir, 0o777);
+    const warm = new WarmRunners(engine);
+    const input = {
+      notebookPath: path.join(sample, 'train.ipynb'),
+      workspaceDir: sample,
+      image: PYTHON,
+      settings: DEFAULT_SETTINGS,
+      labels: labels(),
+      outputDir,
+      warm,
+    };
+    try {
+      const first = await compareNotebook(engine, { ...input, outputRun: 'run-1' });
+      assert.equal(first.passed, true, first.message);
+      await warm.settled();
+      const [prepared] = await waiting(engine);
+      assert.ok(prepared);
+      const second = await compareNotebook(engine, { ...input, outputRun: 'run-2' });
+      assert.equal(second.passed, true, second.message);
+      await assert.rejects(engine.inspectContainer(prepared), /no such container|not found/i, 'the second run used the prepared container');
+      // OUTPUT_DIR named each run's own folder
+      assert.ok(fs.existsSync(path.join(outputDir, 'run-1', 'iris.npz')));
+      assert.ok(fs.existsSync(path.join(outputDir, 'run-2', 'iris.npz')));
+    } finally {
+      await warm.dispose();
+      fs.rmSync(outputDir, { recursive: true, force: true });
+    }
+  });
 });

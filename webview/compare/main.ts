@@ -304,8 +304,9 @@ const api = connect<CompareToWebview, CompareFromWebview>((m) => {
       setRunning(false);
       renderSummary(m.summary);
       phase.textContent = `${formatMs(m.durationMs)} in all, ${formatMs(m.cellsMs)} in the cells`;
-      message.textContent = `${m.passed ? 'Matches' : 'Differs'}: ${m.message}`;
-      message.className = `message ${m.passed ? 'pass' : 'fail'}`;
+      const verdict = m.outcome === 'cancelled' ? 'Cancelled' : m.passed ? 'Matches' : 'Differs';
+      message.textContent = `${verdict}: ${m.message}`;
+      message.className = `message ${m.passed ? 'pass' : m.outcome === 'cancelled' ? '' : 'fail'}`;
       summary.dataset.passed = String(m.passed);
       const first = [...rows.values()].sort((a, b) => a.index - b.index).find((r) => r.status !== 'identical');
       if (first && selected === undefined) select(first.index, false);

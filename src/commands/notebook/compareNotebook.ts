@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -195,9 +196,16 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
     }
     lastChoice.set(uri.toString(), choice);
     const local = await localEnvironment(ctx, uri, prepared.modules);
-    const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-compare-'));
+    // one folder per notebook folder (so a container started ahead fits the next run), a subfolder per run
+    const outputDir = path.join(
+      os.tmpdir(),
+      'berth-compare',
+      crypto.createHash('sha256').update(path.dirname(notebook)).digest('hex').slice(0, 16),
+    );
+    fs.mkdirSync(outputDir, { recursive: true, mode: 0o777 });
     // the image may run as any user: the scratch folder must be writable for it
     fs.chmodSync(outputDir, 0o777);
+    const outputRun = `${path.basename(notebook, '.ipynb')}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const titles = new Map(
       prepared.notebook.cells.map((c) => [
         c.index,
@@ -208,7 +216,7 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
       ]),
     );
     const total = prepared.plans.length;
-    ctx.log.info(`Comparing ${notebook} in ${resolved.label}; the notebook's files go to ${outputDir}`);
+    ctx.log.info(`Comparing ${notebook} in ${resolved.label}; the notebook's files go to ${path.join(outputDir, outputRun)}`);
     const image = resolved;
     const runners = warmRunners(ctx);
     const report = await vscode.window.withProgress(
@@ -227,6 +235,7 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
             image: image.image,
             settings: settingsFrom(ctx),
             outputDir,
+            outputRun,
             ...(image.base ? { base: image.base } : {}),
             ...(local ? { local } : {}),
             ...(runners ? { warm: runners } : {}),
