@@ -75,7 +75,7 @@ export function outcomeMessage(outcome: RunOutcome, plans: readonly CellPlan[]):
   };
   switch (outcome.kind) {
     case 'completed':
-      return `All ${plans.length} code cells ran in the container.`;
+      return plans.length === 1 ? 'The code cell ran in the container.' : `All ${plans.length} code cells ran in the container.`;
     case 'oom':
       return `The Python process was killed for running out of memory in ${ordinal(outcome.cellIndex)}${outcome.limitBytes > 0 ? ` (limit ${formatBytes(outcome.limitBytes)})` : ''}; later cells did not run.`;
     case 'timeout':

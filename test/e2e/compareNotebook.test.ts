@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as tarStream from 'tar-stream';
 import { Engine } from '../../src/engine/engine';
 import {
   berthActive,
@@ -20,26 +21,24 @@ import {
 const FOLDER = `iris-compare-e2e${process.pid}`;
 const TAG = `${FOLDER}:dev`;
 
-/** A notebook whose second cell needs pandas, which the sample image does not have. */
-function differingNotebook(): string {
-  const code = (source: string, outputs: unknown[], n: number): unknown => ({
-    cell_type: 'code',
-    execution_count: n,
-    id: `c${n}`,
-    metadata: {},
-    outputs,
-    source: source.split(/(?<=\n)/),
-  });
+const SNAPSHOT_SOURCE = `berth-e2e-snapshot-source-${process.pid}`;
+const TEST_LABEL = { 'berth.test': `e2e-${process.pid}` };
+
+/** A code cell as Jupyter saves it: source as a list of lines, outputs as given. */
+const codeCell = (n: number, source: string, outputs: unknown[]): unknown => ({
+  cell_type: 'code',
+  execution_count: n,
+  id: `c${n}`,
+  metadata: {},
+  outputs,
+  source: source.split(/(?<=\n)/),
+});
+const stdout = (text: string): unknown => ({ name: 'stdout', output_type: 'stream', text: [text] });
+
+function notebook(...cells: unknown[]): string {
   return JSON.stringify(
     {
-      cells: [
-        code('import numpy as np\nprint(np.arange(4).sum())', [{ name: 'stdout', output_type: 'stream', text: ['6\n'] }], 1),
-        code(
-          'import pandas as pd\npd.DataFrame({"a": [1, 2]})',
-          [{ data: { 'text/plain': ['   a\n', '0  1\n', '1  2'] }, execution_count: 2, metadata: {}, output_type: 'execute_result' }],
-          2,
-        ),
-      ],
+      cells,
       metadata: {
         kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
         language_info: { name: 'python', version: '3.12.4' },
@@ -52,27 +51,23 @@ function differingNotebook(): string {
   );
 }
 
-/** A notebook whose second cell takes a minute: long enough to watch it run and cancel it. */
-function slowNotebook(): string {
-  const code = (source: string, text: string, n: number): unknown => ({
-    cell_type: 'code',
-    execution_count: n,
-    id: `s${n}`,
-    metadata: {},
-    outputs: [{ name: 'stdout', output_type: 'stream', text: [text] }],
-    source: [source],
-  });
-  return JSON.stringify({
-    cells: [
-      code("print('warming up')", 'warming up\n', 1),
-      code("import time\ntime.sleep(60)\nprint('trained')", 'trained\n', 2),
-      code("print('done')", 'done\n', 3),
-    ],
-    metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
+/** The second cell needs pandas, which the sample image does not have. */
+const DIFFERING = notebook(
+  codeCell(1, 'import numpy as np\nprint(np.arange(4).sum())', [stdout('6\n')]),
+  codeCell(2, 'import pandas as pd\npd.DataFrame({"a": [1, 2]})', [
+    { data: { 'text/plain': ['   a\n', '0  1\n', '1  2'] }, execution_count: 2, metadata: {}, output_type: 'execute_result' },
+  ]),
+);
+
+/** The second cell takes a minute: long enough to watch it run and cancel it. */
+const SLOW = notebook(
+  codeCell(1, "print('warming up')", [stdout('warming up\n')]),
+  codeCell(2, "import time\ntime.sleep(60)\nprint('trained')", [stdout('trained\n')]),
+  codeCell(3, "print('done')", [stdout('done\n')]),
+);
+
+/** Reads a file that exists only in a running container (written into it after it started). */
+const STATE = notebook(codeCell(1, "print(open('/tmp/state.txt').read(), end='')", [stdout('from the running container\n')]));
 
 describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
   let vscode: VSCode;
@@ -82,12 +77,26 @@ describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
   before(async () => {
     engine = await testEngine();
     workspace = sampleWorkspace('compare', FOLDER);
-    fs.writeFileSync(path.join(workspace, 'differs.ipynb'), differingNotebook());
-    fs.writeFileSync(path.join(workspace, 'slow.ipynb'), slowNotebook());
+    fs.writeFileSync(path.join(workspace, 'differs.ipynb'), DIFFERING);
+    fs.writeFileSync(path.join(workspace, 'slow.ipynb'), SLOW);
+    fs.writeFileSync(path.join(workspace, 'state.ipynb'), STATE);
     vscode = await startVSCode('compare', { workspace, viewport: { width: 1600, height: 900 } });
   });
+  /** A tar holding one file. */
+  async function tarOf(name: string, text: string): Promise<Buffer> {
+    const pack = tarStream.pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise<void>((resolve) => pack.on('end', resolve));
+    pack.entry({ name, mode: 0o644 }, text);
+    pack.finalize();
+    await done;
+    return Buffer.concat(chunks);
+  }
+
   after(async () => {
     await vscode?.close();
+    await engine.removeContainer(SNAPSHOT_SOURCE, { force: true }).catch(() => undefined);
     // the container Berth keeps ready for the next comparison (Berth removes it on deactivation;
     // code-server may be stopped before that finishes): only this workspace's
     for (const c of await engine.listContainers({ all: true, filters: { label: [`berth.project=${workspace}`] } }))
@@ -232,5 +241,61 @@ describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
     assert.equal(await frame.locator('#cells vscode-table-row[data-index="1"]').getAttribute('data-status'), 'not-run');
     // nothing of the cancelled run is left; no container is started ahead after a cancel
     assert.deepEqual(await engine.listContainers({ all: true, filters: { label: [`berth.compare=${workspace}`] } }), []);
+  });
+
+  test('Change Image…: compared in a snapshot of a running container, which keeps running; the snapshot is removed', async () => {
+    const page = vscode.page;
+    // a running container with state written into it after it started
+    const source = await engine.createContainer({
+      Image: TAG,
+      name: SNAPSHOT_SOURCE,
+      Cmd: ['sleep', '300'],
+      Healthcheck: { Test: ['NONE'] },
+      Labels: TEST_LABEL,
+    });
+    await engine.startContainer(source);
+    await engine.putArchive(source, '/tmp', await tarOf('state.txt', 'from the running container\n'));
+    await runCommand(page, 'View: Close All Editors');
+    const row = page.getByRole('treeitem', { name: 'state.ipynb', exact: true });
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    await explorerMenu(page, row, 'Compare Notebook with Container');
+    const frame = panel();
+    // in the project image the file is not there
+    await eventually(
+      () => frame.locator('#message').innerText(),
+      (t) => normalize(t).startsWith('Differs'),
+      'the comparison in the project image',
+    );
+
+    await frame.locator('#change-image').click();
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: UI_TIMEOUT });
+    // the pick lists the project image, local images and running containers
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Project image' }).waitFor({ timeout: UI_TIMEOUT });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'berth-python-numpy:latest' })
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT });
+    await input.fill(SNAPSHOT_SOURCE);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: SNAPSHOT_SOURCE }).first().waitFor({ timeout: UI_TIMEOUT });
+    await input.press('Enter');
+
+    await eventually(
+      () => frame.locator('#image').innerText(),
+      (t) => normalize(t) === `Image: snapshot of ${SNAPSHOT_SOURCE}`,
+      'the snapshot named in the panel',
+    );
+    const message = await eventually(
+      () => frame.locator('#message').innerText(),
+      (t) => normalize(t).startsWith('Matches'),
+      'the comparison in the snapshot',
+    );
+    assert.equal(normalize(message), 'Matches: The code cell ran in the container.');
+    assert.equal((await engine.inspectContainer(source)).State.Running, true, 'the running container is left alone');
+    await eventually(
+      async () => (await engine.listImages({ filters: { reference: ['berth-compare-snapshot'] } })).length,
+      (n) => n === 0,
+      'the snapshot image removed',
+    );
   });
 });

@@ -32,6 +32,25 @@ interface ResolvedImage {
   readonly cleanup?: () => Promise<void>;
 }
 
+/** Scratch folders of earlier runs kept per notebook folder (the newest ones). */
+const KEEP_RUNS = 10;
+
+/** Remove all but the newest `keep` run folders (best effort: a file the container's user made may resist). */
+function pruneRuns(outputDir: string, keep: number): void {
+  const runs = fs
+    .readdirSync(outputDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => ({ dir: path.join(outputDir, e.name), mtime: fs.statSync(path.join(outputDir, e.name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of runs.slice(keep)) {
+    try {
+      fs.rmSync(old.dir, { recursive: true, force: true });
+    } catch {
+      // left for the system's temp cleaning
+    }
+  }
+}
+
 /** The image choice last used per notebook, for Re-run. */
 const lastChoice = new Map<string, ImageChoice>();
 
@@ -206,6 +225,7 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
     // the image may run as any user: the scratch folder must be writable for it
     fs.chmodSync(outputDir, 0o777);
     const outputRun = `${path.basename(notebook, '.ipynb')}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    pruneRuns(outputDir, KEEP_RUNS - 1);
     const titles = new Map(
       prepared.notebook.cells.map((c) => [
         c.index,
