@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { resolveEndpoint } from './engine/connection';
 import { Engine } from './engine/engine';
 import { DEFAULT_SETTINGS, type CompareSettings } from './notebook/compare';
-import { compareNotebook, formatReport, prepareNotebook } from './notebook/compareNotebook';
+import { compareNotebook, formatReport, readNotebook } from './notebook/compareNotebook';
 import { probeLocalPython } from './notebook/localProbe';
 import { parseSize } from './project/units';
 
@@ -115,11 +115,11 @@ export async function main(
     const memoryBytes = values.memory === undefined ? undefined : parseSize(values.memory);
     if (memoryBytes === undefined && values.memory !== undefined)
       throw new UsageError(`--memory "${values.memory}" is not a size such as 512m or 2g.`);
+    const prepared = readNotebook(notebookPath);
+    const local = values['local-python'] ? await probeLocalPython(values['local-python'], prepared.modules) : undefined;
     const outputDir = values.output ? path.resolve(values.output) : fs.mkdtempSync(path.join(os.tmpdir(), 'berth-compare-'));
     fs.mkdirSync(outputDir, { recursive: true });
     if (!values.output) fs.chmodSync(outputDir, 0o777);
-    const { modules } = prepareNotebook(fs.readFileSync(notebookPath, 'utf8'));
-    const local = values['local-python'] ? await probeLocalPython(values['local-python'], modules) : undefined;
 
     const endpoint = resolveEndpoint({
       env: process.env,
@@ -144,6 +144,7 @@ export async function main(
         labels: { 'berth.cli': 'compare' },
         ...(memoryBytes === undefined ? {} : { memoryBytes }),
         ...(local ? { local } : {}),
+        prepared,
       },
       {
         signal: controller.signal,

@@ -90,10 +90,6 @@ export class ComparePanel {
     this.controller?.abort();
   }
 
-  get running(): boolean {
-    return this.controller !== undefined && !this.controller.signal.aborted && this.report === undefined;
-  }
-
   private post(message: CompareToWebview): void {
     // messages sent before the webview has loaded are queued, so the first rows are not lost
     if (!this.ready) this.pending.push(message);
@@ -104,7 +100,7 @@ export class ComparePanel {
     this.post({ type: 'phase', message });
   }
 
-  start(image: string, plans: readonly CellPlan[], titles: ReadonlyMap<number, string>, localPython?: string): void {
+  start(image: string, plans: readonly CellPlan[], localPython?: string): void {
     this.post({
       type: 'start',
       notebook: vscode.workspace.asRelativePath(this.notebook),
@@ -113,7 +109,7 @@ export class ComparePanel {
       rows: plans.map((p) => ({
         index: p.index,
         ordinal: p.ordinal,
-        title: titles.get(p.index) ?? '',
+        title: p.title,
         status: 'pending',
         reason: '',
         notes: [],

@@ -68,6 +68,17 @@ export function prepareNotebook(text: string): PreparedNotebook {
   return { notebook, plans, modules: importedModules(plans.map((p) => p.source)) };
 }
 
+/** Read and plan a notebook file; a clear error when it cannot be read or compared. */
+export function readNotebook(file: string): PreparedNotebook {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new NotebookRunError(`Cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return prepareNotebook(text);
+}
+
 export function outcomeMessage(outcome: RunOutcome, plans: readonly CellPlan[]): string {
   const ordinal = (index: number | undefined): string => {
     const p = plans.find((c) => c.index === index);
@@ -107,6 +118,8 @@ export interface CompareInput {
   readonly labels?: Readonly<Record<string, string>>;
   readonly memoryBytes?: number;
   readonly local?: PythonEnvironment;
+  /** The notebook as the caller has just read and planned it; read from notebookPath otherwise. */
+  readonly prepared?: PreparedNotebook;
   /** Containers started ahead of time: one is used if it fits, and the next one is prepared. */
   readonly warm?: WarmRunners;
 }
@@ -134,14 +147,7 @@ export async function compareNotebook(
 ): Promise<ComparisonReport> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  let text: string;
-  try {
-    text = fs.readFileSync(input.notebookPath, 'utf8');
-  } catch (err) {
-    throw new NotebookRunError(`Cannot read ${input.notebookPath}: ${(err as Error).message}`, { cause: err });
-  }
-  const prepared = prepareNotebook(text);
-  const { notebook, plans, modules } = prepared;
+  const { notebook, plans, modules } = input.prepared ?? readNotebook(input.notebookPath);
   const notebookDir = path.dirname(input.notebookPath);
   const settings: CompareSettings = {
     ...input.settings,
@@ -181,7 +187,6 @@ export async function compareNotebook(
 
   const cellsByIndex = new Map(notebook.cells.map((c) => [c.index, c]));
   const comparisons = new Map<number, CellComparison>();
-  let container: PythonEnvironment | undefined;
   let firstContainerError: number | undefined;
   let done = 0;
   const compareOne = (plan: CellPlan, run: ExecutedCell | undefined, outcome: RunOutcome): CellComparison => {
@@ -191,9 +196,7 @@ export async function compareNotebook(
     const result = compareCell(plan, saved, run, {
       settings,
       outcome,
-      ...(container ? { container } : {}),
       ...(input.local ? { local: input.local } : {}),
-      workspaceDir: input.workspaceDir,
       ...(firstContainerError === undefined ? {} : { firstContainerError }),
     });
     if (result.status === 'error-container') firstContainerError ??= plan.ordinal;
@@ -244,10 +247,7 @@ export async function compareNotebook(
     {
       ...(events.signal ? { signal: events.signal } : {}),
       ...(waiting ? { waiting } : {}),
-      onEnvironment: (env) => {
-        container = env;
-        events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local));
-      },
+      onEnvironment: (env) => events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local)),
       onCellStart: (index) => {
         reportSkippedBefore(index);
         const plan = planByIndex.get(index);

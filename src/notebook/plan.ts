@@ -13,6 +13,8 @@ export interface CellPlan {
   /** 1-based number among the code cells, as users count them. */
   readonly ordinal: number;
   readonly id?: string;
+  /** The cell's first non-blank line, for tables. */
+  readonly title: string;
   /** The Python the runner executes. */
   readonly source: string;
   /** IPython lines that were not run, as written. */
@@ -79,13 +81,29 @@ export function planCell(source: string): { source: string; skipped: string[]; s
   return { source: out.join('\n'), skipped, skippedWhole: false };
 }
 
+/** A cell's first non-blank line, shortened to 100 characters. */
+export function cellTitle(source: string): string {
+  const first =
+    source
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '(empty cell)';
+  return first.length > 100 ? `${first.slice(0, 97)}…` : first;
+}
+
 export function planNotebook(nb: Notebook): CellPlan[] {
   let ordinal = 0;
   const plans: CellPlan[] = [];
   for (const cell of nb.cells) {
     if (cell.type !== 'code') continue;
     ordinal++;
-    plans.push({ index: cell.index, ordinal, ...(cell.id ? { id: cell.id } : {}), ...planCell(cell.source) });
+    plans.push({
+      index: cell.index,
+      ordinal,
+      ...(cell.id ? { id: cell.id } : {}),
+      title: cellTitle(cell.source),
+      ...planCell(cell.source),
+    });
   }
   return plans;
 }

@@ -176,7 +176,6 @@ def mime_bundle(obj):
 class Cell:
     def __init__(self):
         self.events = []  # (stream name, text) in order
-        self.rich = []  # display_data / execute_result outputs, in order with streams
 
     def flush_streams(self, outputs):
         for name, text in self.events:

@@ -8,8 +8,9 @@ import { toCreateOptions, type RunPlan } from '../../engine/runOptions';
 import { ComparePanel } from '../../compare/comparePanel';
 import { localInterpreter } from '../../compare/localPython';
 import { DEFAULT_SETTINGS, type CompareSettings } from '../../notebook/compare';
-import { compareNotebook as runComparison, prepareNotebook } from '../../notebook/compareNotebook';
+import { compareNotebook as runComparison, readNotebook } from '../../notebook/compareNotebook';
 import { NotebookRunError, type PythonEnvironment } from '../../notebook/containerRun';
+import { describeDifferences } from '../../notebook/environment';
 import { probeLocalPython } from '../../notebook/localProbe';
 import { snapshotContainer } from '../../notebook/snapshot';
 import { DEFAULT_IDLE_SECONDS, sweepIdle, WarmRunners } from '../../notebook/warmRunners';
@@ -206,7 +207,7 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
       throw new NotebookRunError(
         `The engine at ${state.endpoint.host} is not on this machine: the comparison mounts the workspace into the container, which needs a local engine.`,
       );
-    const prepared = prepareNotebook(fs.readFileSync(notebook, 'utf8'));
+    const prepared = readNotebook(notebook);
     panel.phase(choice.kind === 'project' ? 'Building the project image…' : 'Preparing the image…');
     resolved = await resolveImage(ctx, choice, projectDir, notebook);
     if (!resolved) {
@@ -226,15 +227,6 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
     fs.chmodSync(outputDir, 0o777);
     const outputRun = `${path.basename(notebook, '.ipynb')}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     pruneRuns(outputDir, KEEP_RUNS - 1);
-    const titles = new Map(
-      prepared.notebook.cells.map((c) => [
-        c.index,
-        c.source
-          .split('\n')
-          .find((l) => l.trim() !== '')
-          ?.trim() ?? '',
-      ]),
-    );
     const total = prepared.plans.length;
     ctx.log.info(`Comparing ${notebook} in ${resolved.label}; the notebook's files go to ${path.join(outputDir, outputRun)}`);
     const image = resolved;
@@ -258,12 +250,12 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
             outputRun,
             ...(image.base ? { base: image.base } : {}),
             ...(local ? { local } : {}),
+            prepared,
             ...(runners ? { warm: runners } : {}),
           },
           {
             signal,
-            onPlan: (plans) =>
-              panel.start(image.label, plans, titles, local ? `${local.python} (${local.executable ?? 'local'})` : undefined),
+            onPlan: (plans) => panel.start(image.label, plans, local ? `${local.python} (${local.executable ?? 'local'})` : undefined),
             onCellStart: (plan, done) => {
               progress.report({ message: `cell ${plan.ordinal} of ${total}` });
               panel.cellRunning(plan.index, done, total);
@@ -282,6 +274,7 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
     ctx.log.info(
       `Comparison of ${notebook}: ${s.identical} identical, ${s.withinTolerance} within tolerance, ${s.differs} differ, ${s.errors} errors, ${s.notRun} not run — ${report.message}`,
     );
+    for (const difference of describeDifferences(report.environment)) ctx.log.info(`environment: ${difference}`);
     for (const line of report.stray) ctx.log.warn(`runner: ${line}`);
     vscode.window.setStatusBarMessage(
       `Berth: ${path.basename(notebook)} ${report.passed ? 'matches the container' : 'differs in the container'}`,
@@ -306,7 +299,7 @@ export async function compareNotebook(ctx: CommandContext, ...args: unknown[]): 
   if (!uri) return undefined;
   if (!(await saveIfDirty(uri))) return undefined;
   // a notebook Berth cannot read is reported before anything is built
-  prepareNotebook(fs.readFileSync(uri.fsPath, 'utf8'));
+  readNotebook(uri.fsPath);
   const folder = vscode.workspace.getWorkspaceFolder(uri);
   if (!folder) throw new Error(`${uri.fsPath} is not in an open workspace folder: open its folder to compare it.`);
   const projectDir = projectDirFor(uri.fsPath, folder.uri.fsPath);
