@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isLocalEndpoint } from '../../engine/connection';
-import { toCreateOptions, type RunPlan } from '../../engine/runOptions';
+import type { RunPlan } from '../../engine/runOptions';
 import { ComparePanel } from '../../compare/comparePanel';
 import { localInterpreter } from '../../compare/localPython';
 import { DEFAULT_SETTINGS, type CompareSettings } from '../../notebook/compare';
@@ -15,10 +15,9 @@ import { probeLocalPython } from '../../notebook/localProbe';
 import { snapshotContainer } from '../../notebook/snapshot';
 import { DEFAULT_IDLE_SECONDS, sweepIdle, WarmRunners } from '../../notebook/warmRunners';
 import type { Engine } from '../../engine/engine';
-import { readEnvFiles } from '../../project/envFile';
 import { projectDirFor } from '../../project/projectLayout';
 import type { CommandContext } from '../registerCommands';
-import { chooseProfile, decideCpu, imageFor } from '../run/runModel';
+import { chooseProfile, decideCpu, imageFor, planFor } from '../run/runModel';
 
 type ImageChoice =
   | { readonly kind: 'project' }
@@ -163,9 +162,9 @@ async function resolveImage(
   if (forceCpu === undefined) return undefined;
   const image = await imageFor(ctx, profile, projectDir);
   if (!image) return undefined;
-  const base = toCreateOptions(
+  const base = planFor(
     { ...profile, ports: [], healthcheck: { kind: 'none' }, restart: { name: 'no' } },
-    { image, projectDir, ...(gpu ? { gpu } : {}), forceCpu, envFromFiles: readEnvFiles(projectDir, profile.envFiles) },
+    { image, projectDir, gpu, forceCpu },
   );
   return { image, label: `${image} (profile ${profile.name})`, base };
 }

@@ -4,14 +4,12 @@ import * as vscode from 'vscode';
 import { describeBatch, runBatchJob as runJob } from '../../engine/batchJob';
 import { recordFromDetails } from '../../engine/containerStore';
 import { GpuUnavailableError } from '../../engine/errors';
-import { toCreateOptions } from '../../engine/runOptions';
 import { batchProfile } from '../../project/batchProfile';
-import { readEnvFiles } from '../../project/envFile';
 import { repositoryName } from '../../project/imageTag';
 import { openLogs } from '../containers/showLogs';
 import type { CommandContext } from '../registerCommands';
 import { projectTarget } from './projectTarget';
-import { chooseProfile, clearPrevious, decideCpu, imageFor, offerCpu } from './runModel';
+import { chooseProfile, clearPrevious, decideCpu, imageFor, offerCpu, planFor } from './runModel';
 
 /**
  * "Run as Batch Job" on a Python file (or a Dockerfile: the image's own command): runs to
@@ -46,14 +44,7 @@ export async function runBatchJob(ctx: CommandContext, ...args: unknown[]): Prom
       async (_p, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        const plan = toCreateOptions(profile, {
-          image,
-          projectDir,
-          name,
-          ...(gpu ? { gpu } : {}),
-          forceCpu: cpu,
-          envFromFiles: readEnvFiles(projectDir, profile.envFiles),
-        });
+        const plan = planFor(profile, { image, projectDir, name, gpu, forceCpu: cpu });
         const result = await runJob(engine, plan, {
           signal: controller.signal,
           ...(gpu ? { gpu } : {}),

@@ -6,7 +6,7 @@ import { recordFromDetails } from '../../engine/containerStore';
 import { GpuUnavailableError, NotFoundError, PortInUseError } from '../../engine/errors';
 import { BERTH_LABEL } from '../../engine/labels';
 import { startRun, waitHealthy } from '../../engine/run';
-import { gpuUnavailable, toCreateOptions } from '../../engine/runOptions';
+import { gpuUnavailable, toCreateOptions, type RunPlan } from '../../engine/runOptions';
 import { PlaygroundPanel } from '../../playground/playgroundPanel';
 import { scanContext } from '../../project/buildContext';
 import { readEnvFiles } from '../../project/envFile';
@@ -80,6 +80,21 @@ export async function decideCpu(
   return (await offerCpu(ctx, projectDir, profile, `this engine has none (${gpu?.reasons[0] ?? 'no GPU detected'}).`)) ? true : undefined;
 }
 
+/** The create options of a profile's run in a project: its env files read, the GPU as the engine allows. */
+export function planFor(
+  profile: RunProfile,
+  run: { image: string; projectDir: string; name?: string; gpu: GpuDetection | undefined; forceCpu: boolean },
+): RunPlan {
+  return toCreateOptions(profile, {
+    image: run.image,
+    projectDir: run.projectDir,
+    ...(run.name ? { name: run.name } : {}),
+    ...(run.gpu ? { gpu: run.gpu } : {}),
+    forceCpu: run.forceCpu,
+    envFromFiles: readEnvFiles(run.projectDir, profile.envFiles),
+  });
+}
+
 /** Build the profile's image (cached layers make a rebuild cheap), or use the image it names. */
 export async function imageFor(ctx: CommandContext, profile: RunProfile, projectDir: string): Promise<string | undefined> {
   if (!profile.build) return profile.image;
@@ -140,14 +155,7 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
 
   const start = (cpu: boolean, anyPort: boolean): Promise<string> => {
     const p = anyPort ? { ...profile, ports: profile.ports.map((port) => ({ ...port, hostPort: 0 })) } : profile;
-    const plan = toCreateOptions(p, {
-      image,
-      projectDir,
-      name,
-      ...(gpu ? { gpu } : {}),
-      forceCpu: cpu,
-      envFromFiles: readEnvFiles(projectDir, profile.envFiles),
-    });
+    const plan = planFor(p, { image, projectDir, name, gpu, forceCpu: cpu });
     for (const note of plan.notes) ctx.log.info(`${name}: ${note}`);
     return startRun(engine, plan, gpu ? { gpu } : {});
   };
