@@ -13,6 +13,7 @@ import {
   UI_TIMEOUT,
   waitForNotification,
   type VSCode,
+  endSampleRun,
   sampleWorkspace,
   testEngine,
 } from './harness';
@@ -31,15 +32,7 @@ describe('e2e: Run as Batch Job from the Explorer', { timeout: 240_000 }, () => 
     workspace = sampleWorkspace('batch', FOLDER);
     vscode = await startVSCode('batch-job', { workspace, userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
   });
-  after(async () => {
-    await vscode?.close();
-    await engine.removeContainer(CONTAINER, { force: true }).catch(() => undefined);
-    await engine.docker
-      .getImage(TAG)
-      .remove({ force: true })
-      .catch(() => undefined);
-    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
-  });
+  after(() => endSampleRun(vscode, engine, workspace, { tag: TAG, containers: [CONTAINER] }));
 
   test('right-click a script → it runs to completion, its logs stream, and the result is reported', async () => {
     const page = vscode.page;

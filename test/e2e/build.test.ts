@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from '../../src/engine/engine';
 import {
@@ -13,6 +11,7 @@ import {
   UI_TIMEOUT,
   waitForNotification,
   type VSCode,
+  endSampleRun,
   sampleWorkspace,
   testEngine,
 } from './harness';
@@ -30,14 +29,7 @@ describe('e2e: Build Image on the sample project', { timeout: 180_000 }, () => {
     workspace = sampleWorkspace('build', FOLDER);
     vscode = await startVSCode('build', { workspace });
   });
-  after(async () => {
-    await vscode?.close();
-    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
-    await engine.docker
-      .getImage(TAG)
-      .remove({ force: true })
-      .catch(() => undefined);
-  });
+  after(() => endSampleRun(vscode, engine, workspace, { tag: TAG }));
 
   test('"Berth: Build Image" proposes a tag, shows step progress and the image appears in the Images view', async () => {
     const page = vscode.page;

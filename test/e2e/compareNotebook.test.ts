@@ -14,6 +14,7 @@ import {
   startVSCode,
   UI_TIMEOUT,
   type VSCode,
+  endSampleRun,
   sampleWorkspace,
   testEngine,
 } from './harness';
@@ -94,19 +95,9 @@ describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
     return Buffer.concat(chunks);
   }
 
-  after(async () => {
-    await vscode?.close();
-    await engine.removeContainer(SNAPSHOT_SOURCE, { force: true }).catch(() => undefined);
-    // the container Berth keeps ready for the next comparison (Berth removes it on deactivation;
-    // code-server may be stopped before that finishes): only this workspace's
-    for (const c of await engine.listContainers({ all: true, filters: { label: [`berth.project=${workspace}`] } }))
-      await engine.removeContainer(c.Id, { force: true }).catch(() => undefined);
-    await engine.docker
-      .getImage(TAG)
-      .remove({ force: true })
-      .catch(() => undefined);
-    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
-  });
+  // (the container Berth keeps ready for the next comparison is removed by Berth on deactivation,
+  // but code-server may be stopped before that finishes: endSampleRun removes it too)
+  after(() => endSampleRun(vscode, engine, workspace, { tag: TAG, containers: [SNAPSHOT_SOURCE] }));
 
   const panel = (): ReturnType<VSCode['page']['frameLocator']> =>
     // Berth's webview (the notebook editor has one of its own, for outputs)

@@ -92,6 +92,25 @@ export function sampleWorkspace(scenario: string, folder: string): string {
   return workspace;
 }
 
+/**
+ * The end of a sample-workspace scenario: VS Code closed; the named containers, every container
+ * Berth made for this workspace (labelled with it), the image Berth built for it and the temp
+ * folder removed.
+ */
+export async function endSampleRun(
+  vscode: VSCode | undefined,
+  engine: Engine,
+  workspace: string,
+  made: { readonly tag: string; readonly containers?: readonly string[] },
+): Promise<void> {
+  await vscode?.close();
+  const berths = await engine.listContainers({ all: true, filters: { label: [`berth.project=${workspace}`] } });
+  for (const id of [...(made.containers ?? []), ...berths.map((c) => c.Id)])
+    await engine.removeContainer(id, { force: true }).catch(() => undefined);
+  await engine.removeImage(made.tag, { force: true }).catch(() => undefined);
+  fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+}
+
 /** A small project in a temp folder (…/berth-e2e-<scenario>-XXXXXX/ml-project), opened as the workspace. */
 export function makeWorkspace(scenario: string): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `berth-e2e-${scenario}-`)), 'ml-project');

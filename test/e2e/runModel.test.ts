@@ -14,6 +14,7 @@ import {
   startVSCode,
   UI_TIMEOUT,
   type VSCode,
+  endSampleRun,
   sampleWorkspace,
   testEngine,
 } from './harness';
@@ -35,15 +36,7 @@ describe('e2e: Run Model in Container from the Explorer', { timeout: 240_000 }, 
     fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace("ports: ['8000']", "ports: ['127.0.0.1::8000']"));
     vscode = await startVSCode('run-model', { workspace });
   });
-  after(async () => {
-    await vscode?.close();
-    await engine.removeContainer(CONTAINER, { force: true }).catch(() => undefined);
-    await engine.docker
-      .getImage(TAG)
-      .remove({ force: true })
-      .catch(() => undefined);
-    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
-  });
+  after(() => endSampleRun(vscode, engine, workspace, { tag: TAG, containers: [CONTAINER] }));
 
   test('right-click the model → built, run with the model mounted, healthy in the tree, the playground predicts', async () => {
     const page = vscode.page;
