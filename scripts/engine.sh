@@ -12,6 +12,8 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/process.sh
+source "$SCRIPT_DIR/lib/process.sh"
 REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 STATE_DIR="${BERTH_STATE_DIR:-$REPO/.berth-state}"
 # "PID STARTTIME" of the dockerd we started; the start time guards against PID reuse.
@@ -70,32 +72,6 @@ engine_versions() {
   out="$(timeout "$PROBE_TIMEOUT" docker version --format '{{.Server.Version}} {{.Server.APIVersion}}' 2>/dev/null)" \
     || die "the engine at $(docker_host) stopped answering"
   read -r ENGINE_VERSION ENGINE_API <<<"$out"
-}
-
-# Field 22 of /proc/PID/stat: start time in clock ticks since boot. Together with the PID it
-# identifies one process for its whole life, even after the PID number is recycled.
-proc_starttime() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  # The command name (field 2) may contain spaces; count fields after its closing paren.
-  stat="${stat##*) }"
-  # shellcheck disable=SC2086  # word splitting is the point here
-  set -- $stat
-  printf '%s\n' "${20}"
-}
-
-proc_name() {
-  cat "/proc/$1/comm" 2>/dev/null
-}
-
-# kill -0 also succeeds for a zombie whose parent has not reaped it yet; a zombie is dead
-# for our purposes (it holds no socket and no pidfile lock).
-pid_alive() {
-  [[ "$1" =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  [[ "${stat:0:1}" != Z ]]
 }
 
 # Reads the state file into OUR_PID/OUR_START; returns 1 when there is none.

@@ -19,6 +19,8 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/process.sh
+source "$SCRIPT_DIR/lib/process.sh"
 REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 STATE_DIR="${BERTH_STATE_DIR:-$REPO/.berth-state}/gpu-engine"
 # "PID STARTTIME NETNS" of the dockerd we started; the start time guards against PID reuse.
@@ -69,28 +71,6 @@ gpu_docker() {
 
 engine_answers() {
   [[ -S "$SOCK" ]] && gpu_docker info --format '{{.ServerVersion}}' >/dev/null 2>&1
-}
-
-# Field 22 of /proc/PID/stat: the start time in clock ticks since boot.
-proc_starttime() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  # shellcheck disable=SC2086  # word splitting is the point here
-  set -- $stat
-  printf '%s\n' "${20}"
-}
-
-proc_name() {
-  cat "/proc/$1/comm" 2>/dev/null
-}
-
-pid_alive() {
-  [[ "$1" =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  [[ "${stat:0:1}" != Z ]]
 }
 
 netns_of() {
