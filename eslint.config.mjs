@@ -18,6 +18,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       eqeqeq: ['error', 'always'],
+      'no-unreachable': 'error',
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.name='exec']", message: 'No shell strings: use execa with an argument array.' },

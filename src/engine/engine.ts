@@ -303,14 +303,14 @@ export class Engine {
     )) as Duplex;
     try {
       await new Promise<void>((resolve, reject) => stream.write(data, (err) => (err ? reject(err) : resolve())));
-    } catch (err) {
-      throw this.translate(err, `write to container ${id}`);
       // detach once everything written has been flushed to the engine
       await new Promise<void>((resolve) => {
         stream.once('finish', resolve);
         stream.once('error', () => resolve());
         stream.end();
       });
+    } catch (err) {
+      throw this.translate(err, `write to container ${id}`);
     } finally {
       stream.destroy();
     }

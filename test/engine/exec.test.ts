@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/engine';
 import { runExec, startExec } from '../../src/engine/exec';
-import { cleanup, connect, run } from './harness';
+import { containerLogs } from '../../src/engine/logs';
+import { cleanup, collect, connect, run } from './harness';
 
 describe('engine: exec', { timeout: 60_000 }, () => {
   let engine: Engine;
@@ -41,5 +42,28 @@ describe('engine: exec', { timeout: 60_000 }, () => {
     const result = await runExec(engine, id, { cmd: ['bash', '-c', 'true'] });
     assert.notEqual(result.exitCode, 0);
     assert.match(result.stdout + result.stderr, /executable file not found|no such file/i);
+  });
+});
+
+describe('engine: writeStdin', { timeout: 60_000 }, () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await connect();
+  });
+  after(() => cleanup(engine));
+
+  test('writes everything, then detaches so a stdin-once process sees the end of its input', async () => {
+    const id = await run(engine, { Cmd: ['wc', '-c'], OpenStdin: true, StdinOnce: true, AttachStdin: true });
+    const data = 'x'.repeat(2 * 1024 * 1024);
+    await engine.writeStdin(id, data);
+    // without the detach, `wc` never sees end-of-input and the wait hangs into the test timeout
+    assert.equal(await engine.waitContainer(id), 0);
+    const details = await engine.inspectContainer(id);
+    assert.equal(details.State.Running, false);
+    const lines = await collect(containerLogs(engine, id, { tty: false }));
+    assert.deepEqual(
+      lines.map((l) => l.text.trim()),
+      [String(data.length)],
+    );
   });
 });
