@@ -95,7 +95,9 @@ export type RunFormToWebview =
       readonly gpu: string;
     }
   | { readonly type: 'problems'; readonly problems: readonly { readonly field: string; readonly message: string }[] }
-  | { readonly type: 'saved'; readonly name: string };
+  | { readonly type: 'saved'; readonly name: string }
+  /** Nothing was written, and why (the form keeps its values). */
+  | { readonly type: 'failed'; readonly message: string };
 
 export type RunFormFromWebview =
   | { readonly type: 'ready' }
