@@ -60,7 +60,7 @@ export function chooseTarget(name: string, bindings: readonly Binding[], protoco
   const where = ips.join(' and ');
   return {
     error:
-      `${name}: port ${first.containerPort} is published on ${where} only, which Berth does not send traffic to ` +
-      `(it sends only to this machine's loopback); publish it on 127.0.0.1 (berth.yaml ports: ['${first.containerPort}']) or on all interfaces (0.0.0.0).`,
+      `${name}: port ${first.containerPort} is published on ${where} only, which Berth does not send traffic to; ` +
+      `publish it on 127.0.0.1 (berth.yaml ports: ['${first.containerPort}']) or on all interfaces.`,
   };
 }

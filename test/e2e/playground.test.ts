@@ -18,6 +18,7 @@ import {
   startVSCode,
   treeRow,
   UI_TIMEOUT,
+  waitForNotification,
   type VSCode,
 } from './harness';
 
@@ -29,6 +30,11 @@ const LABEL = `berth.test=e2e-${RUN}`;
 const OUTSIDE = `berth-e2e-outside-${RUN}`;
 const ESCAPE = `berth-e2e-escape-${RUN}`;
 const MARKER = 'FROM-OUTSIDE-THE-WORKSPACE';
+/** A container whose port is published only on this machine's non-loopback address (no traffic is ever sent there). */
+const LAN = `berth-e2e-lan-${RUN}`;
+const LAN_IP = Object.values(os.networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
 
 describe('e2e: the inference playground on the sample model server', { timeout: 180_000 }, () => {
   let vscode: VSCode;
@@ -74,6 +80,17 @@ describe('e2e: the inference playground on the sample model server', { timeout: 
         HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
       });
       await engine.startContainer(other);
+    }
+    if (LAN_IP) {
+      const lan = await engine.createContainer({
+        Image: process.env.BERTH_BUSYBOX_IMAGE ?? 'berth-busybox:latest',
+        name: LAN,
+        Cmd: ['sleep', '3600'],
+        Labels: { 'berth.test': `e2e-${RUN}` },
+        ExposedPorts: { '8000/tcp': {} },
+        HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: LAN_IP, HostPort: '' }] } },
+      });
+      await engine.startContainer(lan);
     }
     vscode = await startVSCode('playground', { workspace, userSettings: { 'berth.playground.requestTimeoutSeconds': 2 } });
   });
@@ -171,8 +188,55 @@ describe('e2e: the inference playground on the sample model server', { timeout: 
     assert.equal(normalize(await frameOf(page).locator('#status').innerText()), 'no answer');
     await vscode.screenshot('playground-timeout');
   });
+
+  test(
+    'a port published on a non-loopback address only: a message, no panel, no request',
+    { skip: LAN_IP === undefined ? 'no non-loopback IPv4 address here' : false },
+    async () => {
+      const page = vscode.page;
+      await runCommand(page, 'View: Close All Editors');
+      const pane = await openBerthView(page, 'Containers');
+      await eventually(
+        () => rowTexts(pane),
+        (r) => r.some((x) => x.startsWith(`${LAN}  running`)),
+        `${LAN} running in the tree`,
+      );
+      const message = new RegExp(
+        `port 8000 is published on ${LAN_IP?.replace(/\./g, '\\.')} only, which Berth does not send traffic to; publish it on 127\\.0\\.0\\.1 \\(berth\\.yaml ports: \\['8000'\\]\\)`,
+      );
+      // from the palette (the tree's rows move while other containers come and go)
+      await paletteOn(page, 'Berth: Open Inference Playground', 'Open playground', LAN);
+      const toast = await waitForNotification(page, message);
+      await vscode.screenshot('playground-non-loopback');
+      assert.equal(await page.locator('.tabs-container .tab', { hasText: `Playground: ${LAN}` }).count(), 0, 'no playground opened');
+      await toast.hover();
+      await toast.locator('.codicon-notifications-clear').click();
+      await toast.waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+      // the browser is not sent there either
+      const pages = vscode.browser.contexts()[0]?.pages().length;
+      await paletteOn(page, 'Berth: Open Published Port in Browser', 'Open published port', LAN);
+      await waitForNotification(page, message);
+      assert.equal(vscode.browser.contexts()[0]?.pages().length, pages, 'no browser tab opened');
+    },
+  );
 });
 
 function frameOf(vscodePage: VSCode['page']) {
   return vscodePage.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+}
+
+/** Run a Berth command from the palette and choose a container in its quick pick. */
+async function paletteOn(page: VSCode['page'], command: string, pickTitle: string, container: string): Promise<void> {
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: pickTitle }).waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(container);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: container }).first().waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
 }
