@@ -43,7 +43,7 @@ export function showRunForm(services: Services, projectDir: string): void {
   /** Not saved: one message (with a way to the file), the same words in the form, the form's values kept. */
   const notSaved = (message: string, line?: number): void => {
     services.log.warn(`Run form: not saved: ${message}`);
-    post({ type: 'failed', message });
+    post({ type: 'failed', message: `Not saved: ${message}` });
     void vscode.window.showErrorMessage(`${message} Not saved; the form keeps your values.`, 'Open berth.yaml').then((choice) => {
       if (choice) void openFile(line);
     });
@@ -94,7 +94,7 @@ export function showRunForm(services: Services, projectDir: string): void {
       );
       if (choice === 'Reload Form') return init();
       if (choice !== 'Save') {
-        post({ type: 'failed', message: 'berth.yaml changed on disk since the form read it; nothing was written.' });
+        post({ type: 'failed', message: 'Not saved: berth.yaml changed on disk since the form read it; nothing was written.' });
         return;
       }
     }
@@ -113,7 +113,7 @@ export function showRunForm(services: Services, projectDir: string): void {
     const work = m.type === 'ready' ? init() : save(m);
     work.catch((err: unknown) => {
       services.log.error('Run form', err);
-      post({ type: 'failed', message: `${(err as Error).message} (details in the Berth log)` });
+      post({ type: 'failed', message: `Not saved: ${(err as Error).message} (details in the Berth log)` });
       void vscode.window.showErrorMessage(`Run form: ${(err as Error).message}`);
     });
   });

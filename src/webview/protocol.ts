@@ -96,7 +96,7 @@ export type RunFormToWebview =
     }
   | { readonly type: 'problems'; readonly problems: readonly { readonly field: string; readonly message: string }[] }
   | { readonly type: 'saved'; readonly name: string }
-  /** Nothing was written, and why (the form keeps its values). */
+  /** A problem to show in the form's status line (nothing was written; the form keeps its values). */
   | { readonly type: 'failed'; readonly message: string };
 
 export type RunFormFromWebview =

@@ -145,7 +145,7 @@ const api = connect<RunFormToWebview, RunFormFromWebview>((m) => {
     // problems of settings the form does not show (kept from the file) are named here
     if (elsewhere.length > 0) status.textContent += ` ${elsewhere.join('; ')}`;
   } else if (m.type === 'failed') {
-    status.textContent = `Not saved: ${m.message}`;
+    status.textContent = m.message;
     status.className = 'status error';
   } else {
     status.textContent = `Saved profile "${m.name}" to berth.yaml.`;
