@@ -4,6 +4,7 @@
  * back through it, so the form and the file can never disagree on what is valid.
  */
 import * as fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import * as yaml from 'js-yaml';
 import type { ProfileFields } from './profileFields';
 import { LOOPBACK, parseBerthConfig, type ConfigProblem, type RunProfile } from './runProfile';
@@ -152,10 +153,76 @@ export function saveProfile(existingText: string | undefined, fields: ProfileFie
   const previousBuild = before.build !== null && typeof before.build === 'object' ? (before.build as Record<string, unknown>) : {};
   if (mapping.build) mapping.build = { ...previousBuild, ...(mapping.build as Record<string, unknown>) };
   if (previousName && previousName !== name) delete profiles[previousName];
-  profiles[name] = { ...kept, ...mapping };
-  const text = yaml.dump({ version: 1, ...doc, profiles }, { lineWidth: 120, noRefs: true });
+  const profile = { ...kept, ...mapping };
+  profiles[name] = profile;
+  const whole = { version: 1, ...doc, profiles };
+  const text = yaml.dump(whole, { lineWidth: 120, noRefs: true });
   const problems = parseBerthConfig(text).problems;
-  return problems.length > 0 ? { problems } : { text: `# Berth run profiles (see the Berth README)\n${text}` };
+  if (problems.length > 0) return { problems };
+  // the file's own text (comments, layout, other profiles) with only this profile's lines replaced,
+  // when that reads back as the same thing; else the whole file written anew
+  const spliced = existingText === undefined ? undefined : spliceProfile(existingText, previousName ?? name, name, profile, whole);
+  return { text: spliced ?? `# Berth run profiles (see the Berth README)\n${text}` };
+}
+
+/**
+ * `text` with the block-style entry `profiles.<oldName>` replaced by `profile` under `newName`
+ * (appended when there is none), everything else byte for byte. Undefined when the file's layout
+ * is not one this can edit (flow style, CRLF, …) or the result would not read back as `expected`.
+ */
+export function spliceProfile(
+  text: string,
+  oldName: string,
+  newName: string,
+  profile: Record<string, unknown>,
+  expected: unknown,
+): string | undefined {
+  if (text.includes('\r')) return undefined;
+  const lines = text.split('\n');
+  const indentOf = (l: string): number => l.length - l.trimStart().length;
+  const blank = (l: string): boolean => l.trim() === '' || l.trimStart().startsWith('#');
+  const start = lines.findIndex((l) => /^profiles:\s*(#.*)?$/.test(l));
+  if (start < 0) return undefined;
+  // the profiles block: the lines after `profiles:` up to the next top-level key
+  let end = start + 1;
+  while (end < lines.length && (blank(lines[end]!) || indentOf(lines[end]!) > 0)) end++;
+  while (end > start + 1 && lines[end - 1]!.trim() === '') end--;
+  const first = lines.slice(start + 1, end).find((l) => !blank(l));
+  const indent = first === undefined ? 2 : indentOf(first);
+  if (indent === 0) return undefined;
+  const keyOf = (l: string): string | undefined => {
+    if (blank(l) || indentOf(l) !== indent) return undefined;
+    const m = /^\s*(?:'([^']*)'|"([^"\\]*)"|([^\s:#'"][^:#]*?))\s*:(?:\s|$)/.exec(l);
+    return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+  };
+  let from = -1;
+  for (let i = start + 1; i < end; i++) {
+    if (keyOf(lines[i]!) === oldName) {
+      from = i;
+      break;
+    }
+  }
+  let to: number;
+  if (from < 0) {
+    from = end;
+    to = end;
+  } else {
+    // the entry runs to the next line at (or left of) its key's indentation, comments included
+    to = from + 1;
+    while (to < end && (lines[to]!.trim() === '' || indentOf(lines[to]!) > indent)) to++;
+    while (to > from + 1 && lines[to - 1]!.trim() === '') to--;
+  }
+  const rendered = yaml
+    .dump({ [newName]: profile }, { lineWidth: 120, noRefs: true })
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${' '.repeat(indent)}${l}`);
+  const out = [...lines.slice(0, from), ...rendered, ...lines.slice(to)].join('\n');
+  try {
+    return isDeepStrictEqual(yaml.load(out, { schema: yaml.CORE_SCHEMA }), expected) ? out : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -60,7 +60,9 @@ describe('e2e: the run profile form', { timeout: 120_000 }, () => {
       (t) => t.includes('Saved profile "serve"'),
       'saved',
     );
-    const { profiles, problems } = parseBerthConfig(fs.readFileSync(path.join(workspace, 'berth.yaml'), 'utf8'));
+    const written = fs.readFileSync(path.join(workspace, 'berth.yaml'), 'utf8');
+    assert.ok(written.startsWith('# Berth run profiles for this project (see the Berth README).\n'), 'the file is edited, not rewritten');
+    const { profiles, problems } = parseBerthConfig(written);
     assert.deepEqual(problems, []);
     assert.equal(profiles[0]?.memoryBytes, 2 ** 30);
     assert.deepEqual(profiles[0]?.gpus, { kind: 'all' });

@@ -56,9 +56,10 @@ test('renaming a profile replaces it', () => {
   const serve = parseBerthConfig(EXISTING).profiles[0]!;
   const saved = saveProfile(EXISTING, { ...fieldsFromProfile(serve), name: 'api' }, 'serve');
   assert.ok('text' in saved);
+  // in its place in the file
   assert.deepEqual(
     parseBerthConfig(saved.text).profiles.map((p) => p.name),
-    ['other', 'api'],
+    ['api', 'other'],
   );
 });
 
@@ -118,4 +119,53 @@ test('a read-only berth.yaml is refused (root included) and left as it was; a fa
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('saving keeps the rest of the file as the user wrote it: comments, layout, other profiles', () => {
+  const commented = `# my project's profiles
+version: 1
+profiles:
+  # the API server
+  serve:
+    image: busybox # pinned later
+    ports: ['8000']
+    memory: 512m
+
+  # nightly scoring: keep in sync with cron
+  other:
+    image: busybox
+    command: [python3, score.py]   # flow style kept
+`;
+  const serve = fieldsFromProfile(parseBerthConfig(commented).profiles[0]!);
+  const saved = saveProfile(commented, { ...serve, memory: '2g' });
+  assert.ok('text' in saved);
+  assert.ok(saved.text.startsWith("# my project's profiles\nversion: 1\nprofiles:\n  # the API server\n  serve:\n"), saved.text);
+  assert.ok(
+    saved.text.endsWith(`
+  # nightly scoring: keep in sync with cron
+  other:
+    image: busybox
+    command: [python3, score.py]   # flow style kept
+`),
+    saved.text,
+  );
+  const back = parseBerthConfig(saved.text);
+  assert.deepEqual(back.problems, []);
+  assert.equal(back.profiles[0]?.memoryBytes, 2 * 2 ** 30);
+  assert.deepEqual(back.profiles[1]?.command, ['python3', 'score.py']);
+
+  // a new profile is added at the end of profiles, the rest unchanged
+  const added = saveProfile(commented, { ...serve, name: 'batch' });
+  assert.ok('text' in added);
+  assert.ok(added.text.startsWith(commented.trimEnd()), added.text);
+  assert.deepEqual(
+    parseBerthConfig(added.text).profiles.map((p) => p.name),
+    ['serve', 'other', 'batch'],
+  );
+
+  // a layout it does not edit line by line (flow style): the whole file, still valid
+  const flow = `version: 1\nprofiles: { serve: { image: busybox, memory: 512m } }\n`;
+  const whole = saveProfile(flow, { ...fieldsFromProfile(parseBerthConfig(flow).profiles[0]!), memory: '1g' });
+  assert.ok('text' in whole);
+  assert.equal(parseBerthConfig(whole.text).profiles[0]?.memoryBytes, 2 ** 30);
 });
