@@ -1,29 +1,28 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerRecord } from '../engine/containerStore';
 import type { Services } from '../services';
-import { publishedPorts } from '../tree/format';
 import { webviewHtml, webviewOptions } from '../webview/html';
 import type { PlaygroundFromWebview, PlaygroundSample, PlaygroundToWebview } from '../webview/protocol';
-import { runBatch, sendRequest } from './requests';
+import { checkMethod, MAX_BATCH, requestUrl, runBatch, sendRequest, type RequestSpec } from './requests';
+import { readProjectSamples, samplesFolder } from './samples';
+import { chooseTarget } from './target';
 
 const SAMPLES_KEY = 'berth.playground.samples';
 const MAX_BODY_SHOWN = 256 * 1024;
 
-/** Request bodies a project ships (requests/*.json) and those saved from the playground. */
-function loadSamples(context: vscode.ExtensionContext, projectDir: string | undefined): PlaygroundSample[] {
-  const samples: PlaygroundSample[] = [];
-  const dir = projectDir ? path.join(projectDir, 'requests') : undefined;
-  if (dir && fs.existsSync(dir)) {
-    for (const name of fs
-      .readdirSync(dir)
-      .filter((n) => n.endsWith('.json'))
-      .sort()) {
-      samples.push({ name, body: fs.readFileSync(path.join(dir, name), 'utf8') });
-    }
-  }
-  const saved = context.workspaceState.get<Record<string, PlaygroundSample[]>>(SAMPLES_KEY, {});
+const workspaceFolders = (): string[] => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+
+/** Seconds a playground request waits for its answer (berth.playground.requestTimeoutSeconds). */
+function timeoutMs(): number {
+  const s = vscode.workspace.getConfiguration('berth').get<number>('playground.requestTimeoutSeconds', 30);
+  return Math.max(1, Number.isFinite(s) ? s : 30) * 1000;
+}
+
+/** Request bodies the project ships (requests/*.json, read only inside the workspace) and those saved from the playground. */
+function loadSamples(services: Services, projectDir: string | undefined): PlaygroundSample[] {
+  const { samples, skipped } = projectDir ? readProjectSamples(projectDir, workspaceFolders()) : { samples: [], skipped: [] };
+  for (const s of skipped) services.log.warn(`Playground: sample not read: ${s}`);
+  const saved = services.context.workspaceState.get<Record<string, PlaygroundSample[]>>(SAMPLES_KEY, {});
   return [...samples, ...(saved[projectDir ?? ''] ?? [])];
 }
 
@@ -34,16 +33,29 @@ function loadSamples(context: vscode.ExtensionContext, projectDir: string | unde
 export class PlaygroundPanel {
   private static readonly open = new Map<string, PlaygroundPanel>();
   private readonly panel: vscode.WebviewPanel;
-  private readonly baseUrl: string;
   private batch: AbortController | undefined;
 
-  static show(services: Services, record: ContainerRecord, projectDir: string | undefined): PlaygroundPanel {
+  /**
+   * Open (or reveal) the playground of a container. `projectDir` (a container's berth.project
+   * label, or the project a run came from) is where samples come from, but only when it lies in an
+   * open workspace folder. A container whose port is not reachable on loopback gets a message and
+   * no panel.
+   */
+  static show(services: Services, record: ContainerRecord, projectDir: string | undefined): PlaygroundPanel | undefined {
     const existing = PlaygroundPanel.open.get(record.id);
     if (existing) {
       existing.panel.reveal();
       return existing;
     }
-    const panel = new PlaygroundPanel(services, record, projectDir);
+    const target = chooseTarget(record.name, record.ports);
+    if ('error' in target) {
+      services.log.warn(`Playground: ${target.error}`);
+      void vscode.window.showErrorMessage(target.error);
+      return undefined;
+    }
+    const folder = samplesFolder(projectDir, workspaceFolders());
+    if (folder.refused) services.log.warn(`Playground for ${record.name}: ${folder.refused}`);
+    const panel = new PlaygroundPanel(services, record, folder.dir, target.url);
     PlaygroundPanel.open.set(record.id, panel);
     return panel;
   }
@@ -52,11 +64,8 @@ export class PlaygroundPanel {
     private readonly services: Services,
     private readonly record: ContainerRecord,
     private readonly projectDir: string | undefined,
+    private readonly baseUrl: string,
   ) {
-    const port = publishedPorts(record).find((p) => p.protocol === 'tcp');
-    if (!port?.hostPort) throw new Error(`${record.name} publishes no TCP port: the playground needs one to send requests to.`);
-    const host = port.hostIp && port.hostIp !== '0.0.0.0' && port.hostIp !== '::' ? port.hostIp : '127.0.0.1';
-    this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port.hostPort}`;
     const extensionUri = services.context.extensionUri;
     this.panel = vscode.window.createWebviewPanel(
       'berth.playground',
@@ -71,7 +80,17 @@ export class PlaygroundPanel {
       PlaygroundPanel.open.delete(record.id);
     });
     this.panel.webview.onDidReceiveMessage(
-      (m: PlaygroundFromWebview) => void this.onMessage(m).catch((err: unknown) => services.log.error('Playground', err)),
+      (m: PlaygroundFromWebview) =>
+        void this.onMessage(m).catch((err: unknown) => {
+          services.log.error('Playground', err);
+          // the panel never waits on an answer that will not come
+          const error = `Berth could not do that: ${(err as Error).message} (details in the Berth log)`;
+          this.post(
+            m.type === 'batch'
+              ? { type: 'batchRefused', message: error }
+              : { type: 'response', response: { status: 0, latencyMs: 0, body: '', error } },
+          );
+        }),
     );
   }
 
@@ -79,14 +98,26 @@ export class PlaygroundPanel {
     void this.panel.webview.postMessage(message);
   }
 
-  private url(p: string): string {
-    return `${this.baseUrl}${p.startsWith('/') ? p : `/${p}`}`;
+  /** The request a send or batch message asks for, or why it cannot be sent (nothing is sent then). */
+  private spec(m: { method: unknown; path: unknown; body: unknown }): RequestSpec | { error: string } {
+    const method = checkMethod(m.method);
+    if ('error' in method) return method;
+    try {
+      return {
+        url: requestUrl(this.baseUrl, typeof m.path === 'string' ? m.path : '/'),
+        method: method.method,
+        body: typeof m.body === 'string' ? m.body : '',
+        timeoutMs: timeoutMs(),
+      };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
   }
 
   private async onMessage(m: PlaygroundFromWebview): Promise<void> {
     switch (m.type) {
       case 'ready': {
-        const samples = loadSamples(this.services.context, this.projectDir);
+        const samples = loadSamples(this.services, this.projectDir);
         this.post({
           type: 'init',
           container: this.record.name,
@@ -97,8 +128,14 @@ export class PlaygroundPanel {
         return;
       }
       case 'send': {
-        const r = await sendRequest({ url: this.url(m.path), method: m.method, body: m.body });
-        const body = r.body.length > MAX_BODY_SHOWN ? `${r.body.slice(0, MAX_BODY_SHOWN)}\n… (${r.body.length} characters in all)` : r.body;
+        const spec = this.spec(m);
+        if ('error' in spec) {
+          this.post({ type: 'response', response: { status: 0, latencyMs: 0, body: '', error: spec.error } });
+          return;
+        }
+        const r = await sendRequest({ ...spec, maxBodyBytes: MAX_BODY_SHOWN });
+        if (r.error) this.services.log.warn(`Playground: ${spec.method} ${spec.url}: ${r.error}`);
+        const body = r.bodyBytes > Buffer.byteLength(r.body) ? `${r.body}\n… (${r.bodyBytes} bytes in all)` : r.body;
         this.post({
           type: 'response',
           response: { status: r.status, latencyMs: r.latencyMs, body, ...(r.error ? { error: r.error } : {}) },
@@ -106,11 +143,16 @@ export class PlaygroundPanel {
         return;
       }
       case 'batch': {
+        const spec = this.spec(m);
+        if ('error' in spec) {
+          this.post({ type: 'batchRefused', message: spec.error });
+          return;
+        }
         this.batch?.abort();
         const controller = new AbortController();
         this.batch = controller;
-        const count = Math.max(1, Math.min(10_000, Math.round(m.count)));
-        const summary = await runBatch({ url: this.url(m.path), method: m.method, body: m.body }, count, {
+        const count = Math.max(1, Math.min(MAX_BATCH, Math.round(Number(m.count) || 1)));
+        const summary = await runBatch(spec, count, {
           signal: controller.signal,
           onProgress: (done) => {
             if (done % Math.max(1, Math.floor(count / 20)) === 0) this.post({ type: 'progress', done, total: count });
@@ -124,7 +166,7 @@ export class PlaygroundPanel {
         const all = this.services.context.workspaceState.get<Record<string, PlaygroundSample[]>>(SAMPLES_KEY, {});
         const list = (all[key] ?? []).filter((s) => s.name !== m.name);
         await this.services.context.workspaceState.update(SAMPLES_KEY, { ...all, [key]: [...list, { name: m.name, body: m.body }] });
-        this.post({ type: 'samples', samples: loadSamples(this.services.context, this.projectDir) });
+        this.post({ type: 'samples', samples: loadSamples(this.services, this.projectDir) });
         return;
       }
     }

@@ -55,7 +55,12 @@ export interface PlaygroundBatch {
   readonly p99: number;
   readonly throughputPerS: number;
   readonly statuses: Readonly<Record<string, number>>;
+  /** The first few failures of the batch. */
+  readonly errorSamples: readonly { readonly status: number; readonly message: string }[];
 }
+
+/** The HTTP methods the playground offers (checked again in the extension host). */
+export type PlaygroundMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 export type PlaygroundToWebview =
   | {
@@ -68,12 +73,14 @@ export type PlaygroundToWebview =
   | { readonly type: 'response'; readonly response: PlaygroundResponse }
   | { readonly type: 'progress'; readonly done: number; readonly total: number }
   | { readonly type: 'batch'; readonly batch: PlaygroundBatch }
+  /** The batch was not started (bad method or path): why. */
+  | { readonly type: 'batchRefused'; readonly message: string }
   | { readonly type: 'samples'; readonly samples: readonly PlaygroundSample[] };
 
 export type PlaygroundFromWebview =
   | { readonly type: 'ready' }
-  | { readonly type: 'send'; readonly method: 'GET' | 'POST'; readonly path: string; readonly body: string }
-  | { readonly type: 'batch'; readonly method: 'GET' | 'POST'; readonly path: string; readonly body: string; readonly count: number }
+  | { readonly type: 'send'; readonly method: PlaygroundMethod; readonly path: string; readonly body: string }
+  | { readonly type: 'batch'; readonly method: PlaygroundMethod; readonly path: string; readonly body: string; readonly count: number }
   | { readonly type: 'saveSample'; readonly name: string; readonly body: string };
 
 /** The run form's fields: src/project/profileFields.ts. */
@@ -88,7 +95,9 @@ export type RunFormToWebview =
       readonly gpu: string;
     }
   | { readonly type: 'problems'; readonly problems: readonly { readonly field: string; readonly message: string }[] }
-  | { readonly type: 'saved'; readonly name: string };
+  | { readonly type: 'saved'; readonly name: string }
+  /** A problem to show in the form's status line (nothing was written; the form keeps its values). */
+  | { readonly type: 'failed'; readonly message: string };
 
 export type RunFormFromWebview =
   | { readonly type: 'ready' }

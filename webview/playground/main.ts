@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { PlaygroundFromWebview, PlaygroundSample, PlaygroundToWebview } from '../../src/webview/protocol';
+import type { PlaygroundFromWebview, PlaygroundMethod, PlaygroundSample, PlaygroundToWebview } from '../../src/webview/protocol';
 import { addStyle, connect, el } from '../vscodeApi';
 
 interface ValueElement extends HTMLElement {
@@ -28,7 +28,8 @@ function pretty(body: string): string {
 const app = document.getElementById('app')!;
 const title = el('h2', { text: 'Playground' });
 const method = field<ValueElement>('vscode-single-select', { id: 'method' });
-method.append(el('vscode-option', { text: 'POST' }), el('vscode-option', { text: 'GET' }));
+const METHODS: readonly PlaygroundMethod[] = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+method.append(...METHODS.map((m) => el('vscode-option', { text: m })));
 const pathField = field<ValueElement>('vscode-textfield', { id: 'path', placeholder: '/predict' });
 const send = el('vscode-button', { text: 'Send' });
 send.id = 'send';
@@ -84,11 +85,16 @@ const api = connect<PlaygroundToWebview, PlaygroundFromWebview>((m) => {
       latency.textContent = `${m.response.latencyMs.toFixed(1)} ms`;
       responseBody.textContent = m.response.error ?? pretty(m.response.body);
       break;
+    case 'batchRefused':
+      batchResult.textContent = `Not run: ${m.message}`;
+      batchResult.className = 'batch bad';
+      break;
     case 'progress':
       batchResult.textContent = `${m.done} of ${m.total}…`;
       break;
     case 'batch': {
       const b = m.batch;
+      batchResult.className = 'batch';
       const statuses = Object.entries(b.statuses)
         .map(([k, v]) => `${k}: ${v}`)
         .join(', ');
@@ -104,6 +110,9 @@ const api = connect<PlaygroundToWebview, PlaygroundFromWebview>((m) => {
             ['error rate', `${(b.errorRate * 100).toFixed(1)} %`],
             ['throughput', `${b.throughputPerS.toFixed(0)} req/s`],
             ['statuses', statuses],
+            ...b.errorSamples
+              .slice(0, 3)
+              .map((e, i) => [i === 0 ? 'first errors' : '', `${e.status === 0 ? 'no answer' : e.status}: ${e.message}`]),
           ].map(([k, v]) => el('tr', {}, el('th', { text: k ?? '' }), el('td', { text: v ?? '' }))),
         ),
       );
@@ -112,7 +121,8 @@ const api = connect<PlaygroundToWebview, PlaygroundFromWebview>((m) => {
   }
 });
 
-const currentMethod = (): 'GET' | 'POST' => (method.value === 'GET' ? 'GET' : 'POST');
+// the extension host checks the method again before any request
+const currentMethod = (): PlaygroundMethod => method.value as PlaygroundMethod;
 send.addEventListener('click', () => {
   status.textContent = '…';
   api.postMessage({ type: 'send', method: currentMethod(), path: pathField.value, body: body.value });
@@ -138,6 +148,7 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 .response { background: var(--vscode-textCodeBlock-background); padding: 8px; max-height: 40vh; overflow: auto; white-space: pre-wrap; }
 .muted { color: var(--vscode-descriptionForeground); }
 .batch table { border-collapse: collapse; }
+.bad { color: var(--vscode-errorForeground); }
 .batch th { text-align: left; padding-right: 16px; color: var(--vscode-descriptionForeground); font-weight: normal; }
 `);
 api.postMessage({ type: 'ready' });

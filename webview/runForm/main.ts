@@ -134,13 +134,19 @@ const api = connect<RunFormToWebview, RunFormFromWebview>((m) => {
   } else if (m.type === 'problems') {
     status.textContent = `Not saved: ${m.problems.length} problem${m.problems.length === 1 ? '' : 's'}.`;
     status.className = 'status error';
+    const elsewhere: string[] = [];
     for (const p of m.problems) {
       const helper = helpers.get(p.field as Key);
       if (helper) {
         helper.textContent = p.message;
         helper.classList.add('error');
-      }
+      } else elsewhere.push(p.message);
     }
+    // problems of settings the form does not show (kept from the file) are named here
+    if (elsewhere.length > 0) status.textContent += ` ${elsewhere.join('; ')}`;
+  } else if (m.type === 'failed') {
+    status.textContent = m.message;
+    status.className = 'status error';
   } else {
     status.textContent = `Saved profile "${m.name}" to berth.yaml.`;
     status.className = 'status';

@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import { BERTH_LABEL } from '../../engine/labels';
 import { PlaygroundPanel } from '../../playground/playgroundPanel';
 import { publishedPorts } from '../../tree/format';
@@ -11,6 +10,6 @@ export async function openPlayground(ctx: CommandContext, ...args: unknown[]): P
     filter: (r) => r.state === 'running' && publishedPorts(r).some((p) => p.protocol === 'tcp'),
   });
   if (!target) return;
-  const projectDir = target.labels[BERTH_LABEL.project] ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  PlaygroundPanel.show(ctx, target, projectDir);
+  // any image can set this label: the panel reads samples from it only inside the workspace
+  PlaygroundPanel.show(ctx, target, target.labels[BERTH_LABEL.project]);
 }

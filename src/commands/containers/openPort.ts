@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { chooseTarget } from '../../playground/target';
 import { formatPort, publishedPorts } from '../../tree/format';
 import type { CommandContext } from '../registerCommands';
 import { targetContainers } from './targets';
@@ -17,7 +18,16 @@ export async function openPort(ctx: CommandContext, ...args: unknown[]): Promise
           )
         )?.port;
   if (!port?.hostPort) return;
-  // a port bound to all interfaces is opened on loopback
-  const host = port.hostIp && port.hostIp !== '0.0.0.0' && port.hostIp !== '::' ? port.hostIp : '127.0.0.1';
-  await vscode.env.openExternal(vscode.Uri.parse(`http://${host.includes(':') ? `[${host}]` : host}:${port.hostPort}/`));
+  // only loopback is opened: a port on all interfaces is opened on 127.0.0.1, one on another address not at all
+  const chosen = chooseTarget(
+    target.name,
+    target.ports.filter((b) => b.containerPort === port.containerPort && b.protocol === port.protocol),
+    port.protocol,
+  );
+  if ('error' in chosen) {
+    ctx.log.warn(`Open port: ${chosen.error}`);
+    void vscode.window.showErrorMessage(chosen.error);
+    return;
+  }
+  await vscode.env.openExternal(vscode.Uri.parse(`${chosen.url}/`));
 }

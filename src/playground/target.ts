@@ -1,0 +1,66 @@
+/**
+ * Which address the playground (and "Open published port") sends to, from a container's port
+ * bindings. Only this machine's loopback is ever a target: a binding on all interfaces (0.0.0.0,
+ * ::) is reached on loopback, one on a specific non-loopback address is not reached at all and
+ * says why. No vscode import.
+ */
+import { isLoopbackHost } from './requests';
+
+export interface Binding {
+  readonly containerPort: number;
+  readonly protocol: string;
+  readonly hostIp?: string;
+  readonly hostPort?: number;
+}
+
+/** The loopback address that reaches a binding on `hostIp`; undefined: none does. */
+export function loopbackFor(hostIp: string | undefined): string | undefined {
+  if (hostIp === undefined || hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
+  if (hostIp === '::') return '::1';
+  return isLoopbackHost(hostIp) ? hostIp : undefined;
+}
+
+export type PortTarget =
+  | { readonly url: string; readonly containerPort: number; readonly hostPort: number; readonly protocol: string }
+  | { readonly error: string };
+
+const urlOf = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/**
+ * The base URL for a container port: the first container port (in the order given) with a
+ * binding reachable on loopback, IPv4 first. Without one, the error names the port and where it
+ * is published. `protocol` limits the bindings looked at (the playground speaks TCP).
+ */
+export function chooseTarget(name: string, bindings: readonly Binding[], protocol: string | undefined = 'tcp'): PortTarget {
+  const published = bindings.filter(
+    (b) => b.hostPort !== undefined && b.hostPort > 0 && (protocol === undefined || b.protocol === protocol),
+  );
+  if (published.length === 0)
+    return {
+      error: `${name} publishes no ${protocol === undefined ? '' : `${protocol.toUpperCase()} `}port: the playground needs one to send requests to.`,
+    };
+  const ports = [...new Set(published.map((b) => `${b.containerPort}/${b.protocol}`))];
+  for (const key of ports) {
+    const group = published.filter((b) => `${b.containerPort}/${b.protocol}` === key);
+    const reachable = group
+      .map((b) => ({ b, host: loopbackFor(b.hostIp) }))
+      .filter((x): x is { b: Binding; host: string } => x.host !== undefined)
+      .sort((x, y) => Number(x.host.includes(':')) - Number(y.host.includes(':')));
+    const first = reachable[0];
+    if (first)
+      return {
+        url: urlOf(first.host, first.b.hostPort ?? 0),
+        containerPort: first.b.containerPort,
+        hostPort: first.b.hostPort ?? 0,
+        protocol: first.b.protocol,
+      };
+  }
+  const first = published[0]!;
+  const ips = [...new Set(published.filter((b) => b.containerPort === first.containerPort).map((b) => b.hostIp ?? ''))];
+  const where = ips.join(' and ');
+  return {
+    error:
+      `${name}: port ${first.containerPort} is published on ${where} only, which Berth does not send traffic to; ` +
+      `publish it on 127.0.0.1 (berth.yaml ports: ['${first.containerPort}']) or on all interfaces.`,
+  };
+}
