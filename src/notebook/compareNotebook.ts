@@ -10,6 +10,7 @@ import { formatBytes } from '../project/units';
 import { compareCell, FAILING, summarise, type CellComparison, type CompareSettings, type Summary } from './compare';
 import {
   compareContainerOptions,
+  containerUserOf,
   containerPathOf,
   NotebookRunError,
   runInContainer,
@@ -23,6 +24,7 @@ import {
 import { environmentDiff, type EnvironmentRow } from './environment';
 import { isPython, parseNotebook, type Notebook } from './nbformat';
 import type { WarmRunners } from './warmRunners';
+import { accessFor, createRunDir, currentIds } from './scratch';
 import { importedModules, planNotebook, type CellPlan } from './plan';
 
 export const REPORT_VERSION = 1;
@@ -110,7 +112,7 @@ export interface CompareInput {
   /** Host folder for what the notebook writes (mounted at /output). */
   readonly outputDir?: string;
   /**
-   * A subfolder of outputDir for this run (created here, writable for any user), named in
+   * A subfolder of outputDir for this run (created here, private to the user the container writes as), named in
    * OUTPUT_DIR: the mounts stay the same from run to run, so a container started ahead fits.
    */
   readonly outputRun?: string;
@@ -204,7 +206,7 @@ export async function compareNotebook(
     return result;
   };
 
-  const options: ContainerCreateOptions = compareContainerOptions({
+  let options: ContainerCreateOptions = compareContainerOptions({
     image: input.image,
     workspaceDir: input.workspaceDir,
     notebookDir,
@@ -226,11 +228,13 @@ export async function compareNotebook(
     }
   };
   let runOutput: string | undefined;
+  const notices: string[] = [];
   if (input.outputDir && input.outputRun) {
-    const dir = path.join(input.outputDir, input.outputRun);
-    fs.mkdirSync(dir, { recursive: true });
-    // the image may run as any user
-    fs.chmodSync(dir, 0o777);
+    // a private folder for this run that the container's user can write, never one open to all
+    const access = accessFor(await containerUserOf(engine, options, events.signal), currentIds());
+    if (access.user) options = { ...options, User: access.user };
+    if (access.note) notices.push(`berth: ${access.note}`);
+    createRunDir(input.outputDir, input.outputRun, access.owner);
     runOutput = path.posix.join(OUTPUT_MOUNT, input.outputRun);
   }
   const waiting = await input.warm?.take(options);
@@ -275,7 +279,7 @@ export async function compareNotebook(
   if (timings) timings.value = { prepareMs, compareMs };
   return report(result.outcome, cells, {
     ...(result.environment ? { container: result.environment } : {}),
-    stray: result.stray,
+    stray: [...notices, ...result.stray],
     cellsMs: result.cellsMs,
   });
 }

@@ -17,6 +17,7 @@ import { containerLogs } from '../engine/logs';
 import type { RunPlan } from '../engine/runOptions';
 import { parseOutput, type CellOutput } from './nbformat';
 import type { CellPlan } from './plan';
+import { parseContainerUser, type ContainerUser } from './scratch';
 
 /** Where the workspace folder is mounted, read-only. */
 export const WORKSPACE_MOUNT = '/workspace';
@@ -259,6 +260,62 @@ export function parseRunnerLine(text: string): Message | undefined {
     return JSON.parse(text.slice(MARKER.length)) as Message;
   } catch {
     return undefined;
+  }
+}
+
+/** Read one small file from a created container (GET /containers/{id}/archive); undefined when it is not there. */
+async function readContainerFile(engine: Engine, id: string, file: string, signal?: AbortSignal): Promise<string | undefined> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await engine.openStream({
+      path: `/containers/${id}/archive`,
+      query: { path: file },
+      operation: `read ${file} from container ${id}`,
+      ...(signal ? { signal } : {}),
+    });
+  } catch {
+    return undefined;
+  }
+  const extract = tarStream.extract();
+  let text: string | undefined;
+  extract.on('entry', (header, body, next) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (c: Buffer) => {
+      // /etc/passwd is small; a huge one is not read
+      if ((size += c.length) <= 1 << 20) chunks.push(c);
+    });
+    body.on('end', () => {
+      if (text === undefined && header.type === 'file') text = Buffer.concat(chunks).toString('utf8');
+      next();
+    });
+    body.resume();
+  });
+  await new Promise<void>((resolve) => {
+    extract.on('finish', resolve);
+    extract.on('error', () => resolve());
+    stream.on('error', () => resolve());
+    stream.pipe(extract);
+  });
+  return text;
+}
+
+/**
+ * The user a comparison container made from `options` runs as: the profile's, else the image's.
+ * A user name is looked up in the image's /etc/passwd (read from a created, never started, container).
+ */
+export async function containerUserOf(engine: Engine, options: ContainerCreateOptions, signal?: AbortSignal): Promise<ContainerUser> {
+  const user = options.User ?? (await engine.inspectImage(String(options.Image), signal)).Config?.User ?? '';
+  const parsed = parseContainerUser(user);
+  if (parsed.kind !== 'name') return parsed;
+  const id = await engine.createContainer(
+    { Image: options.Image, Entrypoint: ['true'], Cmd: [], Labels: options.Labels ?? {}, HostConfig: { RestartPolicy: { Name: '' } } },
+    signal,
+  );
+  try {
+    return parseContainerUser(user, await readContainerFile(engine, id, '/etc/passwd', signal));
+  } finally {
+    await engine.removeContainer(id, { force: true }).catch(() => undefined);
   }
 }
 

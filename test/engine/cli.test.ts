@@ -14,9 +14,13 @@ const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SAMPLE = path.join(ROOT, 'examples', 'iris-classifier', 'train.ipynb');
 
-async function cli(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeout = 120_000,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const { execa } = await import('execa');
-  const r = await execa(process.execPath, [CLI, ...args], { reject: false, timeout: 120_000 });
+  const r = await execa(process.execPath, [CLI, ...args], { reject: false, timeout, env });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -53,6 +57,25 @@ describe('engine: node dist/cli.js compare', { timeout: 240_000 }, () => {
     // nothing of the run is left on the engine
     const engine = await connect();
     assert.deepEqual(await engine.listContainers({ all: true, filters: { label: ['berth.cli=compare'] } }), []);
+  });
+
+  test('without --output: the notebook writes into a private run folder under $TMPDIR/berth-compare-<uid>, none open to all', async () => {
+    const base = path.join(tmp, 'tmpdir');
+    fs.mkdirSync(base);
+    const r = await cli(['compare', SAMPLE, '--image', PYTHON], { TMPDIR: base });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const root = path.join(base, `berth-compare-${process.getuid?.() ?? 'user'}`);
+    const walk = (dir: string): string[] => {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory()) return [dir];
+      assert.equal(st.mode & 0o002, 0, `${dir} is writable by everyone (mode 0${(st.mode & 0o777).toString(8)})`);
+      return [dir, ...fs.readdirSync(dir).flatMap((n) => walk(path.join(dir, n)))];
+    };
+    assert.equal(fs.lstatSync(root).mode & 0o077, 0, 'the root is private');
+    assert.ok(
+      walk(root).some((f) => f.endsWith('iris.npz')),
+      'the model is in a run folder',
+    );
   });
 
   test('a cell that differs beyond tolerance: exit 1 and FAIL naming the cell; --rtol loosens it', async () => {
