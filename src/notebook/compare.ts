@@ -255,6 +255,11 @@ function notRunReason(plan: CellPlan, outcome: RunOutcome): { status: CellStatus
     }
     case 'cancelled':
       return { status: 'not-run', reason: 'not run: the comparison was cancelled' };
+    case 'stalled':
+      return {
+        status: 'not-run',
+        reason: `not run: the Python process stopped responding for ${outcome.seconds} s and the container was killed`,
+      };
     case 'completed':
       return { status: 'not-run', reason: 'not run' };
   }
@@ -274,6 +279,20 @@ function withDiff(c: Omit<CellComparison, 'diff'>): CellComparison {
 }
 
 export function compareCell(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
+  const c = compareCellOutputs(plan, saved, run, ctx);
+  if (!run?.cut) return c;
+  return {
+    ...c,
+    notes: [
+      ...c.notes,
+      `truncated: ${formatCount(run.cut)} characters of the container's output were cut (its first and last part are kept)`,
+    ],
+  };
+}
+
+const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
   const base = {
     index: plan.index,
     ordinal: plan.ordinal,

@@ -19,6 +19,7 @@ import {
   type CompareContainerInput,
   type ExecutedCell,
   type PythonEnvironment,
+  type RunBounds,
   type RunOutcome,
 } from './containerRun';
 import { environmentDiff, type EnvironmentRow } from './environment';
@@ -100,6 +101,8 @@ export function outcomeMessage(outcome: RunOutcome, plans: readonly CellPlan[]):
       return `The Python process ended early (exit ${outcome.exitCode})${outcome.cellIndex === undefined ? '' : ` in ${ordinal(outcome.cellIndex)}`}; later cells did not run.`;
     case 'cancelled':
       return 'The comparison was cancelled; the container was stopped and removed.';
+    case 'stalled':
+      return `The Python process said nothing for ${outcome.seconds} s ${outcome.afterCell === undefined ? 'before the first cell' : `after ${ordinal(outcome.afterCell)}`} (stuck starting up, or between cells); the container was killed and later cells did not run.`;
   }
 }
 
@@ -124,6 +127,8 @@ export interface CompareInput {
   readonly prepared?: PreparedNotebook;
   /** Containers started ahead of time: one is used if it fits, and the next one is prepared. */
   readonly warm?: WarmRunners;
+  /** Bounds on the runner outside its cells (defaults: DEFAULT_BOUNDS). */
+  readonly bounds?: Partial<RunBounds>;
 }
 
 export interface CompareEvents {
@@ -251,6 +256,7 @@ export async function compareNotebook(
     {
       ...(events.signal ? { signal: events.signal } : {}),
       ...(waiting ? { waiting } : {}),
+      ...(input.bounds ? { bounds: input.bounds } : {}),
       onEnvironment: (env) => events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local)),
       onCellStart: (index) => {
         reportSkippedBefore(index);
