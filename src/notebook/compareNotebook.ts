@@ -24,6 +24,7 @@ import {
 } from './containerRun';
 import { environmentDiff, type EnvironmentRow } from './environment';
 import { isPython, parseNotebook, type Notebook } from './nbformat';
+import { isSnapshotImage } from './snapshot';
 import type { WarmRunners } from './warmRunners';
 import { accessFor, createRunDir, currentIds } from './scratch';
 import { importedModules, planNotebook, type CellPlan } from './plan';
@@ -273,7 +274,8 @@ export async function compareNotebook(
     },
   );
   // the next comparison of this notebook in this image starts without waiting for a container
-  if (result.outcome.kind !== 'cancelled') input.warm?.prepare(options);
+  // (not on a snapshot: it is removed after this comparison, and a waiting container would keep it)
+  if (result.outcome.kind !== 'cancelled' && !isSnapshotImage(input.image)) input.warm?.prepare(options);
   // cells without a result: skipped ones, and those the run never reached
   const cells = plans.map((plan) => {
     const existing = comparisons.get(plan.index);

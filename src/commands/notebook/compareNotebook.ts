@@ -202,7 +202,8 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
     const total = prepared.plans.length;
     ctx.log.info(`Comparing ${notebook} in ${resolved.label}; the notebook's files go to ${path.join(outputDir, outputRun)}`);
     const image = resolved;
-    const runners = warmRunners(ctx);
+    // a snapshot is removed after the comparison: nothing is started ahead on it
+    const runners = choice.kind === 'container' ? undefined : warmRunners(ctx);
     const report = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
