@@ -204,4 +204,51 @@ describe('engine: the runner when a notebook misbehaves', { timeout: 300_000 }, 
       assert.deepEqual(await remaining(), []);
     },
   );
+
+  // ------------------------------------------------------------------------------------------
+  // memory
+
+  test(
+    '100 MB of stdout from one cell, printed and written straight to fd 1: completes, the cells say truncated, the host stays bounded',
+    { timeout: 240_000 },
+    async (t) => {
+      const mb = (n: number): string => `${(n / 1048576).toFixed(0)} MB`;
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 50);
+      let report: ComparisonReport;
+      try {
+        report = await compare(
+          [
+            { source: "import sys\nline = 'x' * 1023 + '\\n'\nfor _ in range(102400):\n    _ = sys.stdout.write(line)" },
+            { source: "import os\nblock = (b'y' * 1023 + b'\\n') * 1024\nfor _ in range(100):\n    _ = os.write(1, block)" },
+            { source: 'print("after")', stdout: 'after\n' },
+          ],
+          { settings: { ...DEFAULT_SETTINGS, timeoutSeconds: 180 } },
+        );
+      } finally {
+        clearInterval(sampler);
+      }
+      const after = process.memoryUsage().rss;
+      peak = Math.max(peak, after);
+      const figures = `RSS before ${mb(before)}, after ${mb(after)} (growth ${mb(after - before)}), peak ${mb(peak)} (growth ${mb(peak - before)})`;
+      t.diagnostic(figures);
+      console.log(`100 MB cell: ${figures}; comparison took ${(report.durationMs / 1000).toFixed(1)} s`);
+      assert.deepEqual(report.outcome, { kind: 'completed' }, explain(report));
+      for (const ordinal of [1, 2]) {
+        const c = cell(report, ordinal);
+        assert.ok(
+          c.notes.some((n) => /^truncated: [\d,]+ characters of the container's output were cut/.test(n)),
+          explain(report),
+        );
+        assert.match(c.container, /\[\.\.\. \d+ characters of output cut \.\.\.\]/);
+        assert.ok(c.container.length < 3 * 1048576, `cell ${ordinal} keeps head and tail only (${c.container.length} characters)`);
+      }
+      assert.equal(cell(report, 3).status, 'identical', explain(report));
+      assert.ok(peak - before < 400 * 1048576, figures);
+      assert.deepEqual(await remaining(), []);
+    },
+  );
 });
