@@ -165,6 +165,24 @@ describe('engine: the runner when a notebook misbehaves', { timeout: 300_000 }, 
   });
 
   test(
+    'a cell that leaves a non-daemon multiprocessing child sleeping (Python waits for those at exit): completes, no container left',
+    { timeout: 60_000 },
+    async () => {
+      const report = await compare([
+        {
+          source:
+            'import multiprocessing, time\nworker = multiprocessing.Process(target=time.sleep, args=(10**6,))\nworker.start()\nprint("started")',
+          stdout: 'started\n',
+        },
+        { source: 'print("two")', stdout: 'two\n' },
+      ]);
+      assert.deepEqual(report.outcome, { kind: 'completed' }, explain(report));
+      assert.equal(report.passed, true, explain(report));
+      assert.deepEqual(await remaining(), []);
+    },
+  );
+
+  test(
     'a process that never reaches the first cell: outcome stalled within the bound, cells not run, no container left',
     { timeout: 60_000 },
     async () => {
