@@ -157,6 +157,7 @@ export async function main(
       },
     );
     progress('');
+    if (outputRun) err.write(`berth compare: the notebook's files are in ${path.join(outputDir, outputRun)}\n`);
     if (values.json === '-') out.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       out.write(`${formatReport(report)}\n`);

@@ -606,6 +606,9 @@ export async function runInContainer(
         events.onEnvironment?.(environment);
         armQuiet();
       } else if (message.t === 'start') {
+        // what came before the start on its line belongs to no cell
+        if (partial) output(partial.name, partial.text);
+        partial = undefined;
         current = message.index;
         pending = new BoundedOutput();
         armCell(message.index);

@@ -76,6 +76,10 @@ describe('engine: node dist/cli.js compare', { timeout: 240_000 }, () => {
       walk(root).some((f) => f.endsWith('iris.npz')),
       'the model is in a run folder',
     );
+    // and the command says where
+    const said = /the notebook's files are in (.+)$/m.exec(r.stderr)?.[1];
+    assert.ok(said?.startsWith(root), r.stderr);
+    assert.ok(fs.existsSync(path.join(said ?? '', 'iris.npz')));
   });
 
   test('a cell that differs beyond tolerance: exit 1 and FAIL naming the cell; --rtol loosens it', async () => {
@@ -105,6 +109,39 @@ describe('engine: node dist/cli.js compare', { timeout: 240_000 }, () => {
     const loose = await cli(['compare', nb, '--image', PYTHON, '--workspace', dir, '--rtol', '0.02']);
     assert.equal(loose.exitCode, 0, loose.stdout + loose.stderr);
     assert.match(loose.stdout, /\[ {2}2\] within-tolerance/);
+  });
+
+  test('in CI, a notebook that leaves a thread and a child process running still ends: exit 0, no container left', async () => {
+    const dir = path.join(tmp, 'lingers');
+    fs.mkdirSync(dir);
+    const nb = path.join(dir, 'lingers.ipynb');
+    const source = [
+      'import multiprocessing, threading, time\n',
+      'threading.Thread(target=time.sleep, args=(10**6,)).start()\n',
+      'multiprocessing.Process(target=time.sleep, args=(10**6,)).start()\n',
+      'print("left running")',
+    ];
+    fs.writeFileSync(
+      nb,
+      JSON.stringify({
+        cells: [
+          {
+            cell_type: 'code',
+            execution_count: 1,
+            metadata: {},
+            outputs: [{ name: 'stdout', output_type: 'stream', text: ['left running\n'] }],
+            source,
+          },
+        ],
+        metadata: { kernelspec: { language: 'python', name: 'python3', display_name: 'Python 3' } },
+        nbformat: 4,
+        nbformat_minor: 2,
+      }),
+    );
+    const r = await cli(['compare', nb, '--image', PYTHON, '--workspace', dir], {}, 60_000);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const engine = await connect();
+    assert.deepEqual(await engine.listContainers({ all: true, filters: { label: ['berth.cli=compare', `berth.compare=${dir}`] } }), []);
   });
 
   test('usage errors and notebooks that cannot be compared: exit 2 with the reason', async () => {
