@@ -14,6 +14,7 @@ import { Engine } from './engine/engine';
 import { DEFAULT_SETTINGS, type CompareSettings } from './notebook/compare';
 import { compareNotebook, formatReport, readNotebook } from './notebook/compareNotebook';
 import { probeLocalPython } from './notebook/localProbe';
+import { KEEP_RUNS, notebookScratch, pruneRuns, runName, scratchRoot } from './notebook/scratch';
 import { parseSize } from './project/units';
 
 const USAGE = `Usage: node dist/cli.js compare NOTEBOOK --image IMAGE [options]
@@ -24,7 +25,8 @@ the notebook's folder as working directory) and compares each cell with its save
 Options:
   --image IMAGE          image to run in (needs python3)                          (required)
   --workspace DIR        folder mounted read-only at /workspace    (default: the git root, else the notebook's folder)
-  --output DIR           writable folder mounted at /output, named in OUTPUT_DIR     (default: a new temp folder)
+  --output DIR           writable folder mounted at /output, named in OUTPUT_DIR
+                         (default: a private run folder under $TMPDIR/berth-compare-<uid>)
   --json FILE            write the full report as JSON ("-" for stdout)
   --rtol N --atol N      numeric tolerances                            (default: ${DEFAULT_SETTINGS.tolerance.rtol}, ${DEFAULT_SETTINGS.tolerance.atol})
   --pixel-ratio N        share of pixels an image may differ by                     (default: ${DEFAULT_SETTINGS.pixelRatio})
@@ -117,9 +119,11 @@ export async function main(
       throw new UsageError(`--memory "${values.memory}" is not a size such as 512m or 2g.`);
     const prepared = readNotebook(notebookPath);
     const local = values['local-python'] ? await probeLocalPython(values['local-python'], prepared.modules) : undefined;
-    const outputDir = values.output ? path.resolve(values.output) : fs.mkdtempSync(path.join(os.tmpdir(), 'berth-compare-'));
-    fs.mkdirSync(outputDir, { recursive: true });
-    if (!values.output) fs.chmodSync(outputDir, 0o777);
+    // --output: the user's folder, used as it is; otherwise a private run folder (see notebook/scratch)
+    const outputDir = values.output ? path.resolve(values.output) : notebookScratch(scratchRoot(), path.dirname(notebookPath));
+    if (values.output) fs.mkdirSync(outputDir, { recursive: true });
+    const outputRun = values.output ? undefined : runName(notebookPath, new Date());
+    if (outputRun) pruneRuns(outputDir, KEEP_RUNS - 1);
 
     const endpoint = resolveEndpoint({
       env: process.env,
@@ -141,6 +145,7 @@ export async function main(
         image: values.image,
         settings,
         outputDir,
+        ...(outputRun ? { outputRun } : {}),
         labels: { 'berth.cli': 'compare' },
         ...(memoryBytes === undefined ? {} : { memoryBytes }),
         ...(local ? { local } : {}),
@@ -152,6 +157,7 @@ export async function main(
       },
     );
     progress('');
+    if (outputRun) err.write(`berth compare: the notebook's files are in ${path.join(outputDir, outputRun)}\n`);
     if (values.json === '-') out.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       out.write(`${formatReport(report)}\n`);

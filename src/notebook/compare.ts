@@ -100,12 +100,30 @@ export function renderOutputs(outputs: readonly CellOutput[]): string {
   return parts.join('\n');
 }
 
+/** How much work a side-by-side diff may take: the size of its inputs and the number of edits it looks for. */
+export const DIFF_LIMITS = { chars: 2_000_000, lines: 20_000, edits: 5_000 };
+
+const countLines = (s: string): number => {
+  let n = 1;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+};
+
+/** The note that stands for a diff too large to make, naming both sizes. */
+export function tooLargeToDiff(left: string, right: string): string {
+  return `outputs too large to diff, sizes ${left.length.toLocaleString('en-US')} and ${right.length.toLocaleString('en-US')} characters (${countLines(left).toLocaleString('en-US')} and ${countLines(right).toLocaleString('en-US')} lines) in the notebook and the container`;
+}
+
+/** Side-by-side rows of two texts; one row with tooLargeToDiff's note when the diff would take too much work. */
 export function sideBySide(left: string, right: string): DiffRow[] {
   const rows: DiffRow[] = [];
   const lines = (s: string): string[] => s.replace(/\n$/, '').split('\n');
   // both sides end with a newline, so a last line is not "changed" for lacking one
   const terminated = (s: string): string => (s === '' || s.endsWith('\n') ? s : `${s}\n`);
-  const changes = diffLines(terminated(left), terminated(right));
+  const tooLarge = (): DiffRow[] => [{ kind: 'changed', left: `[${tooLargeToDiff(left, right)}]`, right: '' }];
+  if (left.length + right.length > DIFF_LIMITS.chars || countLines(left) + countLines(right) > DIFF_LIMITS.lines) return tooLarge();
+  const changes = diffLines(terminated(left), terminated(right), { maxEditLength: DIFF_LIMITS.edits });
+  if (!changes) return tooLarge();
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i];
     if (!c) continue;
@@ -255,6 +273,11 @@ function notRunReason(plan: CellPlan, outcome: RunOutcome): { status: CellStatus
     }
     case 'cancelled':
       return { status: 'not-run', reason: 'not run: the comparison was cancelled' };
+    case 'stalled':
+      return {
+        status: 'not-run',
+        reason: `not run: the Python process stopped responding for ${outcome.seconds} s and the container was killed`,
+      };
     case 'completed':
       return { status: 'not-run', reason: 'not run' };
   }
@@ -270,10 +293,28 @@ export interface CompareContext {
 
 function withDiff(c: Omit<CellComparison, 'diff'>): CellComparison {
   if (c.status === 'identical' || c.saved === c.container) return c;
-  return { ...c, diff: sideBySide(c.saved, c.container) };
+  const diff = sideBySide(c.saved, c.container);
+  const first = diff[0];
+  if (diff.length === 1 && first?.left?.startsWith('[outputs too large to diff'))
+    return { ...c, diff, notes: [...c.notes, first.left.slice(1, -1)] };
+  return { ...c, diff };
 }
 
 export function compareCell(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
+  const c = compareCellOutputs(plan, saved, run, ctx);
+  if (!run?.cut) return c;
+  return {
+    ...c,
+    notes: [
+      ...c.notes,
+      `truncated: ${formatCount(run.cut)} characters of the container's output were cut (its first and last part are kept)`,
+    ],
+  };
+}
+
+const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
   const base = {
     index: plan.index,
     ordinal: plan.ordinal,

@@ -10,6 +10,7 @@ import { formatBytes } from '../project/units';
 import { compareCell, FAILING, summarise, type CellComparison, type CompareSettings, type Summary } from './compare';
 import {
   compareContainerOptions,
+  containerUserOf,
   containerPathOf,
   NotebookRunError,
   runInContainer,
@@ -18,11 +19,14 @@ import {
   type CompareContainerInput,
   type ExecutedCell,
   type PythonEnvironment,
+  type RunBounds,
   type RunOutcome,
 } from './containerRun';
 import { environmentDiff, type EnvironmentRow } from './environment';
 import { isPython, parseNotebook, type Notebook } from './nbformat';
+import { isSnapshotImage } from './snapshot';
 import type { WarmRunners } from './warmRunners';
+import { accessFor, createRunDir, currentIds } from './scratch';
 import { importedModules, planNotebook, type CellPlan } from './plan';
 
 export const REPORT_VERSION = 1;
@@ -98,6 +102,8 @@ export function outcomeMessage(outcome: RunOutcome, plans: readonly CellPlan[]):
       return `The Python process ended early (exit ${outcome.exitCode})${outcome.cellIndex === undefined ? '' : ` in ${ordinal(outcome.cellIndex)}`}; later cells did not run.`;
     case 'cancelled':
       return 'The comparison was cancelled; the container was stopped and removed.';
+    case 'stalled':
+      return `The Python process said nothing for ${outcome.seconds} s ${outcome.afterCell === undefined ? 'before the first cell' : `after ${ordinal(outcome.afterCell)}`} (stuck starting up, or between cells); the container was killed and later cells did not run.`;
   }
 }
 
@@ -110,7 +116,7 @@ export interface CompareInput {
   /** Host folder for what the notebook writes (mounted at /output). */
   readonly outputDir?: string;
   /**
-   * A subfolder of outputDir for this run (created here, writable for any user), named in
+   * A subfolder of outputDir for this run (created here, private to the user the container writes as), named in
    * OUTPUT_DIR: the mounts stay the same from run to run, so a container started ahead fits.
    */
   readonly outputRun?: string;
@@ -122,6 +128,8 @@ export interface CompareInput {
   readonly prepared?: PreparedNotebook;
   /** Containers started ahead of time: one is used if it fits, and the next one is prepared. */
   readonly warm?: WarmRunners;
+  /** Bounds on the runner outside its cells (defaults: DEFAULT_BOUNDS). */
+  readonly bounds?: Partial<RunBounds>;
 }
 
 export interface CompareEvents {
@@ -204,7 +212,7 @@ export async function compareNotebook(
     return result;
   };
 
-  const options: ContainerCreateOptions = compareContainerOptions({
+  let options: ContainerCreateOptions = compareContainerOptions({
     image: input.image,
     workspaceDir: input.workspaceDir,
     notebookDir,
@@ -226,11 +234,13 @@ export async function compareNotebook(
     }
   };
   let runOutput: string | undefined;
+  const notices: string[] = [];
   if (input.outputDir && input.outputRun) {
-    const dir = path.join(input.outputDir, input.outputRun);
-    fs.mkdirSync(dir, { recursive: true });
-    // the image may run as any user
-    fs.chmodSync(dir, 0o777);
+    // a private folder for this run that the container's user can write, never one open to all
+    const access = accessFor(await containerUserOf(engine, options, events.signal), currentIds());
+    if (access.user) options = { ...options, User: access.user };
+    if (access.note) notices.push(`berth: ${access.note}`);
+    createRunDir(input.outputDir, input.outputRun, access.owner);
     runOutput = path.posix.join(OUTPUT_MOUNT, input.outputRun);
   }
   const waiting = await input.warm?.take(options);
@@ -247,6 +257,7 @@ export async function compareNotebook(
     {
       ...(events.signal ? { signal: events.signal } : {}),
       ...(waiting ? { waiting } : {}),
+      ...(input.bounds ? { bounds: input.bounds } : {}),
       onEnvironment: (env) => events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local)),
       onCellStart: (index) => {
         reportSkippedBefore(index);
@@ -263,7 +274,8 @@ export async function compareNotebook(
     },
   );
   // the next comparison of this notebook in this image starts without waiting for a container
-  if (result.outcome.kind !== 'cancelled') input.warm?.prepare(options);
+  // (not on a snapshot: it is removed after this comparison, and a waiting container would keep it)
+  if (result.outcome.kind !== 'cancelled' && !isSnapshotImage(input.image)) input.warm?.prepare(options);
   // cells without a result: skipped ones, and those the run never reached
   const cells = plans.map((plan) => {
     const existing = comparisons.get(plan.index);
@@ -275,7 +287,7 @@ export async function compareNotebook(
   if (timings) timings.value = { prepareMs, compareMs };
   return report(result.outcome, cells, {
     ...(result.environment ? { container: result.environment } : {}),
-    stray: result.stray,
+    stray: [...notices, ...result.stray],
     cellsMs: result.cellsMs,
   });
 }

@@ -20,8 +20,22 @@ function decode(base64: string): PNG | string {
   }
 }
 
+/** Images larger than this (in pixels) are not decoded: 25 megapixels is 100 MB of RGBA per side. */
+export const MAX_PIXELS = 25_000_000;
+
 /** Compare two base64 PNGs; `maxRatio` is the share of differing pixels still within tolerance. */
 export function comparePng(saved: string, actual: string, maxRatio: number): ImageVerdict {
+  // sizes from the headers first: nothing is decoded that is too large to hold, or cannot match
+  const sa = pngSize(saved);
+  const sb = pngSize(actual);
+  const huge = [sa, sb].find((s) => s !== undefined && s.width * s.height > MAX_PIXELS);
+  if (huge) {
+    const note = `image too large to compare pixel by pixel (${huge.width}×${huge.height})`;
+    if (saved.replace(/\s+/g, '') === actual.replace(/\s+/g, '')) return { kind: 'identical', width: huge.width, height: huge.height };
+    return { kind: 'differs', reason: `${note}; its bytes differ` };
+  }
+  if (sa && sb && (sa.width !== sb.width || sa.height !== sb.height))
+    return { kind: 'differs', reason: `image size ${sa.width}×${sa.height} in the notebook, ${sb.width}×${sb.height} in the container` };
   const a = decode(saved);
   const b = decode(actual);
   if (typeof a === 'string' || typeof b === 'string')

@@ -7,13 +7,17 @@ Usage: python3 runner.py PLAN.json             run the cells of a plan written b
 It needs only the standard library. Each cell's stdout and stderr are captured, the value of its
 last expression is recorded as text/plain (like Jupyter's execute_result), display() and
 matplotlib figures become display_data, and an exception becomes an error output with its
-traceback. Messages go to the original stdout, one JSON object per line after a marker, so output
-the cells write straight to file descriptor 1 cannot be mistaken for them.
+traceback. Messages go to the original stdout, one JSON object per line after a marker and this
+run's token (from the plan), so output the cells write straight to file descriptor 1 can neither
+be mistaken for them nor forge one; long messages go in pieces of less than 4 KiB. A cell's
+output is bounded (head and tail kept, the rest cut and counted), and the process ends as soon as
+the last cell is reported, whatever threads or child processes the cells left running.
 """
 
 import ast
 import base64
 import builtins
+import collections
 import io
 import json
 import linecache
@@ -24,13 +28,39 @@ import sys
 import time
 import traceback
 
-MARKER = "\x1eberth "
-_proto = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
+MARKER = "\x1eberth:"
+# The runner's own copy of the container's stdout. Cells write to the same pipe (straight to fd 1,
+# or through child processes), so every message carries this run's token, which the plan brings
+# and the cells are not told: a cell's output cannot be taken for a message, nor forge one.
+_proto_fd = os.dup(1)
+_token = ""
+# A line of at most PIPE_BUF (4096) bytes is written whole: no other writer's bytes land inside a
+# message. Longer messages go in pieces ("+" ... "=") that Berth joins; "." is a whole message.
+PIECE = 3800
+
+
+def _write(data):
+    while data:
+        data = data[os.write(_proto_fd, data):]
 
 
 def send(message):
-    _proto.write(MARKER + json.dumps(message, ensure_ascii=True) + "\n")
-    _proto.flush()
+    text = json.dumps(message, ensure_ascii=True)
+    prefix = MARKER + _token + " "
+    if len(text) <= PIECE:
+        _write((prefix + "." + text + "\n").encode("ascii"))
+        return
+    for start in range(0, len(text), PIECE):
+        flag = "=" if start + PIECE >= len(text) else "+"
+        _write((prefix + flag + text[start : start + PIECE] + "\n").encode("ascii"))
+
+
+# What one cell's outputs may hold: the first and the last HEAD_CHARS/TAIL_CHARS of its streams
+# (what lies between is cut and counted), rich outputs up to RICH_CHARS each and RICH_TOTAL in all.
+HEAD_CHARS = 1 << 20
+TAIL_CHARS = 1 << 20
+RICH_CHARS = 8 << 20
+RICH_TOTAL = 32 << 20
 
 
 def package_versions(modules):
@@ -102,6 +132,20 @@ def environment(modules):
     }
 
 
+class _BinaryCapture(io.RawIOBase):
+    """sys.stdout.buffer: bytes a cell writes are decoded as a terminal would show them."""
+
+    def __init__(self, text):
+        self._text = text
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self._text.write(bytes(data).decode("utf-8", errors="replace"))
+        return len(data)
+
+
 class Capture(io.TextIOBase):
     """A stream that records what is written to it, in order, under its name, for the running cell.
 
@@ -111,6 +155,7 @@ class Capture(io.TextIOBase):
 
     def __init__(self, name):
         self.name = name
+        self.buffer = _BinaryCapture(self)
 
     def writable(self):
         return True
@@ -119,7 +164,7 @@ class Capture(io.TextIOBase):
         if not isinstance(text, str):
             text = str(text)
         if text:
-            current.events.append((self.name, text))
+            current.add(self.name, text)
         return len(text)
 
     def isatty(self):
@@ -175,15 +220,63 @@ def mime_bundle(obj):
 
 class Cell:
     def __init__(self):
-        self.events = []  # (stream name, text) in order
+        self.events = []  # (stream name, text) in order, the head of the cell's output
+        self.kept = 0  # characters in the head so far
+        self.tail = collections.deque()  # the last TAIL_CHARS once the head is full
+        self.tail_chars = 0
+        self.cut = 0  # characters dropped between head and tail, not yet reported
+        self.cut_total = 0
+        self.rich = 0  # characters of rich output so far
+
+    def add(self, name, text):
+        room = HEAD_CHARS - self.kept
+        if room > 0:
+            head = text[:room]
+            self.events.append((name, head))
+            self.kept += len(head)
+            text = text[room:]
+            if not text:
+                return
+        self.tail.append((name, text))
+        self.tail_chars += len(text)
+        while self.tail_chars > TAIL_CHARS and self.tail:
+            old_name, old = self.tail[0]
+            excess = self.tail_chars - TAIL_CHARS
+            if len(old) <= excess:
+                self.tail.popleft()
+                dropped = len(old)
+            else:
+                self.tail[0] = (old_name, old[excess:])
+                dropped = excess
+            self.tail_chars -= dropped
+            self.cut += dropped
+            self.cut_total += dropped
 
     def flush_streams(self, outputs):
-        for name, text in self.events:
+        events = self.events
+        if self.cut:
+            name = self.tail[0][0] if self.tail else "stdout"
+            events.append((name, "\n[... %d characters of output cut ...]\n" % self.cut))
+            self.cut = 0
+        events.extend(self.tail)
+        for name, text in events:
             if outputs and outputs[-1]["output_type"] == "stream" and outputs[-1]["name"] == name:
                 outputs[-1]["text"] += text
             else:
                 outputs.append({"output_type": "stream", "name": name, "text": text})
         self.events = []
+        self.tail = collections.deque()
+        self.tail_chars = 0
+
+    def bounded(self, data):
+        """A rich output's data, or a note in its place when it is too large to send."""
+        size = sum(len(v) for v in data.values())
+        if size <= RICH_CHARS and self.rich + size <= RICH_TOTAL:
+            self.rich += size
+            return data
+        self.cut_total += size
+        kinds = ", ".join(sorted(data))
+        return {"text/plain": "[output (%s) of %d characters: too large to send]" % (kinds, size)}
 
 
 current = Cell()
@@ -193,7 +286,7 @@ outputs = []
 def display(*objs, **kwargs):
     for obj in objs:
         current.flush_streams(outputs)
-        outputs.append({"output_type": "display_data", "data": mime_bundle(obj), "metadata": {}})
+        outputs.append({"output_type": "display_data", "data": current.bounded(mime_bundle(obj)), "metadata": {}})
 
 
 def flush_figures():
@@ -210,7 +303,7 @@ def flush_figures():
             outputs.append(
                 {
                     "output_type": "display_data",
-                    "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": repr(fig)},
+                    "data": current.bounded({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": repr(fig)}),
                     "metadata": {},
                 }
             )
@@ -258,11 +351,29 @@ def format_error(err, name):
 
 def main(plan_path):
     with open(plan_path, encoding="utf-8") as f:
-        run_plan(json.load(f))
+        plan = json.load(f)
+    # the cells need not find the token: the plan is removed where the container's user may
+    try:
+        os.remove(plan_path)
+    except OSError:
+        pass
+    run_plan(plan)
+    finish()
+
+
+def finish():
+    """End the process now: a thread or a child a cell left running does not keep it (or the container) alive."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(0)
 
 
 def run_plan(plan):
-    global current, outputs
+    global current, outputs, _token
+    _token = str(plan.get("token") or "")
     # per-run environment (e.g. this run's own OUTPUT_DIR, when the container serves several runs' folders)
     for key, value in (plan.get("env") or {}).items():
         os.environ[key] = value
@@ -297,7 +408,9 @@ def run_plan(plan):
             if value is not None:
                 namespace["_"] = value
                 current.flush_streams(outputs)
-                outputs.append({"output_type": "execute_result", "data": mime_bundle(value), "metadata": {}, "execution_count": cell["ordinal"]})
+                outputs.append(
+                    {"output_type": "execute_result", "data": current.bounded(mime_bundle(value)), "metadata": {}, "execution_count": cell["ordinal"]}
+                )
         except CellTimeout:
             timed_out = True
             current.flush_streams(outputs)
@@ -316,7 +429,7 @@ def run_plan(plan):
             elapsed = (time.perf_counter() - started) * 1000.0
             sys.stdout, sys.stderr = real_stdout, real_stderr
         current.flush_streams(outputs)
-        send({"t": "cell", "index": index, "outputs": outputs, "ms": elapsed, "timedOut": timed_out})
+        send({"t": "cell", "index": index, "outputs": outputs, "ms": elapsed, "timedOut": timed_out, "cut": current.cut_total})
     send({"t": "end"})
 
 
@@ -338,6 +451,7 @@ def wait_for_plan(idle_seconds):
     os.close(null)
     sys.stdin = open(os.devnull, encoding="utf-8")
     run_plan(plan)
+    finish()
 
 
 if __name__ == "__main__":

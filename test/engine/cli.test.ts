@@ -14,9 +14,13 @@ const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SAMPLE = path.join(ROOT, 'examples', 'iris-classifier', 'train.ipynb');
 
-async function cli(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeout = 120_000,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const { execa } = await import('execa');
-  const r = await execa(process.execPath, [CLI, ...args], { reject: false, timeout: 120_000 });
+  const r = await execa(process.execPath, [CLI, ...args], { reject: false, timeout, env });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -55,6 +59,29 @@ describe('engine: node dist/cli.js compare', { timeout: 240_000 }, () => {
     assert.deepEqual(await engine.listContainers({ all: true, filters: { label: ['berth.cli=compare'] } }), []);
   });
 
+  test('without --output: the notebook writes into a private run folder under $TMPDIR/berth-compare-<uid>, none open to all', async () => {
+    const base = path.join(tmp, 'tmpdir');
+    fs.mkdirSync(base);
+    const r = await cli(['compare', SAMPLE, '--image', PYTHON], { TMPDIR: base });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const root = path.join(base, `berth-compare-${process.getuid?.() ?? 'user'}`);
+    const walk = (dir: string): string[] => {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory()) return [dir];
+      assert.equal(st.mode & 0o002, 0, `${dir} is writable by everyone (mode 0${(st.mode & 0o777).toString(8)})`);
+      return [dir, ...fs.readdirSync(dir).flatMap((n) => walk(path.join(dir, n)))];
+    };
+    assert.equal(fs.lstatSync(root).mode & 0o077, 0, 'the root is private');
+    assert.ok(
+      walk(root).some((f) => f.endsWith('iris.npz')),
+      'the model is in a run folder',
+    );
+    // and the command says where
+    const said = /the notebook's files are in (.+)$/m.exec(r.stderr)?.[1];
+    assert.ok(said?.startsWith(root), r.stderr);
+    assert.ok(fs.existsSync(path.join(said ?? '', 'iris.npz')));
+  });
+
   test('a cell that differs beyond tolerance: exit 1 and FAIL naming the cell; --rtol loosens it', async () => {
     const dir = path.join(tmp, 'differs');
     fs.mkdirSync(dir);
@@ -82,6 +109,39 @@ describe('engine: node dist/cli.js compare', { timeout: 240_000 }, () => {
     const loose = await cli(['compare', nb, '--image', PYTHON, '--workspace', dir, '--rtol', '0.02']);
     assert.equal(loose.exitCode, 0, loose.stdout + loose.stderr);
     assert.match(loose.stdout, /\[ {2}2\] within-tolerance/);
+  });
+
+  test('in CI, a notebook that leaves a thread and a child process running still ends: exit 0, no container left', async () => {
+    const dir = path.join(tmp, 'lingers');
+    fs.mkdirSync(dir);
+    const nb = path.join(dir, 'lingers.ipynb');
+    const source = [
+      'import multiprocessing, threading, time\n',
+      'threading.Thread(target=time.sleep, args=(10**6,)).start()\n',
+      'multiprocessing.Process(target=time.sleep, args=(10**6,)).start()\n',
+      'print("left running")',
+    ];
+    fs.writeFileSync(
+      nb,
+      JSON.stringify({
+        cells: [
+          {
+            cell_type: 'code',
+            execution_count: 1,
+            metadata: {},
+            outputs: [{ name: 'stdout', output_type: 'stream', text: ['left running\n'] }],
+            source,
+          },
+        ],
+        metadata: { kernelspec: { language: 'python', name: 'python3', display_name: 'Python 3' } },
+        nbformat: 4,
+        nbformat_minor: 2,
+      }),
+    );
+    const r = await cli(['compare', nb, '--image', PYTHON, '--workspace', dir], {}, 60_000);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const engine = await connect();
+    assert.deepEqual(await engine.listContainers({ all: true, filters: { label: ['berth.cli=compare', `berth.compare=${dir}`] } }), []);
   });
 
   test('usage errors and notebooks that cannot be compared: exit 2 with the reason', async () => {

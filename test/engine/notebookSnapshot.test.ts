@@ -12,6 +12,7 @@ import * as tarStream from 'tar-stream';
 import { DEFAULT_SETTINGS } from '../../src/notebook/compare';
 import { compareNotebook } from '../../src/notebook/compareNotebook';
 import { SNAPSHOT_REPOSITORY, snapshotContainer } from '../../src/notebook/snapshot';
+import { WarmRunners } from '../../src/notebook/warmRunners';
 import { cleanup, connect, labels, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 
 function tarOf(name: string, text: string): Promise<Buffer> {
@@ -79,6 +80,58 @@ describe('engine: comparing in a snapshot of a running container', { timeout: 12
     await assert.rejects(engine.inspectImage(snapshot.image), /not found|No such image/i);
     const left = await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`, 'berth.compare'] } });
     assert.deepEqual(left, []);
+  });
+
+  test('with containers kept warm: no container is started ahead on the snapshot, and no snapshot image is left', async () => {
+    const engine = await connect();
+    const id = await run(engine, { Image: PYTHON, Cmd: ['sleep', '300'] });
+    const nb = path.join(workspace, 'warm.ipynb');
+    fs.writeFileSync(
+      nb,
+      notebook([
+        {
+          cell_type: 'code',
+          execution_count: 1,
+          id: 'a',
+          metadata: {},
+          outputs: [{ name: 'stdout', output_type: 'stream', text: ['1\n'] }],
+          source: ['print(1)'],
+        },
+      ]),
+    );
+    const warm = new WarmRunners(engine);
+    const snapshot = await snapshotContainer(engine, id);
+    const imageId = (await engine.inspectImage(snapshot.image)).Id;
+    try {
+      const report = await compareNotebook(engine, {
+        notebookPath: nb,
+        workspaceDir: workspace,
+        settings: DEFAULT_SETTINGS,
+        labels: labels(),
+        image: snapshot.image,
+        warm,
+      });
+      assert.equal(report.passed, true, report.message);
+      await warm.settled();
+    } finally {
+      await snapshot.remove();
+    }
+    // what the extension does after the comparison: the snapshot is gone, and nothing keeps it
+    const left = await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`, 'berth.compare'] } });
+    // gone by its id too, not only untagged (a container on it would keep it)
+    const imageLeft = await engine.inspectImage(imageId).then(
+      () => true,
+      () => false,
+    );
+    // clean up before asserting, so a failure leaves nothing behind either
+    await warm.dispose();
+    await engine.removeImage(imageId, { force: true }).catch(() => undefined);
+    assert.deepEqual(
+      left.map((c) => `${c.Id} ${c.Image} ${c.State}`),
+      [],
+    );
+    assert.equal(imageLeft, false, `the snapshot image ${imageId} is left`);
+    await assert.rejects(engine.inspectImage(snapshot.image), /not found|No such image/i);
   });
 
   test('a notebook with only markdown: a clear message, no container created', async () => {

@@ -127,8 +127,9 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
   test('each run writes to its own output folder, so one prepared container fits the next run', async () => {
     const engine = await connect();
     const sample = path.resolve(__dirname, '../../examples/iris-classifier');
+    // like the extension's per-notebook folder: the container's user may pass through, nobody else write
     const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-warm-out-'));
-    fs.chmodSync(outputDir, 0o777);
+    fs.chmodSync(outputDir, 0o711);
     const warm = new WarmRunners(engine);
     const input = {
       notebookPath: path.join(sample, 'train.ipynb'),

@@ -1027,18 +1027,21 @@ describe('outcomeMessage and formatReport', () => {
 });
 
 describe('the runner protocol and the comparison container', () => {
-  test('parseRunnerLine accepts only marker lines with JSON', () => {
-    assert.deepEqual(parseRunnerLine('\x1eberth {"t":"start","index":3}'), { t: 'start', index: 3 });
-    assert.deepEqual(parseRunnerLine('\x1eberth {"t":"hello","python":"3.11.4","packages":{"numpy":{"version":"1.24.2"}}}'), {
+  test('parseRunnerLine accepts only whole marker lines with the token and JSON', () => {
+    assert.deepEqual(parseRunnerLine('\x1eberth: .{"t":"start","index":3}'), { t: 'start', index: 3 });
+    assert.deepEqual(parseRunnerLine('\x1eberth: .{"t":"hello","python":"3.11.4","packages":{"numpy":{"version":"1.24.2"}}}'), {
       t: 'hello',
       python: '3.11.4',
       packages: { numpy: { version: '1.24.2' } },
     });
+    assert.deepEqual(parseRunnerLine('\x1eberth:abc .{"t":"end"}', 'abc'), { t: 'end' });
+    assert.equal(parseRunnerLine('\x1eberth:abc .{"t":"end"}'), undefined);
+    assert.equal(parseRunnerLine('\x1eberth: .{"t":"end"}', 'abc'), undefined);
     assert.equal(parseRunnerLine('{"t":"end"}'), undefined);
     assert.equal(parseRunnerLine('berth {"t":"end"}'), undefined);
-    assert.equal(parseRunnerLine(' \x1eberth {"t":"end"}'), undefined);
-    assert.equal(parseRunnerLine('\x1eberth{"t":"end"}'), undefined);
-    assert.equal(parseRunnerLine('\x1eberth {"t":"cell", "outputs": ['), undefined);
+    assert.equal(parseRunnerLine(' \x1eberth: .{"t":"end"}'), undefined);
+    assert.equal(parseRunnerLine('\x1eberth {"t":"end"}'), undefined);
+    assert.equal(parseRunnerLine('\x1eberth: .{"t":"cell", "outputs": ['), undefined);
     assert.equal(parseRunnerLine('epoch 1/10 - loss 0.52'), undefined);
   });
 

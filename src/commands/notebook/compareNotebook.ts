@@ -1,6 +1,4 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isLocalEndpoint } from '../../engine/connection';
@@ -12,6 +10,7 @@ import { compareNotebook as runComparison, readNotebook } from '../../notebook/c
 import { NotebookRunError, type PythonEnvironment } from '../../notebook/containerRun';
 import { describeDifferences } from '../../notebook/environment';
 import { probeLocalPython } from '../../notebook/localProbe';
+import { KEEP_RUNS, notebookScratch, pruneRuns, runName, scratchRoot } from '../../notebook/scratch';
 import { snapshotContainer } from '../../notebook/snapshot';
 import { DEFAULT_IDLE_SECONDS, sweepIdle, WarmRunners } from '../../notebook/warmRunners';
 import type { Engine } from '../../engine/engine';
@@ -30,25 +29,6 @@ interface ResolvedImage {
   readonly label: string;
   readonly base?: RunPlan;
   readonly cleanup?: () => Promise<void>;
-}
-
-/** Scratch folders of earlier runs kept per notebook folder (the newest ones). */
-const KEEP_RUNS = 10;
-
-/** Remove all but the newest `keep` run folders (best effort: a file the container's user made may resist). */
-function pruneRuns(outputDir: string, keep: number): void {
-  const runs = fs
-    .readdirSync(outputDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => ({ dir: path.join(outputDir, e.name), mtime: fs.statSync(path.join(outputDir, e.name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  for (const old of runs.slice(keep)) {
-    try {
-      fs.rmSync(old.dir, { recursive: true, force: true });
-    } catch {
-      // left for the system's temp cleaning
-    }
-  }
 }
 
 /** The image choice last used per notebook, for Re-run. */
@@ -215,21 +195,15 @@ async function run(ctx: CommandContext, uri: vscode.Uri, panel: ComparePanel, ch
     }
     lastChoice.set(uri.toString(), choice);
     const local = await localEnvironment(ctx, uri, prepared.modules);
-    // one folder per notebook folder (so a container started ahead fits the next run), a subfolder per run
-    const outputDir = path.join(
-      os.tmpdir(),
-      'berth-compare',
-      crypto.createHash('sha256').update(path.dirname(notebook)).digest('hex').slice(0, 16),
-    );
-    fs.mkdirSync(outputDir, { recursive: true, mode: 0o777 });
-    // the image may run as any user: the scratch folder must be writable for it
-    fs.chmodSync(outputDir, 0o777);
-    const outputRun = `${path.basename(notebook, '.ipynb')}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    // one private folder per notebook folder (so a container started ahead fits the next run), a subfolder per run
+    const outputDir = notebookScratch(scratchRoot(), path.dirname(notebook));
+    const outputRun = runName(notebook, new Date());
     pruneRuns(outputDir, KEEP_RUNS - 1);
     const total = prepared.plans.length;
     ctx.log.info(`Comparing ${notebook} in ${resolved.label}; the notebook's files go to ${path.join(outputDir, outputRun)}`);
     const image = resolved;
-    const runners = warmRunners(ctx);
+    // a snapshot is removed after the comparison: nothing is started ahead on it
+    const runners = choice.kind === 'container' ? undefined : warmRunners(ctx);
     const report = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
