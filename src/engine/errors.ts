@@ -11,6 +11,7 @@ export type EngineErrorCode =
   | 'conflict'
   | 'api-too-old'
   | 'bad-config'
+  | 'host-key'
   | 'gpu-unavailable'
   | 'cancelled'
   | 'request';
@@ -92,6 +93,19 @@ export class ApiVersionTooOldError extends EngineError {
 export class EngineConfigError extends EngineError {
   constructor(message: string, cause?: unknown) {
     super('bad-config', message, { cause });
+  }
+}
+
+/** An ssh engine whose host key is unknown, changed or revoked in known_hosts: not connected to. */
+export class HostKeyError extends EngineError {
+  constructor(
+    readonly host: string,
+    readonly verdict: 'unknown' | 'changed' | 'revoked',
+    /** The presented key's fingerprint as ssh prints it (SHA256:…). */
+    readonly fingerprint: string,
+    message: string,
+  ) {
+    super('host-key', message);
   }
 }
 

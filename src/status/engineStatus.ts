@@ -34,6 +34,8 @@ function shortReason(code: string): string {
       return 'engine too old';
     case 'bad-config':
       return 'bad host setting';
+    case 'host-key':
+      return 'ssh host key not trusted';
     default:
       return 'unreachable';
   }
