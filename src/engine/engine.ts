@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
-import { toModemOptions } from './connection';
+import { explainTlsFailure, toModemOptions } from './connection';
 import { ApiVersionTooOldError, EngineError, EngineTimeoutError, HostKeyError, translateError } from './errors';
 import {
   checkHostKey,
@@ -138,9 +138,12 @@ export class HostKeyGuard {
   }
 }
 
+/** A typed error for what only this endpoint's set-up can explain (a refused host key, a TLS failure). */
+type Explain = (err: unknown) => EngineError | undefined;
+
 interface Client {
   readonly docker: Docker;
-  readonly guard: HostKeyGuard | undefined;
+  readonly explain: Explain;
 }
 
 function dockerFor(endpoint: EngineEndpoint, options: ConnectOptions, version?: string): Client {
@@ -174,7 +177,7 @@ function dockerFor(endpoint: EngineEndpoint, options: ConnectOptions, version?: 
       ...(modemOptions.key === undefined ? {} : { key: modemOptions.key }),
     });
   }
-  return { docker, guard };
+  return { docker, explain: (err) => guard?.explain(err) ?? explainTlsFailure(endpoint, err) };
 }
 
 export class Engine {
@@ -185,7 +188,7 @@ export class Engine {
     /** The versioned dockerode client; prefer Engine's methods, which bound and translate. */
     readonly docker: Docker,
     readonly timeoutMs: number,
-    private readonly guard?: HostKeyGuard,
+    private readonly explain?: Explain,
   ) {}
 
   /** Connect to the engine and negotiate the API version with it (GET /version, unversioned). */
@@ -198,20 +201,20 @@ export class Engine {
       timeoutMs,
       options.signal,
       async (signal) => (await loose(probe.docker).version(abortable(signal))) as EngineVersion,
-      probe.guard,
+      probe.explain,
     );
     const apiVersion = negotiateApiVersion(version.ApiVersion);
     const client = dockerFor(endpoint, options, apiVersion);
-    return new Engine(endpoint, apiVersion, version, client.docker, timeoutMs, client.guard);
+    return new Engine(endpoint, apiVersion, version, client.docker, timeoutMs, client.explain);
   }
 
   /** Run one non-streaming call with the engine's timeout and error translation. */
   call<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return bounded(this.endpoint.host, operation, this.timeoutMs, signal, fn, this.guard);
+    return bounded(this.endpoint.host, operation, this.timeoutMs, signal, fn, this.explain);
   }
 
   translate(err: unknown, operation?: string): EngineError {
-    return this.guard?.explain(err) ?? translateError(err, this.endpoint.host, operation);
+    return this.explain?.(err) ?? translateError(err, this.endpoint.host, operation);
   }
 
   ping(signal?: AbortSignal): Promise<string> {
@@ -305,7 +308,7 @@ export class Engine {
       this.timeoutMs + (grace ?? 10) * 1000,
       signal,
       async (s) => void (await this.docker.getContainer(id).stop({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
-      this.guard,
+      this.explain,
     ).catch(ignoreNotModified);
   }
 
@@ -317,7 +320,7 @@ export class Engine {
       this.timeoutMs + (grace ?? 10) * 1000,
       signal,
       async (s) => void (await this.docker.getContainer(id).restart({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
-      this.guard,
+      this.explain,
     );
   }
 
@@ -482,7 +485,7 @@ export async function bounded<T>(
   timeoutMs: number,
   outer: AbortSignal | undefined,
   fn: (signal: AbortSignal) => Promise<T>,
-  guard?: HostKeyGuard,
+  explain?: Explain,
 ): Promise<T> {
   const controller = new AbortController();
   const signal = anySignal(controller.signal, outer);
@@ -500,7 +503,7 @@ export async function bounded<T>(
     return await Promise.race([fn(signal), timeout]);
   } catch (err) {
     if (timedOut) throw new EngineTimeoutError(host, operation, timeoutMs, err);
-    throw guard?.explain(err) ?? translateError(err, host, operation);
+    throw explain?.(err) ?? translateError(err, host, operation);
   } finally {
     clearTimeout(timer);
   }

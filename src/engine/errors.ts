@@ -12,6 +12,7 @@ export type EngineErrorCode =
   | 'api-too-old'
   | 'bad-config'
   | 'host-key'
+  | 'tls'
   | 'gpu-unavailable'
   | 'cancelled'
   | 'request';
@@ -106,6 +107,17 @@ export class HostKeyError extends EngineError {
     message: string,
   ) {
     super('host-key', message);
+  }
+}
+
+/** TLS with a tcp:// engine failed: an untrusted certificate, or TLS on one side only. */
+export class TlsError extends EngineError {
+  constructor(
+    readonly host: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super('tls', message, { cause });
   }
 }
 

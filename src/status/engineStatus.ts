@@ -36,6 +36,8 @@ function shortReason(code: string): string {
       return 'bad host setting';
     case 'host-key':
       return 'ssh host key not trusted';
+    case 'tls':
+      return 'TLS failed';
     default:
       return 'unreachable';
   }
