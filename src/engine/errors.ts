@@ -2,6 +2,7 @@
  * Typed engine errors. Raw errors from sockets, TLS, ssh and the Engine API are translated once,
  * here, into one of these; everything above the engine layer matches on the class, never on text.
  */
+import * as os from 'node:os';
 
 export type EngineErrorCode =
   | 'unreachable'
@@ -45,12 +46,23 @@ export class EnginePermissionError extends EngineError {
     cause?: unknown,
   ) {
     const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : host;
+    const user = currentUser();
     super(
       'permission',
-      `Permission denied on ${socket}. Add your user to the 'docker' group ` +
-        '(sudo usermod -aG docker $USER, then log out and in again), or use a rootless engine via DOCKER_HOST.',
+      `Permission denied on ${socket}: ${user ? `the user ${user.name}` : 'this user'} may not use the Docker socket. ` +
+        "Add the user to the 'docker' group (sudo usermod -aG docker $USER, then log out and in again), " +
+        `or point DOCKER_HOST at a rootless engine (unix:///run/user/${user?.uid ?? '$UID'}/docker.sock).`,
       { cause },
     );
+  }
+}
+
+function currentUser(): { name: string; uid: number } | undefined {
+  try {
+    const info = os.userInfo();
+    return { name: info.username, uid: info.uid };
+  } catch {
+    return undefined;
   }
 }
 
