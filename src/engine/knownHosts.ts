@@ -202,7 +202,7 @@ export function describeVerdict(
         fingerprint: fp,
         message:
           `The ssh host key of ${name} is not known${others}: the server presents ${type} key ${fp}. ` +
-          `Berth checks ssh hosts against ${target.files.join(', ')} as ssh does. If that fingerprint is the server's, ` +
+          `Berth checks host keys against ${userFile} and the system's known_hosts, as ssh does. If that fingerprint is the server's, ` +
           `run "${sshCommand}" once and accept the key, or add it with ` +
           `"ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${shellQuote(target.host)} >> ${shellQuote(userFile)}".`,
       };

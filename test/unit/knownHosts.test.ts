@@ -165,7 +165,7 @@ describe('known_hosts: messages', () => {
     assert.equal(
       d?.message,
       `The ssh host key of gpu-box is not known: the server presents ED25519 key ${ed.sshFingerprint}. ` +
-        'Berth checks ssh hosts against /home/ml/.ssh/known_hosts, /etc/ssh/ssh_known_hosts as ssh does. ' +
+        "Berth checks host keys against /home/ml/.ssh/known_hosts and the system's known_hosts, as ssh does. " +
         'If that fingerprint is the server\'s, run "ssh ml@gpu-box" once and accept the key, ' +
         'or add it with "ssh-keyscan gpu-box >> /home/ml/.ssh/known_hosts".',
     );
