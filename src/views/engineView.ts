@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { EngineState } from '../connection/engineSession';
+import type { ContainerStore } from '../engine/containerStore';
 import { engineEvents } from '../engine/events';
 import type { Services } from '../services';
 
@@ -40,6 +41,8 @@ class EngineViewProvider implements vscode.TreeDataProvider<Row> {
   readonly onDidChangeTreeData = this.changed.event;
   /** The engine's image count, re-read on image events; undefined: the one from connecting. */
   images: number | undefined;
+  /** The live container model once it has listed (before that, the figures from connecting hold). */
+  listed: ContainerStore | undefined;
   constructor(private readonly services: Services) {}
 
   refresh(): void {
@@ -57,7 +60,8 @@ class EngineViewProvider implements vscode.TreeDataProvider<Row> {
   }
 
   getChildren(row?: Row): Row[] {
-    const records = this.services.containers.current?.all();
+    const store = this.services.containers.current;
+    const records = store !== undefined && store === this.listed ? store.all() : undefined;
     const live = {
       ...(records ? { running: records.filter((r) => r.state === 'running').length, total: records.length } : {}),
       ...(this.images === undefined ? {} : { images: this.images }),
@@ -136,7 +140,11 @@ export function registerEngineView(services: Services): void {
       start();
     }),
     view.onDidChangeVisibility((e) => (e.visible ? start() : stop())),
-    services.containers.onDidChange(soon),
+    services.containers.onDidChange((change) => {
+      // 'reset': a new model, still empty until its first list reports
+      if (change !== 'reset') provider.listed = services.containers.current;
+      soon();
+    }),
     { dispose: () => (stop(), clearTimeout(pending)) },
   );
   start();

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -12,147 +8,26 @@ import { resolveEndpoint, tlsMode } from '../../src/engine/connection';
 import { Engine } from '../../src/engine/engine';
 import { TlsError } from '../../src/engine/errors';
 import { RUN_ID, TEST_LABEL, cleanup, connect, localEndpoint, run } from './harness';
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tls-'));
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** A CA, and certificates it signs (EC keys: quick to make). */
-function makeCa(name: string): void {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${name}-key.pem`,
-    '-out',
-    `${name}.pem`,
-  );
-}
-function signed(ca: string, name: string, ext: string): void {
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${name}-key.pem`,
-    '-out',
-    `${name}.csr`,
-  );
-  fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.pem`,
-    '-CAkey',
-    `${ca}-key.pem`,
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    `${name}.ext`,
-    '-out',
-    `${name}.pem`,
-  );
-}
-/** A DOCKER_CERT_PATH folder as the docker CLI expects it: ca.pem, cert.pem, key.pem. */
-function certDir(name: string, files: { ca?: string; client?: string }): string {
-  const d = path.join(dir, name);
-  fs.mkdirSync(d);
-  if (files.ca) fs.copyFileSync(path.join(dir, `${files.ca}.pem`), path.join(d, 'ca.pem'));
-  if (files.client) {
-    fs.copyFileSync(path.join(dir, `${files.client}.pem`), path.join(d, 'cert.pem'));
-    fs.copyFileSync(path.join(dir, `${files.client}-key.pem`), path.join(d, 'key.pem'));
-  }
-  return d;
-}
-
-/**
- * The real engine behind a TLS front on 127.0.0.1, as `dockerd --tlsverify` serves it: the engine's
- * certificate signed by our CA, client certificates required and checked, and a plain-HTTP request
- * answered as Go's server does ("Client sent an HTTP request to an HTTPS server.").
- */
-function tlsFront(socketPath: string): Promise<{ port: number; close(): void }> {
-  const read = (f: string): Buffer => fs.readFileSync(path.join(dir, f));
-  const secure = https.createServer(
-    { key: read('server-key.pem'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true },
-    (req, res) => {
-      const upstream = http.request({ socketPath, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    },
-  );
-  secure.on('tlsClientError', () => undefined);
-  const sockets = new Set<net.Socket>();
-  const front = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.once('data', (chunk) => {
-      socket.pause();
-      socket.unshift(chunk);
-      if (chunk[0] === 0x16) secure.emit('connection', socket);
-      else socket.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
-    });
-  });
-  return new Promise((resolve) =>
-    front.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (front.address() as net.AddressInfo).port,
-        close() {
-          sockets.forEach((s) => s.destroy());
-          front.close();
-          secure.close();
-        },
-      }),
-    ),
-  );
-}
+import { startTlsEngine, type TlsEngine } from './tlsEngine';
 
 describe("engine over tcp:// with TLS: the docker CLI's rules, against a TLS engine on 127.0.0.1", { timeout: 60_000 }, () => {
-  let front: { port: number; close(): void };
+  let front: TlsEngine;
+  let dir: string;
   let containerId: string;
   let good: string; // the right CA and a client certificate it signed
   let otherCa: string; // another CA, same client certificate
   let noClient: string; // the right CA, no client certificate
   before(async () => {
-    makeCa('ca');
-    makeCa('other-ca');
-    signed('ca', 'server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    signed('ca', 'client', 'extendedKeyUsage=clientAuth\n');
-    good = certDir('good', { ca: 'ca', client: 'client' });
-    otherCa = certDir('other', { ca: 'other-ca', client: 'client' });
-    noClient = certDir('no-client', { ca: 'ca' });
     const local = localEndpoint().host;
     assert.ok(local.startsWith('unix://'), `the engine tier runs on a local socket, not ${local}`);
-    front = await tlsFront(local.slice('unix://'.length));
+    front = await startTlsEngine(local.slice('unix://'.length));
+    ({ dir } = front);
+    ({ good, otherCa, noClient } = front.certs);
     containerId = await run(await connect());
   });
   after(async () => {
     front?.close();
     await cleanup(await connect());
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   function env(extra: Record<string, string>): Record<string, string> {
