@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { EngineState } from '../connection/engineSession';
+import { tlsMode } from '../engine/connection';
 import type { Services } from '../services';
 
 const SCHEME = 'berth-info';
@@ -18,7 +19,9 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
       `- Context: ${endpoint.context}`,
       `- Why this host: ${endpoint.reason}`,
     );
-    if (endpoint.tls) lines.push(`- TLS: certificates from ${endpoint.tls.from}, verify ${endpoint.tls.verify ? 'on' : 'off'}`);
+    const mode = tlsMode(endpoint);
+    if (mode !== undefined) lines.push(`- Security: ${mode}`);
+    if (endpoint.host.startsWith('ssh://')) lines.push('- Security: ssh, host key checked against known_hosts as ssh does');
     lines.push('');
   }
   if (state.kind === 'connecting') {

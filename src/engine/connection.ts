@@ -6,14 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { EngineConfigError } from './errors';
+import { EngineConfigError, TlsError } from './errors';
 
 export type HostSource = 'setting' | 'DOCKER_HOST' | 'context' | 'default';
 
 export interface TlsFiles {
   /** Directory or context storage the files were read from. */
   readonly from: string;
+  /** The CA certificate the engine's certificate is checked against (absent: the system's CAs). */
   readonly ca?: string;
+  /** Where `ca` was read from. */
+  readonly caFile?: string;
   readonly cert?: string;
   readonly key?: string;
   readonly verify: boolean;
@@ -27,7 +30,10 @@ export interface EngineEndpoint {
   readonly context: string;
   /** Human sentence: why this host was chosen. */
   readonly reason: string;
+  /** TLS for a tcp:// host; absent: plain HTTP. */
   readonly tls?: TlsFiles;
+  /** Why a tcp:// host has no TLS although TLS material is configured (for Engine Info). */
+  readonly tlsNote?: string;
 }
 
 export interface ResolveInput {
@@ -108,16 +114,52 @@ function parseUrl(text: string, raw: string): URL {
   }
 }
 
-function tlsFromEnv(input: ResolveInput): TlsFiles | undefined {
-  const verify = nonEmpty(input.env.DOCKER_TLS_VERIFY);
-  const certPath = input.env.DOCKER_CERT_PATH;
-  if (!verify && !nonEmpty(certPath)) return undefined;
-  const dir = nonEmpty(certPath) ? certPath : configDir(input);
-  return readTlsDir(input, dir, verify);
+/** Set as the docker CLI tests it: any non-empty value, "0" and "false" included. */
+function isSet(v: string | undefined): v is string {
+  return v !== undefined && v !== '';
 }
 
-function readTlsDir(input: ResolveInput, dir: string, verify: boolean): TlsFiles {
-  const ca = input.readFile(path.join(dir, 'ca.pem'));
+/**
+ * TLS for a host given by DOCKER_HOST or the host setting, by the docker CLI's rules
+ * (cli/flags/options.go): DOCKER_TLS_VERIFY (any non-empty value) means TLS verifying the
+ * engine's certificate; DOCKER_TLS alone, TLS without verifying it; neither, no TLS, whatever
+ * DOCKER_CERT_PATH says. The files come from DOCKER_CERT_PATH, else the config folder (~/.docker);
+ * ca.pem must exist, cert.pem and key.pem are used when present.
+ */
+export function tlsFromEnv(input: Pick<ResolveInput, 'env' | 'homeDir' | 'readFile'>): { tls?: TlsFiles; note?: string } {
+  const verify = isSet(input.env.DOCKER_TLS_VERIFY);
+  const certPath = input.env.DOCKER_CERT_PATH;
+  if (!verify && !isSet(input.env.DOCKER_TLS)) {
+    return isSet(certPath)
+      ? { note: 'DOCKER_CERT_PATH is set, but neither DOCKER_TLS_VERIFY nor DOCKER_TLS: no TLS, as with the docker CLI' }
+      : {};
+  }
+  const dir = isSet(certPath) ? certPath : configDir(input);
+  const tls = readTlsDir(input, dir, verify);
+  if (tls.ca === undefined) {
+    const why = verify ? 'DOCKER_TLS_VERIFY' : 'DOCKER_TLS';
+    throw new EngineConfigError(
+      `${why} is set, so Berth uses TLS as the docker CLI does, but ${path.join(dir, 'ca.pem')} does not exist. ` +
+        `Put the CA certificate that signed the engine's certificate there (with cert.pem and key.pem when the engine checks clients)` +
+        `${isSet(certPath) ? '' : ', or set DOCKER_CERT_PATH to the folder that holds them'}.`,
+    );
+  }
+  return { tls };
+}
+
+/** How Berth talks to the engine, in words; undefined for hosts that are not tcp://. */
+export function tlsMode(endpoint: Pick<EngineEndpoint, 'host' | 'tls' | 'tlsNote'>): string | undefined {
+  if (!endpoint.host.startsWith('tcp://')) return undefined;
+  const tls = endpoint.tls;
+  if (tls === undefined) return endpoint.tlsNote === undefined ? 'no TLS' : `no TLS (${endpoint.tlsNote})`;
+  const client = tls.cert === undefined ? '' : `; client certificate from ${tls.from}`;
+  if (!tls.verify) return `TLS without verifying the server${client}`;
+  return `TLS, server verified against ${tls.caFile ?? "the system's certificate authorities"}${client}`;
+}
+
+function readTlsDir(input: Pick<ResolveInput, 'readFile'>, dir: string, verify: boolean): TlsFiles {
+  const caFile = path.join(dir, 'ca.pem');
+  const ca = input.readFile(caFile);
   const cert = input.readFile(path.join(dir, 'cert.pem'));
   const key = input.readFile(path.join(dir, 'key.pem'));
   if ((cert === undefined) !== (key === undefined)) {
@@ -126,7 +168,7 @@ function readTlsDir(input: ResolveInput, dir: string, verify: boolean): TlsFiles
   return {
     from: dir,
     verify,
-    ...(ca === undefined ? {} : { ca }),
+    ...(ca === undefined ? {} : { ca, caFile }),
     ...(cert === undefined ? {} : { cert }),
     ...(key === undefined ? {} : { key }),
   };
@@ -183,13 +225,14 @@ function fromContext(input: ResolveInput, name: string, why: string): EngineEndp
 export function resolveEndpoint(input: ResolveInput): EngineEndpoint {
   if (nonEmpty(input.host)) {
     const host = normaliseHost(input.host, input.platform);
-    const tls = host.startsWith('tcp://') ? tlsFromEnv(input) : undefined;
+    const { tls, note } = host.startsWith('tcp://') ? tlsFromEnv(input) : {};
     return {
       host,
       source: 'setting',
       context: DEFAULT_CONTEXT,
       reason: 'the berth.engine.host setting',
       ...(tls ? { tls } : {}),
+      ...(note ? { tlsNote: note } : {}),
     };
   }
   if (nonEmpty(input.context)) {
@@ -198,13 +241,14 @@ export function resolveEndpoint(input: ResolveInput): EngineEndpoint {
   const envHost = input.env.DOCKER_HOST;
   if (nonEmpty(envHost)) {
     const host = normaliseHost(envHost, input.platform);
-    const tls = host.startsWith('tcp://') ? tlsFromEnv(input) : undefined;
+    const { tls, note } = host.startsWith('tcp://') ? tlsFromEnv(input) : {};
     return {
       host,
       source: 'DOCKER_HOST',
       context: DEFAULT_CONTEXT,
       reason: 'the DOCKER_HOST environment variable',
       ...(tls ? { tls } : {}),
+      ...(note ? { tlsNote: note } : {}),
     };
   }
   const envContext = input.env.DOCKER_CONTEXT;
@@ -234,7 +278,7 @@ export interface ModemOptions {
   key?: string;
   username?: string;
   sshOptions?: Record<string, unknown>;
-  /** TLS without verifying the engine's certificate (DOCKER_CERT_PATH without DOCKER_TLS_VERIFY). */
+  /** TLS without verifying the engine's certificate (DOCKER_TLS without DOCKER_TLS_VERIFY, or a context's SkipTLSVerify). */
   rejectUnauthorized?: false;
 }
 
@@ -276,4 +320,81 @@ export function isLocalEndpoint(endpoint: EngineEndpoint): boolean {
     return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
   }
   return false;
+}
+
+const UNTRUSTED_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+
+/** A TLS failure with a tcp:// engine in words, with the fix; undefined for other errors. */
+export function explainTlsFailure(endpoint: Pick<EngineEndpoint, 'host' | 'tls'>, err: unknown): TlsError | undefined {
+  if (!endpoint.host.startsWith('tcp://') || err === null || typeof err !== 'object') return undefined;
+  const raw = err as { code?: unknown; message?: unknown; statusCode?: unknown; json?: unknown };
+  const code = typeof raw.code === 'string' ? raw.code : '';
+  const message = typeof raw.message === 'string' ? raw.message : '';
+  const { host, tls } = endpoint;
+  const caFile = tls?.caFile ?? (tls ? path.join(tls.from, 'ca.pem') : 'ca.pem');
+  if (tls === undefined) {
+    const body = typeof raw.json === 'string' ? raw.json : message;
+    if (raw.statusCode === 400 && /HTTP request to an HTTPS server/i.test(body)) {
+      return new TlsError(
+        host,
+        `The engine at ${host} expects TLS, but neither DOCKER_TLS_VERIFY nor DOCKER_TLS is set, so Berth spoke plain HTTP ` +
+          '(DOCKER_CERT_PATH alone does not turn TLS on, as with the docker CLI). ' +
+          'Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem.',
+        err,
+      );
+    }
+    return undefined;
+  }
+  if (UNTRUSTED_CERT.has(code)) {
+    const against = tls.ca === undefined ? "the system's certificate authorities" : caFile;
+    return new TlsError(
+      host,
+      `The engine at ${host} presented a certificate that is not signed by the CA Berth checks it against (${against}; ${code}), ` +
+        `so Berth did not connect. Put the CA certificate that signed the engine's certificate in ${caFile}` +
+        " (the folder is DOCKER_CERT_PATH, or the context's TLS folder), or check that the host is the intended engine.",
+      err,
+    );
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return new TlsError(
+      host,
+      `The engine at ${host} presented a certificate that ${code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet'}; ` +
+        "Berth did not connect. Renew the engine's certificate (or check the clocks).",
+      err,
+    );
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new TlsError(
+      host,
+      `The engine's certificate is not issued for the host name in ${host} (${message}); Berth did not connect. ` +
+        'Use the host name the certificate names, or have a certificate issued for this one.',
+      err,
+    );
+  }
+  if (/ALERT_BAD_CERTIFICATE|CERTIFICATE_REQUIRED|ALERT_UNKNOWN_CA|ALERT_HANDSHAKE_FAILURE/.test(code)) {
+    return new TlsError(
+      host,
+      `The engine at ${host} refused Berth's client certificate (${code}). ` +
+        `${tls.cert === undefined ? `There is no cert.pem and key.pem in ${tls.from}` : `Check that ${path.join(tls.from, 'cert.pem')} is signed by a CA the engine trusts`}.`,
+      err,
+    );
+  }
+  if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(message)) {
+    return new TlsError(
+      host,
+      `The engine at ${host} does not speak TLS there (${code || message}). ` +
+        'Unset DOCKER_TLS_VERIFY and DOCKER_TLS for a plain-HTTP engine, or use the port where the engine serves TLS.',
+      err,
+    );
+  }
+  return undefined;
 }

@@ -2,12 +2,23 @@
  * The Docker Engine client: one negotiated connection, bounded timeouts on every non-streaming
  * call, and errors translated once into the typed errors of ./errors.
  */
+import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as os from 'node:os';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
-import { toModemOptions } from './connection';
-import { ApiVersionTooOldError, EngineError, EngineTimeoutError, translateError } from './errors';
+import { explainTlsFailure, toModemOptions } from './connection';
+import { ApiVersionTooOldError, EngineError, EngineTimeoutError, HostKeyError, translateError } from './errors';
+import {
+  checkHostKey,
+  defaultKnownHostsFiles,
+  describeVerdict,
+  parseKnownHosts,
+  preferredHostKeyAlgorithms,
+  type HostKeyTarget,
+  type KnownHostEntry,
+} from './knownHosts';
 import { anySignal } from './streams';
 
 export type ContainerSummary = Docker.ContainerInfo;
@@ -77,6 +88,8 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
+  /** known_hosts files for ssh:// engines (default: OpenSSH's, under the user's home). */
+  readonly knownHostsFiles?: readonly string[];
 }
 
 export interface StreamRequest {
@@ -88,10 +101,70 @@ export interface StreamRequest {
   readonly statusCodes?: Record<number, boolean | string>;
 }
 
-function dockerFor(endpoint: EngineEndpoint, env: Readonly<Record<string, string | undefined>>, version?: string): Docker {
-  const { rejectUnauthorized, ...options } = toModemOptions(endpoint, env);
+/**
+ * Checks an ssh engine's host key against known_hosts (re-read at every connection, so a key the
+ * user has just accepted counts), and keeps why it refused one: ssh2 only reports "Host denied".
+ */
+export class HostKeyGuard {
+  private rejection: HostKeyError | undefined;
+  constructor(
+    private readonly endpointHost: string,
+    readonly target: HostKeyTarget,
+  ) {}
+
+  entries(): KnownHostEntry[] {
+    return this.target.files.flatMap((file) => {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        return [];
+      }
+      return parseKnownHosts(text, file);
+    });
+  }
+
+  readonly verify = (key: Buffer): boolean => {
+    const verdict = describeVerdict(this.target, key, checkHostKey(this.entries(), this.target.host, this.target.port, key));
+    this.rejection = verdict && new HostKeyError(this.endpointHost, verdict.verdict, verdict.fingerprint, verdict.message);
+    return verdict === undefined;
+  };
+
+  /** The refusal behind an ssh handshake error, when this guard refused the key. */
+  explain(err: unknown): HostKeyError | undefined {
+    if (this.rejection === undefined || err === null || typeof err !== 'object') return undefined;
+    const { level, message } = err as { level?: unknown; message?: unknown };
+    return level === 'handshake' && typeof message === 'string' && /host denied/i.test(message) ? this.rejection : undefined;
+  }
+}
+
+/** A typed error for what only this endpoint's set-up can explain (a refused host key, a TLS failure). */
+type Explain = (err: unknown) => EngineError | undefined;
+
+interface Client {
+  readonly docker: Docker;
+  readonly explain: Explain;
+}
+
+function dockerFor(endpoint: EngineEndpoint, options: ConnectOptions, version?: string): Client {
+  const { rejectUnauthorized, ...modemOptions } = toModemOptions(endpoint, options.env ?? {});
+  let guard: HostKeyGuard | undefined;
+  if (modemOptions.protocol === 'ssh' && modemOptions.host !== undefined) {
+    guard = new HostKeyGuard(endpoint.host, {
+      host: modemOptions.host,
+      port: modemOptions.port ?? 22,
+      ...(modemOptions.username === undefined ? {} : { username: modemOptions.username }),
+      files: options.knownHostsFiles ?? defaultKnownHostsFiles(os.homedir()),
+    });
+    const prefer = preferredHostKeyAlgorithms(guard.entries(), guard.target.host, guard.target.port);
+    modemOptions.sshOptions = {
+      ...modemOptions.sshOptions,
+      hostVerifier: guard.verify,
+      ...(prefer.length > 0 ? { algorithms: { serverHostKey: { prepend: prefer } } } : {}),
+    };
+  }
   const docker = new Docker({
-    ...(options as Docker.DockerOptions),
+    ...(modemOptions as Docker.DockerOptions),
     ...(version === undefined ? {} : { version: `v${version}` }),
   });
   if (rejectUnauthorized === false) {
@@ -99,12 +172,12 @@ function dockerFor(endpoint: EngineEndpoint, env: Readonly<Record<string, string
     modem.agent = new https.Agent({
       keepAlive: true,
       rejectUnauthorized: false,
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
-      ...(options.cert === undefined ? {} : { cert: options.cert }),
-      ...(options.key === undefined ? {} : { key: options.key }),
+      ...(modemOptions.ca === undefined ? {} : { ca: modemOptions.ca }),
+      ...(modemOptions.cert === undefined ? {} : { cert: modemOptions.cert }),
+      ...(modemOptions.key === undefined ? {} : { key: modemOptions.key }),
     });
   }
-  return docker;
+  return { docker, explain: (err) => guard?.explain(err) ?? explainTlsFailure(endpoint, err) };
 }
 
 export class Engine {
@@ -115,31 +188,33 @@ export class Engine {
     /** The versioned dockerode client; prefer Engine's methods, which bound and translate. */
     readonly docker: Docker,
     readonly timeoutMs: number,
+    private readonly explain?: Explain,
   ) {}
 
   /** Connect to the engine and negotiate the API version with it (GET /version, unversioned). */
   static async connect(endpoint: EngineEndpoint, options: ConnectOptions = {}): Promise<Engine> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const env = options.env ?? {};
-    const probe = dockerFor(endpoint, env);
+    const probe = dockerFor(endpoint, options);
     const version = await bounded(
       endpoint.host,
       'GET /version',
       timeoutMs,
       options.signal,
-      async (signal) => (await loose(probe).version(abortable(signal))) as EngineVersion,
+      async (signal) => (await loose(probe.docker).version(abortable(signal))) as EngineVersion,
+      probe.explain,
     );
     const apiVersion = negotiateApiVersion(version.ApiVersion);
-    return new Engine(endpoint, apiVersion, version, dockerFor(endpoint, env, apiVersion), timeoutMs);
+    const client = dockerFor(endpoint, options, apiVersion);
+    return new Engine(endpoint, apiVersion, version, client.docker, timeoutMs, client.explain);
   }
 
   /** Run one non-streaming call with the engine's timeout and error translation. */
   call<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return bounded(this.endpoint.host, operation, this.timeoutMs, signal, fn);
+    return bounded(this.endpoint.host, operation, this.timeoutMs, signal, fn, this.explain);
   }
 
   translate(err: unknown, operation?: string): EngineError {
-    return translateError(err, this.endpoint.host, operation);
+    return this.explain?.(err) ?? translateError(err, this.endpoint.host, operation);
   }
 
   ping(signal?: AbortSignal): Promise<string> {
@@ -233,6 +308,7 @@ export class Engine {
       this.timeoutMs + (grace ?? 10) * 1000,
       signal,
       async (s) => void (await this.docker.getContainer(id).stop({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
+      this.explain,
     ).catch(ignoreNotModified);
   }
 
@@ -244,6 +320,7 @@ export class Engine {
       this.timeoutMs + (grace ?? 10) * 1000,
       signal,
       async (s) => void (await this.docker.getContainer(id).restart({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
+      this.explain,
     );
   }
 
@@ -408,6 +485,7 @@ export async function bounded<T>(
   timeoutMs: number,
   outer: AbortSignal | undefined,
   fn: (signal: AbortSignal) => Promise<T>,
+  explain?: Explain,
 ): Promise<T> {
   const controller = new AbortController();
   const signal = anySignal(controller.signal, outer);
@@ -425,7 +503,7 @@ export async function bounded<T>(
     return await Promise.race([fn(signal), timeout]);
   } catch (err) {
     if (timedOut) throw new EngineTimeoutError(host, operation, timeoutMs, err);
-    throw translateError(err, host, operation);
+    throw explain?.(err) ?? translateError(err, host, operation);
   } finally {
     clearTimeout(timer);
   }

@@ -2,6 +2,7 @@
  * Typed engine errors. Raw errors from sockets, TLS, ssh and the Engine API are translated once,
  * here, into one of these; everything above the engine layer matches on the class, never on text.
  */
+import * as os from 'node:os';
 
 export type EngineErrorCode =
   | 'unreachable'
@@ -11,6 +12,8 @@ export type EngineErrorCode =
   | 'conflict'
   | 'api-too-old'
   | 'bad-config'
+  | 'host-key'
+  | 'tls'
   | 'gpu-unavailable'
   | 'cancelled'
   | 'request';
@@ -43,12 +46,23 @@ export class EnginePermissionError extends EngineError {
     cause?: unknown,
   ) {
     const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : host;
+    const user = currentUser();
     super(
       'permission',
-      `Permission denied on ${socket}. Add your user to the 'docker' group ` +
-        '(sudo usermod -aG docker $USER, then log out and in again), or use a rootless engine via DOCKER_HOST.',
+      `Permission denied on ${socket}: ${user ? `the user ${user.name}` : 'this user'} may not use the Docker socket. ` +
+        "Add the user to the 'docker' group (sudo usermod -aG docker $USER, then log out and in again), " +
+        `or point DOCKER_HOST at a rootless engine (unix:///run/user/${user?.uid ?? '$UID'}/docker.sock).`,
       { cause },
     );
+  }
+}
+
+function currentUser(): { name: string; uid: number } | undefined {
+  try {
+    const info = os.userInfo();
+    return { name: info.username, uid: info.uid };
+  } catch {
+    return undefined;
   }
 }
 
@@ -92,6 +106,30 @@ export class ApiVersionTooOldError extends EngineError {
 export class EngineConfigError extends EngineError {
   constructor(message: string, cause?: unknown) {
     super('bad-config', message, { cause });
+  }
+}
+
+/** An ssh engine whose host key is unknown, changed or revoked in known_hosts: not connected to. */
+export class HostKeyError extends EngineError {
+  constructor(
+    readonly host: string,
+    readonly verdict: 'unknown' | 'changed' | 'revoked',
+    /** The presented key's fingerprint as ssh prints it (SHA256:…). */
+    readonly fingerprint: string,
+    message: string,
+  ) {
+    super('host-key', message);
+  }
+}
+
+/** TLS with a tcp:// engine failed: an untrusted certificate, or TLS on one side only. */
+export class TlsError extends EngineError {
+  constructor(
+    readonly host: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super('tls', message, { cause });
   }
 }
 

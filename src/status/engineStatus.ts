@@ -34,6 +34,10 @@ function shortReason(code: string): string {
       return 'engine too old';
     case 'bad-config':
       return 'bad host setting';
+    case 'host-key':
+      return 'ssh host key not trusted';
+    case 'tls':
+      return 'TLS failed';
     default:
       return 'unreachable';
   }

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineState } from '../connection/engineSession';
+import type { ContainerStore } from '../engine/containerStore';
+import { engineEvents } from '../engine/events';
 import type { Services } from '../services';
 
 interface Row {
@@ -11,7 +13,7 @@ interface Row {
 }
 
 /** The engine summary rows; empty when there is no engine (the welcome view then explains). */
-export function engineRows(state: EngineState, live?: { running: number; total: number }): Row[] {
+export function engineRows(state: EngineState, live?: { running?: number; total?: number; images?: number }): Row[] {
   if (state.kind !== 'connected') return [];
   const { engine, info, gpu, endpoint } = state;
   const v = engine.serverVersion;
@@ -30,13 +32,17 @@ export function engineRows(state: EngineState, live?: { running: number; total: 
       description: `${live?.running ?? info.ContainersRunning ?? 0} running of ${live?.total ?? info.Containers ?? 0}`,
       icon: 'package',
     },
-    { label: 'Images', description: String(info.Images ?? 0), icon: 'file-binary' },
+    { label: 'Images', description: String(live?.images ?? info.Images ?? 0), icon: 'file-binary' },
   ];
 }
 
 class EngineViewProvider implements vscode.TreeDataProvider<Row> {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** The engine's image count, re-read on image events; undefined: the one from connecting. */
+  images: number | undefined;
+  /** The live container model once it has listed (before that, the figures from connecting hold). */
+  listed: ContainerStore | undefined;
   constructor(private readonly services: Services) {}
 
   refresh(): void {
@@ -54,8 +60,12 @@ class EngineViewProvider implements vscode.TreeDataProvider<Row> {
   }
 
   getChildren(row?: Row): Row[] {
-    const records = this.services.containers.current?.all();
-    const live = records && { running: records.filter((r) => r.state === 'running').length, total: records.length };
+    const store = this.services.containers.current;
+    const records = store !== undefined && store === this.listed ? store.all() : undefined;
+    const live = {
+      ...(records ? { running: records.filter((r) => r.state === 'running').length, total: records.length } : {}),
+      ...(this.images === undefined ? {} : { images: this.images }),
+    };
     return row ? [] : engineRows(this.services.session.state, live);
   }
 
@@ -64,11 +74,13 @@ class EngineViewProvider implements vscode.TreeDataProvider<Row> {
   }
 }
 
+const HOLDER = 'engine view';
+
 export function registerEngineView(services: Services): void {
   const provider = new EngineViewProvider(services);
   const view = vscode.window.createTreeView('berth.engine', { treeDataProvider: provider });
   // no view.message here: a message would hide the welcome view and its Retry button
-  // container counts follow the live model, at most about three times a second
+  // the figures follow the engine while the view is visible, at most about three times a second
   let pending: NodeJS.Timeout | undefined;
   const soon = (): void => {
     pending ??= setTimeout(() => {
@@ -76,11 +88,64 @@ export function registerEngineView(services: Services): void {
       provider.refresh();
     }, 300);
   };
+
+  // containers: the live model (held while the view shows); images: re-read on image events
+  let watch: AbortController | undefined;
+  const stop = (): void => {
+    if (!watch) return;
+    watch.abort();
+    watch = undefined;
+    services.containers.release(HOLDER);
+  };
+  const start = (): void => {
+    const state = services.session.state;
+    if (watch || !view.visible || state.kind !== 'connected') return;
+    const controller = new AbortController();
+    watch = controller;
+    services.containers.hold(HOLDER);
+    const { engine } = state;
+    let debounce: NodeJS.Timeout | undefined;
+    const readImages = async (): Promise<void> => {
+      try {
+        const info = await engine.info(controller.signal);
+        if (controller.signal.aborted) return;
+        provider.images = info.Images;
+        soon();
+      } catch (err) {
+        if (!controller.signal.aborted) services.log.warn(`Engine view: could not re-read the image count: ${String(err)}`);
+      }
+    };
+    void readImages(); // it may have changed while the view was hidden
+    void (async () => {
+      try {
+        for await (const _event of engineEvents(engine, { signal: controller.signal, filters: { type: ['image'] } })) {
+          clearTimeout(debounce);
+          debounce = setTimeout(() => void readImages(), 300);
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) services.log.warn(`Engine view: image events stopped: ${String(err)}`);
+      } finally {
+        clearTimeout(debounce);
+      }
+    })();
+  };
+
   services.context.subscriptions.push(
     provider,
     view,
-    services.session.onDidChange(() => provider.refresh()),
-    services.containers.onDidChange(soon),
-    { dispose: () => clearTimeout(pending) },
+    services.session.onDidChange(() => {
+      stop();
+      provider.images = undefined;
+      provider.refresh();
+      start();
+    }),
+    view.onDidChangeVisibility((e) => (e.visible ? start() : stop())),
+    services.containers.onDidChange((change) => {
+      // 'reset': a new model, still empty until its first list reports
+      if (change !== 'reset') provider.listed = services.containers.current;
+      soon();
+    }),
+    { dispose: () => (stop(), clearTimeout(pending)) },
   );
+  start();
 }
