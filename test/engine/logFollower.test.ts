@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from '../../src/engine/engine';
 import { followContainerLogs, type FollowItem } from '../../src/engine/logFollower';
-import { cleanup, connect, run } from './harness';
+import { containerLogs } from '../../src/engine/logs';
+import { cleanup, collect, connect, run } from './harness';
 import { connectThroughProxy } from './socketProxy';
 
 /** Consume the follower in the background; `until` resolves when a predicate holds. */
@@ -32,6 +33,20 @@ function consume(source: AsyncIterable<FollowItem>): {
   return { items, until };
 }
 
+/** Poll until a condition holds (30 s at most). */
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition never held');
+}
+
+/** The text of the newest item, if a line (a cheap check on every item of a flood). */
+const lastText = (items: FollowItem[]): string | undefined => {
+  const last = items.at(-1);
+  return last?.kind === 'line' ? last.line.text : undefined;
+};
 const texts = (items: FollowItem[]): string[] => items.flatMap((i) => (i.kind === 'line' ? [i.line.text] : [`[${i.marker.kind}]`]));
 
 describe('engine: logs that survive restarts and engine reconnects', { timeout: 120_000 }, () => {
@@ -109,5 +124,127 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
       controller.abort();
       await proxy.close();
     }
+  });
+
+  test('stdout and stderr written alternately, fast, followed across a restart: every line exactly once', async () => {
+    // the two streams are stamped apart: in the log a line often carries an earlier time than the one before it
+    const id = await run(engine, {
+      Cmd: [
+        'sh',
+        '-c',
+        'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "out $n.$i"; echo "err $n.$i" >&2; done; echo "done $n"; echo "done $n" >&2; sleep 300',
+      ],
+    });
+    const controller = new AbortController();
+    const { items, until } = consume(followContainerLogs(engine, id, { signal: controller.signal, tail: 'all' }));
+    try {
+      // each stream ends with "done <run>": both must have arrived
+      const bothDone =
+        (run: number) =>
+        (xs: FollowItem[]): boolean =>
+          lastText(xs) === `done ${run}` && texts(xs).filter((t) => t === `done ${run}`).length === 2;
+      await until(bothDone(1), 'the first run');
+      await engine.restartContainer(id, { graceSeconds: 0 });
+      await until(bothDone(2), 'the second run');
+    } finally {
+      controller.abort();
+    }
+    const lines = items.flatMap((i) => (i.kind === 'line' ? [i.line.text] : []));
+    const expected = [1, 2].flatMap((n) => [
+      ...Array.from({ length: 3000 }, (_, i) => [`out ${n}.${i + 1}`, `err ${n}.${i + 1}`]).flat(),
+      `done ${n}`,
+      `done ${n}`,
+    ]);
+    const counts = new Map<string, number>();
+    for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const wanted = new Map<string, number>();
+    for (const l of expected) wanted.set(l, (wanted.get(l) ?? 0) + 1);
+    const wrong = [...wanted].filter(([l, n]) => counts.get(l) !== n).map(([l, n]) => `${l} ×${counts.get(l) ?? 0} (not ×${n})`);
+    assert.deepEqual(wrong, [], 'lines not shown exactly once');
+    assert.equal(lines.length, expected.length);
+    const all = (await collect(containerLogs(engine, id))).map((l) => l.time);
+    const backwards = all.filter((t, i) => i > 0 && t < all[i - 1]!).length;
+    assert.ok(backwards > 0, 'the engine stamped some line earlier than the one before it (else this test proves nothing)');
+  });
+
+  test('a first open that shows nothing, then a restart: only the new run is shown, not the history again', async () => {
+    const id = await run(engine, {
+      Cmd: [
+        'sh',
+        '-c',
+        'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; for i in 1 2 3; do echo "run $n line $i"; done; sleep 300',
+      ],
+    });
+    // history exists, but only new lines are asked for: the first open shows nothing
+    await until(async () => (await collect(containerLogs(engine, id))).length === 3);
+    const controller = new AbortController();
+    const { items, until: seen } = consume(followContainerLogs(engine, id, { signal: controller.signal, tail: 0 }));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await engine.restartContainer(id, { graceSeconds: 0 });
+      await seen((xs) => texts(xs).includes('run 2 line 3'), 'the second run');
+      await engine.stopContainer(id, { graceSeconds: 0 });
+      await seen((xs) => texts(xs).filter((t) => t === '[stopped]').length === 2, 'the second stop');
+    } finally {
+      controller.abort();
+    }
+    assert.deepEqual(texts(items), ['[stopped]', '[started]', 'run 2 line 1', 'run 2 line 2', 'run 2 line 3', '[stopped]']);
+  });
+
+  test('stdout and stderr with the engine connection cut mid-stream: every line once, one lost and one back marker', async () => {
+    const id = await run(engine, {
+      Cmd: [
+        'sh',
+        '-c',
+        'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo "out $i"; echo "err $i" >&2; [ $((i % 100)) -eq 0 ] && sleep 0.1; done; echo end; sleep 300',
+      ],
+    });
+    const { proxy, engine: viaProxy } = await connectThroughProxy();
+    const controller = new AbortController();
+    try {
+      const { items, until } = consume(followContainerLogs(viaProxy, id, { signal: controller.signal, retryDelayMs: 100 }));
+      await until((xs) => xs.length >= 300, '300 lines');
+      proxy.refusing = true;
+      proxy.cut();
+      await new Promise((r) => setTimeout(r, 700)); // several retries fail; lines keep coming while away
+      proxy.refusing = false;
+      await until((xs) => lastText(xs) === 'end', 'the last line');
+      controller.abort();
+      const lines = items.flatMap((i) => (i.kind === 'line' ? [i.line.text] : []));
+      const expected = [...Array.from({ length: 2000 }, (_, i) => [`out ${i + 1}`, `err ${i + 1}`]).flat(), 'end'];
+      assert.deepEqual([...lines].sort(), [...expected].sort());
+      const all = (await collect(containerLogs(engine, id))).map((l) => l.time);
+      assert.ok(
+        all.some((t, i) => i > 0 && t < all[i - 1]!),
+        'the engine stamped some line earlier than the one before it (else this test proves less)',
+      );
+      assert.deepEqual(
+        texts(items).filter((t) => t.startsWith('[')),
+        ['[engine-lost]', '[engine-back]'],
+      );
+    } finally {
+      controller.abort();
+      await proxy.close();
+    }
+  });
+
+  test('a container whose logging driver cannot be read: one clear error, not an endless lost/back', async () => {
+    const id = await run(engine, { Cmd: ['sh', '-c', 'echo hidden; sleep 300'], HostConfig: { LogConfig: { Type: 'none', Config: {} } } });
+    const controller = new AbortController();
+    const items: FollowItem[] = [];
+    try {
+      await assert.rejects(
+        (async () => {
+          for await (const item of followContainerLogs(engine, id, { signal: controller.signal, retryDelayMs: 50 })) {
+            items.push(item);
+            if (items.length >= 4) return;
+          }
+        })(),
+        /Cannot follow the logs of .*does not support reading.*json-file/,
+      );
+    } finally {
+      controller.abort();
+    }
+    assert.deepEqual(texts(items), []);
   });
 });
