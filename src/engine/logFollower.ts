@@ -5,8 +5,8 @@
  * engine lost and back).
  */
 import type { Engine, EngineInfo } from './engine';
-import { EngineError, EngineRequestError, NotFoundError } from './errors';
-import { engineEvents } from './events';
+import { ConflictError, EngineError, EngineRequestError, NotFoundError } from './errors';
+import { engineEvents, type EventStreamState } from './events';
 import { canonicalTime, containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from './logs';
 import { delay } from './streams';
 
@@ -192,14 +192,15 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
       // the stream ended: the container stopped (or was never running)
       const after = await engine.inspectContainer(id, signal);
       if (after.State.Running) continue; // restarted already: reopen
-      if (after.State.FinishedAt !== reportedStop) {
+      // a container that never ran has nothing to report (its FinishedAt is the zero time)
+      if (after.State.FinishedAt !== reportedStop && !after.State.FinishedAt.startsWith('0001')) {
         reportedStop = after.State.FinishedAt;
         yield {
           kind: 'marker',
           marker: { kind: 'stopped', exitCode: after.State.ExitCode, oomKilled: after.State.OOMKilled, time: after.State.FinishedAt },
         };
       }
-      const next = await waitForStart(engine, id, after.State.FinishedAt, signal);
+      const next = yield* waitForStart(engine, id, after.State.FinishedAt, signal);
       if (next === 'removed') {
         yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
         return;
@@ -210,7 +211,8 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
       yield { kind: 'marker', marker: { kind: 'started', time: started.State.StartedAt, restartCount: started.RestartCount } };
     } catch (err) {
       if (signal.aborted) return;
-      if (err instanceof NotFoundError) {
+      // 409 on logs: "dead or marked for removal"
+      if (err instanceof NotFoundError || err instanceof ConflictError) {
         yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
         return;
       }
@@ -245,29 +247,65 @@ async function engineClock(engine: Engine, signal: AbortSignal): Promise<string 
   return typeof info.SystemTime === 'string' ? canonicalTime(info.SystemTime) : undefined;
 }
 
-/** Wait until the container starts again (or is removed), from the time it finished. */
-async function waitForStart(
+/**
+ * Wait until the container starts again (or is removed), from the time it finished. The event
+ * stream reconnects by itself; an outage on the way is reported once (lost, then back).
+ */
+async function* waitForStart(
   engine: Engine,
   id: string,
   finishedAt: string,
   signal: AbortSignal,
-): Promise<'started' | 'removed' | 'aborted'> {
+): AsyncGenerator<FollowItem, 'started' | 'removed' | 'aborted'> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   signal.addEventListener('abort', onAbort, { once: true });
+  const states: EventStreamState[] = [];
+  let wake: (() => void) | undefined;
+  const since = finishedAt.startsWith('0001') ? undefined : timestampToSince(finishedAt);
+  const events = engineEvents(engine, {
+    signal: controller.signal,
+    filters: { type: ['container'], container: [id] },
+    ...(since === undefined ? {} : { since }),
+    onState: (state) => {
+      states.push(state);
+      wake?.();
+    },
+  });
+  let lost = false;
   try {
-    const since = finishedAt.startsWith('0001') ? undefined : timestampToSince(finishedAt);
-    for await (const event of engineEvents(engine, {
-      signal: controller.signal,
-      filters: { type: ['container'], container: [id] },
-      ...(since === undefined ? {} : { since }),
-    })) {
-      if (event.verb === 'start') return 'started';
-      if (event.verb === 'destroy') return 'removed';
+    let next = events.next();
+    for (;;) {
+      const woken = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
+      const result = await Promise.race([next, woken]);
+      for (const state of states.splice(0)) {
+        // a stream that ended and reopened at once is no outage; a failed reconnection is
+        if (state.kind === 'reconnecting' && !lost && (state.error !== undefined || state.attempt > 1)) {
+          lost = true;
+          const message = state.error?.message ?? 'the engine closed the connection';
+          yield { kind: 'marker', marker: { kind: 'engine-lost', message, time: now() } };
+        } else if (state.kind === 'connected' && lost) {
+          lost = false;
+          yield { kind: 'marker', marker: { kind: 'engine-back', time: now() } };
+        }
+      }
+      if (result === undefined) continue;
+      if (result.done === true) return 'aborted';
+      // a container that exits at once has its own start event stamped after it finished (even its
+      // StartedAt can be after its FinishedAt): only a run that is not the one that finished counts
+      if (result.value.verb === 'start' && (await anotherRun(engine, id, finishedAt, signal))) return 'started';
+      if (result.value.verb === 'destroy') return 'removed';
+      next = events.next();
     }
-    return 'aborted';
   } finally {
     signal.removeEventListener('abort', onAbort);
     controller.abort();
+    wake = undefined;
+    await events.return(undefined).catch(() => undefined);
   }
+}
+
+async function anotherRun(engine: Engine, id: string, finishedAt: string, signal: AbortSignal): Promise<boolean> {
+  const { State } = await engine.inspectContainer(id, signal);
+  return State.Running || State.FinishedAt !== finishedAt;
 }

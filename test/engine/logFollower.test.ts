@@ -33,6 +33,26 @@ function consume(source: AsyncIterable<FollowItem>): {
   return { items, until };
 }
 
+/** The engine, and a promise settled when a log stream has been opened through it. */
+function watchLogOpens(engine: Engine): { engine: Engine; logsOpened: Promise<void> } {
+  let opened: () => void = () => undefined;
+  const logsOpened = new Promise<void>((resolve) => (opened = resolve));
+  const watched = new Proxy(engine, {
+    get(target, property, receiver) {
+      if (property === 'openStream') {
+        return async (request: Parameters<Engine['openStream']>[0]) => {
+          const stream = await target.openStream(request);
+          if (request.path.endsWith('/logs')) opened();
+          return stream;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { engine: watched, logsOpened };
+}
+
 /** Poll until a condition holds (30 s at most). */
 async function until(ok: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -126,13 +146,15 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
     }
   });
 
-  test('stdout and stderr written alternately, fast, followed across a restart: every line exactly once', async () => {
+  test('stdout and stderr written at once, fast, followed across a restart: every line exactly once', async () => {
     // the two streams are stamped apart: in the log a line often carries an earlier time than the one before it
     const id = await run(engine, {
       Cmd: [
         'sh',
         '-c',
-        'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "out $n.$i"; echo "err $n.$i" >&2; done; echo "done $n"; echo "done $n" >&2; sleep 300',
+        'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; ' +
+          'for b in 1 2 3 4 5 6 7 8; do seq 1 3000 | sed "s/^/out $n.$b./" & seq 1 3000 | sed "s/^/err $n.$b./" >&2 & wait; done; ' +
+          'echo "done $n"; echo "done $n" >&2; sleep 300',
       ],
     });
     const controller = new AbortController();
@@ -151,7 +173,9 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
     }
     const lines = items.flatMap((i) => (i.kind === 'line' ? [i.line.text] : []));
     const expected = [1, 2].flatMap((n) => [
-      ...Array.from({ length: 3000 }, (_, i) => [`out ${n}.${i + 1}`, `err ${n}.${i + 1}`]).flat(),
+      ...[1, 2, 3, 4, 5, 6, 7, 8].flatMap((b) =>
+        Array.from({ length: 3000 }, (_, i) => [`out ${n}.${b}.${i + 1}`, `err ${n}.${b}.${i + 1}`]).flat(),
+      ),
       `done ${n}`,
       `done ${n}`,
     ]);
@@ -178,9 +202,10 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
     // history exists, but only new lines are asked for: the first open shows nothing
     await until(async () => (await collect(containerLogs(engine, id))).length === 3);
     const controller = new AbortController();
-    const { items, until: seen } = consume(followContainerLogs(engine, id, { signal: controller.signal, tail: 0 }));
+    const { engine: watched, logsOpened } = watchLogOpens(engine);
+    const { items, until: seen } = consume(followContainerLogs(watched, id, { signal: controller.signal, tail: 0 }));
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      await logsOpened;
       await engine.restartContainer(id, { graceSeconds: 0 });
       await seen((xs) => texts(xs).includes('run 2 line 3'), 'the second run');
       await engine.stopContainer(id, { graceSeconds: 0 });
@@ -225,6 +250,56 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
     } finally {
       controller.abort();
       await proxy.close();
+    }
+  });
+
+  test('the engine lost while the container is stopped: one lost and one back marker, then the next run', async () => {
+    const id = await run(engine, {
+      Cmd: ['sh', '-c', 'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo "run $n"; [ $n -ge 2 ] && sleep 300'],
+    });
+    const { proxy, engine: viaProxy } = await connectThroughProxy();
+    const controller = new AbortController();
+    try {
+      const { items, until } = consume(followContainerLogs(viaProxy, id, { signal: controller.signal, retryDelayMs: 100 }));
+      await until((xs) => texts(xs).includes('[stopped]'), 'the stop');
+      await new Promise((r) => setTimeout(r, 300)); // waiting for the next start now
+      proxy.refusing = true;
+      proxy.cut();
+      await until((xs) => texts(xs).includes('[engine-lost]'), 'the lost marker');
+      await new Promise((r) => setTimeout(r, 1000)); // several reconnections fail
+      await engine.startContainer(id); // while away
+      proxy.refusing = false;
+      await until((xs) => texts(xs).includes('run 2'), 'the next run');
+      controller.abort();
+      assert.deepEqual(texts(items), ['run 1', '[stopped]', '[engine-lost]', '[engine-back]', '[started]', 'run 2']);
+    } finally {
+      controller.abort();
+      await proxy.close();
+    }
+  });
+
+  test('containers that exit at once are reported started once per run, not again and again', async () => {
+    // such a container's own start event is stamped after it finished (and so can be its StartedAt)
+    const follows = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const id = await run(engine, { Cmd: ['sh', '-c', 'echo ran; exit 3'] });
+        await engine.waitContainer(id);
+        const controller = new AbortController();
+        const follow = consume(followContainerLogs(engine, id, { signal: controller.signal }));
+        return { id, controller, ...follow };
+      }),
+    );
+    const stops = (n: number) => (xs: FollowItem[]) => texts(xs).filter((t) => t === '[stopped]').length === n;
+    for (const f of follows) await f.until(stops(1), 'the first stop');
+    await new Promise((r) => setTimeout(r, 500)); // a spurious start would be reported by now
+    for (const f of follows) await engine.startContainer(f.id);
+    for (const f of follows) await f.until(stops(2), 'the second stop');
+    await new Promise((r) => setTimeout(r, 500));
+    for (const f of follows) await engine.removeContainer(f.id, { force: true });
+    for (const f of follows) await f.until((xs) => texts(xs).includes('[removed]'), 'the removal');
+    for (const f of follows) {
+      f.controller.abort();
+      assert.deepEqual(texts(f.items), ['ran', '[stopped]', '[started]', 'ran', '[stopped]', '[removed]']);
     }
   });
 
