@@ -115,13 +115,14 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
       Cmd: ['sh', '-c', 'printf "%s\\n" "$@"; sleep 300', 'sh', 'before the clear', '\x1b[2J\x1b[Hafter the clear', forged, 'last line'],
     });
     await engine.startContainer(id);
-    const pane = await openBerthView(page, 'Containers');
-    await eventually(
-      () => rowTexts(pane),
-      (r) => r.some((x) => x.startsWith(`${hostile}  running`)),
-      'the hostile container in the tree',
-    );
-    await contextMenu(page, treeRow(pane, hostile), 'Show Logs');
+    // from the palette: on a busy engine the row may be far down the tree
+    await runCommand(page, 'Berth: Show Logs');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill(hostile);
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: hostile }).first();
+    await pick.waitFor({ timeout: UI_TIMEOUT });
+    await pick.click();
+    await input.press('Enter');
     const text = await eventually(
       () => terminalText(page),
       (t) => t.includes('last line'),
