@@ -241,10 +241,19 @@ function unreadable(error: EngineError, id: string): EngineError {
   return new EngineRequestError(`Cannot follow the logs of ${id.slice(0, 12)}: ${error.message}${hint}`, error.statusCode, error);
 }
 
-/** The engine's own clock (the one it stamps log lines with), if it says. */
+/**
+ * The engine's own clock (the one it stamps log lines with), if it says. An engine that answers
+ * /info with an error (a socket proxy may forbid it) leaves the local clock to be used; an engine
+ * that cannot be reached is lost like for any other call.
+ */
 async function engineClock(engine: Engine, signal: AbortSignal): Promise<string | undefined> {
-  const info: EngineInfo & { SystemTime?: unknown } = await engine.info(signal);
-  return typeof info.SystemTime === 'string' ? canonicalTime(info.SystemTime) : undefined;
+  try {
+    const info: EngineInfo & { SystemTime?: unknown } = await engine.info(signal);
+    return typeof info.SystemTime === 'string' ? canonicalTime(info.SystemTime) : undefined;
+  } catch (err) {
+    if (err instanceof EngineError && err.statusCode !== undefined) return undefined;
+    throw err;
+  }
 }
 
 /**
