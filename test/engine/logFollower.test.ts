@@ -217,6 +217,32 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
     assert.deepEqual(texts(items), ['[stopped]', '[started]', 'run 2 line 1', 'run 2 line 2', 'run 2 line 3', '[stopped]']);
   });
 
+  test('the engine lost before the first line: the reopen does not dump the history that was not asked for', async () => {
+    const id = await run(engine, {
+      Cmd: ['sh', '-c', 'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo "run $n a"; echo "run $n b"; sleep 300'],
+    });
+    await until(async () => (await collect(containerLogs(engine, id))).length === 2);
+    const { proxy, engine: viaProxy } = await connectThroughProxy();
+    const { engine: watched, logsOpened } = watchLogOpens(viaProxy);
+    const controller = new AbortController();
+    try {
+      const { items, until: seen } = consume(followContainerLogs(watched, id, { signal: controller.signal, tail: 0, retryDelayMs: 100 }));
+      await logsOpened;
+      proxy.refusing = true;
+      proxy.cut();
+      await seen((xs) => texts(xs).includes('[engine-lost]'), 'the lost marker');
+      proxy.refusing = false;
+      await seen((xs) => texts(xs).includes('[engine-back]'), 'the back marker');
+      await engine.restartContainer(id, { graceSeconds: 0 });
+      await seen((xs) => texts(xs).includes('run 2 b'), 'the second run');
+      controller.abort();
+      assert.deepEqual(texts(items), ['[engine-lost]', '[engine-back]', '[stopped]', '[started]', 'run 2 a', 'run 2 b']);
+    } finally {
+      controller.abort();
+      await proxy.close();
+    }
+  });
+
   test('stdout and stderr with the engine connection cut mid-stream: every line once, one lost and one back marker', async () => {
     const id = await run(engine, {
       Cmd: [
