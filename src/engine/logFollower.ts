@@ -4,10 +4,10 @@
  * and saying what happened in between (stopped with exit code and OOM, restarted, removed,
  * engine lost and back).
  */
-import type { Engine } from './engine';
-import { EngineError, NotFoundError } from './errors';
-import { engineEvents } from './events';
-import { containerLogs, timestampToSince, type LogLine } from './logs';
+import type { Engine, EngineInfo } from './engine';
+import { ConflictError, EngineError, EngineRequestError, NotFoundError } from './errors';
+import { engineEvents, type EventStreamState } from './events';
+import { canonicalTime, containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from './logs';
 import { delay } from './streams';
 
 export type LogMarker =
@@ -27,38 +27,123 @@ export interface FollowOptions {
   readonly retryDelayMs?: number;
 }
 
-/** Remembers the last engine timestamp seen and how many lines carried it, to resume exactly. */
+/**
+ * Where a reopened log stream must start so that no line is lost or repeated. Timestamps alone
+ * cannot say it: stdout and stderr are stamped separately (a line can carry an earlier time than
+ * the one before it), clocks step back, and several lines can carry the same time. So the point
+ * remembers the lines it let through during the last `windowNs` before the newest time seen; a
+ * reopened stream asks the engine (whose `since` is inclusive) from that far back, and exactly the
+ * lines already seen are dropped from what it replays. On the live stream every line is new.
+ */
 export class ResumePoint {
-  private time: string | undefined;
-  private countAtTime = 0;
-  private skip = 0;
+  /** When following began (engine clock): where a reopen starts if no line was seen. */
+  private start: string | undefined;
+  /** Newest (canonical) time seen. */
+  private newest: string | undefined;
+  /** The first line let through: what the log holds before it was never asked for. */
+  private first: { readonly line: LogLine; readonly time: string } | undefined;
+  /** Lines let through recently, in arrival order, with their canonical times (from `head` on). */
+  private recent: LogLine[] = [];
+  private recentTimes: string[] = [];
+  private head = 0;
+  /** Newest time among lines forgotten because `recent` was full: a reopen starts after it. */
+  private forgotten: string | undefined;
+  /** What the reopened stream will replay and is to be dropped: key → count. */
+  private replay = new Map<string, number>();
+  /**
+   * Set when a reopen asks from before the first line shown: the log's lines before that one (in
+   * log order) are history that was not asked for (beyond the tail), dropped until a line already
+   * seen arrives, or one newer than everything seen.
+   */
+  private beforeFirst: string | undefined;
+  private sincePrune = 0;
 
+  constructor(
+    private readonly windowNs = 2_000_000_000n,
+    private readonly maxRecent = 200_000,
+  ) {}
+
+  /** The engine's time when following began: if no line is seen, a reopen starts there. */
+  startAt(time: string): void {
+    const t = canonicalTime(time);
+    if (t !== undefined && (this.start === undefined || t < this.start)) this.start = t;
+  }
+
+  /** The engine `since` ("<s>.<ns>", inclusive) for the next reopen; undefined while nothing is known. */
   get since(): string | undefined {
-    return this.time === undefined ? undefined : timestampToSince(this.time);
+    const from = this.from();
+    return from === undefined ? undefined : timestampToSince(from);
   }
 
-  /** Call before reopening: lines at exactly the resume time that were already seen get skipped. */
+  private from(): string | undefined {
+    if (this.newest === undefined) return this.start;
+    let from = nanosToTime(timeToNanos(this.newest) - this.windowNs);
+    if (this.forgotten !== undefined) {
+      const after = nanosToTime(timeToNanos(this.forgotten) + 1n);
+      if (after > from) from = after;
+    }
+    return from;
+  }
+
+  /** Call before reopening: the lines already seen that the reopened stream will send again get dropped. */
   reopen(): void {
-    this.skip = this.countAtTime;
+    this.replay.clear();
+    this.beforeFirst = undefined;
+    const from = this.from();
+    if (from === undefined) return;
+    for (let i = this.head; i < this.recent.length; i++) {
+      if (this.recentTimes[i]! < from) continue;
+      const key = lineKey(this.recent[i]!, this.recentTimes[i]!);
+      this.replay.set(key, (this.replay.get(key) ?? 0) + 1);
+    }
+    if (this.first !== undefined && this.first.time >= from && this.replay.has(lineKey(this.first.line, this.first.time)))
+      this.beforeFirst = this.newest;
   }
 
-  /** True if the line is new; false if it is a replay from before the resume point. */
+  /** True if the line is new; false if it is a replay of one already seen (or history never asked for). */
   accept(line: LogLine): boolean {
-    if (this.time !== undefined) {
-      if (line.time < this.time) return false;
-      if (line.time === this.time && this.skip > 0) {
-        this.skip--;
+    const time = canonicalTime(line.time) ?? line.time;
+    if (this.replay.size > 0) {
+      const key = lineKey(line, time);
+      const count = this.replay.get(key);
+      if (count !== undefined) {
+        if (count === 1) this.replay.delete(key);
+        else this.replay.set(key, count - 1);
+        this.beforeFirst = undefined;
         return false;
       }
     }
-    if (line.time === this.time) this.countAtTime++;
-    else {
-      this.time = line.time;
-      this.countAtTime = 1;
-      this.skip = 0;
+    if (this.beforeFirst !== undefined) {
+      if (time <= this.beforeFirst) return false;
+      this.beforeFirst = undefined;
     }
+    if (this.newest === undefined || time > this.newest) this.newest = time;
+    this.first ??= { line, time };
+    this.recent.push(line);
+    this.recentTimes.push(time);
+    if (this.recent.length - this.head > this.maxRecent) {
+      const dropped = this.recentTimes[this.head++]!;
+      if (this.forgotten === undefined || dropped > this.forgotten) this.forgotten = dropped;
+    }
+    if (++this.sincePrune >= 4096) this.prune();
     return true;
   }
+
+  /** Forget lines older than the window (they are before any reopen's start). */
+  private prune(): void {
+    this.sincePrune = 0;
+    const from = this.from();
+    if (from !== undefined) while (this.head < this.recent.length && this.recentTimes[this.head]! < from) this.head++;
+    if (this.head > 4096 && this.head * 2 > this.recent.length) {
+      this.recent = this.recent.slice(this.head);
+      this.recentTimes = this.recentTimes.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function lineKey(line: LogLine, time: string): string {
+  return `${line.stream} ${time} ${line.text}`;
 }
 
 const now = (): string => new Date().toISOString();
@@ -67,9 +152,13 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
   const { signal } = options;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const resume = new ResumePoint();
-  let first = true;
+  /** Whether a log stream was ever opened: the first open shows history (tail, since), later ones resume. */
+  let opened = false;
   let engineLost = false;
-  let lastRestartCount = -1;
+  /** StartedAt of the run being followed, to notice a restart that happened while away. */
+  let lastStartedAt: string | undefined;
+  /** FinishedAt of the stop already reported, so that reconnecting to a stopped container does not report it twice. */
+  let reportedStop: string | undefined;
 
   while (!signal.aborted) {
     try {
@@ -78,52 +167,62 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
         engineLost = false;
         yield { kind: 'marker', marker: { kind: 'engine-back', time: now() } };
       }
-      if (!first && details.State.Running && details.RestartCount !== lastRestartCount && lastRestartCount !== -1) {
+      if (!opened) {
+        // the engine's clock now, before the first open: if that open shows no line, a reopen starts
+        // here rather than at the beginning of the container's history
+        resume.startAt((await engineClock(engine, signal)) ?? now());
+      } else if (details.State.Running && lastStartedAt !== undefined && details.State.StartedAt !== lastStartedAt) {
         yield { kind: 'marker', marker: { kind: 'started', time: details.State.StartedAt, restartCount: details.RestartCount } };
       }
-      lastRestartCount = details.RestartCount;
+      lastStartedAt = details.State.StartedAt;
       resume.reopen();
-      const since = resume.since ?? (first ? options.since : undefined);
+      const since = opened ? resume.since : options.since;
       for await (const line of containerLogs(engine, id, {
         follow: true,
         signal,
         tty: details.Config.Tty,
+        onOpen: () => (opened = true),
         ...(since === undefined ? {} : { since }),
-        ...(first && resume.since === undefined ? { tail: options.tail ?? 1000 } : {}),
+        ...(opened ? {} : { tail: options.tail ?? 1000 }),
       })) {
         if (resume.accept(line)) yield { kind: 'line', line };
       }
-      first = false;
       if (signal.aborted) return;
 
       // the stream ended: the container stopped (or was never running)
       const after = await engine.inspectContainer(id, signal);
       if (after.State.Running) continue; // restarted already: reopen
-      yield {
-        kind: 'marker',
-        marker: { kind: 'stopped', exitCode: after.State.ExitCode, oomKilled: after.State.OOMKilled, time: after.State.FinishedAt },
-      };
-      const next = await waitForStart(engine, id, after.State.FinishedAt, signal);
+      // a container that never ran has nothing to report (its FinishedAt is the zero time)
+      if (after.State.FinishedAt !== reportedStop && !after.State.FinishedAt.startsWith('0001')) {
+        reportedStop = after.State.FinishedAt;
+        yield {
+          kind: 'marker',
+          marker: { kind: 'stopped', exitCode: after.State.ExitCode, oomKilled: after.State.OOMKilled, time: after.State.FinishedAt },
+        };
+      }
+      const next = yield* waitForStart(engine, id, after.State.FinishedAt, signal);
       if (next === 'removed') {
         yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
         return;
       }
       if (next === 'aborted') return;
       const started = await engine.inspectContainer(id, signal);
-      lastRestartCount = started.RestartCount;
+      lastStartedAt = started.State.StartedAt;
       yield { kind: 'marker', marker: { kind: 'started', time: started.State.StartedAt, restartCount: started.RestartCount } };
     } catch (err) {
       if (signal.aborted) return;
-      if (err instanceof NotFoundError) {
+      // 409 on logs: "dead or marked for removal"
+      if (err instanceof NotFoundError || err instanceof ConflictError) {
         yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
         return;
       }
       const error = err instanceof EngineError ? err : engine.translate(err, `logs of ${id}`);
+      // the engine answered with an error: it is not lost, and asking again would get the same answer
+      if (error.statusCode !== undefined) throw unreadable(error, id);
       if (!engineLost) {
         engineLost = true;
         yield { kind: 'marker', marker: { kind: 'engine-lost', message: error.message, time: now() } };
       }
-      first = false;
       try {
         await delay(retryDelayMs, signal);
       } catch {
@@ -133,29 +232,89 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
   }
 }
 
-/** Wait until the container starts again (or is removed), from the time it finished. */
-async function waitForStart(
+/** The engine refused the logs: say why, and what to do when it is the logging driver. */
+function unreadable(error: EngineError, id: string): EngineError {
+  const hint =
+    error.statusCode === 501
+      ? ' — its logging driver does not let the engine read logs back; run it with the json-file, local or journald driver (or enable dual logging) to see them here'
+      : '';
+  return new EngineRequestError(`Cannot follow the logs of ${id.slice(0, 12)}: ${error.message}${hint}`, error.statusCode, error);
+}
+
+/**
+ * The engine's own clock (the one it stamps log lines with), if it says. An engine that answers
+ * /info with an error (a socket proxy may forbid it) leaves the local clock to be used; an engine
+ * that cannot be reached is lost like for any other call.
+ */
+async function engineClock(engine: Engine, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    const info: EngineInfo & { SystemTime?: unknown } = await engine.info(signal);
+    return typeof info.SystemTime === 'string' ? canonicalTime(info.SystemTime) : undefined;
+  } catch (err) {
+    if (err instanceof EngineError && err.statusCode !== undefined) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Wait until the container starts again (or is removed), from the time it finished. The event
+ * stream reconnects by itself; an outage on the way is reported once (lost, then back).
+ */
+async function* waitForStart(
   engine: Engine,
   id: string,
   finishedAt: string,
   signal: AbortSignal,
-): Promise<'started' | 'removed' | 'aborted'> {
+): AsyncGenerator<FollowItem, 'started' | 'removed' | 'aborted'> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   signal.addEventListener('abort', onAbort, { once: true });
+  const states: EventStreamState[] = [];
+  let wake: (() => void) | undefined;
+  const since = finishedAt.startsWith('0001') ? undefined : timestampToSince(finishedAt);
+  const events = engineEvents(engine, {
+    signal: controller.signal,
+    filters: { type: ['container'], container: [id] },
+    ...(since === undefined ? {} : { since }),
+    onState: (state) => {
+      states.push(state);
+      wake?.();
+    },
+  });
+  let lost = false;
   try {
-    const since = finishedAt.startsWith('0001') ? undefined : timestampToSince(finishedAt);
-    for await (const event of engineEvents(engine, {
-      signal: controller.signal,
-      filters: { type: ['container'], container: [id] },
-      ...(since === undefined ? {} : { since }),
-    })) {
-      if (event.verb === 'start') return 'started';
-      if (event.verb === 'destroy') return 'removed';
+    let next = events.next();
+    for (;;) {
+      const woken = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
+      const result = await Promise.race([next, woken]);
+      for (const state of states.splice(0)) {
+        // a stream that ended and reopened at once is no outage; a failed reconnection is
+        if (state.kind === 'reconnecting' && !lost && (state.error !== undefined || state.attempt > 1)) {
+          lost = true;
+          const message = state.error?.message ?? 'the engine closed the connection';
+          yield { kind: 'marker', marker: { kind: 'engine-lost', message, time: now() } };
+        } else if (state.kind === 'connected' && lost) {
+          lost = false;
+          yield { kind: 'marker', marker: { kind: 'engine-back', time: now() } };
+        }
+      }
+      if (result === undefined) continue;
+      if (result.done === true) return 'aborted';
+      // a container that exits at once has its own start event stamped after it finished (even its
+      // StartedAt can be after its FinishedAt): only a run that is not the one that finished counts
+      if (result.value.verb === 'start' && (await anotherRun(engine, id, finishedAt, signal))) return 'started';
+      if (result.value.verb === 'destroy') return 'removed';
+      next = events.next();
     }
-    return 'aborted';
   } finally {
     signal.removeEventListener('abort', onAbort);
     controller.abort();
+    wake = undefined;
+    await events.return(undefined).catch(() => undefined);
   }
+}
+
+async function anotherRun(engine: Engine, id: string, finishedAt: string, signal: AbortSignal): Promise<boolean> {
+  const { State } = await engine.inspectContainer(id, signal);
+  return State.Running || State.FinishedAt !== finishedAt;
 }

@@ -178,6 +178,8 @@ export interface LogOptions {
   /** Skip the inspect call when the caller already knows whether the container has a TTY. */
   readonly tty?: boolean;
   readonly signal?: AbortSignal;
+  /** Called once the engine has answered and the log stream is open (before any line). */
+  readonly onOpen?: () => void;
 }
 
 /** Convert an RFC 3339 timestamp with nanoseconds to the engine's "<s>.<ns>" form for `since`. */
@@ -187,6 +189,35 @@ export function timestampToSince(time: string): string {
   const seconds = Math.floor(Date.parse(`${m[1]}${m[3] ?? 'Z'}`) / 1000);
   const nanos = (m[2] ?? '').padEnd(9, '0').slice(0, 9);
   return `${seconds}.${nanos}`;
+}
+
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
+const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * An RFC 3339 time in the one form the engine stamps log lines with (UTC, nine fraction digits,
+ * e.g. 2026-11-25T12:00:00.123456789Z), in which string order is time order; undefined if the
+ * text is not such a time.
+ */
+export function canonicalTime(time: string): string | undefined {
+  if (CANONICAL.test(time)) return time;
+  const m = RFC3339.exec(time);
+  if (m?.[1] === undefined) return undefined;
+  const ms = Date.parse(`${m[1]}${m[3] ?? 'Z'}`);
+  if (Number.isNaN(ms)) return undefined;
+  return `${new Date(ms).toISOString().slice(0, 19)}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+}
+
+/** A canonical time (see canonicalTime) as nanoseconds since the epoch. */
+export function timeToNanos(canonical: string): bigint {
+  return BigInt(Date.parse(`${canonical.slice(0, 19)}Z`)) * 1_000_000n + BigInt(canonical.slice(20, 29));
+}
+
+/** Nanoseconds since the epoch as a canonical time. */
+export function nanosToTime(nanos: bigint): string {
+  const seconds = nanos / 1_000_000_000n;
+  const rest = nanos % 1_000_000_000n;
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${rest.toString().padStart(9, '0')}Z`;
 }
 
 /** The engine takes "<s>.<ns>" (or seconds) for since/until; RFC 3339 is converted. */
@@ -211,6 +242,7 @@ export async function* containerLogs(engine: Engine, id: string, options: LogOpt
       ...(options.until === undefined ? {} : { until: engineTime(options.until) }),
     },
   });
+  options.onOpen?.();
   const assembler = new LineAssembler();
   const demuxer = new FrameDemuxer();
   const now = (): string => new Date().toISOString();

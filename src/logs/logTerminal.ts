@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Engine } from '../engine/engine';
 import { followContainerLogs } from '../engine/logFollower';
-import { formatLine, formatMarker, prefixColour, type LineFormat } from './formatLog';
+import { formatLine, formatMarker, formatNotice, prefixColour, type LineFormat } from './formatLog';
 
 export interface LogSource {
   readonly id: string;
@@ -62,7 +62,7 @@ export class LogTerminal implements vscode.Pseudoterminal {
       }
     } catch (err) {
       this.log.error(`Following logs of ${source.name} failed`, err);
-      this.write(`\x1b[41;97m ── ${source.name}: ${err instanceof Error ? err.message : String(err)} ── \x1b[0m\r\n`);
+      this.write(formatNotice(`${source.name}: ${err instanceof Error ? err.message : String(err)}`));
     }
     if (++this.ended === this.sources.length && !this.controller.signal.aborted)
       this.write('\r\n\x1b[2m[all followed containers are gone — close this terminal]\x1b[0m\r\n');

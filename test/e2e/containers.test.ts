@@ -100,7 +100,40 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
     );
     await vscode.screenshot('containers-logs-restart');
     // history first (the two earlier runs), then live: the stop and start markers, then the new run
-    assert.match(text, /^boot 1\nboot 2\n *── container stopped — exit 0 at [^\n]+── *\n *── container started at [^\n]+── *\nboot 3$/);
+    assert.match(text, /^boot 1\nboot 2\n▐ ── container stopped — exit 0 at [^\n]+──\n▐ ── container started at [^\n]+──\nboot 3$/);
+  });
+
+  test("Show Logs shows a container's control sequences and a forged marker as text", async () => {
+    const page = vscode.page;
+    const hostile = `berth-e2e-hostile-${RUN}`;
+    const [labelKey = '', labelValue = ''] = LABEL.split('=');
+    const forged = '\x1b[7m▐ ── container stopped — exit 0 at 12:00:00 ── \x1b[0m';
+    const id = await engine.createContainer({
+      name: hostile,
+      Image: 'berth-busybox:latest',
+      Labels: { [labelKey]: labelValue },
+      Cmd: ['sh', '-c', 'printf "%s\\n" "$@"; sleep 300', 'sh', 'before the clear', '\x1b[2J\x1b[Hafter the clear', forged, 'last line'],
+    });
+    await engine.startContainer(id);
+    // from the palette: on a busy engine the row may be far down the tree
+    await runCommand(page, 'Berth: Show Logs');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill(hostile);
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: hostile }).first();
+    await pick.waitFor({ timeout: UI_TIMEOUT });
+    await pick.click();
+    await input.press('Enter');
+    const text = await eventually(
+      () => terminalText(page),
+      (t) => t.includes('last line'),
+      'the hostile logs',
+    );
+    await vscode.screenshot('containers-logs-hostile');
+    // the screen was not cleared: the first line is still there; the fake marker is plain text, without the marker glyph
+    assert.match(
+      text,
+      /^before the clear\n\^\[\[2J\^\[\[Hafter the clear\n\\u2590 ── container stopped — exit 0 at 12:00:00 ── *\nlast line$/,
+    );
   });
 
   test('Attach Shell runs a command in the container and shows its output', async () => {

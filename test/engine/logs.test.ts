@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/engine';
-import { containerLogs, type LogLine } from '../../src/engine/logs';
+import { containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from '../../src/engine/logs';
 import { cleanup, collect, connect, run } from './harness';
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
@@ -91,5 +91,21 @@ describe('engine: logs', { timeout: 120_000 }, () => {
       if (seen.length === 20) controller.abort();
     }
     assert.equal(seen.length, 20);
+  });
+
+  test('since is inclusive to the nanosecond (a reopened follow relies on it)', async () => {
+    const id = await run(engine, { Cmd: ['sh', '-c', 'for i in $(seq 1 50); do echo "out $i"; echo "err $i" >&2; done'] });
+    await engine.waitContainer(id);
+    const all = await collect(containerLogs(engine, id));
+    const pick = all[37]!;
+    const from = await collect(containerLogs(engine, id, { since: timestampToSince(pick.time) }));
+    assert.deepEqual(
+      from,
+      all.filter((l) => l.time >= pick.time),
+      'exactly the lines stamped at or after the time, in log order',
+    );
+    assert.ok(from.some((l) => l.time === pick.time && l.text === pick.text));
+    const after = timestampToSince(nanosToTime(timeToNanos(pick.time) + 1n));
+    assert.ok(!(await collect(containerLogs(engine, id, { since: after }))).some((l) => l.time === pick.time));
   });
 });
