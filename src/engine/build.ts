@@ -59,6 +59,17 @@ interface RawBuildMessage {
 }
 
 const STEP = /^Step (\d+)\/(\d+) : (.*)$/;
+const NO_SPACE = /no space left on device/i;
+
+/**
+ * What a failed build says went wrong: the engine's message, led by "no space left on device" and
+ * what to do about it when the engine or the step's output says its disk is full (the engine
+ * itself only reports the command's exit code then).
+ */
+export function buildFailureReason(engineMessage: string, output: readonly string[]): string {
+  if (!NO_SPACE.test(engineMessage) && !output.some((line) => NO_SPACE.test(line))) return engineMessage;
+  return `no space left on device — the engine's disk is full; free space (unused images, containers, build cache) and build again (${engineMessage})`;
+}
 
 /** Parse one message of the build stream (exported for tests of the parser alone). */
 export function parseBuildMessage(message: RawBuildMessage): BuildEvent[] {
@@ -111,7 +122,8 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
   try {
     for await (const message of jsonLines<RawBuildMessage>(stream as AsyncIterable<Buffer>)) {
       if (message.error !== undefined || message.errorDetail !== undefined) {
-        throw new BuildFailedError((message.errorDetail?.message ?? message.error ?? 'unknown error').trim(), step, output);
+        const reason = (message.errorDetail?.message ?? message.error ?? 'unknown error').trim();
+        throw new BuildFailedError(buildFailureReason(reason, output), step, output);
       }
       for (const event of parseBuildMessage(message)) {
         if (event.kind === 'step') {

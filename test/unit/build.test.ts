@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dockerfileOutline, parseBuildMessage } from '../../src/engine/build';
+import { buildFailureReason, dockerfileOutline, parseBuildMessage } from '../../src/engine/build';
 
 describe('build stream and Dockerfile outline', () => {
   test('steps, output and the image id from the engine messages (Engine 20.10 format)', () => {
@@ -13,6 +13,16 @@ describe('build stream and Dockerfile outline', () => {
     ]);
     assert.deepEqual(parseBuildMessage({ aux: { ID: 'sha256:abc' } }), [{ kind: 'done', imageId: 'sha256:abc' }]);
     assert.deepEqual(parseBuildMessage({ stream: '\n' }), []);
+  });
+
+  test("a full disk is named first, with what to do; other failures keep the engine's message", () => {
+    const exit = "The command '/bin/sh -c dd if=/dev/zero of=/fill bs=1M' returned a non-zero code: 1";
+    assert.equal(
+      buildFailureReason(exit, ["dd: error writing '/fill': No space left on device", '150+0 records in']),
+      `no space left on device — the engine's disk is full; free space (unused images, containers, build cache) and build again (${exit})`,
+    );
+    assert.match(buildFailureReason('failed to register layer: write /x: no space left on device', []), /^no space left on device — /);
+    assert.equal(buildFailureReason(exit, ['dd: bad option']), exit);
   });
 
   test('stages and ARG defaults', () => {
