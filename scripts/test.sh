@@ -45,7 +45,10 @@ if bash scripts/engine.sh ensure | tee "$REPORTS/engine.log"; then
   if grep -q '^engine: started ' "$REPORTS/engine.log"; then trap 'bash scripts/engine.sh stop' EXIT; fi
   bash scripts/sshd.sh install || echo "sshd could not be installed: the ssh:// engine tests skip" >&2
   if bash scripts/base-images.sh; then
+    # a second engine the fault tests may crash and fill (test/engine/faults.test.ts), stopped after the tier if started here
+    bash scripts/fault-engine.sh start >"$REPORTS/fault-engine.log" 2>&1 || echo "the fault engine did not start (see $REPORTS/fault-engine.log)" >&2
     tier engine --test-concurrency=1 test/engine/*.test.ts || status=1
+    if grep -q '^fault-engine: started ' "$REPORTS/fault-engine.log"; then bash scripts/fault-engine.sh stop; fi
     step "e2e: the packaged extension in a real VS Code (code-server) driven through Chromium"
     if bash scripts/vscode/install.sh; then
       tier e2e --test-concurrency=1 test/e2e/*.test.ts || status=1
