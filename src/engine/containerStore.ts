@@ -204,7 +204,8 @@ export function applyEvent(known: ContainerRecord | undefined, event: EngineEven
     labels: Object.fromEntries(Object.entries(a).filter(([k]) => !NON_LABEL_ATTRIBUTES.has(k))),
     detailed: false,
   };
-  const at = new Date(event.time * 1000).toISOString();
+  // to the millisecond, as an inspect will say (a whole second would make "up 0s" read "up 1s")
+  const at = new Date(Number(BigInt(event.timeNano) / 1_000_000n)).toISOString();
   switch (event.verb) {
     case 'create':
       return known ? undefined : base;
@@ -256,6 +257,14 @@ export interface StoreCounters {
   events: number;
 }
 
+/** The latest event about a container while operations were in flight (numbers as in `seq`). */
+interface Touch {
+  readonly seq: number;
+  /** The latest event that scheduled an inspect of its own. */
+  readonly reinspect: number;
+  readonly destroyed: boolean;
+}
+
 export class ContainerStore {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly listeners = new Set<(changes: readonly StoreChange[]) => void>();
@@ -270,7 +279,7 @@ export class ContainerStore {
    * begun before the event never overwrites it, and one begun before a `destroy` never brings the
    * container back. Pruned as soon as no operation older than the event is in flight.
    */
-  private readonly touched = new Map<string, { readonly seq: number; readonly destroyed: boolean }>();
+  private readonly touched = new Map<string, Touch>();
   private controller: AbortController | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private current: StoreState = { kind: 'stopped' };
@@ -363,7 +372,7 @@ export class ContainerStore {
   }
 
   /** An event about this container arrived after the operation that started at `since`. */
-  private touchedAfter(id: string, since: number): { readonly destroyed: boolean } | undefined {
+  private touchedAfter(id: string, since: number): Touch | undefined {
     const t = this.touched.get(id);
     return t !== undefined && t.seq > since ? t : undefined;
   }
@@ -449,15 +458,23 @@ export class ContainerStore {
     this.counters.events++;
     if (IGNORED.has(event.verb)) return;
     const id = event.id;
+    const known = this.records.get(id);
     // only an operation already in flight can be misled by this event: remember it for them
-    if (this.inflight.size > 0) this.touched.set(id, { seq: ++this.seq, destroyed: event.verb === 'destroy' });
+    if (this.inflight.size > 0) {
+      const seq = ++this.seq;
+      const reinspect = event.verb !== 'destroy' && !(event.verb === 'health_status' && known);
+      this.touched.set(id, {
+        seq,
+        reinspect: reinspect ? seq : (this.touched.get(id)?.reinspect ?? 0),
+        destroyed: event.verb === 'destroy',
+      });
+    }
     if (event.verb === 'destroy') {
       clearTimeout(this.pending.get(id));
       this.pending.delete(id);
       if (this.records.delete(id)) this.emit([{ kind: 'removed', id }]);
       return;
     }
-    const known = this.records.get(id);
     const next = applyEvent(known, event);
     if (next) {
       this.records.set(id, next);
@@ -485,7 +502,9 @@ export class ContainerStore {
       if (!this.controller) return;
       const later = this.touchedAfter(id, since);
       if (later?.destroyed === true) return; // removed while the inspect was on its way: no ghost
-      if (later && this.pending.has(id)) return; // a newer inspect is queued
+      // an event came after this inspect began, and an inspect of its own follows: this answer may
+      // be older than the event (a `die` arriving while the inspect of its `kill` reads "running")
+      if (later && later.reinspect > since) return;
       const known = this.records.has(id);
       this.records.set(id, record);
       this.emit([{ kind: known ? 'updated' : 'added', record }]);

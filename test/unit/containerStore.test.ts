@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PassThrough } from 'node:stream';
 import {
   applyEvent,
   ContainerStore,
@@ -9,7 +8,7 @@ import {
   healthFromStatus,
   type ContainerRecord,
 } from '../../src/engine/containerStore';
-import type { ContainerDetails, Engine } from '../../src/engine/engine';
+import { scriptedEngine, until } from './scriptedEngine';
 import { parseEvent } from '../../src/engine/events';
 
 function event(action: string, attributes: Record<string, string> = {}): ReturnType<typeof parseEvent> {
@@ -100,64 +99,6 @@ describe('list status parsing', () => {
   });
 });
 
-/** An engine whose event stream, list and inspects the test drives by hand. */
-function scriptedEngine(): {
-  engine: Engine;
-  send: (action: string, id: string) => void;
-  inspects: { id: string; answer: () => void }[];
-} {
-  const events = new PassThrough();
-  const inspects: { id: string; answer: () => void }[] = [];
-  let t = 1_764_072_000_000_000_000n;
-  const engine = {
-    timeoutMs: 5000,
-    openStream: () => Promise.resolve(events),
-    translate: (err: unknown) => err,
-    listContainers: () => Promise.resolve([]),
-    inspectContainer: (id: string) =>
-      new Promise((resolve) => {
-        inspects.push({ id, answer: () => resolve(details(id)) });
-      }),
-  } as unknown as Engine;
-  const send = (action: string, id: string): void => {
-    t += 1_000_000n;
-    events.write(
-      `{"Type":"container","Action":"${action}","Actor":{"ID":"${id}","Attributes":{"name":"n-${id}","image":"busybox"}},"time":${t / 1_000_000_000n},"timeNano":${t}}\n`,
-    );
-  };
-  return { engine, send, inspects };
-}
-
-function details(id: string): ContainerDetails {
-  return {
-    Id: id,
-    Name: `/n-${id}`,
-    Image: 'sha256:0',
-    Path: 'true',
-    Args: [],
-    Created: '2025-11-25T12:00:00Z',
-    RestartCount: 0,
-    State: {
-      Status: 'exited',
-      Running: false,
-      Paused: false,
-      Restarting: false,
-      OOMKilled: false,
-      ExitCode: 0,
-      StartedAt: '',
-      FinishedAt: '',
-    },
-    Config: { Image: 'busybox', Labels: {} },
-    HostConfig: {},
-    NetworkSettings: { Ports: {} },
-  } as unknown as ContainerDetails;
-}
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(ok(), `never: ${what}`);
-}
-
 describe('ContainerStore: a container removed while its inspect is on the way', () => {
   test('the inspect that answers after destroy brings no row back, and nothing is left in its maps', async () => {
     const { engine, send, inspects } = scriptedEngine();
@@ -169,7 +110,7 @@ describe('ContainerStore: a container removed while its inspect is on the way', 
       assert.notEqual(store.get('c1'), undefined);
       send('destroy', 'c1');
       await until('c1 removed', () => store.get('c1') === undefined);
-      inspects[0]!.answer();
+      inspects[0]!.answer('exited');
       await until('the inspect settled', () => store.debugSizes().inflight === 0);
       assert.equal(store.get('c1'), undefined, 'a ghost row');
       assert.deepEqual(store.debugSizes(), { records: 0, pending: 0, inflight: 0, touched: 0 });
