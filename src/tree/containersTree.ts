@@ -219,9 +219,15 @@ export function registerContainersTree(
   const HOLDER = 'containers-view';
   const onVisible = (visible: boolean): void => (visible ? live.hold(HOLDER) : live.release(HOLDER));
   if (view.visible) onVisible(true);
+  let described: string | undefined;
   const describe = (): void => {
     // unreachable: the welcome view explains (a message would hide it)
-    view.message = provider.filterText ? `Filter: ${provider.filterText}` : '';
+    const message = provider.filterText ? `Filter: ${provider.filterText}` : '';
+    // only on a change: setting the message is a refresh of the view, and it holds back the
+    // next row refresh by 200 ms like any other (see RowRefresh)
+    if (message === described) return;
+    described = message;
+    view.message = message;
     void vscode.commands.executeCommand('setContext', 'berth.containers.filtered', provider.filterText !== '');
   };
   describe();
