@@ -160,7 +160,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
     item.id = r.id;
     const sample = this.stats.latest(r.id);
     item.description = describeContainer(r, now) + (sample && r.state === 'running' ? ` · ${statsText(sample)}` : '');
-    this.rows.rendered(r.id, rowKey(r, now, sample));
+    this.rows.rendered(r, rowKey(r, now, sample));
     const [icon, color] = TONE_ICON[toneOf(r)];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.contextValue = containerContext(r);

@@ -29,8 +29,8 @@ export interface RowRefreshOptions {
 }
 
 export class RowRefresh {
-  /** The key each row was last rendered with. */
-  private readonly shown = new Map<string, string>();
+  /** What each row was last rendered with (or will be, once a refresh sent is rendered). */
+  private readonly shown = new Map<string, { key: string; record: ContainerRecord }>();
   /** Rows to refresh, with the record each will show. */
   private readonly visible = new Map<string, ContainerRecord>();
   /** Rows whose tooltip changed but not what they show. */
@@ -42,10 +42,10 @@ export class RowRefresh {
     this.schedule = options.schedule ?? ((flush) => void setImmediate(flush));
   }
 
-  /** The row of `id` was just rendered showing `key`. */
-  rendered(id: string, key: string): void {
-    this.shown.set(id, key);
-    this.stale.delete(id);
+  /** The row of this record was just rendered showing `key`. */
+  rendered(record: ContainerRecord, key: string): void {
+    this.shown.set(record.id, { key, record });
+    this.stale.delete(record.id);
   }
 
   forget(id: string): void {
@@ -56,8 +56,13 @@ export class RowRefresh {
 
   /** The record of an existing row changed: refresh it if (and only if) it now shows something else. */
   update(record: ContainerRecord): void {
+    // both read as of now: a row whose "up 3s" has aged to "up 4s" since it was rendered has not
+    // changed for that (the clock refreshes those), only if the new record reads differently
     const shown = this.shown.get(record.id);
-    if (shown !== undefined && shown === this.options.key(record)) {
+    if (shown !== undefined && this.options.key(shown.record) === this.options.key(record)) {
+      // the same row either way: compare later changes with this record (an inspect's exact times
+      // rather than an event's)
+      this.shown.set(record.id, { key: shown.key, record });
       if (!this.visible.has(record.id)) this.stale.add(record.id);
       return;
     }
@@ -70,7 +75,10 @@ export class RowRefresh {
 
   /** Rows whose description would read differently now (relative times age, stats change). */
   aged(records: Iterable<ContainerRecord>): void {
-    for (const r of records) if (this.shown.has(r.id) && this.shown.get(r.id) !== this.options.key(r)) this.visible.set(r.id, r);
+    for (const r of records) {
+      const shown = this.shown.get(r.id);
+      if (shown !== undefined && shown.key !== this.options.key(r)) this.visible.set(r.id, r);
+    }
     this.flushNow();
   }
 
@@ -89,7 +97,7 @@ export class RowRefresh {
     if (this.visible.size === 0) return;
     const ids = [...this.visible.keys(), ...this.stale];
     // what these rows will show once rendered: a change back to it before then is no change
-    for (const [id, r] of this.visible) this.shown.set(id, this.options.key(r));
+    for (const [id, record] of this.visible) this.shown.set(id, { key: this.options.key(record), record });
     this.visible.clear();
     this.stale.clear();
     this.options.fire(ids);

@@ -64,6 +64,19 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
     await vscode.screenshot('containers-tree');
   });
 
+  test('hovering a row shows its tooltip, resolved as it is hovered', async () => {
+    const page = vscode.page;
+    const pane = await openBerthView(page, 'Containers');
+    await treeRow(pane, NAME).hover();
+    const hover = page.locator('.workbench-hover, .monaco-hover', { hasText: 'Image:' }).first();
+    await hover.waitFor({ timeout: UI_TIMEOUT });
+    const text = normalize(await hover.innerText());
+    assert.ok(text.includes(NAME), text);
+    assert.match(text, /Status: Up/);
+    assert.match(text, /Command: sh -c/);
+    await page.mouse.move(5, 5);
+  });
+
   test('Stop Container from the context menu changes its state', async () => {
     const page = vscode.page;
     const pane = await openBerthView(page, 'Containers');

@@ -17,6 +17,8 @@ export function scriptedEngine(): ScriptedEngine {
   const events = new PassThrough();
   const inspects: ScriptedEngine['inspects'] = [];
   let t = BigInt(Date.now()) * 1_000_000n;
+  // one run of the container, as every inspect of it says
+  const startedAt = new Date(Date.now()).toISOString();
   const engine = {
     timeoutMs: 5000,
     openStream: () => Promise.resolve(events),
@@ -24,7 +26,7 @@ export function scriptedEngine(): ScriptedEngine {
     listContainers: () => Promise.resolve([]),
     inspectContainer: (id: string) =>
       new Promise((resolve) => {
-        inspects.push({ id, answer: (state = 'exited') => resolve(details(id, state)) });
+        inspects.push({ id, answer: (state = 'exited') => resolve(details(id, state, startedAt)) });
       }),
   } as unknown as Engine;
   const send = (actions: string | string[], id: string, attributes: Record<string, string> = {}): void => {
@@ -38,7 +40,7 @@ export function scriptedEngine(): ScriptedEngine {
   return { engine, send, inspects };
 }
 
-export function details(id: string, state: Answerable = 'exited'): ContainerDetails {
+export function details(id: string, state: Answerable = 'exited', startedAt = new Date().toISOString()): ContainerDetails {
   return {
     Id: id,
     Name: `/n-${id}`,
@@ -54,7 +56,7 @@ export function details(id: string, state: Answerable = 'exited'): ContainerDeta
       Restarting: false,
       OOMKilled: false,
       ExitCode: state === 'exited' ? 137 : 0,
-      StartedAt: new Date(Date.now() - 100).toISOString(),
+      StartedAt: startedAt,
       FinishedAt: state === 'exited' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
     },
     Config: { Image: 'busybox', Labels: {} },

@@ -11,24 +11,26 @@ async function setup(): Promise<{
   script: ReturnType<typeof scriptedEngine>;
   refreshes: string[][];
   settled: () => Promise<void>;
+  clock: { now: number };
 }> {
+  const clock = { now: Date.now() };
   const script = scriptedEngine();
   const store = new ContainerStore(script.engine, { coalesceMs: 1, reconcileIntervalMs: 600_000 });
-  const key = (r: ContainerRecord): string => rowKey(r, Date.now());
+  const key = (r: ContainerRecord): string => rowKey(r, clock.now);
   const refreshes: string[][] = [];
   const rows = new RowRefresh({
     key,
     fire: (ids) => {
       // the tree renders what it was asked to refresh
-      refreshes.push(ids.map((id) => describeContainer(store.get(id)!, Date.now())));
-      for (const id of ids) rows.rendered(id, key(store.get(id)!));
+      refreshes.push(ids.map((id) => describeContainer(store.get(id)!, clock.now)));
+      for (const id of ids) rows.rendered(store.get(id)!, key(store.get(id)!));
     },
   });
   store.onChange((changes) => {
     for (const c of changes) {
       if (c.kind === 'removed') rows.forget(c.id);
       else if (c.kind === 'added')
-        rows.rendered(c.record.id, key(c.record)); // a new row renders with the whole tree
+        rows.rendered(c.record, key(c.record)); // a new row renders with the whole tree
       else rows.update(c.record);
     }
   });
@@ -43,7 +45,7 @@ async function setup(): Promise<{
   script.inspects[0]!.answer('running');
   await settled();
   refreshes.length = 0;
-  return { store, script, refreshes, settled };
+  return { store, script, refreshes, settled, clock };
 }
 
 describe('container rows refresh only when what they show changes', () => {
@@ -81,17 +83,24 @@ describe('container rows refresh only when what they show changes', () => {
   });
 
   test('events that change nothing a row shows (a kill the process survives, the inspect after start) fire nothing', async () => {
-    const { store, script, refreshes, settled } = await setup();
+    const { store, script, refreshes, settled, clock } = await setup();
     try {
       script.send('kill', 'c1', { signal: '10' });
       await until('the inspect of the kill', () => script.inspects.length === 2);
       script.inspects[1]!.answer('running');
       await settled();
       assert.deepEqual(refreshes, []);
+      // nor does one after the row's "up 0s" has aged (the clock refreshes that, not an inspect)
+      clock.now += 5000;
+      script.send('kill', 'c1', { signal: '10' });
+      await until('the inspect of the second kill', () => script.inspects.length === 3);
+      script.inspects[2]!.answer('running');
+      await settled();
+      assert.deepEqual(refreshes, []);
       // pause shows; its inspect, saying the same, does not
       script.send('pause', 'c1');
-      await until('the inspect of the pause', () => script.inspects.length === 3);
-      script.inspects[2]!.answer('paused');
+      await until('the inspect of the pause', () => script.inspects.length === 4);
+      script.inspects[3]!.answer('paused');
       await settled();
       assert.equal(refreshes.length, 1, `refreshes: ${JSON.stringify(refreshes)}`);
       assert.match(refreshes[0]![0], /^paused · /);
