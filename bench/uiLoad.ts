@@ -13,10 +13,14 @@
  * (p50/p99/max, frames over 50 ms) and long tasks (PerformanceObserver 'longtask'); then --actions
  * times F1 → the command palette input visible (from the key event's timestamp to the first frame
  * that shows it), then Escape; then --probes times a new container created and started → its row in
- * the tree (wall time from the create request).
+ * the tree (wall time from the create request); then, in phases 1 and 2, --trials rounds of a
+ * subject container's lifecycle (start, pause, unpause, restart, stop, start, kill), each timed from
+ * the engine event that carries the change (its timeNano) to the row's text changing in the DOM
+ * (a MutationObserver in the page, on the page's wall clock: performance.timeOrigin +
+ * performance.now(); the browser and the engine share the machine's clock).
  *
  *   npm run bench:ui -- [--containers 500] [--loggers 10] [--seconds 15] [--actions 5] [--probes 3]
- *                       [--screenshot artifacts/bench/ui-load.png] [--keep]
+ *                       [--trials 20] [--screenshot artifacts/bench/ui-load.png] [--keep]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,6 +29,7 @@ import { parseArgs } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from '../scripts/vscode/codeServer';
 import type { Engine } from '../src/engine/engine';
+import { engineEvents } from '../src/engine/events';
 import { berthStatusItem, eventually, normalize, openBerthView, startVSCode, UI_TIMEOUT, type VSCode } from '../test/e2e/harness';
 import { connect, fmt, IMAGE, LABEL, median, percentile, RUN_ID, sleep, withCleanup } from './common';
 
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     actions: { type: 'string', default: '5' },
     probes: { type: 'string', default: '3' },
+    trials: { type: 'string', default: '20' },
     settle: { type: 'string', default: '5' },
     screenshot: { type: 'string', default: path.join(REPO_ROOT, 'artifacts', 'bench', 'ui-load.png') },
     keep: { type: 'boolean', default: false },
@@ -45,6 +51,7 @@ const LOGGERS = Number(values.loggers);
 const SECONDS = Number(values.seconds);
 const ACTIONS = Number(values.actions);
 const PROBES = Number(values.probes);
+const TRIALS = Number(values.trials);
 const SETTLE_SECONDS = Number(values.settle);
 /** ~2,000 lines/s: 200 lines every 100 ms. */
 const LOGGER_CMD = ['sh', '-c', 'while :; do seq 1 200; sleep 0.1; done'];
@@ -63,6 +70,122 @@ interface PhaseResult {
   readonly frames: FrameSample;
   readonly paletteMs: number[];
   readonly probeMs: number[];
+  /** Event timeNano → row text, ms, per lifecycle step (phases 1 and 2). */
+  readonly lifecycle?: Map<string, number[]>;
+}
+
+/** A step of the subject's lifecycle: what to do, the event that carries the change, what the row then reads. */
+interface Step {
+  readonly name: string;
+  readonly act: (engine: Engine, id: string) => Promise<void>;
+  readonly verb: string;
+  readonly shows: RegExp;
+  /** The row reads `shows` before the step too: time its return after it left that state. */
+  readonly leavesFirst?: boolean;
+}
+
+const STEPS: readonly Step[] = [
+  { name: 'start → running', act: (e, id) => e.startContainer(id), verb: 'start', shows: /^running/ },
+  { name: 'pause → paused', act: (e, id) => e.docker.getContainer(id).pause(), verb: 'pause', shows: /^paused/ },
+  { name: 'unpause → running', act: (e, id) => e.docker.getContainer(id).unpause(), verb: 'unpause', shows: /^running/ },
+  {
+    name: 'restart → running (from its start)',
+    act: (e, id) => e.restartContainer(id, { graceSeconds: 0 }),
+    verb: 'start',
+    shows: /^running/,
+    leavesFirst: true,
+  },
+  { name: 'stop → exited (from die)', act: (e, id) => e.stopContainer(id, { graceSeconds: 0 }), verb: 'die', shows: /^exited/ },
+  { name: 'start → running', act: (e, id) => e.startContainer(id), verb: 'start', shows: /^running/ },
+  { name: 'kill → exited (from die)', act: (e, id) => e.killContainer(id), verb: 'die', shows: /^exited 137/ },
+];
+
+/** Record, in the page, every change of the description text of the row named `name`. */
+const watchRow = (name: string): string => `(() => {
+  const header = document.querySelector('.pane-header[aria-label="Containers Section"]');
+  const pane = header && header.closest('.pane');
+  if (!pane) return false;
+  const read = () => {
+    for (const row of pane.querySelectorAll('.monaco-list-row[role="treeitem"]')) {
+      const label = row.querySelector('.label-name');
+      if (label && label.textContent.trim() === ${JSON.stringify(name)}) return (row.querySelector('.label-description') || {}).textContent || '';
+    }
+    return undefined;
+  };
+  const log = [];
+  let last;
+  const check = () => {
+    const text = read();
+    if (text !== undefined && text !== last) { last = text; log.push({ t: performance.timeOrigin + performance.now(), text }); }
+  };
+  if (window.__berthRow) window.__berthRow.observer.disconnect();
+  const observer = new MutationObserver(check);
+  observer.observe(pane, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label'] });
+  window.__berthRow = { log, observer };
+  check();
+  return true;
+})()`;
+
+interface RowChange {
+  readonly t: number;
+  readonly text: string;
+}
+
+/** The subject's lifecycle, TRIALS times; per step, ms from its event's timeNano to the row reading the new state. */
+async function lifecycleLatencies(engine: Engine, page: Page, phase: number): Promise<Map<string, number[]>> {
+  const name = `0-0-${PREFIX}-subject-${phase}`;
+  const id = await engine.createContainer({ name, Image: IMAGE, Cmd: ['sleep', '3600'], Labels: { [LABEL]: RUN_ID } });
+  await page.waitForFunction(rowShown(name), undefined, { polling: 'raf', timeout: UI_TIMEOUT });
+  if (!(await page.evaluate<boolean>(watchRow(name)))) throw new Error('no Containers pane to watch');
+  const events: { verb: string; ms: number }[] = [];
+  const controller = new AbortController();
+  let connected!: () => void;
+  const open = new Promise<void>((resolve) => (connected = resolve));
+  const follow = (async () => {
+    for await (const e of engineEvents(engine, {
+      signal: controller.signal,
+      filters: { type: ['container'], container: [id] },
+      onState: (s) => s.kind === 'connected' && connected(),
+    }))
+      events.push({ verb: e.verb, ms: Number(BigInt(e.timeNano) / 1000n) / 1000 });
+  })().catch(() => undefined);
+  await open;
+  const results = new Map<string, number[]>(STEPS.map((s) => [s.name, []]));
+  try {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      for (const step of STEPS) {
+        await sleep(700 + Math.random() * 300);
+        const mark = events.length;
+        const logMark = await page.evaluate<number>('window.__berthRow.log.length');
+        await step.act(engine, id);
+        let ms = NaN;
+        const deadline = Date.now() + UI_TIMEOUT;
+        while (Date.now() < deadline) {
+          const event = events.slice(mark).find((e) => e.verb === step.verb);
+          if (event) {
+            const log = await page.evaluate<RowChange[]>(`window.__berthRow.log.slice(${logMark})`);
+            // the first change to the new state since the action (an inspect may even show it
+            // a little before the event is stamped: the engine logs the event after the change);
+            // a restart shows exited first, then running again
+            const from = step.leavesFirst ? log.findIndex((c) => !step.shows.test(c.text)) : 0;
+            const shown = from < 0 ? undefined : log.slice(from).find((c) => step.shows.test(c.text));
+            if (shown) {
+              ms = shown.t - event.ms;
+              break;
+            }
+          }
+          await sleep(20);
+        }
+        results.get(step.name)!.push(ms);
+      }
+      process.stdout.write(`${trial + 1} `);
+    }
+  } finally {
+    controller.abort();
+    await follow;
+    await page.evaluate('window.__berthRow && window.__berthRow.observer.disconnect()');
+  }
+  return results;
 }
 
 // The in-page code is plain JavaScript text: functions compiled by tsx may carry helpers the page lacks.
@@ -179,8 +302,13 @@ async function measurePhase(engine: Engine, page: Page, name: string, phase: num
   const paletteMs = await paletteLatencies(page);
   process.stdout.write(`new container ×${PROBES}… `);
   const probeMs = await probeLatencies(engine, page, phase);
+  let lifecycle: Map<string, number[]> | undefined;
+  if (phase > 0 && TRIALS > 0) {
+    process.stdout.write(`lifecycle ×${TRIALS}: `);
+    lifecycle = await lifecycleLatencies(engine, page, phase);
+  }
   process.stdout.write('done\n');
-  return { name, frames, paletteMs, probeMs };
+  return { name, frames, paletteMs, probeMs, ...(lifecycle ? { lifecycle } : {}) };
 }
 
 /** Berth: Show Logs from the palette, tick every logger in its multi-pick, accept. */
@@ -278,6 +406,22 @@ function table(results: PhaseResult[]): string {
   ].join('\n');
 }
 
+function lifecycleTable(results: PhaseResult[]): string {
+  const names = [...new Set(STEPS.map((s) => s.name))];
+  const cell = (xs: number[]): string => {
+    const ok = xs.filter((x) => !Number.isNaN(x));
+    const missed = xs.length - ok.length;
+    if (ok.length === 0) return 'none';
+    return `${fmt(percentile(ok, 50), 0)} / ${fmt(percentile(ok, 95), 0)} / ${fmt(percentile(ok, 99), 0)}${missed > 0 ? ` (${missed} never)` : ''}`;
+  };
+  return [
+    `| event → row text, ms | ${results.map((r) => `${r.name}: p50 / p95 / p99`).join(' | ')} |`,
+    `|---|${results.map(() => '---:').join('|')}|`,
+    ...names.map((n) => `| ${n} | ${results.map((r) => cell(r.lifecycle?.get(n) ?? [])).join(' | ')} |`),
+    `| all steps | ${results.map((r) => cell([...(r.lifecycle?.values() ?? [])].flat())).join(' | ')} |`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const { engine, endpoint } = await connect();
   const cpus = os.cpus();
@@ -371,6 +515,16 @@ async function main(): Promise<void> {
       `${SECONDS} s, then ${ACTIONS} palette openings, then ${PROBES} new containers\n`,
   );
   console.log(table(results));
+  const timed = results.filter((r) => r.lifecycle);
+  if (timed.length > 0) {
+    console.log(
+      `\nEvent → row: from the engine event's timeNano to the row's text changing in the DOM, ms; p50 / p95 / p99 ` +
+        `(of ${TRIALS} trials; "start" runs twice a trial)\n`,
+    );
+    console.log(lifecycleTable(timed));
+    for (const r of timed)
+      for (const [step, xs] of r.lifecycle ?? []) console.log(`  ${r.name}, ${step}: ${xs.map((x) => fmt(x, 0)).join(' ')}`);
+  }
   console.log(`\nBerth log: ${problems.length === 0 ? 'no errors or warnings' : `${problems.length} errors/warnings`}`);
   for (const p of problems.slice(0, 20)) console.log(`  ${p}`);
 }

@@ -21,7 +21,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const config = new Config();
   const session = new EngineSession(config, log);
   const containers = new LiveContainers({ session, config, log });
-  const stats = new StatsHub(log);
+  const stats = new StatsHub(log, containers);
   context.subscriptions.push(log, session, containers, stats);
   return { context, log, config, session, containers, stats };
 }

@@ -204,7 +204,8 @@ export function applyEvent(known: ContainerRecord | undefined, event: EngineEven
     labels: Object.fromEntries(Object.entries(a).filter(([k]) => !NON_LABEL_ATTRIBUTES.has(k))),
     detailed: false,
   };
-  const at = new Date(event.time * 1000).toISOString();
+  // to the millisecond, as an inspect will say (a whole second would make "up 0s" read "up 1s")
+  const at = new Date(Number(BigInt(event.timeNano) / 1_000_000n)).toISOString();
   switch (event.verb) {
     case 'create':
       return known ? undefined : base;
@@ -256,13 +257,29 @@ export interface StoreCounters {
   events: number;
 }
 
+/** The latest event about a container while operations were in flight (numbers as in `seq`). */
+interface Touch {
+  readonly seq: number;
+  /** The latest event that scheduled an inspect of its own. */
+  readonly reinspect: number;
+  readonly destroyed: boolean;
+}
+
 export class ContainerStore {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly listeners = new Set<(changes: readonly StoreChange[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
-  /** Bumped per id on every event-driven update, so an older list result never overwrites it. */
-  private readonly versions = new Map<string, number>();
+  /** A number per operation start and per event, in the order they happened. */
+  private seq = 0;
+  /** Lists and inspects in flight, by the number they started at (in increasing order). */
+  private readonly inflight = new Set<number>();
+  /**
+   * Containers an event touched while some list or inspect was in flight, so that an answer
+   * begun before the event never overwrites it, and one begun before a `destroy` never brings the
+   * container back. Pruned as soon as no operation older than the event is in flight.
+   */
+  private readonly touched = new Map<string, Touch>();
   private controller: AbortController | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private current: StoreState = { kind: 'stopped' };
@@ -333,9 +350,44 @@ export class ContainerStore {
     this.setState({ kind: 'stopped' });
   }
 
+  /** Sizes of the internal maps, for tests: none of them may grow with containers come and gone. */
+  debugSizes(): { records: number; pending: number; inflight: number; touched: number } {
+    return { records: this.records.size, pending: this.pending.size, inflight: this.inflight.size, touched: this.touched.size };
+  }
+
+  private begin(): number {
+    const seq = ++this.seq;
+    this.inflight.add(seq);
+    return seq;
+  }
+
+  private end(seq: number): void {
+    this.inflight.delete(seq);
+    if (this.inflight.size === 0) {
+      this.touched.clear();
+      return;
+    }
+    const oldest = this.inflight.values().next().value ?? Infinity;
+    for (const [id, t] of this.touched) if (t.seq < oldest) this.touched.delete(id);
+  }
+
+  /** An event about this container arrived after the operation that started at `since`. */
+  private touchedAfter(id: string, since: number): Touch | undefined {
+    const t = this.touched.get(id);
+    return t !== undefined && t.seq > since ? t : undefined;
+  }
+
   /** List everything and bring the model in line: the safety net for missed events. */
   async reconcile(): Promise<void> {
-    const versionsBefore = new Map(this.versions);
+    const since = this.begin();
+    try {
+      await this.reconcileFrom(since);
+    } finally {
+      this.end(since);
+    }
+  }
+
+  private async reconcileFrom(since: number): Promise<void> {
     this.counters.lists++;
     const summaries = await this.engine.listContainers(this.options.filters ? { filters: this.options.filters } : {});
     const changes: StoreChange[] = [];
@@ -343,7 +395,7 @@ export class ContainerStore {
     const needDetails: string[] = [];
     for (const summary of summaries) {
       seen.add(summary.Id);
-      if ((this.versions.get(summary.Id) ?? 0) !== (versionsBefore.get(summary.Id) ?? 0)) continue; // an event got there first
+      if (this.touchedAfter(summary.Id, since)) continue; // an event got there first
       const known = this.records.get(summary.Id);
       const fresh = recordFromSummary(summary);
       if (!known) {
@@ -356,7 +408,7 @@ export class ContainerStore {
       }
     }
     for (const id of [...this.records.keys()]) {
-      if (!seen.has(id) && (this.versions.get(id) ?? 0) === (versionsBefore.get(id) ?? 0)) {
+      if (!seen.has(id) && !this.touchedAfter(id, since)) {
         this.records.delete(id);
         changes.push({ kind: 'removed', id });
       }
@@ -406,14 +458,23 @@ export class ContainerStore {
     this.counters.events++;
     if (IGNORED.has(event.verb)) return;
     const id = event.id;
-    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+    const known = this.records.get(id);
+    // only an operation already in flight can be misled by this event: remember it for them
+    if (this.inflight.size > 0) {
+      const seq = ++this.seq;
+      const reinspect = event.verb !== 'destroy' && !(event.verb === 'health_status' && known);
+      this.touched.set(id, {
+        seq,
+        reinspect: reinspect ? seq : (this.touched.get(id)?.reinspect ?? 0),
+        destroyed: event.verb === 'destroy',
+      });
+    }
     if (event.verb === 'destroy') {
       clearTimeout(this.pending.get(id));
       this.pending.delete(id);
       if (this.records.delete(id)) this.emit([{ kind: 'removed', id }]);
       return;
     }
-    const known = this.records.get(id);
     const next = applyEvent(known, event);
     if (next) {
       this.records.set(id, next);
@@ -434,18 +495,24 @@ export class ContainerStore {
 
   /** Inspect one container and update (or remove) its record. */
   private async refreshOne(id: string): Promise<void> {
-    const version = this.versions.get(id) ?? 0;
+    const since = this.begin();
     try {
       this.counters.inspects++;
       const record = recordFromDetails(await this.engine.inspectContainer(id));
       if (!this.controller) return;
-      if ((this.versions.get(id) ?? 0) !== version && this.pending.has(id)) return; // a newer inspect is queued
+      const later = this.touchedAfter(id, since);
+      if (later?.destroyed === true) return; // removed while the inspect was on its way: no ghost
+      // an event came after this inspect began, and an inspect of its own follows: this answer may
+      // be older than the event (a `die` arriving while the inspect of its `kill` reads "running")
+      if (later && later.reinspect > since) return;
       const known = this.records.has(id);
       this.records.set(id, record);
       this.emit([{ kind: known ? 'updated' : 'added', record }]);
     } catch (err) {
       if (err instanceof NotFoundError && this.records.delete(id)) this.emit([{ kind: 'removed', id }]);
       // other failures: the next event or reconcile will try again
+    } finally {
+      this.end(since);
     }
   }
 

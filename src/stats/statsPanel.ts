@@ -20,7 +20,7 @@ export class StatsPanel implements vscode.Disposable {
     private readonly hub: StatsHub,
     private readonly targets: readonly ContainerRecord[],
   ) {
-    const engine = services.session.requireEngine();
+    services.session.requireEngine();
     const panel = vscode.window.createWebviewPanel(
       'berth.stats',
       this.title(),
@@ -29,9 +29,8 @@ export class StatsPanel implements vscode.Disposable {
     );
     panel.iconPath = vscode.Uri.joinPath(services.context.extensionUri, 'media', 'berth.svg');
     panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'stats', this.title());
-    for (const r of targets) {
-      if (r.state === 'running') this.releases.push(hub.watch(engine, r.id, { gpu: r.gpu !== undefined }));
-    }
+    // stopped ones too: their stats start when they do
+    for (const r of targets) this.releases.push(hub.watch(r.id, { gpu: r.gpu !== undefined }));
     this.disposables.push(
       panel,
       panel.onDidDispose(() => this.dispose()),
@@ -53,8 +52,8 @@ export class StatsPanel implements vscode.Disposable {
     if (!this.ready || this.paused) return;
     const series: StatsSeries[] = this.targets.map((r) => {
       const live = this.services.containers.current?.get(r.id) ?? r;
-      const { points, gpuNote } = this.hub.history(r.id);
-      return { id: r.id, name: live.name, state: live.state, points, ...(gpuNote ? { gpuNote } : {}) };
+      const { points, gpuNote, feed } = this.hub.history(r.id);
+      return { id: r.id, name: live.name, state: live.state, feed, points, ...(gpuNote ? { gpuNote } : {}) };
     });
     const message: StatsToWebview = { type: 'series', series };
     void webview.postMessage(message);

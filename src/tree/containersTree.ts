@@ -16,6 +16,7 @@ import {
 } from './format';
 import type { StatsHub } from '../stats/statsHub';
 import type { LiveContainers } from './liveContainers';
+import { RowRefresh, rowKey } from './rowRefresh';
 
 export class GroupNode {
   readonly kind = 'group';
@@ -43,7 +44,8 @@ const GROUP_ORDER: Record<GroupKey['kind'], number> = { compose: 0, berth: 1, ot
 
 /**
  * The Containers view. Elements are stable objects (one per container id, one per group), so a
- * change to one container refreshes that row alone; only membership changes refresh a group.
+ * change to one container refreshes that row alone, and only when what the row shows changed
+ * (see RowRefresh); only membership changes refresh a group. Tooltips are resolved on hover.
  */
 export class ContainersTreeProvider implements vscode.TreeDataProvider<ContainerTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ContainerTreeNode | ContainerTreeNode[] | undefined>();
@@ -56,11 +58,19 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
 
   private readonly sampled = new Set<string>();
   private sampleTimer: NodeJS.Timeout | undefined;
+  private readonly rows: RowRefresh;
 
   constructor(
     live: LiveContainers,
     private readonly stats: StatsHub,
   ) {
+    this.rows = new RowRefresh({
+      key: (r) => rowKey(r, Date.now(), this.stats.latest(r.id)),
+      fire: (ids) => {
+        const nodes = ids.flatMap((id) => this.nodes.get(id) ?? []);
+        if (nodes.length > 0) this.changed.fire(nodes);
+      },
+    });
     this.disposables.push(
       live.onDidChange((c) => this.apply(c)),
       // rows of containers with live stats refresh at most every 2 s
@@ -68,17 +78,14 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
         this.sampled.add(id);
         this.sampleTimer ??= setTimeout(() => {
           this.sampleTimer = undefined;
-          const rows = [...this.sampled].flatMap((x) => this.nodes.get(x) ?? []);
+          const records = [...this.sampled].flatMap((x) => this.nodes.get(x)?.record ?? []);
           this.sampled.clear();
-          if (rows.length > 0) this.changed.fire(rows);
+          this.rows.aged(records);
         }, 2000);
       }),
     );
-    // relative times (uptime, "exited 3m ago") age: refresh those rows, never the whole tree
-    this.clock = setInterval(() => {
-      const rows = [...this.nodes.values()].filter((n) => n.record.startedAt !== undefined || n.record.finishedAt !== undefined);
-      if (rows.length > 0) this.changed.fire(rows);
-    }, 15_000);
+    // relative times (uptime, "exited 3m ago") age: refresh the rows that now read differently
+    this.clock = setInterval(() => this.rows.aged([...this.nodes.values()].map((n) => n.record)), 15_000);
   }
 
   get filterText(): string {
@@ -106,14 +113,16 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
 
   private apply(changes: readonly StoreChange[] | 'reset'): void {
     if (changes === 'reset') {
+      for (const id of this.nodes.keys()) this.rows.forget(id);
       this.nodes.clear();
       this.changed.fire(undefined);
       return;
     }
-    const rows: ContainerTreeNode[] = [];
+    const rows: ContainerRecord[] = [];
     let structural = false;
     for (const change of changes) {
       if (change.kind === 'removed') {
+        this.rows.forget(change.id);
         structural ||= this.nodes.delete(change.id);
         continue;
       }
@@ -127,10 +136,12 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
       node.record = change.record;
       if (groupId(groupOf(before)) !== groupId(groupOf(change.record)) || before.name !== change.record.name) structural = true;
       else if (this.filter !== '' && matchesFilter(before, this.filter) !== matchesFilter(change.record, this.filter)) structural = true;
-      else rows.push(node);
+      else rows.push(change.record);
     }
-    if (structural) this.changed.fire(undefined);
-    else if (rows.length > 0) this.changed.fire(rows);
+    if (structural) {
+      this.rows.clear();
+      this.changed.fire(undefined);
+    } else for (const r of rows) this.rows.update(r);
   }
 
   getTreeItem(node: ContainerTreeNode): vscode.TreeItem {
@@ -149,14 +160,21 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
     item.id = r.id;
     const sample = this.stats.latest(r.id);
     item.description = describeContainer(r, now) + (sample && r.state === 'running' ? ` · ${statsText(sample)}` : '');
-    const tooltip = new vscode.MarkdownString(containerTooltip(r, now));
-    tooltip.supportHtml = false;
-    tooltip.isTrusted = false;
-    item.tooltip = tooltip;
+    this.rows.rendered(r, rowKey(r, now, sample));
     const [icon, color] = TONE_ICON[toneOf(r)];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.contextValue = containerContext(r);
     item.accessibilityInformation = { label: `${r.name}, ${item.description}` };
+    return item;
+  }
+
+  /** Tooltips on hover: always of the record as it is then. */
+  resolveTreeItem(item: vscode.TreeItem, node: ContainerTreeNode): vscode.TreeItem {
+    if (node.kind !== 'container') return item;
+    const tooltip = new vscode.MarkdownString(containerTooltip(node.record, Date.now()));
+    tooltip.supportHtml = false;
+    tooltip.isTrusted = false;
+    item.tooltip = tooltip;
     return item;
   }
 
@@ -201,9 +219,15 @@ export function registerContainersTree(
   const HOLDER = 'containers-view';
   const onVisible = (visible: boolean): void => (visible ? live.hold(HOLDER) : live.release(HOLDER));
   if (view.visible) onVisible(true);
+  let described: string | undefined;
   const describe = (): void => {
     // unreachable: the welcome view explains (a message would hide it)
-    view.message = provider.filterText ? `Filter: ${provider.filterText}` : '';
+    const message = provider.filterText ? `Filter: ${provider.filterText}` : '';
+    // only on a change: setting the message is a refresh of the view, and it holds back the
+    // next row refresh by 200 ms like any other (see RowRefresh)
+    if (message === described) return;
+    described = message;
+    view.message = message;
     void vscode.commands.executeCommand('setContext', 'berth.containers.filtered', provider.filterText !== '');
   };
   describe();

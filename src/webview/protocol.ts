@@ -24,6 +24,8 @@ export interface StatsSeries {
   readonly id: string;
   readonly name: string;
   readonly state: string;
+  /** streaming: samples arrive; waiting: running, its stream (re)opening; stopped: not running. */
+  readonly feed: 'streaming' | 'waiting' | 'stopped';
   readonly points: readonly StatsPoint[];
   /** Why there are no GPU figures, when the container asked for a GPU. */
   readonly gpuNote?: string;

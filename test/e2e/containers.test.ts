@@ -64,6 +64,19 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
     await vscode.screenshot('containers-tree');
   });
 
+  test('hovering a row shows its tooltip, resolved as it is hovered', async () => {
+    const page = vscode.page;
+    const pane = await openBerthView(page, 'Containers');
+    await treeRow(pane, NAME).hover();
+    const hover = page.locator('.workbench-hover, .monaco-hover', { hasText: 'Image:' }).first();
+    await hover.waitFor({ timeout: UI_TIMEOUT });
+    const text = normalize(await hover.innerText());
+    assert.ok(text.includes(NAME), text);
+    assert.match(text, /Status: Up/);
+    assert.match(text, /Command: sh -c/);
+    await page.mouse.move(5, 5);
+  });
+
   test('Stop Container from the context menu changes its state', async () => {
     const page = vscode.page;
     const pane = await openBerthView(page, 'Containers');
@@ -188,5 +201,37 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
       'stats in the tree row',
     );
     await vscode.screenshot('containers-stats');
+  });
+
+  test('Stats show stopped while the container is stopped and resume after it starts again', async () => {
+    const page = vscode.page;
+    const [container] = await engine.listContainers({ filters: { name: [NAME], label: [LABEL] } });
+    assert.ok(container, 'the container of the tests above');
+    const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+    const feed = frame.locator('section.card', { hasText: NAME }).locator('p.feed');
+    const last = async (): Promise<number> => Number((await feed.getAttribute('data-last')) ?? 0);
+    await eventually(
+      () => feed.getAttribute('data-feed'),
+      (f) => f === 'streaming',
+      'live samples',
+    );
+    await engine.stopContainer(container.Id, { graceSeconds: 5 });
+    await eventually(
+      async () => `${await feed.getAttribute('data-feed')} ${normalize(await feed.innerText())}`,
+      (t) => t.startsWith('stopped Stopped'),
+      'the panel saying stopped',
+    );
+    const before = await last();
+    await engine.startContainer(container.Id);
+    await eventually(
+      async () => `${await feed.getAttribute('data-feed')} ${await last()}`,
+      (t) => t.startsWith('streaming') && Number(t.split(' ')[1]) > before,
+      'new samples after the start',
+    );
+    await eventually(
+      () => frame.locator('section.card', { hasText: NAME }).locator('vscode-badge').innerText(),
+      (t) => normalize(t) === 'running',
+      'the running badge',
+    );
   });
 });

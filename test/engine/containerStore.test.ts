@@ -108,6 +108,45 @@ describe('engine: the event-driven container model', { timeout: 120_000 }, () =>
     assert.deepEqual(r?.gpu, { count: -1, deviceIds: [], capabilities: ['gpu'], driver: '' });
   });
 
+  test("200 short-lived --rm containers leave no row and no growth of the model's maps", { timeout: 600_000 }, async () => {
+    const batch = `ghosts-${RUN_ID}`;
+    const own = new ContainerStore(engine, {
+      reconcileIntervalMs: 600_000,
+      filters: { label: [`${TEST_LABEL}=${RUN_ID}`, `${TEST_LABEL}.batch=${batch}`] },
+    });
+    const removed = new Set<string>();
+    own.onChange((cs) => {
+      for (const c of cs) if (c.kind === 'removed') removed.add(c.id);
+    });
+    await own.start();
+    try {
+      const ids: string[] = [];
+      const queue = Array.from({ length: 200 }, (_, i) => i);
+      const worker = async (): Promise<void> => {
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+          ids.push(await run(engine, { Cmd: ['true'], Labels: { [`${TEST_LABEL}.batch`]: batch }, HostConfig: { AutoRemove: true } }));
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      // every container's destroy has been applied, and every inspect and list begun has answered
+      for (let i = 0; i < 600 && (ids.some((id) => !removed.has(id)) || own.debugSizes().inflight > 0 || own.debugSizes().pending > 0); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        ids.filter((id) => !removed.has(id)),
+        [],
+        'a destroy event never reached the model',
+      );
+      assert.deepEqual(
+        own.all().map((r) => r.id),
+        [],
+        'rows of removed containers',
+      );
+      assert.deepEqual(own.debugSizes(), { records: 0, pending: 0, inflight: 0, touched: 0 });
+    } finally {
+      own.stop();
+    }
+  });
+
   test('a cut event stream loses nothing: containers created while it was down appear', async () => {
     const { proxy, engine: viaProxy } = await connectThroughProxy();
     const cut = new ContainerStore(viaProxy, { reconcileIntervalMs: 600_000, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });

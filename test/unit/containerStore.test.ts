@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyEvent, exitCodeFromStatus, gpuRequestOf, healthFromStatus, type ContainerRecord } from '../../src/engine/containerStore';
+import {
+  applyEvent,
+  ContainerStore,
+  exitCodeFromStatus,
+  gpuRequestOf,
+  healthFromStatus,
+  type ContainerRecord,
+} from '../../src/engine/containerStore';
+import { scriptedEngine, until } from './scriptedEngine';
 import { parseEvent } from '../../src/engine/events';
 
 function event(action: string, attributes: Record<string, string> = {}): ReturnType<typeof parseEvent> {
@@ -88,5 +96,41 @@ describe('list status parsing', () => {
     );
     assert.equal(gpuRequestOf({ DeviceRequests: [{ Driver: 'other', Capabilities: [['tpu']] }] }), undefined);
     assert.equal(gpuRequestOf({ DeviceRequests: null }), undefined);
+  });
+});
+
+describe('ContainerStore: a container removed while its inspect is on the way', () => {
+  test('the inspect that answers after destroy brings no row back, and nothing is left in its maps', async () => {
+    const { engine, send, inspects } = scriptedEngine();
+    const store = new ContainerStore(engine, { coalesceMs: 1, reconcileIntervalMs: 600_000 });
+    await store.start();
+    try {
+      send('create', 'c1');
+      await until('c1 inspected', () => inspects.length === 1);
+      assert.notEqual(store.get('c1'), undefined);
+      send('destroy', 'c1');
+      await until('c1 removed', () => store.get('c1') === undefined);
+      inspects[0]!.answer('exited');
+      await until('the inspect settled', () => store.debugSizes().inflight === 0);
+      assert.equal(store.get('c1'), undefined, 'a ghost row');
+      assert.deepEqual(store.debugSizes(), { records: 0, pending: 0, inflight: 0, touched: 0 });
+    } finally {
+      store.stop();
+    }
+  });
+
+  test('an inspect with no event after it lands, and leaves nothing behind in the maps', async () => {
+    const { engine, send, inspects } = scriptedEngine();
+    const store = new ContainerStore(engine, { coalesceMs: 1, reconcileIntervalMs: 600_000 });
+    await store.start();
+    try {
+      send('create', 'c2');
+      await until('c2 inspected', () => inspects.length === 1);
+      inspects[0]!.answer();
+      await until('c2 detailed', () => store.get('c2')?.detailed === true);
+      assert.deepEqual(store.debugSizes(), { records: 1, pending: 0, inflight: 0, touched: 0 });
+    } finally {
+      store.stop();
+    }
   });
 });

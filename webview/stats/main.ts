@@ -43,15 +43,21 @@ function card(series: StatsSeries): HTMLElement {
     'div',
     { className: 'head' },
     el('span', { className: 'name', text: series.name }),
-    el('vscode-badge', { text: series.state }),
+    el('vscode-badge', { text: series.feed === 'stopped' ? 'stopped' : series.state }),
   );
-  if (!last)
-    return el(
-      'section',
-      { className: 'card' },
-      head,
-      el('p', { className: 'muted', text: series.state === 'running' ? 'Waiting for the first sample…' : 'Not running: no live figures.' }),
-    );
+  const feed =
+    series.feed === 'stopped'
+      ? last
+        ? `Stopped: the figures below are the last ones seen (${new Date(last.t).toLocaleTimeString()}). They resume when it starts.`
+        : 'Stopped: no live figures. They start when it does.'
+      : series.feed === 'waiting'
+        ? 'Waiting for the first sample…'
+        : `${series.points.length} samples · last ${new Date(last?.t ?? 0).toLocaleTimeString()}`;
+  const note = el('p', { className: 'muted feed', text: feed });
+  note.dataset.feed = series.feed;
+  note.dataset.samples = String(series.points.length);
+  note.dataset.last = String(last?.t ?? 0);
+  if (!last) return el('section', { className: 'card' }, head, note);
   const cpu = series.points.map((p) => p.cpuPercent);
   const mem = series.points.map((p) => p.memoryUsage);
   const metrics = [
@@ -73,7 +79,7 @@ function card(series: StatsSeries): HTMLElement {
     );
   }
   if (series.gpuNote) metrics.push(metric('GPU', series.gpuNote));
-  return el('section', { className: 'card', title: series.id }, head, el('div', { className: 'metrics' }, ...metrics));
+  return el('section', { className: 'card', title: series.id }, head, note, el('div', { className: 'metrics' }, ...metrics));
 }
 
 const app = document.getElementById('app')!;
