@@ -206,6 +206,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   dispose(): void {
     clearInterval(this.clock);
     clearTimeout(this.sampleTimer);
+    this.rows.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -8,7 +8,9 @@
  * it). So a row is refreshed only when what it shows changes — its name, description, icon and
  * menus — and the changes of one burst of events (one read from the engine) go out together.
  * Rows whose change is invisible (the tooltip, which is resolved lazily on hover) ride along with
- * the next refresh that goes out anyway.
+ * the next refresh that goes out anyway. Rows that only aged (a relative time, a stats figure) are
+ * not urgent: they wait up to `agedDelayMs` to ride along with the next refresh for an event, so
+ * that they do not open a 200 ms window just before a state change.
  */
 import type { ContainerRecord } from '../engine/containerStore';
 import { containerContext, describeContainer, statsText, toneOf } from './format';
@@ -26,6 +28,8 @@ export interface RowRefreshOptions {
   readonly key: (r: ContainerRecord) => string;
   /** Run the flush after the current burst (default setImmediate: after every event of this read). */
   readonly schedule?: (flush: () => void) => void;
+  /** How long rows that only aged wait for a refresh to ride along with (default 1 s). */
+  readonly agedDelayMs?: number;
 }
 
 export class RowRefresh {
@@ -35,6 +39,9 @@ export class RowRefresh {
   private readonly visible = new Map<string, ContainerRecord>();
   /** Rows whose tooltip changed but not what they show. */
   private readonly stale = new Set<string>();
+  /** Rows that only aged, waiting to ride along with the next refresh. */
+  private readonly agedRows = new Map<string, ContainerRecord>();
+  private agedTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private readonly schedule: (flush: () => void) => void;
 
@@ -52,6 +59,7 @@ export class RowRefresh {
     this.shown.delete(id);
     this.stale.delete(id);
     this.visible.delete(id);
+    this.agedRows.delete(id);
   }
 
   /** The record of an existing row changed: refresh it if (and only if) it now shows something else. */
@@ -59,6 +67,7 @@ export class RowRefresh {
     // both read as of now: a row whose "up 3s" has aged to "up 4s" since it was rendered has not
     // changed for that (the clock refreshes those), only if the new record reads differently
     const shown = this.shown.get(record.id);
+    if (this.agedRows.has(record.id)) this.agedRows.set(record.id, record);
     if (shown !== undefined && this.options.key(shown.record) === this.options.key(record)) {
       // the same row either way: compare later changes with this record (an inspect's exact times
       // rather than an event's)
@@ -68,6 +77,7 @@ export class RowRefresh {
     }
     this.visible.set(record.id, record);
     this.stale.delete(record.id);
+    this.agedRows.delete(record.id);
     if (this.scheduled) return;
     this.scheduled = true;
     this.schedule(() => this.flush());
@@ -77,15 +87,25 @@ export class RowRefresh {
   aged(records: Iterable<ContainerRecord>): void {
     for (const r of records) {
       const shown = this.shown.get(r.id);
-      if (shown !== undefined && shown.key !== this.options.key(r)) this.visible.set(r.id, r);
+      if (shown !== undefined && !this.visible.has(r.id) && shown.key !== this.options.key(r)) this.agedRows.set(r.id, r);
     }
-    this.flushNow();
+    if (this.agedRows.size === 0 || this.agedTimer !== undefined) return;
+    this.agedTimer = setTimeout(() => {
+      this.agedTimer = undefined;
+      this.flushNow();
+    }, this.options.agedDelayMs ?? 1000);
   }
 
   /** Going to refresh everything anyway: nothing pending is needed. */
   clear(): void {
     this.visible.clear();
     this.stale.clear();
+    this.agedRows.clear();
+  }
+
+  dispose(): void {
+    clearTimeout(this.agedTimer);
+    this.agedTimer = undefined;
   }
 
   private flush(): void {
@@ -94,8 +114,12 @@ export class RowRefresh {
   }
 
   private flushNow(): void {
+    for (const [id, record] of this.agedRows) if (!this.visible.has(id)) this.visible.set(id, record);
+    this.agedRows.clear();
+    clearTimeout(this.agedTimer);
+    this.agedTimer = undefined;
     if (this.visible.size === 0) return;
-    const ids = [...this.visible.keys(), ...this.stale];
+    const ids = [...new Set([...this.visible.keys(), ...this.stale])];
     // what these rows will show once rendered: a change back to it before then is no change
     for (const [id, record] of this.visible) this.shown.set(id, { key: this.options.key(record), record });
     this.visible.clear();

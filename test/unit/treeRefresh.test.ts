@@ -6,8 +6,9 @@ import { RowRefresh, rowKey } from '../../src/tree/rowRefresh';
 import { scriptedEngine, until } from './scriptedEngine';
 
 /** A store on a scripted engine, and the row refreshes a tree of it would send, as the row texts they carry. */
-async function setup(): Promise<{
+async function setup(agedDelayMs = 1000): Promise<{
   store: ContainerStore;
+  rows: RowRefresh;
   script: ReturnType<typeof scriptedEngine>;
   refreshes: string[][];
   settled: () => Promise<void>;
@@ -20,6 +21,7 @@ async function setup(): Promise<{
   const refreshes: string[][] = [];
   const rows = new RowRefresh({
     key,
+    agedDelayMs,
     fire: (ids) => {
       // the tree renders what it was asked to refresh
       refreshes.push(ids.map((id) => describeContainer(store.get(id)!, clock.now)));
@@ -45,7 +47,7 @@ async function setup(): Promise<{
   script.inspects[0]!.answer('running');
   await settled();
   refreshes.length = 0;
-  return { store, script, refreshes, settled, clock };
+  return { store, rows, script, refreshes, settled, clock };
 }
 
 describe('container rows refresh only when what they show changes', () => {
@@ -106,6 +108,42 @@ describe('container rows refresh only when what they show changes', () => {
       assert.match(refreshes[0]![0], /^paused · /);
     } finally {
       store.stop();
+    }
+  });
+
+  test('rows that only aged wait to ride along with the next refresh for an event, else go out alone', async () => {
+    const { store, rows, script, refreshes, settled, clock } = await setup(400);
+    try {
+      script.send(['create', 'start'], 'c2');
+      await until('inspect of c2', () => script.inspects.length === 2);
+      script.inspects[1]!.answer('running');
+      await settled();
+      refreshes.length = 0;
+      // both rows' uptimes now read differently: the clock asks, nothing goes out yet
+      clock.now += 120_000;
+      rows.aged([store.get('c1')!, store.get('c2')!]);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(refreshes.length, 0, `refreshes: ${JSON.stringify(refreshes)}`);
+      // a pause of c1: one refresh, carrying c2's aged row too
+      script.send('pause', 'c1');
+      await until('the refresh of the pause', () => refreshes.length > 0);
+      assert.equal(refreshes.length, 1);
+      assert.equal(refreshes[0]!.length, 2, `refresh: ${JSON.stringify(refreshes[0])}`);
+      assert.match(refreshes[0]![0]!, /^paused · /);
+      await until('the inspect of the pause', () => script.inspects.length === 3);
+      script.inspects[2]!.answer('paused');
+      await settled();
+      // aged again with no event to ride along with: it goes out alone after the delay
+      refreshes.length = 0;
+      clock.now += 120_000;
+      rows.aged([store.get('c2')!]);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(refreshes.length, 0, `refreshes: ${JSON.stringify(refreshes)}`);
+      await until('the aged row, with no event', () => refreshes.length === 1);
+      assert.ok(refreshes[0]!.includes('running · up 4m · busybox'), `refresh: ${JSON.stringify(refreshes[0])}`);
+    } finally {
+      store.stop();
+      rows.dispose();
     }
   });
 });
