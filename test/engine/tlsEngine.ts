@@ -106,6 +106,8 @@ function tlsFront(dir: string, socketPath: string): Promise<{ port: number; clos
         answer.pipe(res);
       });
       upstream.on('error', () => res.destroy());
+      // a stream the client drops (events, logs) must not stay open on the engine's side
+      res.on('close', () => upstream.destroy());
       req.pipe(upstream);
     },
   );
