@@ -8,24 +8,9 @@ import type { ContainerRecord, ContainerStore } from './containerStore';
 import { delay } from './streams';
 import { runExec } from './exec';
 import { containerStats, type ContainerStats } from './stats';
+import type { StatsFeed, StatsPoint } from './statsPoint';
 
-export interface StatsPoint {
-  /** ms since the epoch */
-  readonly t: number;
-  readonly cpuPercent: number;
-  readonly memoryUsage: number;
-  readonly memoryLimit: number;
-  /** bytes per second since the previous sample */
-  readonly netRxRate: number;
-  readonly netTxRate: number;
-  readonly blockReadRate: number;
-  readonly blockWriteRate: number;
-  readonly pids: number;
-  readonly gpu?: { readonly utilization: number; readonly memoryUsedMiB: number; readonly memoryTotalMiB: number }[];
-}
-
-/** streaming: samples arrive; waiting: running, stream (re)opening; stopped: not running (or no model). */
-export type StatsFeed = 'streaming' | 'waiting' | 'stopped';
+export type { StatsFeed, StatsPoint } from './statsPoint';
 
 /** What a LiveStats follows: the live container model (a ContainerStore). */
 export type StatsModel = Pick<ContainerStore, 'engine' | 'get' | 'onChange' | 'onState'>;

@@ -4,28 +4,16 @@
  */
 import type { CellStatus, Summary } from '../notebook/summary';
 import type { ProfileFields } from '../project/profileFields';
+import type { StatsFeed, StatsPoint } from '../engine/statsPoint';
 
-export interface StatsPoint {
-  /** ms since the epoch */
-  readonly t: number;
-  readonly cpuPercent: number;
-  readonly memoryUsage: number;
-  readonly memoryLimit: number;
-  /** bytes per second since the previous sample */
-  readonly netRxRate: number;
-  readonly netTxRate: number;
-  readonly blockReadRate: number;
-  readonly blockWriteRate: number;
-  readonly pids: number;
-  readonly gpu?: { readonly utilization: number; readonly memoryUsedMiB: number; readonly memoryTotalMiB: number }[];
-}
+export type { StatsFeed, StatsPoint } from '../engine/statsPoint';
 
 export interface StatsSeries {
   readonly id: string;
   readonly name: string;
   readonly state: string;
   /** streaming: samples arrive; waiting: running, its stream (re)opening; stopped: not running. */
-  readonly feed: 'streaming' | 'waiting' | 'stopped';
+  readonly feed: StatsFeed;
   readonly points: readonly StatsPoint[];
   /** Why there are no GPU figures, when the container asked for a GPU. */
   readonly gpuNote?: string;
