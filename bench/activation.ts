@@ -37,7 +37,7 @@ for (const folder of folders) {
   const act = median(runs.map((r) => r.activateMs));
   const total = median(runs.map((r) => r.requireMs + r.activateMs));
   console.log(
-    path.relative(process.cwd(), folder).padEnd(28) || '.',
+    (path.relative(process.cwd(), folder) || '.').padEnd(28),
     size('extension.js').padStart(13),
     size('cli.js').padStart(10),
     fmt(req, 1).padStart(11),
