@@ -4,19 +4,23 @@
  */
 import * as os from 'node:os';
 
-export type EngineErrorCode =
-  | 'unreachable'
-  | 'permission'
-  | 'timeout'
-  | 'not-found'
-  | 'conflict'
-  | 'api-too-old'
-  | 'bad-config'
-  | 'host-key'
-  | 'tls'
-  | 'gpu-unavailable'
-  | 'cancelled'
-  | 'request';
+/** Every code an EngineError can carry. */
+export const ENGINE_ERROR_CODES = [
+  'unreachable',
+  'permission',
+  'timeout',
+  'not-found',
+  'conflict',
+  'api-too-old',
+  'bad-config',
+  'host-key',
+  'tls',
+  'gpu-unavailable',
+  'cancelled',
+  'request',
+] as const;
+
+export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
