@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const CORE = ['src/engine/**', 'src/project/**', 'src/compose/**', 'src/notebook/**', 'src/cli.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.berth-state/**', '.vscode-test/**', 'artifacts/**', '**/*.vsix'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.berth-state/**', '.vscode-test/**', 'artifacts/**', '**/*.vsix', '**/*.d.mts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { installVscodeStub } from '../../scripts/lib/vscodeStub.mjs';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** The bundles loaded on first use, next to dist/extension.js and dist/cli.js. */
@@ -18,53 +19,12 @@ before(() => {
 });
 after(() => fs.rmSync(dist, { recursive: true, force: true }));
 
-// the namespaces and classes of the vscode API, so that bundler interop that copies own keys sees them
-const API_NAMES = [
-  'commands',
-  'window',
-  'workspace',
-  'languages',
-  'env',
-  'extensions',
-  'Uri',
-  'EventEmitter',
-  'Disposable',
-  'TreeItem',
-  'ThemeIcon',
-  'ThemeColor',
-  'StatusBarAlignment',
-  'TreeItemCollapsibleState',
-  'ProgressLocation',
-  'ViewColumn',
-];
-
-/** A stand-in for the `vscode` module: every property is another stand-in, callable and constructible. */
-function stub(name: string): unknown {
-  const fn = function () {
-    return stub(`${name}()`);
-  };
-  return new Proxy(fn, {
-    ownKeys: () => (name === 'vscode' ? [...API_NAMES, 'prototype'] : ['prototype']),
-    getOwnPropertyDescriptor: (_t, prop) =>
-      prop === 'prototype'
-        ? Reflect.getOwnPropertyDescriptor(fn, prop)
-        : { configurable: true, enumerable: true, value: stub(`${name}.${String(prop)}`) },
-    get: (_t, prop) => (prop === Symbol.toPrimitive ? () => name : prop === 'then' ? undefined : stub(`${name}.${String(prop)}`)),
-    apply: () => stub(`${name}()`),
-    construct: () => stub(`new ${name}`) as object,
-  });
-}
-
 /**
  * Requires `file` in plain Node with `vscode` stubbed; returns its exports and the modules it
  * required from outside itself (neither Node built-ins nor vscode).
  */
 function load(file: string): { exports: unknown; outside: string[] } {
-  const mod = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string; _cache: Record<string, unknown> };
-  const resolve = mod._resolveFilename;
-  const vscodeStub = stub('vscode');
-  mod._resolveFilename = (request: string, ...rest: unknown[]) => (request === 'vscode' ? 'vscode' : resolve(request, ...rest));
-  mod._cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: vscodeStub };
+  const uninstall = installVscodeStub();
   const requireFromHere = Module.createRequire(__filename);
   const required: string[] = [];
   // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as it was, and called with its own this
@@ -78,9 +38,8 @@ function load(file: string): { exports: unknown; outside: string[] } {
     const outside = required.filter((id) => id !== file && id !== 'vscode' && !id.startsWith('node:') && !Module.isBuiltin(id));
     return { exports, outside: outside.sort() };
   } finally {
-    mod._resolveFilename = resolve;
+    uninstall();
     Module.prototype.require = originalRequire;
-    delete mod._cache.vscode;
   }
 }
 
