@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const CORE = ['src/engine/**', 'src/project/**', 'src/compose/**', 'src/notebook/**', 'src/cli.ts'];
+const CORE = ['src/core/**', 'src/cli.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.berth-state/**', '.vscode-test/**', 'artifacts/**', '**/*.vsix', '**/*.d.mts'] },
@@ -35,7 +35,7 @@ export default tseslint.config(
           paths: [
             {
               name: 'vscode',
-              message: 'The core (engine/project/compose/notebook) must not import vscode; keep it testable in plain Node.',
+              message: 'The core (src/core) must not import vscode; keep it testable in plain Node.',
             },
           ],
         },

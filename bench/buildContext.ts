@@ -21,9 +21,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { execa as Execa } from 'execa';
-import { buildImage } from '../src/engine/build';
-import type { Engine } from '../src/engine/engine';
-import { ignoreLinesFor, scanContext } from '../src/project/buildContext';
+import { buildImage } from '../src/core/engine/build';
+import type { Engine } from '../src/core/engine/engine';
+import { ignoreLinesFor, scanContext } from '../src/core/project/buildContext';
 import { connect, fmt, LABEL, median, RUN_ID } from './common';
 
 const { values } = parseArgs({

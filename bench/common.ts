@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { resolveEndpoint, type EngineEndpoint } from '../src/engine/connection';
-import { Engine, type ContainerCreateOptions } from '../src/engine/engine';
+import { resolveEndpoint, type EngineEndpoint } from '../src/core/engine/connection';
+import { Engine, type ContainerCreateOptions } from '../src/core/engine/engine';
 
 export const IMAGE = process.env.BERTH_BUSYBOX_IMAGE ?? 'berth-busybox:latest';
 export const LABEL = 'berth.bench';

@@ -18,9 +18,9 @@
  *   npm run bench:freshness -- [--containers 500] [--trials 40] [--bursts 5] [--burst-size 10] [--gap 700]
  */
 import { parseArgs } from 'node:util';
-import { ContainerStore } from '../src/engine/containerStore';
-import { engineEvents, parseEvent } from '../src/engine/events';
-import { splitLines } from '../src/engine/streams';
+import { ContainerStore } from '../src/core/engine/containerStore';
+import { engineEvents, parseEvent } from '../src/core/engine/events';
+import { splitLines } from '../src/core/engine/streams';
 import { connect, createLabelled, fmt, nanoToMs, percentile, sleep, waitUntil, wallMs, withCleanup } from './common';
 import { installVscodeStub } from './vscodeStub';
 

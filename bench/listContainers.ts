@@ -8,8 +8,8 @@
 import * as http from 'node:http';
 import { parseArgs } from 'node:util';
 import type { execa as Execa } from 'execa';
-import { resolveEndpoint } from '../src/engine/connection';
-import { Engine } from '../src/engine/engine';
+import { resolveEndpoint } from '../src/core/engine/connection';
+import { Engine } from '../src/core/engine/engine';
 import { installVscodeStub } from './vscodeStub';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -11,9 +11,9 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ContainerStore } from '../src/engine/containerStore';
-import { followContainerLogs } from '../src/engine/logFollower';
-import { formatLine, formatMarker, type LineFormat } from '../src/logs/formatLog';
+import { ContainerStore } from '../src/core/engine/containerStore';
+import { followContainerLogs } from '../src/core/engine/logFollower';
+import { formatLine, formatMarker, type LineFormat } from '../src/ui/logs/formatLog';
 import { BatchingSink, connect, createLabelled, fmt, sleep, waitUntil, withCleanup } from './common';
 
 const { values } = parseArgs({

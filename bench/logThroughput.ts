@@ -14,8 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { execa as Execa } from 'execa';
-import { containerLogs } from '../src/engine/logs';
-import { formatLine, type LineFormat } from '../src/logs/formatLog';
+import { containerLogs } from '../src/core/engine/logs';
+import { formatLine, type LineFormat } from '../src/ui/logs/formatLog';
 import { BatchingSink, connect, createLabelled, fmt, median, withCleanup } from './common';
 
 const { values } = parseArgs({

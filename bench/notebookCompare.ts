@@ -27,10 +27,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Engine } from '../src/engine/engine';
-import { DEFAULT_SETTINGS } from '../src/notebook/compare';
-import { compareNotebook, type ComparisonTimings } from '../src/notebook/compareNotebook';
-import { WarmRunners } from '../src/notebook/warmRunners';
+import type { Engine } from '../src/core/engine/engine';
+import { DEFAULT_SETTINGS } from '../src/core/notebook/compareCells';
+import { compareNotebook, type ComparisonTimings } from '../src/core/notebook/comparison';
+import { WarmRunners } from '../src/core/notebook/warmRunners';
 import { connect, fmt, LABEL, median, RUN_ID, withCleanup } from './common';
 
 const { values } = parseArgs({

@@ -16,10 +16,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { execa as Execa } from 'execa';
-import { buildImage } from '../src/engine/build';
-import type { Engine } from '../src/engine/engine';
-import { runBatch, sendRequest, type BatchSummary, type RequestSpec } from '../src/playground/requests';
-import { scanContext } from '../src/project/buildContext';
+import { buildImage } from '../src/core/engine/build';
+import type { Engine } from '../src/core/engine/engine';
+import { runBatch, sendRequest, type BatchSummary, type RequestSpec } from '../src/ui/playground/requests';
+import { scanContext } from '../src/core/project/buildContext';
 import { connect, fmt, LABEL, median, percentile, removeLabelled, RUN_ID, sleep } from './common';
 
 const { values } = parseArgs({

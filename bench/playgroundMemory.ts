@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { runBatch } from '../src/playground/requests';
+import { runBatch } from '../src/ui/playground/requests';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '10000' }, kib: { type: 'string', default: '64' } } });
 const N = Number(values.requests);

@@ -28,8 +28,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from '../scripts/vscode/codeServer';
-import type { Engine } from '../src/engine/engine';
-import { engineEvents } from '../src/engine/events';
+import type { Engine } from '../src/core/engine/engine';
+import { engineEvents } from '../src/core/engine/events';
 import { berthStatusItem, eventually, normalize, openBerthView, startVSCode, UI_TIMEOUT, type VSCode } from '../test/e2e/harness';
 import { connect, fmt, IMAGE, LABEL, median, percentile, RUN_ID, sleep, withCleanup } from './common';
 

@@ -133,7 +133,7 @@ const webviews = {
 
 // the notebook runner is copied into containers as is: it ships next to the bundle
 fs.mkdirSync(outdir, { recursive: true });
-fs.copyFileSync('src/notebook/runner.py', path.join(outdir, 'runner.py'));
+fs.copyFileSync('src/core/notebook/runner.py', path.join(outdir, 'runner.py'));
 
 /**
  * The 15 biggest packages (or source folders) in each node bundle, by bytes in the output.

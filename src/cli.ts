@@ -9,13 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveEndpoint } from './engine/connection';
-import { Engine } from './engine/engine';
-import { DEFAULT_SETTINGS, type CompareSettings } from './notebook/compare';
-import { compareNotebook, formatReport, readNotebook } from './notebook/compareNotebook';
-import { probeLocalPython } from './notebook/localProbe';
-import { KEEP_RUNS, notebookScratch, pruneRuns, runName, scratchRoot } from './notebook/scratch';
-import { parseSize } from './project/units';
+import { resolveEndpoint } from './core/engine/connection';
+import { Engine } from './core/engine/engine';
+import { DEFAULT_SETTINGS, type CompareSettings } from './core/notebook/compareCells';
+import { compareNotebook, formatReport, readNotebook } from './core/notebook/comparison';
+import { probeLocalPython } from './core/notebook/localProbe';
+import { KEEP_RUNS, notebookScratch, pruneRuns, runName, scratchRoot } from './core/notebook/scratch';
+import { parseSize } from './core/project/units';
 
 const USAGE = `Usage: node dist/cli.js compare NOTEBOOK --image IMAGE [options]
 

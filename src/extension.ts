@@ -1,10 +1,10 @@
 import type * as vscode from 'vscode';
-import { disposeWarmRunners } from './commands/notebook/compareNotebook';
-import { registerCommands } from './commands/registerCommands';
-import { createServices } from './services';
-import { registerEngineStatus } from './status/engineStatus';
-import { registerTrees } from './tree/registerTrees';
-import { registerEngineView } from './views/engineView';
+import { disposeWarmRunners } from './ui/compare/compareNotebook';
+import { registerCommands } from './ui/commands';
+import { createServices } from './ui/services';
+import { registerEngineStatus } from './ui/engine/statusBar';
+import { registerTrees } from './ui/registerTrees';
+import { registerEngineView } from './ui/engine/engineView';
 
 export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
+import { Engine } from '../../src/core/engine/engine';
 import {
   eventually,
   normalize,

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tarStream from 'tar-stream';
-import { Engine } from '../../src/engine/engine';
+import { Engine } from '../../src/core/engine/engine';
 import {
   berthActive,
   eventually,

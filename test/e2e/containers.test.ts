@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { Engine } from '../../src/engine/engine';
-import { resolveEndpoint } from '../../src/engine/connection';
+import { Engine } from '../../src/core/engine/engine';
+import { resolveEndpoint } from '../../src/core/engine/connection';
 import {
   contextMenu,
   eventually,

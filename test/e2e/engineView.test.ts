@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
+import type { Engine } from '../../src/core/engine/engine';
 import {
   berthStatusItem,
   editorText,

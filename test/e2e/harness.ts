@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { launchCodeServer, REPO_ROOT, type CodeServer, type LaunchOptions } from '../../scripts/vscode/codeServer';
-import { resolveEndpoint } from '../../src/engine/connection';
-import { Engine } from '../../src/engine/engine';
+import { resolveEndpoint } from '../../src/core/engine/connection';
+import { Engine } from '../../src/core/engine/engine';
 
 export const VSIX = path.join(REPO_ROOT, 'berth.vsix');
 export const ARTIFACTS = path.resolve(process.env.BERTH_E2E_ARTIFACTS ?? path.join(REPO_ROOT, 'artifacts', 'e2e'));

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildImage } from '../../src/engine/build';
-import { resolveEndpoint } from '../../src/engine/connection';
-import { Engine } from '../../src/engine/engine';
-import { scanContext } from '../../src/project/buildContext';
+import { buildImage } from '../../src/core/engine/build';
+import { resolveEndpoint } from '../../src/core/engine/connection';
+import { Engine } from '../../src/core/engine/engine';
+import { scanContext } from '../../src/core/project/buildContext';
 import {
   contextMenu,
   eventually,

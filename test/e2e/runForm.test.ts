@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../scripts/vscode/codeServer';
-import { parseBerthConfig } from '../../src/project/runProfile';
+import { parseBerthConfig } from '../../src/core/project/runProfile';
 import { eventually, normalize, runCommand, startVSCode, UI_TIMEOUT, waitForNotification, type VSCode } from './harness';
 
 describe('e2e: the run profile form', { timeout: 120_000 }, () => {

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describeBatch, runBatchJob } from '../../src/engine/batchJob';
-import type { Engine } from '../../src/engine/engine';
-import type { LogLine } from '../../src/engine/logs';
-import { toCreateOptions } from '../../src/engine/runOptions';
-import { batchProfile } from '../../src/project/batchProfile';
-import { parseBerthConfig } from '../../src/project/runProfile';
+import { describeBatch, runBatchJob } from '../../src/core/engine/batchJob';
+import type { Engine } from '../../src/core/engine/engine';
+import type { LogLine } from '../../src/core/engine/logs';
+import { toCreateOptions } from '../../src/core/project/createOptions';
+import { batchProfile } from '../../src/core/project/batchProfile';
+import { parseBerthConfig } from '../../src/core/project/runProfile';
 import { cleanup, connect, PYTHON, RUN_ID, TEST_LABEL } from './harness';
 
 function project(files: Record<string, string>): string {

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BuildFailedError, buildImage, type BuildEvent } from '../../src/engine/build';
-import type { Engine } from '../../src/engine/engine';
-import { CancelledError, NotFoundError } from '../../src/engine/errors';
-import { ignoreLinesFor, scanContext } from '../../src/project/buildContext';
+import { BuildFailedError, buildImage, type BuildEvent } from '../../src/core/engine/build';
+import type { Engine } from '../../src/core/engine/engine';
+import { CancelledError, NotFoundError } from '../../src/core/engine/errors';
+import { ignoreLinesFor, scanContext } from '../../src/core/project/buildContext';
 import { BUSYBOX, connect, PYTHON, RUN_ID, TEST_LABEL } from './harness';
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ContainerStore, type ContainerRecord, type StoreChange } from '../../src/engine/containerStore';
-import { Engine } from '../../src/engine/engine';
-import { runExec } from '../../src/engine/exec';
+import { ContainerStore, type ContainerRecord, type StoreChange } from '../../src/core/engine/containerStore';
+import { Engine } from '../../src/core/engine/engine';
+import { runExec } from '../../src/core/engine/exec';
 import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 import { connectThroughProxy } from './socketProxy';
 

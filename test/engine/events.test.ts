@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
-import { engineEvents, type EngineEvent, type EventStreamState } from '../../src/engine/events';
+import { Engine } from '../../src/core/engine/engine';
+import { engineEvents, type EngineEvent, type EventStreamState } from '../../src/core/engine/events';
 import { cleanup, connect, run, RUN_ID, TEST_LABEL } from './harness';
 import { connectThroughProxy } from './socketProxy';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
-import { runExec, startExec } from '../../src/engine/exec';
-import { containerLogs } from '../../src/engine/logs';
+import type { Engine } from '../../src/core/engine/engine';
+import { runExec, startExec } from '../../src/core/engine/exec';
+import { containerLogs } from '../../src/core/engine/logs';
 import { cleanup, collect, connect, run } from './harness';
 
 describe('engine: exec', { timeout: 60_000 }, () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { compareApiVersions, MAX_API_VERSION, type Engine } from '../../src/engine/engine';
-import { ConflictError, NotFoundError } from '../../src/engine/errors';
+import { compareApiVersions, MAX_API_VERSION, type Engine } from '../../src/core/engine/engine';
+import { ConflictError, NotFoundError } from '../../src/core/engine/errors';
 import { BUSYBOX, cleanup, connect, labels, run, RUN_ID, TEST_LABEL } from './harness';
 
 describe('engine: connection, listing and lifecycle', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
-import { EngineRequestError } from '../../src/engine/errors';
-import { followContainerLogs, type FollowItem } from '../../src/engine/logFollower';
-import { containerLogs, type LogLine } from '../../src/engine/logs';
+import { Engine } from '../../src/core/engine/engine';
+import { EngineRequestError } from '../../src/core/engine/errors';
+import { followContainerLogs, type FollowItem } from '../../src/core/engine/logFollower';
+import { containerLogs, type LogLine } from '../../src/core/engine/logs';
 import { cleanup, collect, connect, run } from './harness';
 import { connectThroughProxy } from './socketProxy';
 

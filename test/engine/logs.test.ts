@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
-import { containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from '../../src/engine/logs';
+import type { Engine } from '../../src/core/engine/engine';
+import { containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from '../../src/core/engine/logs';
 import { cleanup, collect, connect, run } from './harness';
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;

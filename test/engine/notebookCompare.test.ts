@@ -10,12 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import type { Engine } from '../../src/engine/engine';
-import { containerLogs } from '../../src/engine/logs';
-import { DEFAULT_SETTINGS, type CellComparison, type CompareSettings } from '../../src/notebook/compare';
-import { compareNotebook, type CompareEvents, type ComparisonReport } from '../../src/notebook/compareNotebook';
-import { NotebookRunError, type PythonEnvironment } from '../../src/notebook/containerRun';
-import { probeLocalPython } from '../../src/notebook/localProbe';
+import type { Engine } from '../../src/core/engine/engine';
+import { containerLogs } from '../../src/core/engine/logs';
+import { DEFAULT_SETTINGS, type CellComparison, type CompareSettings } from '../../src/core/notebook/compareCells';
+import { compareNotebook, type CompareEvents, type ComparisonReport } from '../../src/core/notebook/comparison';
+import { NotebookRunError, type PythonEnvironment } from '../../src/core/notebook/containerRun';
+import { probeLocalPython } from '../../src/core/notebook/localProbe';
 import { BUSYBOX, cleanup, collect, connect, labels, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 
 const SAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');

@@ -11,10 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
-import type { RunPlan } from '../../src/engine/runOptions';
-import { DEFAULT_SETTINGS, type CellComparison } from '../../src/notebook/compare';
-import { compareNotebook, type ComparisonReport, type CompareInput } from '../../src/notebook/compareNotebook';
+import type { Engine } from '../../src/core/engine/engine';
+import type { RunPlan } from '../../src/core/project/createOptions';
+import { DEFAULT_SETTINGS, type CellComparison } from '../../src/core/notebook/compareCells';
+import { compareNotebook, type ComparisonReport, type CompareInput } from '../../src/core/notebook/comparison';
 import { cleanup, connect, labels, PYTHON, RUN_ID, TEST_LABEL } from './harness';
 
 interface Cell {

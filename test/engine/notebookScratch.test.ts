@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
-import type { RunPlan } from '../../src/engine/runOptions';
-import { DEFAULT_SETTINGS } from '../../src/notebook/compare';
-import { compareNotebook, type ComparisonReport } from '../../src/notebook/compareNotebook';
-import { currentIds, notebookScratch, runName, scratchRoot } from '../../src/notebook/scratch';
+import type { Engine } from '../../src/core/engine/engine';
+import type { RunPlan } from '../../src/core/project/createOptions';
+import { DEFAULT_SETTINGS } from '../../src/core/notebook/compareCells';
+import { compareNotebook, type ComparisonReport } from '../../src/core/notebook/comparison';
+import { currentIds, notebookScratch, runName, scratchRoot } from '../../src/core/notebook/scratch';
 import { cleanup, connect, labels, PYTHON, RUN_ID, TEST_LABEL } from './harness';
 
 const SAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');

@@ -9,10 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as tarStream from 'tar-stream';
-import { DEFAULT_SETTINGS } from '../../src/notebook/compare';
-import { compareNotebook } from '../../src/notebook/compareNotebook';
-import { SNAPSHOT_REPOSITORY, snapshotContainer } from '../../src/notebook/snapshot';
-import { WarmRunners } from '../../src/notebook/warmRunners';
+import { DEFAULT_SETTINGS } from '../../src/core/notebook/compareCells';
+import { compareNotebook } from '../../src/core/notebook/comparison';
+import { SNAPSHOT_REPOSITORY, snapshotContainer } from '../../src/core/notebook/snapshot';
+import { WarmRunners } from '../../src/core/notebook/warmRunners';
 import { cleanup, connect, labels, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 
 function tarOf(name: string, text: string): Promise<Buffer> {

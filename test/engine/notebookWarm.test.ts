@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
-import { DEFAULT_SETTINGS } from '../../src/notebook/compare';
-import { compareNotebook } from '../../src/notebook/compareNotebook';
-import { compareContainerOptions } from '../../src/notebook/containerRun';
-import { sweepIdle, WARM_LABEL, WarmRunners } from '../../src/notebook/warmRunners';
+import type { Engine } from '../../src/core/engine/engine';
+import { DEFAULT_SETTINGS } from '../../src/core/notebook/compareCells';
+import { compareNotebook } from '../../src/core/notebook/comparison';
+import { compareContainerOptions } from '../../src/core/notebook/containerRun';
+import { sweepIdle, WARM_LABEL, WarmRunners } from '../../src/core/notebook/warmRunners';
 import { cleanup, connect, labels, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 
 const TAG = `berth-test-warm:${RUN_ID}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
-import { engineEvents, type EngineEvent } from '../../src/engine/events';
+import type { Engine } from '../../src/core/engine/engine';
+import { engineEvents, type EngineEvent } from '../../src/core/engine/events';
 import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 
 describe('engine: memory limit and OOM', { timeout: 60_000 }, () => {

@@ -40,8 +40,8 @@ describe('engine: a user outside the docker group gets one clear message with th
     fs.writeFileSync(
       probe,
       [
-        `import { resolveEndpoint } from ${JSON.stringify(path.join(REPO, 'src/engine/connection.ts'))};`,
-        `import { Engine } from ${JSON.stringify(path.join(REPO, 'src/engine/engine.ts'))};`,
+        `import { resolveEndpoint } from ${JSON.stringify(path.join(REPO, 'src/core/engine/connection.ts'))};`,
+        `import { Engine } from ${JSON.stringify(path.join(REPO, 'src/core/engine/engine.ts'))};`,
         `const endpoint = resolveEndpoint({ env: { DOCKER_HOST: ${JSON.stringify(host)} }, homeDir: '/nonexistent', platform: 'linux', readFile: () => undefined });`,
         'try {',
         '  await Engine.connect(endpoint, { timeoutMs: 10000 });',

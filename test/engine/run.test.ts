@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import type { ContainerCreateOptions, Engine } from '../../src/engine/engine';
-import { PortInUseError } from '../../src/engine/errors';
-import { containerLogs } from '../../src/engine/logs';
-import { ContainerExitedError, HealthTimeoutError, startRun, waitHealthy } from '../../src/engine/run';
-import { toCreateOptions, type RunPlan } from '../../src/engine/runOptions';
-import { parseBerthConfig, type RunProfile } from '../../src/project/runProfile';
+import type { ContainerCreateOptions, Engine } from '../../src/core/engine/engine';
+import { PortInUseError } from '../../src/core/engine/errors';
+import { containerLogs } from '../../src/core/engine/logs';
+import { ContainerExitedError, HealthTimeoutError, startRun, waitHealthy } from '../../src/core/engine/run';
+import { toCreateOptions, type RunPlan } from '../../src/core/project/createOptions';
+import { parseBerthConfig, type RunProfile } from '../../src/core/project/runProfile';
 import { BUSYBOX, cleanup, collect, connect, labels, PYTHON, RUN_ID, TEST_LABEL } from './harness';
 
 const MS = 1_000_000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
+import type { Engine } from '../../src/core/engine/engine';
 import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');

@@ -3,8 +3,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { resolveEndpoint } from '../../src/engine/connection';
-import { Engine } from '../../src/engine/engine';
+import { resolveEndpoint } from '../../src/core/engine/connection';
+import { Engine } from '../../src/core/engine/engine';
 import { localEndpoint } from './harness';
 
 export class SocketProxy {

@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
-import { Engine } from '../../src/engine/engine';
-import { HostKeyError } from '../../src/engine/errors';
+import { resolveEndpoint } from '../../src/core/engine/connection';
+import { Engine } from '../../src/core/engine/engine';
+import { HostKeyError } from '../../src/core/engine/errors';
 import { RUN_ID, TEST_LABEL, cleanup, connect, run } from './harness';
 import { keygen, sshdUnavailable, startSshd, type Sshd } from './sshd';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ContainerStore } from '../../src/engine/containerStore';
-import type { Engine } from '../../src/engine/engine';
-import { LiveStats } from '../../src/engine/liveStats';
-import { containerStats, sampleStats } from '../../src/engine/stats';
+import { ContainerStore } from '../../src/core/engine/containerStore';
+import type { Engine } from '../../src/core/engine/engine';
+import { LiveStats } from '../../src/core/engine/liveStats';
+import { containerStats, sampleStats } from '../../src/core/engine/stats';
 import { cleanup, collect, connect, run, RUN_ID, TEST_LABEL } from './harness';
 import { connectThroughProxy } from './socketProxy';
 

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { resolveEndpoint, tlsMode } from '../../src/engine/connection';
-import { Engine } from '../../src/engine/engine';
-import { TlsError } from '../../src/engine/errors';
+import { resolveEndpoint, tlsMode } from '../../src/core/engine/connection';
+import { Engine } from '../../src/core/engine/engine';
+import { TlsError } from '../../src/core/engine/errors';
 import { RUN_ID, TEST_LABEL, cleanup, connect, localEndpoint, run } from './harness';
 import { startTlsEngine, type TlsEngine } from './tlsEngine';
 

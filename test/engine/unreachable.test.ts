@@ -4,9 +4,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { resolveEndpoint } from '../../src/engine/connection';
-import { Engine } from '../../src/engine/engine';
-import { EngineTimeoutError, EngineUnreachableError } from '../../src/engine/errors';
+import { resolveEndpoint } from '../../src/core/engine/connection';
+import { Engine } from '../../src/core/engine/engine';
+import { EngineTimeoutError, EngineUnreachableError } from '../../src/core/engine/errors';
 
 function endpointFor(host: string) {
   return resolveEndpoint({ env: { DOCKER_HOST: host }, homeDir: os.tmpdir(), platform: 'linux', readFile: () => undefined });

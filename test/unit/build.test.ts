@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildFailureReason, dockerfileOutline, parseBuildMessage } from '../../src/engine/build';
+import { buildFailureReason, dockerfileOutline, parseBuildMessage } from '../../src/core/engine/build';
 
 describe('build stream and Dockerfile outline', () => {
   test('steps, output and the image id from the engine messages (Engine 20.10 format)', () => {

@@ -10,9 +10,9 @@ import {
   resolveEndpoint,
   toModemOptions,
   type ResolveInput,
-} from '../../src/engine/connection';
-import { EngineConfigError } from '../../src/engine/errors';
-import { explainTlsFailure, tlsMode } from '../../src/engine/connection';
+} from '../../src/core/engine/connection';
+import { EngineConfigError } from '../../src/core/engine/errors';
+import { explainTlsFailure, tlsMode } from '../../src/core/engine/connection';
 
 const roots: string[] = [];
 after(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));

@@ -7,9 +7,9 @@ import {
   gpuRequestOf,
   healthFromStatus,
   type ContainerRecord,
-} from '../../src/engine/containerStore';
+} from '../../src/core/engine/containerStore';
 import { scriptedEngine, until } from './scriptedEngine';
-import { parseEvent } from '../../src/engine/events';
+import { parseEvent } from '../../src/core/engine/events';
 
 function event(action: string, attributes: Record<string, string> = {}): ReturnType<typeof parseEvent> {
   return parseEvent(

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { parseEnvFile, readEnvFiles } from '../../src/project/envFile';
+import { parseEnvFile, readEnvFiles } from '../../src/core/project/envFile';
 
 test('env files: KEY=VALUE, comments, quotes, export; a bad line is named with its line', () => {
   const { env, problems } = parseEnvFile('# model settings\nexport MODEL=iris\nTHRESHOLD="0.5"\nEMPTY=\n\nnot a pair\n', '.env');

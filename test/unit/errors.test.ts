@@ -8,9 +8,9 @@ import {
   EngineUnreachableError,
   NotFoundError,
   translateError,
-} from '../../src/engine/errors';
-import { ApiVersionTooOldError } from '../../src/engine/errors';
-import { negotiateApiVersion } from '../../src/engine/engine';
+} from '../../src/core/engine/errors';
+import { ApiVersionTooOldError } from '../../src/core/engine/errors';
+import { negotiateApiVersion } from '../../src/core/engine/engine';
 
 const HOST = 'unix:///var/run/docker.sock';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Readable } from 'node:stream';
-import type { Engine } from '../../src/engine/engine';
-import { engineEvents, parseEvent, sinceParam } from '../../src/engine/events';
+import type { Engine } from '../../src/core/engine/engine';
+import { engineEvents, parseEvent, sinceParam } from '../../src/core/engine/events';
 
 // As Engine 20.10 (API 1.41) sends them: old fields and new side by side.
 const OLD_AND_NEW =

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { detectGpu, parseNvidiaSmi, type GpuProbe } from '../../src/engine/gpu';
+import { detectGpu, parseNvidiaSmi, type GpuProbe } from '../../src/core/engine/gpu';
 
 const CDI_YAML = `cdiVersion: 0.5.0
 kind: nvidia.com/gpu

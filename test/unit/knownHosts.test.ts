@@ -13,7 +13,7 @@ import {
   lookupName,
   parseKnownHosts,
   preferredHostKeyAlgorithms,
-} from '../../src/engine/knownHosts';
+} from '../../src/core/engine/knownHosts';
 
 // real keys made by ssh-keygen, so the parser meets what OpenSSH writes
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-known-hosts-'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ResumePoint } from '../../src/engine/logFollower';
+import { ResumePoint } from '../../src/core/engine/logFollower';
 import {
   canonicalTime,
   FrameDemuxer,
@@ -10,8 +10,8 @@ import {
   timestampToSince,
   timeToNanos,
   type LogLine,
-} from '../../src/engine/logs';
-import { formatLine, formatMarker, MARKER_GLYPH, prefixColour, sanitizeLogText } from '../../src/logs/formatLog';
+} from '../../src/core/engine/logs';
+import { formatLine, formatMarker, MARKER_GLYPH, prefixColour, sanitizeLogText } from '../../src/ui/logs/formatLog';
 
 function frame(stream: 0 | 1 | 2, payload: Buffer | string): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;

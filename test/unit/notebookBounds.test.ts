@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { compareCell, DEFAULT_SETTINGS, DIFF_LIMITS, sideBySide } from '../../src/notebook/compare';
-import type { ExecutedCell } from '../../src/notebook/containerRun';
-import { comparePng, pngSize } from '../../src/notebook/images';
-import { parseNotebook, type CellOutput, type NotebookCell } from '../../src/notebook/nbformat';
-import { planNotebook } from '../../src/notebook/plan';
+import { compareCell, DEFAULT_SETTINGS, DIFF_LIMITS, sideBySide } from '../../src/core/notebook/compareCells';
+import type { ExecutedCell } from '../../src/core/notebook/containerRun';
+import { comparePng, pngSize } from '../../src/core/notebook/images';
+import { parseNotebook, type CellOutput, type NotebookCell } from '../../src/core/notebook/nbformat';
+import { planNotebook } from '../../src/core/notebook/plan';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;

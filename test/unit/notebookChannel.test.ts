@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BoundedOutput, RunnerChannel, runToken } from '../../src/notebook/containerRun';
+import { BoundedOutput, RunnerChannel, runToken } from '../../src/core/notebook/containerRun';
 
 const TOKEN = 'f00dfeed';
 const line = (flag: string, payload: string, token = TOKEN): string => `\x1eberth:${token} ${flag}${payload}`;

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { PNG, type PackerOptions } from 'pngjs';
 import * as tarStream from 'tar-stream';
-import type { GpuDetection } from '../../src/engine/gpu';
-import { toCreateOptions } from '../../src/engine/runOptions';
+import type { GpuDetection } from '../../src/core/engine/gpu';
+import { toCreateOptions } from '../../src/core/project/createOptions';
 import {
   compareCell,
   DEFAULT_SETTINGS,
@@ -16,8 +16,8 @@ import {
   summarise,
   type CellComparison,
   type CompareContext,
-} from '../../src/notebook/compare';
-import { formatReport, outcomeMessage, REPORT_VERSION, type ComparisonReport } from '../../src/notebook/compareNotebook';
+} from '../../src/core/notebook/compareCells';
+import { formatReport, outcomeMessage, REPORT_VERSION, type ComparisonReport } from '../../src/core/notebook/comparison';
 import {
   compareContainerOptions,
   containerPathOf,
@@ -31,13 +31,13 @@ import {
   type ExecutedCell,
   type PythonEnvironment,
   type RunOutcome,
-} from '../../src/notebook/containerRun';
-import { describeDifferences, describePackage, environmentDiff } from '../../src/notebook/environment';
-import { comparePng, pngSize } from '../../src/notebook/images';
-import { parseNotebook, type CellOutput, type NotebookCell } from '../../src/notebook/nbformat';
-import { close, compareText, DEFAULT_TOLERANCE, normaliseText, skeleton } from '../../src/notebook/normalise';
-import { planNotebook, type CellPlan } from '../../src/notebook/plan';
-import { parseBerthConfig } from '../../src/project/runProfile';
+} from '../../src/core/notebook/containerRun';
+import { describeDifferences, describePackage, environmentDiff } from '../../src/core/notebook/environment';
+import { comparePng, pngSize } from '../../src/core/notebook/images';
+import { parseNotebook, type CellOutput, type NotebookCell } from '../../src/core/notebook/nbformat';
+import { close, compareText, DEFAULT_TOLERANCE, normaliseText, skeleton } from '../../src/core/notebook/normalise';
+import { planNotebook, type CellPlan } from '../../src/core/notebook/plan';
+import { parseBerthConfig } from '../../src/core/project/runProfile';
 
 type TarEntry = { mode: number | undefined; type: string | null | undefined; body: string };
 

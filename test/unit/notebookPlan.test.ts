@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseNotebook } from '../../src/notebook/nbformat';
-import { importedModules, planCell, planNotebook } from '../../src/notebook/plan';
+import { parseNotebook } from '../../src/core/notebook/nbformat';
+import { importedModules, planCell, planNotebook } from '../../src/core/notebook/plan';
 
 const fixture = (name: string): string => fs.readFileSync(path.join(__dirname, '../fixtures/notebooks', name), 'utf8');
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { prepareNotebook } from '../../src/notebook/compareNotebook';
-import { NotebookRunError } from '../../src/notebook/containerRun';
-import { pngSize } from '../../src/notebook/images';
-import { isPython, multiline, NotebookFormatError, parseNotebook, parseOutput, type CellOutput } from '../../src/notebook/nbformat';
+import { prepareNotebook } from '../../src/core/notebook/comparison';
+import { NotebookRunError } from '../../src/core/notebook/containerRun';
+import { pngSize } from '../../src/core/notebook/images';
+import { isPython, multiline, NotebookFormatError, parseNotebook, parseOutput, type CellOutput } from '../../src/core/notebook/nbformat';
 
 const FIXTURES = path.join(__dirname, '../fixtures/notebooks');
 const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');

@@ -18,7 +18,7 @@ import {
   scratchRoot,
   ScratchError,
   type Ids,
-} from '../../src/notebook/scratch';
+} from '../../src/core/notebook/scratch';
 
 const me = currentIds();
 const mode = (p: string): number => fs.lstatSync(p).mode & 0o777;

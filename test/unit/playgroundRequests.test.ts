@@ -17,8 +17,8 @@ import {
   SAMPLE_CHARS,
   sendRequest,
   summarize,
-} from '../../src/playground/requests';
-import { chooseTarget, loopbackFor } from '../../src/playground/target';
+} from '../../src/ui/playground/requests';
+import { chooseTarget, loopbackFor } from '../../src/ui/playground/target';
 
 describe('playground requests (against a real local HTTP server)', () => {
   let server: http.Server;

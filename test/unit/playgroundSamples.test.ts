@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MAX_SAMPLE_BYTES, readProjectSamples, samplesFolder } from '../../src/playground/samples';
+import { MAX_SAMPLE_BYTES, readProjectSamples, samplesFolder } from '../../src/ui/playground/samples';
 
 /**
  * A container's berth.project label names the folder samples are read from, and any image can set

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { fieldsFromProfile, saveProfile, writeCheck, writeProfileFile, type ProfileFields } from '../../src/project/profileForm';
-import { parseBerthConfig } from '../../src/project/runProfile';
+import { fieldsFromProfile, saveProfile, writeCheck, writeProfileFile, type ProfileFields } from '../../src/core/project/profileForm';
+import { parseBerthConfig } from '../../src/core/project/runProfile';
 
 const EXISTING = `version: 1
 profiles:

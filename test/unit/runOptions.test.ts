@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { GpuDetection } from '../../src/engine/gpu';
-import { gpuUnavailable, isGpuRefusal, toCreateOptions } from '../../src/engine/runOptions';
-import { parseBerthConfig, type RunProfile } from '../../src/project/runProfile';
+import type { GpuDetection } from '../../src/core/engine/gpu';
+import { gpuUnavailable, isGpuRefusal, toCreateOptions } from '../../src/core/project/createOptions';
+import { parseBerthConfig, type RunProfile } from '../../src/core/project/runProfile';
 
 function profile(yamlBody: string): RunProfile {
   const { profiles, problems } = parseBerthConfig(`profiles:\n  p:\n${yamlBody.replace(/^/gm, '    ')}\n`);

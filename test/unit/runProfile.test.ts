@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_SHM_BYTES, lineOf, parseBerthConfig, parseGpus, parsePort, parseVolume } from '../../src/project/runProfile';
-import { parseDuration, parseSize } from '../../src/project/units';
+import { DEFAULT_SHM_BYTES, lineOf, parseBerthConfig, parseGpus, parsePort, parseVolume } from '../../src/core/project/runProfile';
+import { parseDuration, parseSize } from '../../src/core/project/units';
 
 const GOOD = `# the sample project's profile
 version: 1

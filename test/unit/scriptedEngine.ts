@@ -1,7 +1,7 @@
 /** An engine whose event stream, list and inspects a unit test drives by hand. */
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import type { ContainerDetails, Engine } from '../../src/engine/engine';
+import type { ContainerDetails, Engine } from '../../src/core/engine/engine';
 
 export type Answerable = 'running' | 'exited' | 'paused';
 

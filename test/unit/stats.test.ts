@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { computeStats, memoryUsageNoCache, type RawStats } from '../../src/engine/stats';
+import { computeStats, memoryUsageNoCache, type RawStats } from '../../src/core/engine/stats';
 
 // Captured from Docker 20.10 (cgroup v1): busybox busy-looping under --cpus 0.5 --memory 64m.
 const busy = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/stats-cgroup-v1.json'), 'utf8')) as RawStats;

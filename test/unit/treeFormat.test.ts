@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ContainerRecord } from '../../src/engine/containerStore';
-import { formatBytes } from '../../src/project/units';
+import type { ContainerRecord } from '../../src/core/engine/containerStore';
+import { formatBytes } from '../../src/core/project/units';
 import {
   containerContext,
   containerTooltip,
@@ -12,7 +12,7 @@ import {
   matchesFilter,
   stateText,
   toneOf,
-} from '../../src/tree/format';
+} from '../../src/ui/containers/format';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const base: ContainerRecord = {

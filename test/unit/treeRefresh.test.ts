@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ContainerStore, type ContainerRecord } from '../../src/engine/containerStore';
-import { describeContainer } from '../../src/tree/format';
-import { RowRefresh, rowKey } from '../../src/tree/rowRefresh';
+import { ContainerStore, type ContainerRecord } from '../../src/core/engine/containerStore';
+import { describeContainer } from '../../src/ui/containers/format';
+import { RowRefresh, rowKey } from '../../src/ui/containers/rowRefresh';
 import { scriptedEngine, until } from './scriptedEngine';
 
 /** A store on a scripted engine, and the row refreshes a tree of it would send, as the row texts they carry. */

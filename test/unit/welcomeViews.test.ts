@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { ENGINE_ERROR_CODES } from '../../src/engine/errors';
-import { ENGINE_VIEWS, welcomeEntries } from '../../src/status/welcomeViews';
+import { ENGINE_ERROR_CODES } from '../../src/core/engine/errors';
+import { ENGINE_VIEWS, welcomeEntries } from '../../src/ui/engine/welcomeViews';
 
 type Context = Readonly<Record<string, string | boolean | undefined>>;
 
@@ -57,7 +57,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'pa
 };
 
 describe('welcome content of the views', () => {
-  test('package.json carries exactly what src/status/welcomeViews.ts makes (run `npm run manifest` after changing it)', () => {
+  test('package.json carries exactly what src/ui/engine/welcomeViews.ts makes (run `npm run manifest` after changing it)', () => {
     assert.deepEqual(manifest.contributes.viewsWelcome, welcomeEntries());
   });
 

@@ -15,8 +15,8 @@ import type {
   CompareStatus,
   CompareSummary,
   CompareToWebview,
-} from '../../src/webview/protocol';
-import { summarise } from '../../src/notebook/summary';
+} from '../../src/ui/webview/protocol';
+import { summarise } from '../../src/core/notebook/summary';
 import { addStyle, connect, el } from '../vscodeApi';
 
 /** How each status reads in the table: a symbol and words. */

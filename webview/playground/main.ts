@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { PlaygroundFromWebview, PlaygroundMethod, PlaygroundSample, PlaygroundToWebview } from '../../src/webview/protocol';
+import type { PlaygroundFromWebview, PlaygroundMethod, PlaygroundSample, PlaygroundToWebview } from '../../src/ui/webview/protocol';
 import { addStyle, connect, el } from '../vscodeApi';
 
 interface ValueElement extends HTMLElement {

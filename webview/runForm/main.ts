@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-form-group/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
-import type { RunFormFields, RunFormFromWebview, RunFormToWebview } from '../../src/webview/protocol';
+import type { RunFormFields, RunFormFromWebview, RunFormToWebview } from '../../src/ui/webview/protocol';
 import { addStyle, connect, el } from '../vscodeApi';
 
 interface ValueElement extends HTMLElement {

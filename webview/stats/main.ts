@@ -1,7 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import type { StatsFromWebview, StatsPoint, StatsSeries, StatsToWebview } from '../../src/webview/protocol';
-import { formatBytes } from '../../src/project/units';
+import type { StatsFromWebview, StatsPoint, StatsSeries, StatsToWebview } from '../../src/ui/webview/protocol';
+import { formatBytes } from '../../src/core/project/units';
 import { addStyle, connect, el } from '../vscodeApi';
 
 const SVG = 'http://www.w3.org/2000/svg';

@@ -1,9 +1,0 @@
-import { StatsPanel } from '../../stats/statsPanel';
-import type { CommandContext } from '../registerCommands';
-import { isRunning, targetContainers } from './targets';
-
-export async function showStats(ctx: CommandContext, ...args: unknown[]): Promise<void> {
-  const targets = await targetContainers(ctx, args, { title: 'Show stats', filter: isRunning, many: true });
-  if (targets.length === 0) return;
-  ctx.context.subscriptions.push(new StatsPanel(ctx, ctx.stats, targets));
-}

@@ -1,7 +1,0 @@
-import { showRunForm } from '../../run/runFormPanel';
-import type { CommandContext } from '../registerCommands';
-import { projectTarget } from './projectTarget';
-
-export function editRunProfiles(ctx: CommandContext, ...args: unknown[]): void {
-  showRunForm(ctx, projectTarget(args[0], 'Open the folder of an ML project first.').projectDir);
-}

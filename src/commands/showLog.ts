@@ -1,5 +1,0 @@
-import type { Services } from '../services';
-
-export function showLog({ log }: Services): void {
-  log.show(true);
-}

@@ -1,0 +1,114 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { buildWithProgress, confirmContext } from './buildWithProgress';
+import { dockerfileOutline } from '../../core/engine/build';
+import { scanContext } from '../../core/project/buildContext';
+import { gitState, proposeTag } from '../../core/project/imageTag';
+import { parseBerthConfig } from '../../core/project/runProfile';
+import type { CommandContext } from '../commands';
+
+const DOCKERFILES = '**/{Dockerfile,Dockerfile.*,*.Dockerfile,*.dockerfile}';
+const CHOSEN_KEY = 'berth.build.dockerfile';
+
+async function pickDockerfile(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const found = await vscode.workspace.findFiles(DOCKERFILES, '**/{node_modules,.git,.vscode-test}/**', 50);
+  if (found.length === 0) throw new Error('No Dockerfile in this workspace. Add one, or open the folder that holds it.');
+  if (found.length === 1) return found[0];
+  const remembered = ctx.context.workspaceState.get<string>(CHOSEN_KEY);
+  const items = found
+    .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri }))
+    .sort((a, b) => (a.uri.toString() === remembered ? -1 : b.uri.toString() === remembered ? 1 : a.label.localeCompare(b.label)));
+  const picked = await vscode.window.showQuickPick(items, { title: 'Build Image: which Dockerfile?' });
+  if (picked) await ctx.context.workspaceState.update(CHOSEN_KEY, picked.uri.toString());
+  return picked?.uri;
+}
+
+/** Build args: the berth.yaml profile that builds this Dockerfile, over the Dockerfile's defaults. */
+function profileArgs(contextDir: string, dockerfileRel: string): Record<string, string> {
+  const root = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(contextDir))?.uri.fsPath ?? contextDir;
+  for (const dir of [contextDir, root]) {
+    const file = path.join(dir, 'berth.yaml');
+    if (!fs.existsSync(file)) continue;
+    const { profiles } = parseBerthConfig(fs.readFileSync(file, 'utf8'));
+    const match = profiles.find(
+      (p) => p.build && path.resolve(dir, p.build.context, p.build.dockerfile) === path.resolve(contextDir, dockerfileRel),
+    );
+    if (match?.build) return { ...match.build.args };
+  }
+  return {};
+}
+
+const BUILD = '$(tools) Build with these arguments';
+
+/** Show the Dockerfile's ARGs with their defaults and the values to be used; any can be changed. */
+async function reviewArgs(
+  args: readonly { name: string; default?: string }[],
+  initial: Record<string, string>,
+): Promise<Record<string, string> | undefined> {
+  const values = { ...initial };
+  if (args.length === 0) return values;
+  for (;;) {
+    const picked = await vscode.window.showQuickPick(
+      [
+        { label: BUILD, name: '' },
+        ...args.map((a) => ({
+          label: `${a.name} = ${values[a.name] ?? ''}`,
+          description: a.default === undefined ? 'no default' : values[a.name] === a.default ? 'default' : `default: ${a.default}`,
+          name: a.name,
+        })),
+      ],
+      { title: 'Build Image: build arguments (pick one to change it)' },
+    );
+    if (!picked) return undefined;
+    if (picked.name === '') return values;
+    const value = await vscode.window.showInputBox({ title: `Build argument ${picked.name}`, value: values[picked.name] ?? '' });
+    if (value !== undefined) values[picked.name] = value;
+  }
+}
+
+export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
+  if (!vscode.workspace.isTrusted)
+    throw new Error('Building runs the Dockerfile’s commands: trust this workspace first (Manage Workspace Trust).');
+  const uri = await pickDockerfile(ctx, args[0]);
+  if (!uri) return undefined;
+  ctx.session.requireEngine(); // fail early, before any question, when there is no engine
+  const contextDir = path.dirname(uri.fsPath);
+  const dockerfile = path.basename(uri.fsPath);
+  const outline = dockerfileOutline(fs.readFileSync(uri.fsPath, 'utf8'));
+
+  let target: string | undefined;
+  if (outline.stages.length > 1) {
+    const picked = await vscode.window.showQuickPick(
+      outline.stages.map((s, i) => ({ label: s, description: i === outline.stages.length - 1 ? 'last stage (default)' : '' })).reverse(),
+      { title: 'Build Image: which stage?' },
+    );
+    if (!picked) return undefined;
+    target = picked.label;
+  }
+
+  const defaults = Object.fromEntries(outline.args.flatMap((a) => (a.default === undefined ? [] : [[a.name, a.default]])));
+  const buildArgs = await reviewArgs(outline.args, { ...defaults, ...profileArgs(contextDir, dockerfile) });
+  if (!buildArgs) return undefined;
+  // only what differs from the Dockerfile's own defaults is sent
+  const sent = Object.fromEntries(Object.entries(buildArgs).filter(([k, v]) => defaults[k] !== v));
+
+  const argText = Object.entries(sent)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const tag = await vscode.window.showInputBox({
+    title: 'Build Image: tag',
+    value: proposeTag(contextDir, await gitState(contextDir)),
+    prompt: Object.keys(sent).length > 0 ? `Build args: ${argText}` : 'No build args beyond the Dockerfile defaults',
+    validateInput: (v) => (/^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$/.test(v.trim()) ? undefined : 'lower-case name[:tag]'),
+  });
+  if (!tag) return undefined;
+
+  const scan = await confirmContext(scanContext(contextDir, dockerfile), contextDir, dockerfile);
+  if (!scan) return undefined;
+
+  const built = await buildWithProgress(ctx, { scan, dockerfile, tag, ...(target ? { target } : {}), buildArgs: sent, source: uri });
+  if (built) void vscode.window.showInformationMessage(`Built ${tag} in ${built.seconds.toFixed(1)} s.`);
+  return built ? tag : undefined;
+}

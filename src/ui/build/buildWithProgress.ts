@@ -1,0 +1,114 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { BuildFailedError, buildImage } from '../../core/engine/build';
+import { CancelledError } from '../../core/engine/errors';
+import { BERTH_LABEL } from '../../core/engine/labels';
+import { ignoreLinesFor, scanContext, type ContextScan } from '../../core/project/buildContext';
+import { formatBytes } from '../../core/project/units';
+import type { Services } from '../services';
+import { buildOutput } from './buildOutput';
+
+export interface BuildRequest {
+  readonly scan: ContextScan;
+  readonly dockerfile: string;
+  readonly tag: string;
+  readonly target?: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  /** The Dockerfile, for the log. */
+  readonly source: vscode.Uri;
+}
+
+/**
+ * Offer to keep large weights out of the build context (and mount them at run time instead);
+ * returns the scan to build with, or undefined when the user backs out.
+ */
+export async function confirmContext(scan: ContextScan, contextDir: string, dockerfile: string): Promise<ContextScan | undefined> {
+  if (scan.weights.length === 0) return scan;
+  const weightBytes = scan.weights.reduce((n, w) => n + w.bytes, 0);
+  const lines = ignoreLinesFor(scan);
+  const choice = await vscode.window.showWarningMessage(
+    `The build context holds ${formatBytes(weightBytes)} of model weights or data (${scan.weights.length} file${scan.weights.length === 1 ? '' : 's'}, e.g. ${scan.weights[0]?.path ?? ''}). They would be copied into the image on every build.`,
+    {
+      modal: true,
+      detail: `Add ${lines.join(', ')} to .dockerignore and mount them at run time instead (Berth's run profiles mount the model read-only).`,
+    },
+    'Add to .dockerignore',
+    'Build Anyway',
+  );
+  if (choice === undefined) return undefined;
+  if (choice === 'Build Anyway') return scan;
+  const file = path.join(contextDir, '.dockerignore');
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  fs.writeFileSync(file, `${existing}${prefix}# model weights and data: mounted at run time, not built in\n${lines.join('\n')}\n`);
+  return scanContext(contextDir, dockerfile);
+}
+
+/**
+ * Build with a progress notification ("step k of n", Cancel) and the full log in the Berth Build
+ * output. Resolves to the image id and duration, or undefined when cancelled or failed (the
+ * failure is reported, naming its step).
+ */
+export async function buildWithProgress(services: Services, request: BuildRequest): Promise<{ id: string; seconds: number } | undefined> {
+  const engine = services.session.requireEngine();
+  const { scan, tag, target } = request;
+  const contextDir = scan.contextDir;
+  const out = buildOutput(services.context);
+  out.appendLine(
+    `\n── ${new Date().toLocaleString()}: ${tag} from ${vscode.workspace.asRelativePath(request.source)}${target ? ` (stage ${target})` : ''}`,
+  );
+  out.appendLine(
+    `   context ${formatBytes(scan.totalBytes)} in ${scan.files.length} files${scan.ignoredCount > 0 ? `; ${scan.ignoredCount} files (${formatBytes(scan.ignoredBytes)}) left out by .dockerignore` : ''}`,
+  );
+  const started = Date.now();
+  try {
+    const id = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Building ${tag}`, cancellable: true },
+      (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        let last = 0;
+        return buildImage(engine, {
+          scan,
+          dockerfile: request.dockerfile,
+          tag,
+          ...(target ? { target } : {}),
+          buildArgs: request.buildArgs,
+          labels: { [BERTH_LABEL.managed]: 'true', [BERTH_LABEL.project]: contextDir },
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.kind === 'step') {
+              out.appendLine(`Step ${e.step.index}/${e.step.total} : ${e.step.instruction}`);
+              const done = Math.round(((e.step.index - 1) / e.step.total) * 100);
+              progress.report({
+                message: `step ${e.step.index} of ${e.step.total} — ${e.step.instruction.slice(0, 60)}`,
+                increment: done - last,
+              });
+              last = done;
+            } else if (e.kind === 'output') out.appendLine(e.text);
+          },
+        });
+      },
+    );
+    const seconds = (Date.now() - started) / 1000;
+    out.appendLine(`── built ${tag} (${id.slice(7, 19)}) in ${seconds.toFixed(1)} s`);
+    return { id, seconds };
+  } catch (err) {
+    if (err instanceof CancelledError) {
+      out.appendLine('── cancelled');
+      void vscode.window.showInformationMessage(`Build of ${tag} cancelled.`);
+      return undefined;
+    }
+    if (err instanceof BuildFailedError) {
+      out.appendLine(`── ${err.message}`);
+      const choice = await vscode.window.showErrorMessage(
+        `${err.message}${err.output.length > 0 ? ` — ${err.output.slice(-2).join(' ')}` : ''}`,
+        'Show Build Log',
+      );
+      if (choice) out.show(true);
+      return undefined;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,95 @@
+import * as vscode from 'vscode';
+import { EngineError } from '../core/engine/errors';
+import type { Services } from './services';
+import type { Trees } from './registerTrees';
+import { attachShell, attachVsCode } from './containers/attachShell';
+import {
+  copyContainerId,
+  copyContainerName,
+  killContainer,
+  removeContainer,
+  restartContainer,
+  startContainer,
+  stopContainer,
+} from './containers/actions';
+import { clearContainerFilter, filterContainers, refreshContainers } from './containers/filterContainers';
+import { inspectContainer } from './containers/inspect';
+import { openPlayground } from './playground/openPlayground';
+import { openPort } from './containers/openPort';
+import { showLogs, showLogsWithOptions } from './logs/showLogs';
+import { showStats } from './stats/showStats';
+import { buildImage } from './build/buildImage';
+import { removeImage } from './images/removeImage';
+import { compareNotebook } from './compare/compareNotebook';
+import { editRunProfiles } from './run/editRunProfiles';
+import { runBatchJob } from './run/runBatchJob';
+import { runModel } from './run/runModel';
+import { showEngineInfo } from './engine/engineInfo';
+import { retryEngineConnection, showLog } from './engine/connectionCommands';
+
+/** What a command handler receives: the services and the registered views. */
+export type CommandContext = Services & { readonly trees: Trees };
+
+type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
+
+/** Every command, in one table. IDs read berth.<noun>.<verb>. */
+const COMMANDS: Readonly<Record<string, Handler>> = {
+  'berth.engine.showInfo': showEngineInfo,
+  'berth.engine.retry': retryEngineConnection,
+  'berth.log.show': showLog,
+  'berth.containers.refresh': refreshContainers,
+  'berth.containers.filter': filterContainers,
+  'berth.containers.clearFilter': clearContainerFilter,
+  'berth.container.start': startContainer,
+  'berth.container.stop': stopContainer,
+  'berth.container.restart': restartContainer,
+  'berth.container.kill': killContainer,
+  'berth.container.remove': removeContainer,
+  'berth.container.showLogs': showLogs,
+  'berth.container.showLogsWithOptions': showLogsWithOptions,
+  'berth.container.showStats': showStats,
+  'berth.container.attachShell': attachShell,
+  'berth.container.attachVsCode': attachVsCode,
+  'berth.container.inspect': inspectContainer,
+  'berth.container.openPort': openPort,
+  'berth.container.openPlayground': openPlayground,
+  'berth.container.copyId': copyContainerId,
+  'berth.container.copyName': copyContainerName,
+  'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
+  'berth.image.build': buildImage,
+  'berth.model.run': runModel,
+  'berth.profile.edit': editRunProfiles,
+  'berth.model.runBatch': runBatchJob,
+  'berth.notebook.compare': compareNotebook,
+  'berth.image.remove': removeImage,
+  'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
+};
+
+/** One short, actionable message for the user; the full error goes to the log. */
+export async function reportError(services: Services, command: string, err: unknown): Promise<void> {
+  services.log.error(`${command} failed`, err);
+  const message = err instanceof Error ? err.message : String(err);
+  const actions =
+    err instanceof EngineError && (err.code === 'unreachable' || err.code === 'timeout') ? ['Retry', 'Show Log'] : ['Show Log'];
+  const choice = await vscode.window.showErrorMessage(message, ...actions);
+  if (choice === 'Show Log') services.log.show(true);
+  else if (choice === 'Retry') await vscode.commands.executeCommand('berth.engine.retry');
+}
+
+export function registerCommands(services: Services, trees: Trees): void {
+  const ctx: CommandContext = { ...services, trees };
+  for (const [id, handler] of Object.entries(COMMANDS)) {
+    services.context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          // a command run while Berth is still connecting waits for that first
+          await services.session.whenSettled();
+          return await handler(ctx, ...args);
+        } catch (err) {
+          await reportError(services, id, err);
+          return undefined;
+        }
+      }),
+    );
+  }
+}

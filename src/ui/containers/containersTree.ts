@@ -1,0 +1,251 @@
+import * as vscode from 'vscode';
+import type { ContainerRecord, StoreChange } from '../../core/engine/containerStore';
+import type { Services } from '../services';
+import {
+  containerContext,
+  containerTooltip,
+  describeContainer,
+  groupId,
+  groupLabel,
+  groupOf,
+  matchesFilter,
+  statsText,
+  toneOf,
+  type GroupKey,
+  type Tone,
+} from './format';
+import type { StatsHub } from '../stats/statsHub';
+import type { LiveContainers } from './liveContainers';
+import { RowRefresh, rowKey } from './rowRefresh';
+
+export class GroupNode {
+  readonly kind = 'group';
+  constructor(
+    readonly key: GroupKey,
+    readonly id: string,
+  ) {}
+}
+
+export class ContainerNode {
+  readonly kind = 'container';
+  constructor(public record: ContainerRecord) {}
+}
+
+export type ContainerTreeNode = GroupNode | ContainerNode;
+
+const TONE_ICON: Record<Tone, [string, string | undefined]> = {
+  ok: ['vm-running', 'testing.iconPassed'],
+  warn: ['vm-outline', 'list.warningForeground'],
+  error: ['error', 'list.errorForeground'],
+  idle: ['vm-outline', 'disabledForeground'],
+};
+
+const GROUP_ORDER: Record<GroupKey['kind'], number> = { compose: 0, berth: 1, other: 2 };
+
+/**
+ * The Containers view. Elements are stable objects (one per container id, one per group), so a
+ * change to one container refreshes that row alone, and only when what the row shows changed
+ * (see RowRefresh); only membership changes refresh a group. Tooltips are resolved on hover.
+ */
+export class ContainersTreeProvider implements vscode.TreeDataProvider<ContainerTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ContainerTreeNode | ContainerTreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, ContainerNode>();
+  private readonly groups = new Map<string, GroupNode>();
+  private filter = '';
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly clock: NodeJS.Timeout;
+
+  private readonly sampled = new Set<string>();
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private readonly rows: RowRefresh;
+
+  constructor(
+    live: LiveContainers,
+    private readonly stats: StatsHub,
+  ) {
+    this.rows = new RowRefresh({
+      key: (r) => rowKey(r, Date.now(), this.stats.latest(r.id)),
+      fire: (ids) => {
+        const nodes = ids.flatMap((id) => this.nodes.get(id) ?? []);
+        if (nodes.length > 0) this.changed.fire(nodes);
+      },
+    });
+    this.disposables.push(
+      live.onDidChange((c) => this.apply(c)),
+      // rows of containers with live stats refresh at most every 2 s
+      stats.onDidSample((id) => {
+        this.sampled.add(id);
+        this.sampleTimer ??= setTimeout(() => {
+          this.sampleTimer = undefined;
+          const records = [...this.sampled].flatMap((x) => this.nodes.get(x)?.record ?? []);
+          this.sampled.clear();
+          this.rows.aged(records);
+        }, 2000);
+      }),
+    );
+    // relative times (uptime, "exited 3m ago") age: refresh the rows that now read differently
+    this.clock = setInterval(() => this.rows.aged([...this.nodes.values()].map((n) => n.record)), 15_000);
+  }
+
+  get filterText(): string {
+    return this.filter;
+  }
+
+  setFilter(text: string): void {
+    this.filter = text.trim();
+    this.changed.fire(undefined);
+  }
+
+  nodeFor(id: string): ContainerNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  private group(key: GroupKey): GroupNode {
+    const id = groupId(key);
+    let g = this.groups.get(id);
+    if (!g) {
+      g = new GroupNode(key, id);
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  private apply(changes: readonly StoreChange[] | 'reset'): void {
+    if (changes === 'reset') {
+      for (const id of this.nodes.keys()) this.rows.forget(id);
+      this.nodes.clear();
+      this.changed.fire(undefined);
+      return;
+    }
+    const rows: ContainerRecord[] = [];
+    let structural = false;
+    for (const change of changes) {
+      if (change.kind === 'removed') {
+        this.rows.forget(change.id);
+        structural ||= this.nodes.delete(change.id);
+        continue;
+      }
+      const node = this.nodes.get(change.record.id);
+      if (!node) {
+        this.nodes.set(change.record.id, new ContainerNode(change.record));
+        structural = true;
+        continue;
+      }
+      const before = node.record;
+      node.record = change.record;
+      if (groupId(groupOf(before)) !== groupId(groupOf(change.record)) || before.name !== change.record.name) structural = true;
+      else if (this.filter !== '' && matchesFilter(before, this.filter) !== matchesFilter(change.record, this.filter)) structural = true;
+      else rows.push(change.record);
+    }
+    if (structural) {
+      this.rows.clear();
+      this.changed.fire(undefined);
+    } else for (const r of rows) this.rows.update(r);
+  }
+
+  getTreeItem(node: ContainerTreeNode): vscode.TreeItem {
+    if (node.kind === 'group') {
+      const members = this.members(node.key).length;
+      const item = new vscode.TreeItem(groupLabel(node.key), vscode.TreeItemCollapsibleState.Expanded);
+      item.id = node.id;
+      item.description = `${members}`;
+      item.iconPath = new vscode.ThemeIcon(node.key.kind === 'compose' ? 'layers' : node.key.kind === 'berth' ? 'rocket' : 'package');
+      item.contextValue = `containerGroup.${node.key.kind}`;
+      return item;
+    }
+    const r = node.record;
+    const now = Date.now();
+    const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None);
+    item.id = r.id;
+    const sample = this.stats.latest(r.id);
+    item.description = describeContainer(r, now) + (sample && r.state === 'running' ? ` · ${statsText(sample)}` : '');
+    this.rows.rendered(r, rowKey(r, now, sample));
+    const [icon, color] = TONE_ICON[toneOf(r)];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.contextValue = containerContext(r);
+    item.accessibilityInformation = { label: `${r.name}, ${item.description}` };
+    return item;
+  }
+
+  /** Tooltips on hover: always of the record as it is then. */
+  resolveTreeItem(item: vscode.TreeItem, node: ContainerTreeNode): vscode.TreeItem {
+    if (node.kind !== 'container') return item;
+    const tooltip = new vscode.MarkdownString(containerTooltip(node.record, Date.now()));
+    tooltip.supportHtml = false;
+    tooltip.isTrusted = false;
+    item.tooltip = tooltip;
+    return item;
+  }
+
+  private members(key: GroupKey): ContainerNode[] {
+    const id = groupId(key);
+    return [...this.nodes.values()]
+      .filter((n) => groupId(groupOf(n.record)) === id && (this.filter === '' || matchesFilter(n.record, this.filter)))
+      .sort((a, b) => a.record.name.localeCompare(b.record.name));
+  }
+
+  getChildren(node?: ContainerTreeNode): ContainerTreeNode[] {
+    if (node?.kind === 'container') return [];
+    if (node?.kind === 'group') return this.members(node.key);
+    const keys = new Map<string, GroupKey>();
+    for (const n of this.nodes.values()) {
+      if (this.filter !== '' && !matchesFilter(n.record, this.filter)) continue;
+      const key = groupOf(n.record);
+      keys.set(groupId(key), key);
+    }
+    return [...keys.values()]
+      .sort((a, b) => GROUP_ORDER[a.kind] - GROUP_ORDER[b.kind] || groupLabel(a).localeCompare(groupLabel(b)))
+      .map((k) => this.group(k));
+  }
+
+  getParent(node: ContainerTreeNode): ContainerTreeNode | undefined {
+    return node.kind === 'container' ? this.group(groupOf(node.record)) : undefined;
+  }
+
+  dispose(): void {
+    clearInterval(this.clock);
+    clearTimeout(this.sampleTimer);
+    this.rows.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function registerContainersTree(
+  services: Services,
+  live: LiveContainers,
+): { provider: ContainersTreeProvider; view: vscode.TreeView<ContainerTreeNode> } {
+  const provider = new ContainersTreeProvider(live, services.stats);
+  const view = vscode.window.createTreeView('berth.containers', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
+  const HOLDER = 'containers-view';
+  const onVisible = (visible: boolean): void => (visible ? live.hold(HOLDER) : live.release(HOLDER));
+  if (view.visible) onVisible(true);
+  let described: string | undefined;
+  const describe = (): void => {
+    // unreachable: the welcome view explains (a message would hide it)
+    const message = provider.filterText ? `Filter: ${provider.filterText}` : '';
+    // only on a change: setting the message is a refresh of the view, and it holds back the
+    // next row refresh by 200 ms like any other (see RowRefresh)
+    if (message === described) return;
+    described = message;
+    view.message = message;
+    void vscode.commands.executeCommand('setContext', 'berth.containers.filtered', provider.filterText !== '');
+  };
+  describe();
+  const devContainers = (): Thenable<unknown> =>
+    vscode.commands.executeCommand(
+      'setContext',
+      'berth.devContainers',
+      vscode.extensions.getExtension('ms-vscode-remote.remote-containers') !== undefined,
+    );
+  void devContainers();
+  services.context.subscriptions.push(
+    vscode.extensions.onDidChange(() => void devContainers()),
+    provider,
+    view,
+    view.onDidChangeVisibility((e) => onVisible(e.visible)),
+    services.session.onDidChange(describe),
+    live.onDidChange(() => describe()),
+  );
+  return { provider, view };
+}

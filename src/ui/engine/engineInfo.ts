@@ -1,0 +1,99 @@
+import * as vscode from 'vscode';
+import type { EngineState } from './engineSession';
+import { tlsMode } from '../../core/engine/connection';
+import type { Services } from '../services';
+
+const SCHEME = 'berth-info';
+const DOC_PATH = '/Berth Engine Info.md';
+const infoUri = (): vscode.Uri => vscode.Uri.from({ scheme: SCHEME, path: DOC_PATH });
+
+/** The engine info document (Markdown source, read in an editor: values appear as they are). */
+export function engineInfoMarkdown(state: EngineState, now = new Date()): string {
+  const lines: string[] = ['# Berth — Engine Info', ''];
+  const endpoint = state.endpoint;
+  if (endpoint) {
+    lines.push(
+      '## Connection',
+      '',
+      `- Host: \`${endpoint.host}\``,
+      `- Context: ${endpoint.context}`,
+      `- Why this host: ${endpoint.reason}`,
+    );
+    const mode = tlsMode(endpoint);
+    if (mode !== undefined) lines.push(`- Security: ${mode}`);
+    if (endpoint.host.startsWith('ssh://')) lines.push('- Security: ssh, host key checked against known_hosts as ssh does');
+    lines.push('');
+  }
+  if (state.kind === 'connecting') {
+    lines.push('Connecting…');
+    return lines.join('\n');
+  }
+  if (state.kind === 'unreachable') {
+    lines.push('## State: unreachable', '', state.error.message, '');
+    if (state.nextRetryAt)
+      lines.push(
+        `Berth retries by itself (next attempt in ${Math.max(0, Math.round((state.nextRetryAt.getTime() - now.getTime()) / 1000))} s), or run **Berth: Retry Engine Connection**.`,
+      );
+    return lines.join('\n');
+  }
+  const { engine, info, gpu } = state;
+  const v = engine.serverVersion;
+  lines.push(
+    '## Engine',
+    '',
+    `- Docker Engine: ${v.Version}`,
+    `- API version: ${engine.apiVersion} (engine ${v.ApiVersion}, minimum ${v.MinAPIVersion ?? '?'}) — negotiated`,
+    `- OS: ${info.OperatingSystem ?? v.Os} (${v.Os}/${v.Arch}, kernel ${v.KernelVersion ?? '?'})`,
+    `- CPUs / memory: ${info.NCPU ?? '?'} / ${info.MemTotal !== undefined ? `${(info.MemTotal / 2 ** 30).toFixed(1)} GiB` : '?'}`,
+    `- Storage driver: ${info.Driver ?? '?'}; cgroup ${info.CgroupVersion ?? '?'} (${info.CgroupDriver ?? '?'})`,
+    `- Runtimes: ${
+      Object.keys(info.Runtimes ?? {})
+
+        .join(', ') || 'none'
+    } (default ${info.DefaultRuntime ?? '?'})`,
+    `- Containers: ${info.ContainersRunning ?? 0} running of ${info.Containers ?? 0}; images: ${info.Images ?? 0}`,
+    '',
+    '## GPU',
+    '',
+    `- Result: **${gpu.available ? 'available' : 'not available'}** — ${gpu.summary}`,
+    `- Signals found: ${gpu.found.join(', ') || 'none'}`,
+  );
+  for (const d of gpu.devices)
+    lines.push(
+      `- GPU ${d.index}: ${d.name}${d.memoryMiB !== undefined ? `, ${d.memoryMiB} MiB` : ''}${d.driverVersion ? `, driver ${d.driverVersion}` : ''}`,
+    );
+  if (gpu.cdiDevices.length > 0) lines.push(`- CDI devices: ${gpu.cdiDevices.join(', ')}`);
+  for (const r of gpu.reasons) lines.push(`- Why not: ${r}`);
+  if (info.Warnings && info.Warnings.length > 0) {
+    lines.push('', '## Engine warnings', '', ...info.Warnings.map((w) => `- ${w}`));
+  }
+  lines.push('', `_Connected since ${state.connectedAt.toLocaleString()}_`);
+  return lines.join('\n');
+}
+
+class EngineInfoProvider implements vscode.TextDocumentContentProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  constructor(private readonly services: Services) {
+    services.context.subscriptions.push(
+      this.changed,
+      services.session.onDidChange(() => this.changed.fire(infoUri())),
+    );
+  }
+  provideTextDocumentContent(): string {
+    return engineInfoMarkdown(this.services.session.state);
+  }
+}
+
+let registered = false;
+
+export async function showEngineInfo(services: Services): Promise<void> {
+  if (!registered) {
+    services.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, new EngineInfoProvider(services)));
+    registered = true;
+  }
+  if (services.session.state.kind !== 'connected') await services.session.reconnect();
+  const doc = await vscode.workspace.openTextDocument(infoUri());
+  await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+  await vscode.window.showTextDocument(doc, { preview: true });
+}

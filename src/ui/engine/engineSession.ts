@@ -1,0 +1,177 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { Config } from '../config';
+import { isLocalEndpoint, resolveEndpoint, type EngineEndpoint } from '../../core/engine/connection';
+import { Engine, type EngineInfo } from '../../core/engine/engine';
+import { EngineError, translateError } from '../../core/engine/errors';
+import { detectGpu, hostGpuProbe, type GpuDetection } from '../../core/engine/gpu';
+
+export type EngineState =
+  | { readonly kind: 'connecting'; readonly endpoint?: EngineEndpoint }
+  | {
+      readonly kind: 'connected';
+      readonly endpoint: EngineEndpoint;
+      readonly engine: Engine;
+      readonly info: EngineInfo;
+      readonly gpu: GpuDetection;
+      readonly connectedAt: Date;
+    }
+  | { readonly kind: 'unreachable'; readonly endpoint?: EngineEndpoint; readonly error: EngineError; readonly nextRetryAt?: Date };
+
+const HEALTH_INTERVAL_MS = 30_000;
+const RETRY_MIN_MS = 2_000;
+const RETRY_MAX_MS = 30_000;
+
+function readFileOrUndefined(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The one connection to the engine: resolves the endpoint as the docker CLI would, connects,
+ * detects GPUs, and keeps the state current — retrying with backoff while the engine is away, so
+ * Berth recovers by itself when it comes back.
+ */
+export class EngineSession implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<EngineState>();
+  readonly onDidChange = this.changed.event;
+  private current: EngineState = { kind: 'connecting' };
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private generation = 0;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (Config.affectsEngine(e)) {
+          this.log.info('Engine settings changed: reconnecting');
+          void this.reconnect();
+        }
+      }),
+    );
+  }
+
+  get state(): EngineState {
+    return this.current;
+  }
+
+  /** The connected engine, or a typed error saying why there is none. */
+  requireEngine(): Engine {
+    const state = this.current;
+    if (state.kind === 'connected') return state.engine;
+    if (state.kind === 'unreachable') throw state.error;
+    throw new EngineError('unreachable', 'Still connecting to the container engine — try again in a moment.');
+  }
+
+  /** Resolves once the first connection attempt has ended (bounded), so a command run at start-up waits for it. */
+  whenSettled(timeoutMs = 15_000): Promise<EngineState> {
+    if (this.current.kind !== 'connecting') return Promise.resolve(this.current);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        resolve(this.current);
+      }, timeoutMs);
+      const sub = this.onDidChange((state) => {
+        if (state.kind === 'connecting') return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(state);
+      });
+    });
+  }
+
+  /** Connect now (cancelling any scheduled retry). */
+  async reconnect(): Promise<EngineState> {
+    this.clearTimer();
+    this.attempt = 0;
+    return this.connect();
+  }
+
+  private async connect(): Promise<EngineState> {
+    const generation = ++this.generation;
+    let endpoint: EngineEndpoint | undefined;
+    try {
+      endpoint = resolveEndpoint({
+        env: process.env,
+        homeDir: os.homedir(),
+        platform: process.platform,
+        readFile: readFileOrUndefined,
+        host: this.config.engineHost,
+        context: this.config.engineContext,
+      });
+      // a retry while unreachable keeps showing why, rather than flashing "connecting"
+      if (this.current.kind === 'connecting') this.set({ kind: 'connecting', endpoint });
+      this.log.info(`Connecting to ${endpoint.host} (${endpoint.reason})`);
+      const engine = await Engine.connect(endpoint, { timeoutMs: this.config.engineTimeoutMs, env: process.env });
+      const info = await engine.info();
+      const gpu = await detectGpu(hostGpuProbe(info, isLocalEndpoint(endpoint)));
+      if (generation !== this.generation) return this.current;
+      this.attempt = 0;
+      this.log.info(
+        `Connected: Docker ${engine.serverVersion.Version}, API ${engine.apiVersion} (engine ${engine.serverVersion.ApiVersion}), ${info.OperatingSystem ?? '?'}; ${gpu.summary}`,
+      );
+      if (!gpu.available) this.log.info(`GPU: ${gpu.reasons.join('; ')}`);
+      this.set({ kind: 'connected', endpoint, engine, info, gpu, connectedAt: new Date() });
+      this.schedule(HEALTH_INTERVAL_MS, () => this.check());
+    } catch (err) {
+      if (generation !== this.generation) return this.current;
+      this.fail(err, endpoint);
+    }
+    return this.current;
+  }
+
+  private async check(): Promise<void> {
+    const state = this.current;
+    if (state.kind !== 'connected') return;
+    const generation = this.generation;
+    try {
+      await state.engine.ping();
+      if (generation === this.generation) this.schedule(HEALTH_INTERVAL_MS, () => this.check());
+    } catch (err) {
+      if (generation === this.generation) this.fail(err, state.endpoint);
+    }
+  }
+
+  private fail(err: unknown, endpoint: EngineEndpoint | undefined): void {
+    const error = translateError(err, endpoint?.host ?? 'the configured host', 'connect');
+    this.attempt += 1;
+    const delayMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.attempt - 1, 8));
+    const wasConnected = this.current.kind === 'connected';
+    if (wasConnected || this.attempt === 1) this.log.error(`Engine unreachable: ${error.message}`, err);
+    else this.log.debug(`Engine still unreachable (attempt ${this.attempt}): ${error.message}`);
+    this.set({ kind: 'unreachable', error, nextRetryAt: new Date(Date.now() + delayMs), ...(endpoint ? { endpoint } : {}) });
+    this.schedule(delayMs, () => this.connect());
+  }
+
+  private set(state: EngineState): void {
+    this.current = state;
+    // the error code first, so the welcome view for the new state renders once, with its reason
+    void vscode.commands.executeCommand('setContext', 'berth.engineError', state.kind === 'unreachable' ? state.error.code : undefined);
+    void vscode.commands.executeCommand('setContext', 'berth.engineState', state.kind);
+    this.changed.fire(state);
+  }
+
+  private schedule(ms: number, fn: () => Promise<unknown>): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => void fn(), ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  dispose(): void {
+    this.generation++;
+    this.clearTimer();
+    for (const d of this.disposables) d.dispose();
+  }
+}

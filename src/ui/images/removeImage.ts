@@ -1,0 +1,35 @@
+import * as vscode from 'vscode';
+import { abortable } from '../../core/engine/engine';
+import type { ImageNode } from './resourceTrees';
+import type { CommandContext } from '../commands';
+
+export async function removeImage(ctx: CommandContext, ...args: unknown[]): Promise<void> {
+  const [clicked, selected] = args as [ImageNode | undefined, ImageNode[] | undefined];
+  const nodes = (selected && selected.length > 0 ? selected : clicked ? [clicked] : []).filter(
+    (n): n is Extract<ImageNode, { kind: 'image' }> => n.kind === 'image',
+  );
+  const engine = ctx.session.requireEngine();
+  let targets = nodes.map((n) => ({ ref: n.tag.startsWith('<none>') ? n.image.Id : n.tag, users: n.users }));
+  if (targets.length === 0) {
+    const images = (await engine.listImages()).flatMap((i) =>
+      (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map((t) => ({ label: t, description: i.Id.slice(7, 19) })),
+    );
+    const picked = await vscode.window.showQuickPick(images, { title: 'Remove image', canPickMany: true });
+    targets = (picked ?? []).map((p) => ({ ref: p.label, users: [] }));
+  }
+  if (targets.length === 0) return;
+  const inUse = targets.filter((t) => t.users.length > 0);
+  const detail =
+    inUse.length > 0
+      ? `In use by ${inUse.flatMap((t) => t.users).join(', ')}: those containers must be removed first.`
+      : 'Untags the image and deletes its layers when no other tag uses them.';
+  const choice = await vscode.window.showWarningMessage(
+    `Remove ${targets.length === 1 ? targets[0]?.ref : `${targets.length} images`}?`,
+    { modal: true, detail },
+    'Remove',
+  );
+  if (choice !== 'Remove') return;
+  for (const t of targets) {
+    await engine.call(`remove image ${t.ref}`, (signal) => engine.docker.getImage(t.ref).remove(abortable(signal)) as Promise<unknown>);
+  }
+}

@@ -1,0 +1,207 @@
+import * as vscode from 'vscode';
+import type { Engine, ImageSummary, VolumeSummary } from '../../core/engine/engine';
+import { engineEvents } from '../../core/engine/events';
+import type { Services } from '../services';
+import { formatBytes } from '../../core/project/units';
+import { formatDuration } from '../containers/format';
+import type { LiveContainers } from '../containers/liveContainers';
+
+export type ImageNode =
+  | { readonly kind: 'image'; readonly image: ImageSummary; readonly tag: string; readonly users: readonly string[] }
+  | { readonly kind: 'dangling'; readonly images: readonly ImageSummary[] };
+export interface VolumeNode {
+  readonly kind: 'volume';
+  readonly volume: VolumeSummary;
+  readonly users: readonly string[];
+}
+
+/**
+ * A view listed on demand: while visible it lists once, then again (debounced) on each engine
+ * event of its type. Images and volumes are few and change rarely; a list is the simple truth.
+ */
+abstract class ListedTree<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
+  protected readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  protected items: T[] = [];
+  private controller: AbortController | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+
+  constructor(
+    protected readonly services: Services,
+    private readonly eventTypes: string[],
+  ) {}
+
+  protected abstract load(engine: Engine): Promise<T[]>;
+  abstract getTreeItem(node: T): vscode.TreeItem;
+
+  getChildren(node?: T): T[] | Promise<T[]> {
+    return node ? this.childrenOf(node) : this.items;
+  }
+
+  protected childrenOf(_node: T): T[] {
+    return [];
+  }
+
+  setVisible(visible: boolean): void {
+    if (!visible) {
+      this.controller?.abort();
+      this.controller = undefined;
+      return;
+    }
+    if (this.controller) return;
+    const state = this.services.session.state;
+    if (state.kind !== 'connected') return;
+    const controller = new AbortController();
+    this.controller = controller;
+    void this.reload();
+    void (async () => {
+      for await (const _event of engineEvents(state.engine, { signal: controller.signal, filters: { type: this.eventTypes } })) {
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.reload(), 300);
+      }
+    })();
+  }
+
+  async reload(): Promise<void> {
+    const state = this.services.session.state;
+    if (state.kind !== 'connected') {
+      this.items = [];
+    } else {
+      try {
+        this.items = await this.load(state.engine);
+      } catch (err) {
+        this.services.log.error('Listing failed', err);
+      }
+    }
+    this.changed.fire(undefined);
+  }
+
+  restart(): void {
+    const visible = this.controller !== undefined;
+    this.setVisible(false);
+    if (visible) this.setVisible(true);
+    else void this.reload();
+  }
+
+  dispose(): void {
+    this.setVisible(false);
+    clearTimeout(this.debounce);
+    this.changed.dispose();
+  }
+}
+
+function containerNamesByImage(live: LiveContainers): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const r of live.current?.all() ?? []) map.set(r.imageId, [...(map.get(r.imageId) ?? []), r.name]);
+  return map;
+}
+
+export class ImagesTree extends ListedTree<ImageNode> {
+  constructor(
+    services: Services,
+    private readonly live: LiveContainers,
+  ) {
+    super(services, ['image']);
+  }
+
+  protected async load(engine: Engine): Promise<ImageNode[]> {
+    const images = await engine.listImages();
+    // image → container names, from the live model when it runs, else from one list
+    let users = containerNamesByImage(this.live);
+    if (!this.live.current) {
+      users = new Map();
+      for (const c of await engine.listContainers())
+        users.set(c.ImageID, [...(users.get(c.ImageID) ?? []), (c.Names[0] ?? c.Id).replace(/^\//, '')]);
+    }
+    const tagged: ImageNode[] = [];
+    const dangling: ImageSummary[] = [];
+    for (const image of images) {
+      const tags = (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+      if (tags.length === 0) dangling.push(image);
+      for (const tag of tags) tagged.push({ kind: 'image', image, tag, users: users.get(image.Id) ?? [] });
+    }
+    tagged.sort((a, b) => (a.kind === 'image' && b.kind === 'image' ? a.tag.localeCompare(b.tag) : 0));
+    return dangling.length > 0 ? [...tagged, { kind: 'dangling', images: dangling }] : tagged;
+  }
+
+  protected override childrenOf(node: ImageNode): ImageNode[] {
+    return node.kind === 'dangling'
+      ? node.images.map((image) => ({ kind: 'image', image, tag: `<none> ${image.Id.replace('sha256:', '').slice(0, 12)}`, users: [] }))
+      : [];
+  }
+
+  getTreeItem(node: ImageNode): vscode.TreeItem {
+    if (node.kind === 'dangling') {
+      const item = new vscode.TreeItem('Dangling images', vscode.TreeItemCollapsibleState.Collapsed);
+      item.description = `${node.images.length} · ${formatBytes(node.images.reduce((n, i) => n + i.Size, 0))}`;
+      item.iconPath = new vscode.ThemeIcon('trash');
+      item.contextValue = 'imageGroup.dangling';
+      return item;
+    }
+    const { image, tag, users } = node;
+    const item = new vscode.TreeItem(tag, vscode.TreeItemCollapsibleState.None);
+    item.id = `${image.Id}|${tag}`;
+    const age = formatDuration(Date.now() - image.Created * 1000);
+    item.description = `${formatBytes(image.Size)} · ${age} ago${users.length > 0 ? ` · used by ${users.length}` : ''}`;
+    item.tooltip = `${tag}\n${image.Id}\n${formatBytes(image.Size)}, created ${new Date(image.Created * 1000).toLocaleString()}${users.length > 0 ? `\nUsed by: ${users.join(', ')}` : ''}`;
+    item.iconPath = new vscode.ThemeIcon(users.length > 0 ? 'file-binary' : 'file');
+    item.contextValue = users.length > 0 ? 'image.used' : 'image';
+    return item;
+  }
+}
+
+export class VolumesTree extends ListedTree<VolumeNode> {
+  constructor(services: Services) {
+    super(services, ['volume']);
+  }
+
+  protected async load(engine: Engine): Promise<VolumeNode[]> {
+    const [volumes, containers] = await Promise.all([engine.listVolumes(), engine.listContainers()]);
+    const users = new Map<string, string[]>();
+    for (const c of containers) {
+      for (const m of (c.Mounts ?? []) as { Type?: string; Name?: string }[]) {
+        if (m.Type === 'volume' && m.Name) users.set(m.Name, [...(users.get(m.Name) ?? []), (c.Names[0] ?? c.Id).replace(/^\//, '')]);
+      }
+    }
+    return volumes
+      .sort((a, b) => a.Name.localeCompare(b.Name))
+      .map((volume) => ({ kind: 'volume', volume, users: users.get(volume.Name) ?? [] }));
+  }
+
+  getTreeItem(node: VolumeNode): vscode.TreeItem {
+    const { volume, users } = node;
+    const size = (volume as { UsageData?: { Size?: number } | null }).UsageData?.Size;
+    const item = new vscode.TreeItem(volume.Name, vscode.TreeItemCollapsibleState.None);
+    item.id = volume.Name;
+    item.description = [
+      volume.Driver,
+      size !== undefined && size >= 0 ? formatBytes(size) : undefined,
+      users.length > 0 ? `mounted by ${users.join(', ')}` : 'unused',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    item.tooltip = `${volume.Name}\n${volume.Mountpoint}${users.length > 0 ? `\nMounted by: ${users.join(', ')}` : ''}`;
+    item.iconPath = new vscode.ThemeIcon('database');
+    item.contextValue = users.length > 0 ? 'volume.used' : 'volume';
+    return item;
+  }
+}
+
+export function registerResourceTrees(services: Services, live: LiveContainers): { images: ImagesTree; volumes: VolumesTree } {
+  const images = new ImagesTree(services, live);
+  const volumes = new VolumesTree(services);
+  for (const [id, tree] of [
+    ['berth.images', images],
+    ['berth.volumes', volumes],
+  ] as const) {
+    const view = vscode.window.createTreeView<ImageNode | VolumeNode>(id, { treeDataProvider: tree });
+    if (view.visible) tree.setVisible(true);
+    services.context.subscriptions.push(
+      tree,
+      view,
+      view.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
+      services.session.onDidChange(() => tree.restart()),
+    );
+  }
+  return { images, volumes };
+}

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { COMPOSE_LABEL } from '../../core/engine/labels';
+import { LogTerminal, type LogTerminalOptions } from './logTerminal';
+import type { CommandContext } from '../commands';
+import { targetContainers } from '../containers/targets';
+import type { ContainerRecord } from '../../core/engine/containerStore';
+
+export function openLogs(ctx: CommandContext, targets: ContainerRecord[], options: LogTerminalOptions): void {
+  if (targets.length === 0) return;
+  const engine = ctx.session.requireEngine();
+  const projects = new Set(targets.map((r) => r.labels[COMPOSE_LABEL.project]));
+  const project = projects.size === 1 ? [...projects][0] : undefined;
+  // in a compose project the service name says more than the container name
+  const sources = targets.map((r) => ({ id: r.id, name: project ? (r.labels[COMPOSE_LABEL.service] ?? r.name) : r.name }));
+  const title =
+    targets.length === 1 ? `Logs: ${targets[0]?.name ?? ''}` : project ? `Logs: ${project}` : `Logs: ${targets.length} containers`;
+  const terminal = vscode.window.createTerminal({
+    name: title,
+    pty: new LogTerminal(engine, sources, options, ctx.log),
+    iconPath: new vscode.ThemeIcon('output'),
+    isTransient: true,
+  });
+  terminal.show();
+}
+
+export async function showLogs(ctx: CommandContext, ...args: unknown[]): Promise<void> {
+  const targets = await targetContainers(ctx, args, { title: 'Show logs', many: true });
+  openLogs(ctx, targets, { tail: ctx.config.logTail, timestamps: ctx.config.logTimestamps });
+}
+
+/** Show Logs with choices: how much history, timestamps. */
+export async function showLogsWithOptions(ctx: CommandContext, ...args: unknown[]): Promise<void> {
+  const targets = await targetContainers(ctx, args, { title: 'Show logs', many: true });
+  if (targets.length === 0) return;
+  const history = await vscode.window.showQuickPick(
+    [
+      { label: `Last ${ctx.config.logTail} lines`, tail: ctx.config.logTail as number | 'all' },
+      { label: 'Last 100 lines', tail: 100 },
+      { label: 'Everything', tail: 'all' as const },
+      { label: 'Since 10 minutes ago', tail: 'all' as const, sinceMinutes: 10 },
+      { label: 'Since 1 hour ago', tail: 'all' as const, sinceMinutes: 60 },
+      { label: 'Only new lines', tail: 0 },
+    ],
+    { title: 'Show logs: history' },
+  );
+  if (!history) return;
+  const stamps = await vscode.window.showQuickPick(['Without timestamps', 'With timestamps'], { title: 'Show logs: timestamps' });
+  if (!stamps) return;
+  const since = 'sinceMinutes' in history ? new Date(Date.now() - history.sinceMinutes * 60_000).toISOString() : undefined;
+  openLogs(ctx, targets, { tail: history.tail, timestamps: stamps === 'With timestamps', ...(since ? { since } : {}) });
+}

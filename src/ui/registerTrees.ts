@@ -1,0 +1,15 @@
+import type * as vscode from 'vscode';
+import type { Services } from './services';
+import { registerContainersTree, type ContainersTreeProvider, type ContainerTreeNode } from './containers/containersTree';
+import { registerResourceTrees, type ImagesTree, type VolumesTree } from './images/resourceTrees';
+
+export interface Trees {
+  readonly containers: { readonly provider: ContainersTreeProvider; readonly view: vscode.TreeView<ContainerTreeNode> };
+  readonly images: ImagesTree;
+  readonly volumes: VolumesTree;
+}
+
+export function registerTrees(services: Services): Trees {
+  const containers = registerContainersTree(services, services.containers);
+  return { containers, ...registerResourceTrees(services, services.containers) };
+}

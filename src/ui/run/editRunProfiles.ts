@@ -1,0 +1,7 @@
+import { showRunForm } from './runFormPanel';
+import type { CommandContext } from '../commands';
+import { projectTarget } from './projectTarget';
+
+export function editRunProfiles(ctx: CommandContext, ...args: unknown[]): void {
+  showRunForm(ctx, projectTarget(args[0], 'Open the folder of an ML project first.').projectDir);
+}
