@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { ENGINE_ERROR_CODES } from '../../src/core/engine/errors';
-import { ENGINE_VIEWS, welcomeEntries } from '../../src/ui/engine/welcomeViews';
+import { ENGINE_ERROR_CODES, EnginePermissionError, EngineTimeoutError } from '../../src/core/engine/errors';
+import { ENGINE_VIEWS, errorContent, listingErrorRows, welcomeEntries } from '../../src/ui/engine/welcomeViews';
 
 type Context = Readonly<Record<string, string | boolean | undefined>>;
 
@@ -87,5 +87,47 @@ describe('welcome content of the views', () => {
     assert.equal(evaluate("a == 'x' && (b == 'y' || !b)", { a: 'x', b: 'z' }), false);
     assert.equal(evaluate("a == 'x' || !a", {}), true);
     assert.equal(evaluate('a && !b', { a: true, b: true }), false);
+  });
+});
+
+describe('rows of a view whose listing failed', () => {
+  const retry = { title: 'Retry', command: 'berth.images.refresh' };
+
+  test('an error without a code of its own: its message, then Retry (list again) and Show Log', () => {
+    const rows = listingErrorRows('images', new Error('the engine said no'), retry);
+    assert.deepEqual(
+      rows.map((r) => [r.kind, r.label, r.description, r.action?.command]),
+      [
+        ['error', 'Could not list images', 'the engine said no', undefined],
+        ['action', 'Retry', undefined, 'berth.images.refresh'],
+        ['action', 'Show Log', undefined, 'berth.log.show'],
+      ],
+    );
+  });
+
+  test("an engine error with guidance of its own: the same guidance and actions as the welcome content, the view's Retry first", () => {
+    const err = new EngineTimeoutError('unix:///var/run/docker.sock', 'listing images', 5000);
+    const rows = listingErrorRows('images', err, retry);
+    assert.equal(rows[0]!.description, err.message);
+    assert.ok(rows[0]!.tooltip?.includes(errorContent('timeout').message), rows[0]!.tooltip);
+    // the engine's Retry (reconnect) gives way to the view's own (list again)
+    assert.deepEqual(
+      rows.slice(1).map((r) => r.action?.command),
+      ['berth.images.refresh', 'berth.engine.showInfo', 'berth.log.show'],
+    );
+    const permission = listingErrorRows('volumes', new EnginePermissionError('unix:///var/run/docker.sock'), retry);
+    assert.equal(permission[0]!.label, 'Could not list volumes');
+    assert.ok(permission[0]!.tooltip?.includes("'docker' group"), permission[0]!.tooltip);
+  });
+
+  test('the welcome content is made from the same table', () => {
+    const entries = welcomeEntries();
+    for (const code of ENGINE_ERROR_CODES) {
+      const { message } = errorContent(code);
+      assert.ok(
+        entries.some((e) => e.contents.startsWith(message)),
+        `the welcome content carries the message for ${code}`,
+      );
+    }
   });
 });

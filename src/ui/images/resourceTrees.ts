@@ -5,6 +5,8 @@ import type { Services } from '../services';
 import { formatBytes } from '../../core/project/units';
 import { formatDuration } from '../containers/format';
 import type { LiveContainers } from '../containers/liveContainers';
+import { errorTreeItem } from '../engine/errorItems';
+import { listingErrorRows, type ErrorRow } from '../engine/welcomeViews';
 
 export type ImageNode =
   | { readonly kind: 'image'; readonly image: ImageSummary; readonly tag: string; readonly users: readonly string[] }
@@ -15,27 +17,40 @@ export interface VolumeNode {
   readonly users: readonly string[];
 }
 
+/** A row of a view whose listing failed (listingErrorRows). */
+export interface ErrorNode {
+  readonly kind: 'listingError';
+  readonly row: ErrorRow;
+}
+
 /**
  * A view listed on demand: while visible it lists once, then again (debounced) on each engine
  * event of its type. Images and volumes are few and change rarely; a list is the simple truth.
  */
-abstract class ListedTree<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
+abstract class ListedTree<T extends { readonly kind: string }> implements vscode.TreeDataProvider<T | ErrorNode>, vscode.Disposable {
   protected readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  protected items: T[] = [];
+  protected items: (T | ErrorNode)[] = [];
   private controller: AbortController | undefined;
   private debounce: NodeJS.Timeout | undefined;
 
   constructor(
     protected readonly services: Services,
     private readonly eventTypes: string[],
+    /** What the view lists, for its error row ("Could not list images"), and the command that lists again. */
+    private readonly listing: { readonly what: string; readonly refresh: string },
   ) {}
 
   protected abstract load(engine: Engine): Promise<T[]>;
-  abstract getTreeItem(node: T): vscode.TreeItem;
+  protected abstract itemFor(node: T): vscode.TreeItem;
 
-  getChildren(node?: T): T[] | Promise<T[]> {
-    return node ? this.childrenOf(node) : this.items;
+  getTreeItem(node: T | ErrorNode): vscode.TreeItem {
+    return isErrorNode(node) ? errorTreeItem(node.row) : this.itemFor(node);
+  }
+
+  getChildren(node?: T | ErrorNode): (T | ErrorNode)[] {
+    if (!node) return this.items;
+    return isErrorNode(node) ? [] : this.childrenOf(node);
   }
 
   protected childrenOf(_node: T): T[] {
@@ -70,7 +85,9 @@ abstract class ListedTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
       try {
         this.items = await this.load(state.engine);
       } catch (err) {
-        this.services.log.error('Listing failed', err);
+        this.services.log.error(`Could not list ${this.listing.what}`, err);
+        const retry = { title: 'Retry', command: this.listing.refresh };
+        this.items = listingErrorRows(this.listing.what, err, retry).map((row): ErrorNode => ({ kind: 'listingError', row }));
       }
     }
     this.changed.fire(undefined);
@@ -90,6 +107,10 @@ abstract class ListedTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   }
 }
 
+function isErrorNode(node: object): node is ErrorNode {
+  return (node as { kind?: unknown }).kind === 'listingError';
+}
+
 function containerNamesByImage(live: LiveContainers): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const r of live.current?.all() ?? []) map.set(r.imageId, [...(map.get(r.imageId) ?? []), r.name]);
@@ -101,7 +122,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
     services: Services,
     private readonly live: LiveContainers,
   ) {
-    super(services, ['image']);
+    super(services, ['image'], { what: 'images', refresh: 'berth.images.refresh' });
   }
 
   protected async load(engine: Engine): Promise<ImageNode[]> {
@@ -130,7 +151,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
       : [];
   }
 
-  getTreeItem(node: ImageNode): vscode.TreeItem {
+  protected itemFor(node: ImageNode): vscode.TreeItem {
     if (node.kind === 'dangling') {
       const item = new vscode.TreeItem('Dangling images', vscode.TreeItemCollapsibleState.Collapsed);
       item.description = `${node.images.length} · ${formatBytes(node.images.reduce((n, i) => n + i.Size, 0))}`;
@@ -152,7 +173,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
 
 export class VolumesTree extends ListedTree<VolumeNode> {
   constructor(services: Services) {
-    super(services, ['volume']);
+    super(services, ['volume'], { what: 'volumes', refresh: 'berth.volumes.refresh' });
   }
 
   protected async load(engine: Engine): Promise<VolumeNode[]> {
@@ -168,7 +189,7 @@ export class VolumesTree extends ListedTree<VolumeNode> {
       .map((volume) => ({ kind: 'volume', volume, users: users.get(volume.Name) ?? [] }));
   }
 
-  getTreeItem(node: VolumeNode): vscode.TreeItem {
+  protected itemFor(node: VolumeNode): vscode.TreeItem {
     const { volume, users } = node;
     const size = (volume as { UsageData?: { Size?: number } | null }).UsageData?.Size;
     const item = new vscode.TreeItem(volume.Name, vscode.TreeItemCollapsibleState.None);
@@ -194,7 +215,7 @@ export function registerResourceTrees(services: Services, live: LiveContainers):
     ['berth.images', images],
     ['berth.volumes', volumes],
   ] as const) {
-    const view = vscode.window.createTreeView<ImageNode | VolumeNode>(id, { treeDataProvider: tree });
+    const view = vscode.window.createTreeView<ImageNode | VolumeNode | ErrorNode>(id, { treeDataProvider: tree });
     if (view.visible) tree.setVisible(true);
     services.context.subscriptions.push(
       tree,
