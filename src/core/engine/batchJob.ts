@@ -4,8 +4,7 @@
  */
 import type { Engine } from './engine';
 import { containerLogs, type LogLine } from './logs';
-import { startRun } from './run';
-import type { RunPlan } from '../project/createOptions';
+import { startRun, type RunPlan } from './run';
 import type { GpuDetection } from './gpu';
 
 export interface BatchResult {

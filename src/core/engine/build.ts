@@ -7,7 +7,6 @@
  */
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-fs';
-import type { ContextScan } from '../project/buildContext';
 import type { Engine } from './engine';
 import { CancelledError, EngineError } from './errors';
 import { jsonLines } from './streams';
@@ -37,8 +36,14 @@ export class BuildFailedError extends EngineError {
   }
 }
 
+/** What a build sends: the files of the context folder (relative paths), as a .dockerignore-aware scan lists them. */
+export interface BuildContext {
+  readonly contextDir: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
 export interface BuildOptions {
-  readonly scan: ContextScan;
+  readonly scan: BuildContext;
   /** Relative to the context. */
   readonly dockerfile: string;
   readonly tag: string;
@@ -88,7 +93,7 @@ export function parseBuildMessage(message: RawBuildMessage): BuildEvent[] {
   return events;
 }
 
-export function packContext(scan: ContextScan): Readable {
+export function packContext(scan: BuildContext): Readable {
   return tar.pack(scan.contextDir, { entries: scan.files.map((f) => f.path) });
 }
 

@@ -3,12 +3,27 @@
  * (nothing is left behind), and the failure becomes a typed error that says what to do: the
  * engine refusing a GPU, a host port already taken, or the engine's own message.
  */
-import { formatBytes } from '../project/units';
-import type { ContainerDetails, Engine } from './engine';
+import { formatBytes } from './bytes';
+import type { ContainerCreateOptions, ContainerDetails, Engine } from './engine';
 import { CancelledError, EngineError, GpuUnavailableError, PortInUseError } from './errors';
 import type { GpuDetection } from './gpu';
-import { isGpuRefusal, type RunPlan } from '../project/createOptions';
 import { delay } from './streams';
+
+/** A container to run, as project's run profiles plan it (toCreateOptions). */
+export interface RunPlan {
+  readonly options: ContainerCreateOptions;
+  /** True when the profile asked for a GPU and the plan requests one. */
+  readonly usesGpu: boolean;
+  /** Why the plan differs from the profile (e.g. GPU skipped: "GPU if available"). */
+  readonly notes: readonly string[];
+}
+
+/** Is this error the engine refusing a GPU request at start (no nvidia driver registered)? */
+export function isGpuRefusal(message: string): boolean {
+  return /could not select device driver|nvidia-container-cli|unknown or invalid runtime name: nvidia|error running hook #\d+|unresolvable CDI devices/i.test(
+    message,
+  );
+}
 
 export interface StartRunOptions {
   readonly signal?: AbortSignal;

@@ -9,6 +9,10 @@ import type { RunProfile } from './runProfile';
 import type { ContainerCreateOptions } from '../engine/engine';
 import type { GpuDetection } from '../engine/gpu';
 import { BERTH_LABEL } from '../engine/labels';
+import type { RunPlan } from '../engine/run';
+
+export type { RunPlan } from '../engine/run';
+export { isGpuRefusal } from '../engine/run';
 
 export interface RunContext {
   readonly image: string;
@@ -22,14 +26,6 @@ export interface RunContext {
   /** Variables read from the profile's env files, lowest precedence. */
   readonly envFromFiles?: Readonly<Record<string, string>>;
   readonly extraLabels?: Readonly<Record<string, string>>;
-}
-
-export interface RunPlan {
-  readonly options: ContainerCreateOptions;
-  /** True when the profile asked for a GPU and the plan requests one. */
-  readonly usesGpu: boolean;
-  /** Why the plan differs from the profile (e.g. GPU skipped: "GPU if available"). */
-  readonly notes: readonly string[];
 }
 
 /** The profile wants a GPU, the engine has none, and the profile does not allow running on CPU. */
@@ -161,11 +157,4 @@ export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
     },
   };
   return { options, usesGpu, notes };
-}
-
-/** Is this error the engine refusing a GPU request at start (no nvidia driver registered)? */
-export function isGpuRefusal(message: string): boolean {
-  return /could not select device driver|nvidia-container-cli|unknown or invalid runtime name: nvidia|error running hook #\d+|unresolvable CDI devices/i.test(
-    message,
-  );
 }
