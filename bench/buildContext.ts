@@ -209,11 +209,7 @@ async function main(): Promise<void> {
 /** Remove exactly the images labelled with this run's id (never a prune). */
 async function removeLabelledImages(engine: Engine): Promise<number> {
   const mine = await engine.listImages({ filters: { label: [`${LABEL}=${RUN_ID}`] } });
-  for (const image of mine)
-    await engine.docker
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
+  for (const image of mine) await engine.removeImage(image.id, { force: true }).catch(() => undefined);
   return mine.length;
 }
 

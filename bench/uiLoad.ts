@@ -86,8 +86,8 @@ interface Step {
 
 const STEPS: readonly Step[] = [
   { name: 'start → running', act: (e, id) => e.startContainer(id), verb: 'start', shows: /^running/ },
-  { name: 'pause → paused', act: (e, id) => e.docker.getContainer(id).pause(), verb: 'pause', shows: /^paused/ },
-  { name: 'unpause → running', act: (e, id) => e.docker.getContainer(id).unpause(), verb: 'unpause', shows: /^running/ },
+  { name: 'pause → paused', act: (e, id) => e.pauseContainer(id), verb: 'pause', shows: /^paused/ },
+  { name: 'unpause → running', act: (e, id) => e.unpauseContainer(id), verb: 'unpause', shows: /^running/ },
   {
     name: 'restart → running (from its start)',
     act: (e, id) => e.restartContainer(id, { graceSeconds: 0 }),

@@ -105,7 +105,7 @@ export async function endSampleRun(
 ): Promise<void> {
   await vscode?.close();
   const berths = await engine.listContainers({ all: true, filters: { label: [`berth.project=${workspace}`] } });
-  for (const id of [...(made.containers ?? []), ...berths.map((c) => c.Id)])
+  for (const id of [...(made.containers ?? []), ...berths.map((c) => c.id)])
     await engine.removeContainer(id, { force: true }).catch(() => undefined);
   await engine.removeImage(made.tag, { force: true }).catch(() => undefined);
   fs.rmSync(path.dirname(workspace), { recursive: true, force: true });

@@ -7,7 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-fs';
-import type { Engine } from './engine';
+import { dockerodeOf, type Engine } from './engine';
 import { CancelledError, EngineError } from './errors';
 import { jsonLines } from './streams';
 
@@ -105,7 +105,8 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
   if (aborted()) throw new CancelledError('the build');
   let stream: NodeJS.ReadableStream;
   try {
-    const build = engine.docker.buildImage.bind(engine.docker) as (file: Readable, options: object) => Promise<NodeJS.ReadableStream>;
+    const docker = dockerodeOf(engine);
+    const build = docker.buildImage.bind(docker) as (file: Readable, options: object) => Promise<NodeJS.ReadableStream>;
     stream = await build(packContext(options.scan), {
       t: options.tag,
       dockerfile: options.dockerfile,
@@ -149,7 +150,7 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
   if (aborted()) throw new CancelledError('the build');
   // engines before the aux message carried the id in "Successfully built <id>"
   imageId ??= output.map((l) => /^Successfully built ([0-9a-f]+)/.exec(l)?.[1]).find((id) => id !== undefined);
-  if (!imageId) imageId = (await engine.inspectImage(options.tag, signal)).Id;
+  if (!imageId) imageId = (await engine.inspectImage(options.tag, signal)).id;
   return imageId;
 }
 

@@ -41,7 +41,7 @@ function deviceRequest(profile: RunProfile): NonNullable<ContainerCreateOptions[
     {
       Driver: 'nvidia',
       Count: g.kind === 'count' ? g.count : -1,
-      DeviceIDs: null as unknown as string[],
+      DeviceIDs: null,
       Capabilities: capabilities,
       Options: {},
     },
