@@ -308,13 +308,13 @@ export class Engine implements ContainerEngine {
     return this.call(
       `create volume ${options.name}`,
       async (s) => {
-        const created = (await this.#docker.createVolume({
+        // dockerode resolves to a handle on the volume, not its JSON: ask the engine for that
+        const volume = await this.#docker.createVolume({
           Name: options.name,
           ...(options.labels ? { Labels: { ...options.labels } } : {}),
           abortSignal: s,
-        })) as unknown;
-        // dockerode resolves to the volume's JSON (its type definitions say a Volume object)
-        return volumeFromRaw(created as RawVolume);
+        });
+        return volumeFromRaw((await volume.inspect({ abortSignal: s })) satisfies RawVolume);
       },
       signal,
     );
