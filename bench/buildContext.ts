@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const { engine, endpoint } = await connect();
   const labels = { [LABEL]: RUN_ID };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-build-'));
-  process.stdout.write(`Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}; work dir ${tmp}\n`);
+  process.stdout.write(`Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}; work dir ${tmp}\n`);
 
   try {
     const copy = (name: string): string => {

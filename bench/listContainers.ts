@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const filters = { label: [`${LABEL}=${RUN_ID}`] };
 
   process.stdout.write(
-    `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\ncreating ${COUNT} labelled containers… `,
+    `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\ncreating ${COUNT} labelled containers… `,
   );
   const started = Date.now();
   for (let i = 0; i < COUNT; i += 10) {

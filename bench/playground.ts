@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const { execa }: { execa: typeof Execa } = await import('execa');
   const { engine, endpoint } = await connect();
   const labels = { [LABEL]: RUN_ID };
-  process.stdout.write(`Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\n`);
+  process.stdout.write(`Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\n`);
 
   try {
     process.stdout.write(`building ${TAG}… `);

@@ -426,7 +426,7 @@ async function main(): Promise<void> {
   const { engine, endpoint } = await connect();
   const cpus = os.cpus();
   console.log(
-    `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}; ` +
+    `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}; ` +
       `${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
   const results: PhaseResult[] = [];

@@ -13,13 +13,13 @@ describe('engine: connection, listing and lifecycle', () => {
 
   test('connects and negotiates the API version with the engine', async (t) => {
     const v = engine.serverVersion;
-    t.diagnostic(`engine: Docker ${v.Version}, engine API ${v.ApiVersion}, negotiated ${engine.apiVersion}, at ${engine.endpoint.host}`);
-    assert.ok(compareApiVersions(engine.apiVersion, v.ApiVersion) <= 0);
+    t.diagnostic(`engine: Docker ${v.version}, engine API ${v.apiVersion}, negotiated ${engine.apiVersion}, at ${engine.endpoint.host}`);
+    assert.ok(compareApiVersions(engine.apiVersion, v.apiVersion) <= 0);
     assert.ok(compareApiVersions(engine.apiVersion, MAX_API_VERSION) <= 0);
     assert.equal(await engine.ping(), 'OK');
     const info = await engine.info();
-    assert.equal(typeof info.ServerVersion, 'string');
-    assert.equal((await engine.version()).Version, v.Version);
+    assert.equal(typeof info.serverVersion, 'string');
+    assert.equal((await engine.version()).version, v.version);
   });
 
   test('list containers, images, volumes, networks; sizes are never computed', async () => {

@@ -59,40 +59,45 @@ export interface NetworkRecord {
   readonly createdAt?: string;
 }
 
-/** GET /version, as the engine reports it. */
+/** The engine's version (GET /version). */
 export interface EngineVersion {
-  Version: string;
-  ApiVersion: string;
-  MinAPIVersion?: string;
-  Os: string;
-  Arch: string;
-  KernelVersion?: string;
-  Platform?: { Name: string };
-  Components?: { Name: string; Version: string }[];
+  /** Docker Engine's version, e.g. "20.10.24". */
+  readonly version: string;
+  /** The newest API version the engine speaks. */
+  readonly apiVersion: string;
+  readonly minApiVersion?: string;
+  readonly os: string;
+  readonly arch: string;
+  readonly kernelVersion?: string;
+  readonly components: readonly { readonly name: string; readonly version: string }[];
 }
 
-/** GET /info: the fields Berth shows and GPU detection reads. */
+/** What the engine says about itself (GET /info): the figures Berth shows and GPU detection reads. */
 export interface EngineInfo {
-  ID?: string;
-  Name?: string;
-  ServerVersion?: string;
-  OperatingSystem?: string;
-  OSType?: string;
-  Architecture?: string;
-  NCPU?: number;
-  MemTotal?: number;
-  Containers?: number;
-  ContainersRunning?: number;
-  Images?: number;
-  Driver?: string;
-  CgroupVersion?: string;
-  CgroupDriver?: string;
-  DefaultRuntime?: string;
-  Runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
-  CDISpecDirs?: string[];
-  DockerRootDir?: string;
-  SecurityOptions?: string[];
-  Warnings?: string[] | null;
+  readonly id?: string;
+  readonly name?: string;
+  readonly serverVersion?: string;
+  /** e.g. "Debian GNU/Linux 12 (bookworm)", "Docker Desktop". */
+  readonly operatingSystem?: string;
+  readonly osType?: string;
+  readonly architecture?: string;
+  readonly cpus?: number;
+  readonly memoryBytes?: number;
+  readonly containers?: number;
+  readonly containersRunning?: number;
+  readonly images?: number;
+  readonly storageDriver?: string;
+  readonly cgroupVersion?: string;
+  readonly cgroupDriver?: string;
+  readonly defaultRuntime?: string;
+  /** The runtimes' names (runc, nvidia, …). */
+  readonly runtimes: readonly string[];
+  readonly cdiSpecDirs: readonly string[];
+  readonly rootDir?: string;
+  readonly securityOptions: readonly string[];
+  readonly warnings: readonly string[];
+  /** The engine's clock, RFC 3339. */
+  readonly systemTime?: string;
 }
 
 export interface HealthConfig {

@@ -36,8 +36,12 @@ import { recordFromDetails, recordFromSummary, type ContainerRecord } from './co
 import {
   imageFromDetails,
   imageFromSummary,
+  infoFromRaw,
   networkFromRaw,
   volumeFromRaw,
+  versionFromRaw,
+  type RawEngineInfo,
+  type RawEngineVersion,
   type RawImageSummary,
   type RawNetwork,
   type RawVolume,
@@ -201,12 +205,12 @@ export class Engine implements ContainerEngine {
       'GET /version',
       timeoutMs,
       options.signal,
-      async (signal) => (await loose(probe.docker).version(abortable(signal))) as EngineVersion,
+      async (signal) => (await loose(probe.docker).version(abortable(signal))) as RawEngineVersion,
       probe.explain,
     );
     const apiVersion = negotiateApiVersion(version.ApiVersion);
     const client = dockerFor(endpoint, options, apiVersion);
-    return new Engine(endpoint, apiVersion, version, client.docker, timeoutMs, client.explain);
+    return new Engine(endpoint, apiVersion, versionFromRaw(version), client.docker, timeoutMs, client.explain);
   }
 
   /** Run one non-streaming call with the engine's timeout and error translation. */
@@ -223,11 +227,15 @@ export class Engine implements ContainerEngine {
   }
 
   version(signal?: AbortSignal): Promise<EngineVersion> {
-    return this.call('GET /version', async (s) => (await loose(this.#docker).version(abortable(s))) as EngineVersion, signal);
+    return this.call(
+      'GET /version',
+      async (s) => versionFromRaw((await loose(this.#docker).version(abortable(s))) as RawEngineVersion),
+      signal,
+    );
   }
 
   info(signal?: AbortSignal): Promise<EngineInfo> {
-    return this.call('GET /info', async (s) => (await loose(this.#docker).info(abortable(s))) as EngineInfo, signal);
+    return this.call('GET /info', async (s) => infoFromRaw((await loose(this.#docker).info(abortable(s))) as RawEngineInfo), signal);
   }
 
   /** All containers, never computing sizes (size=true costs the engine a disk walk per container). */

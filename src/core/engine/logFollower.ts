@@ -4,7 +4,7 @@
  * and saying what happened in between (stopped with exit code and OOM, restarted, removed,
  * engine lost and back).
  */
-import type { Engine, EngineInfo } from './engine';
+import type { Engine } from './engine';
 import { ConflictError, EngineError, EngineRequestError, NotFoundError } from './errors';
 import { engineEvents, type EventStreamState } from './events';
 import { canonicalTime, containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from './logs';
@@ -248,8 +248,8 @@ function unreadable(error: EngineError, id: string): EngineError {
  */
 async function engineClock(engine: Engine, signal: AbortSignal): Promise<string | undefined> {
   try {
-    const info: EngineInfo & { SystemTime?: unknown } = await engine.info(signal);
-    return typeof info.SystemTime === 'string' ? canonicalTime(info.SystemTime) : undefined;
+    const info = await engine.info(signal);
+    return info.systemTime === undefined ? undefined : canonicalTime(info.systemTime);
   } catch (err) {
     if (err instanceof EngineError && err.statusCode !== undefined) return undefined;
     throw err;

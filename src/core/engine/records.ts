@@ -3,7 +3,7 @@
  * from a real engine (test/fixtures/engine). The raw shapes below are what engines send, nulls
  * included (dockerode's type definitions say `Labels` is always an object; it is often null).
  */
-import type { ImageRecord, NetworkRecord, VolumeRecord } from './contract';
+import type { EngineInfo, EngineVersion, ImageRecord, NetworkRecord, VolumeRecord } from './contract';
 
 type RawLabels = Readonly<Record<string, string>> | null | undefined;
 
@@ -51,6 +51,43 @@ export interface RawNetwork {
   readonly Created?: string;
   readonly Internal?: boolean;
   readonly Labels?: RawLabels;
+}
+
+/** GET /version. */
+export interface RawEngineVersion {
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion?: string;
+  Os: string;
+  Arch: string;
+  KernelVersion?: string;
+  Platform?: { Name: string };
+  Components?: { Name: string; Version: string }[];
+}
+
+/** GET /info (the fields Berth reads). */
+export interface RawEngineInfo {
+  ID?: string;
+  Name?: string;
+  ServerVersion?: string;
+  OperatingSystem?: string;
+  OSType?: string;
+  Architecture?: string;
+  NCPU?: number;
+  MemTotal?: number;
+  Containers?: number;
+  ContainersRunning?: number;
+  Images?: number;
+  Driver?: string;
+  CgroupVersion?: string;
+  CgroupDriver?: string;
+  DefaultRuntime?: string;
+  Runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
+  CDISpecDirs?: string[];
+  DockerRootDir?: string;
+  SecurityOptions?: string[];
+  Warnings?: string[] | null;
+  SystemTime?: string;
 }
 
 const NO_TAG = '<none>:<none>';
@@ -122,5 +159,48 @@ export function networkFromRaw(raw: RawNetwork): NetworkRecord {
     internal: raw.Internal ?? false,
     labels: labelsOf(raw.Labels),
     ...(raw.Created ? { createdAt: raw.Created } : {}),
+  };
+}
+
+/** Optional fields: present only when the engine sent them. */
+function some<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+export function versionFromRaw(raw: RawEngineVersion): EngineVersion {
+  return {
+    version: raw.Version,
+    apiVersion: raw.ApiVersion,
+    ...some('minApiVersion', raw.MinAPIVersion),
+    os: raw.Os,
+    arch: raw.Arch,
+    ...some('kernelVersion', raw.KernelVersion),
+    components: (raw.Components ?? []).map((c) => ({ name: c.Name, version: c.Version })),
+  };
+}
+
+export function infoFromRaw(raw: RawEngineInfo): EngineInfo {
+  return {
+    ...some('id', raw.ID),
+    ...some('name', raw.Name),
+    ...some('serverVersion', raw.ServerVersion),
+    ...some('operatingSystem', raw.OperatingSystem),
+    ...some('osType', raw.OSType),
+    ...some('architecture', raw.Architecture),
+    ...some('cpus', raw.NCPU),
+    ...some('memoryBytes', raw.MemTotal),
+    ...some('containers', raw.Containers),
+    ...some('containersRunning', raw.ContainersRunning),
+    ...some('images', raw.Images),
+    ...some('storageDriver', raw.Driver),
+    ...some('cgroupVersion', raw.CgroupVersion),
+    ...some('cgroupDriver', raw.CgroupDriver),
+    ...some('defaultRuntime', raw.DefaultRuntime),
+    runtimes: Object.keys(raw.Runtimes ?? {}),
+    cdiSpecDirs: raw.CDISpecDirs ?? [],
+    ...some('rootDir', raw.DockerRootDir),
+    securityOptions: raw.SecurityOptions ?? [],
+    warnings: raw.Warnings ?? [],
+    ...some('systemTime', raw.SystemTime),
   };
 }

@@ -12,8 +12,12 @@ import {
   imageFromDetails,
   imageFromSummary,
   imageTags,
+  infoFromRaw,
   networkFromRaw,
+  versionFromRaw,
   volumeFromRaw,
+  type RawEngineInfo,
+  type RawEngineVersion,
   type RawImageDetails,
   type RawImageSummary,
   type RawNetwork,
@@ -155,4 +159,48 @@ test('a listed container: name without the slash, image, ports, labels and its m
       readOnly: false,
     },
   ]);
+});
+
+test('the engine version: Docker and API versions, platform, components', () => {
+  const version = versionFromRaw(fixture<RawEngineVersion>('version.json'));
+  assert.deepEqual(version, {
+    version: '20.10.24+dfsg1',
+    apiVersion: '1.41',
+    minApiVersion: '1.12',
+    os: 'linux',
+    arch: 'amd64',
+    kernelVersion: '6.18.44-fc-v1045',
+    components: [
+      { name: 'Engine', version: '20.10.24+dfsg1' },
+      { name: 'containerd', version: '1.6.20~ds1' },
+      { name: 'runc', version: '1.1.5+ds1' },
+      { name: 'docker-init', version: '0.19.0' },
+    ],
+  });
+  // an engine that leaves out what is optional: no undefined fields, no components
+  const bare = versionFromRaw({ Version: '27.0.1', ApiVersion: '1.46', Os: 'linux', Arch: 'arm64' });
+  assert.deepEqual(bare, { version: '27.0.1', apiVersion: '1.46', os: 'linux', arch: 'arm64', components: [] });
+});
+
+test('the engine info: the figures shown, runtimes by name, Warnings: null as none', () => {
+  const raw = fixture<RawEngineInfo>('info.json');
+  assert.equal(raw.Warnings, null, 'the fixture is the odd case');
+  const info = infoFromRaw(raw);
+  assert.equal(info.operatingSystem, 'Debian GNU/Linux 12 (bookworm)');
+  assert.equal(info.cpus, 2);
+  assert.equal(info.memoryBytes, 25275990016);
+  assert.equal(info.storageDriver, 'overlay2');
+  assert.equal(info.cgroupVersion, '1');
+  assert.equal(info.cgroupDriver, 'cgroupfs');
+  assert.equal(info.defaultRuntime, 'runc');
+  assert.deepEqual(info.runtimes, ['io.containerd.runc.v2', 'io.containerd.runtime.v1.linux', 'runc']);
+  assert.deepEqual(info.cdiSpecDirs, []);
+  assert.deepEqual(info.warnings, []);
+  assert.deepEqual(info.securityOptions, ['name=seccomp,profile=default']);
+  assert.equal(info.containers, 1);
+  assert.equal(info.containersRunning, 1);
+  assert.equal(info.images, 4);
+  assert.equal(info.systemTime, '2026-12-01T21:02:16.325009392Z');
+  assert.equal(info.serverVersion, '20.10.24+dfsg1');
+  assert.deepEqual(infoFromRaw({}), { runtimes: [], cdiSpecDirs: [], securityOptions: [], warnings: [] });
 });
