@@ -2,7 +2,8 @@
  * The engine contract holds: outside src/core/engine nothing touches dockerode or reads the
  * engine's raw JSON — no `import … 'dockerode'`, no dockerode type, no property declared by
  * dockerode's types (`.RepoTags`, `.Names`, `.Id`, `.getImage`, …), no `.docker` of an engine,
- * and none of the raw field names even through a hand-written cast. Inside, the engine imports
+ * none of the raw field names even through a hand-written cast, and no Engine member that the
+ * ContainerEngine interface (contract.ts) does not list. Inside, the engine imports
  * nothing else of Berth's. Checked with the TypeScript compiler on src/, so a property is judged
  * by where its type comes from, not by its spelling alone.
  */
@@ -61,6 +62,25 @@ function contractOffenders(extra: Readonly<Record<string, string>> = {}): string
   const program = ts.createProgram({ rootNames: [...tsFiles(SRC), ...extraFiles.keys()], options: config.options, host });
   const checker = program.getTypeChecker();
   const offenders: string[] = [];
+  // what the rest of Berth may call on an Engine: the members of the ContainerEngine interface
+  const contract = program.getSourceFile(path.join(ENGINE, 'contract.ts'));
+  const contractInterface = contract?.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'ContainerEngine',
+  );
+  if (!contractInterface) offenders.push('src/core/engine/contract.ts: no ContainerEngine interface');
+  const contractMembers = new Set(
+    (contractInterface?.members ?? []).flatMap((m) => (m.name && ts.isIdentifier(m.name) ? [m.name.text] : [])),
+  );
+  /** An instance member of class Engine (engine.ts) that the contract does not list. */
+  const offContract = (symbol: ts.Symbol | undefined): boolean =>
+    (symbol?.declarations ?? []).some(
+      (d) =>
+        path.resolve(d.getSourceFile().fileName) === path.join(ENGINE, 'engine.ts') &&
+        ts.isClassDeclaration(d.parent) &&
+        d.parent.name?.text === 'Engine' &&
+        !(ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Static) &&
+        !contractMembers.has(symbol?.name ?? ''),
+    );
 
   for (const source of program.getSourceFiles()) {
     const file = path.resolve(source.fileName);
@@ -88,6 +108,7 @@ function contractOffenders(extra: Readonly<Record<string, string>> = {}): string
         const symbol = checker.getSymbolAtLocation(node.name);
         if (fromDockerode(symbol)) offenders.push(`${where(node)}: .${name} (dockerode's)`);
         else if (RAW_FIELDS.has(name)) offenders.push(`${where(node)}: .${name} (the engine's raw JSON)`);
+        else if (offContract(symbol)) offenders.push(`${where(node)}: Engine.${name} is not in the contract (ContainerEngine)`);
         else if (dockerodeType(checker, checker.getTypeAtLocation(node))) offenders.push(`${where(node)}: .${name} is a dockerode object`);
       }
       if (!inEngine && ts.isTypeReferenceNode(node)) {
@@ -110,6 +131,7 @@ const offenders = contractOffenders({
     '  rows[0]?.Names,',
     '  docker.getImage("x"),',
     '  ((await engine.listImages())[0] as unknown as { RepoTags: string[] }).RepoTags,',
+    '  engine.openStream({ path: "/images/json", operation: "list" }),',
     '];',
   ].join('\n'),
   'src/core/engine/contractProbe.ts': "import { formatBytes } from '../project/units';\nexport const size = formatBytes(1);\n",
@@ -129,6 +151,7 @@ test('the check catches each kind of breach (a probe file that breaks every rule
     /src\/ui\/contractProbe\.ts:4: \.Names \(dockerode's\)/,
     /src\/ui\/contractProbe\.ts:5: \.getImage \(dockerode's\)/,
     /src\/ui\/contractProbe\.ts:6: \.RepoTags \(the engine's raw JSON\)/,
+    /src\/ui\/contractProbe\.ts:7: Engine\.openStream is not in the contract/,
     /src\/core\/engine\/contractProbe\.ts:1: the engine imports \.\.\/project\/units/,
   ];
   for (const pattern of expect)
