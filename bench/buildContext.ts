@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const { engine, endpoint } = await connect();
   const labels = { [LABEL]: RUN_ID };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-build-'));
-  process.stdout.write(`Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}; work dir ${tmp}\n`);
+  process.stdout.write(`Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}; work dir ${tmp}\n`);
 
   try {
     const copy = (name: string): string => {
@@ -209,11 +209,7 @@ async function main(): Promise<void> {
 /** Remove exactly the images labelled with this run's id (never a prune). */
 async function removeLabelledImages(engine: Engine): Promise<number> {
   const mine = await engine.listImages({ filters: { label: [`${LABEL}=${RUN_ID}`] } });
-  for (const image of mine)
-    await engine.docker
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
+  for (const image of mine) await engine.removeImage(image.id, { force: true }).catch(() => undefined);
   return mine.length;
 }
 

@@ -59,7 +59,7 @@ export async function createLabelled(
 export async function removeLabelled(engine: Engine): Promise<number> {
   const mine = await engine.listContainers({ filters: RUN_FILTER });
   for (let i = 0; i < mine.length; i += 20) {
-    await Promise.all(mine.slice(i, i + 20).map((c) => engine.removeContainer(c.Id, { force: true }).catch(() => undefined)));
+    await Promise.all(mine.slice(i, i + 20).map((c) => engine.removeContainer(c.id, { force: true }).catch(() => undefined)));
   }
   return mine.length;
 }

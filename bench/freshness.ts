@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     engine,
     async () => {
       process.stdout.write(
-        `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\ncreating ${COUNT} labelled containers… `,
+        `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\ncreating ${COUNT} labelled containers… `,
       );
       const t0 = Date.now();
       const ids = await createLabelled(engine, COUNT, { Cmd: ['sleep', '3600'] });

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const filters = { label: [`${LABEL}=${RUN_ID}`] };
 
   process.stdout.write(
-    `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\ncreating ${COUNT} labelled containers… `,
+    `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\ncreating ${COUNT} labelled containers… `,
   );
   const started = Date.now();
   for (let i = 0; i < COUNT; i += 10) {
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       process.stdout.write('removing the benchmark containers… ');
       const mine = await engine.listContainers({ filters });
       for (let i = 0; i < mine.length; i += 20)
-        await Promise.all(mine.slice(i, i + 20).map((c) => engine.removeContainer(c.Id, { force: true })));
+        await Promise.all(mine.slice(i, i + 20).map((c) => engine.removeContainer(c.id, { force: true })));
       process.stdout.write('done\n');
     }
   }

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   await withCleanup(
     engine,
     async () => {
-      console.log(`Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}`);
+      console.log(`Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}`);
       process.stdout.write(`baseline: ${BASELINE_SECONDS} s with nothing running… `);
       phases.push(await measure('baseline: idle, nothing watched', BASELINE_SECONDS));
       process.stdout.write('done\n');

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     engine,
     async () => {
       process.stdout.write(
-        `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\nwriting ${LINES} lines (seq 1 ${LINES})… `,
+        `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\nwriting ${LINES} lines (seq 1 ${LINES})… `,
       );
       const t0 = Date.now();
       const [id] = await createLabelled(engine, 1, { Cmd: ['seq', '1', String(LINES)] });

@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       engine,
       async () => {
         process.stdout.write(
-          `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\n` +
+          `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\n` +
             `${CELLS}-cell notebook compared in ${IMAGE}, ${RUNS} runs after a warm-up\nwarm-up… `,
         );
         await compareOnce(engine, dir, notebookPath, outputDir);

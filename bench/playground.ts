@@ -38,7 +38,7 @@ const CURL = fs.existsSync('/usr/bin/curl') ? '/usr/bin/curl' : 'curl';
 async function waitHealthy(engine: Engine, id: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const state = (await engine.inspectContainer(id)).State;
+    const state = (await engine.inspectContainerJson(id)).State;
     if (state.Health?.Status === 'healthy') return;
     if (!state.Running) throw new Error(`the container stopped (exit ${state.ExitCode})`);
     if (Date.now() > end) throw new Error(`not healthy after ${timeoutMs} ms (${state.Health?.Status ?? 'no health check'})`);
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const { execa }: { execa: typeof Execa } = await import('execa');
   const { engine, endpoint } = await connect();
   const labels = { [LABEL]: RUN_ID };
-  process.stdout.write(`Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}\n`);
+  process.stdout.write(`Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\n`);
 
   try {
     process.stdout.write(`building ${TAG}… `);
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     await engine.startContainer(id);
     t0 = performance.now();
     await waitHealthy(engine, id, 60_000);
-    const port = (await engine.inspectContainer(id)).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
+    const port = (await engine.inspectContainerJson(id)).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
     if (!port) throw new Error('port 8000 was not published');
     const url = `http://127.0.0.1:${port}/predict`;
     process.stdout.write(`healthy after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${url}\n`);
@@ -156,11 +156,7 @@ async function main(): Promise<void> {
       process.stdout.write(`removing the benchmark container and image (${LABEL}=${RUN_ID})… `);
       const containers = await removeLabelled(engine);
       const images = await engine.listImages({ filters: { label: [`${LABEL}=${RUN_ID}`] } });
-      for (const image of images)
-        await engine.docker
-          .getImage(image.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
+      for (const image of images) await engine.removeImage(image.id, { force: true }).catch(() => undefined);
       process.stdout.write(`${containers} container(s), ${images.length} image(s) removed\n`);
     }
   }

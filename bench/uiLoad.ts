@@ -86,8 +86,8 @@ interface Step {
 
 const STEPS: readonly Step[] = [
   { name: 'start → running', act: (e, id) => e.startContainer(id), verb: 'start', shows: /^running/ },
-  { name: 'pause → paused', act: (e, id) => e.docker.getContainer(id).pause(), verb: 'pause', shows: /^paused/ },
-  { name: 'unpause → running', act: (e, id) => e.docker.getContainer(id).unpause(), verb: 'unpause', shows: /^running/ },
+  { name: 'pause → paused', act: (e, id) => e.pauseContainer(id), verb: 'pause', shows: /^paused/ },
+  { name: 'unpause → running', act: (e, id) => e.unpauseContainer(id), verb: 'unpause', shows: /^running/ },
   {
     name: 'restart → running (from its start)',
     act: (e, id) => e.restartContainer(id, { graceSeconds: 0 }),
@@ -426,7 +426,7 @@ async function main(): Promise<void> {
   const { engine, endpoint } = await connect();
   const cpus = os.cpus();
   console.log(
-    `Docker ${engine.serverVersion.Version} (API ${engine.apiVersion}) at ${endpoint.host}; ` +
+    `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}; ` +
       `${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
   const results: PhaseResult[] = [];

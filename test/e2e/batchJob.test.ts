@@ -62,7 +62,7 @@ describe('e2e: Run as Batch Job from the Explorer', { timeout: 240_000 }, () => 
       .split(/\r?\n/);
     assert.equal(predictions.length, 151);
     assert.equal(predictions[0], 'species,predicted');
-    const details = await engine.inspectContainer(CONTAINER);
+    const details = await engine.inspectContainerJson(CONTAINER);
     assert.equal(details.State.ExitCode, 0);
     assert.ok(details.Mounts.some((m) => m.Destination === '/input' && !m.RW));
     await vscode.screenshot('batch-job');

@@ -55,7 +55,7 @@ describe('e2e: Build Image on the sample project', { timeout: 180_000 }, () => {
     const toast = await waitForNotification(page, new RegExp(`Built ${TAG.replace('.', '\\.')} in`));
     assert.match(await toast.innerText(), /Built .* in \d+\.\d s\./);
     const image = await engine.inspectImage(TAG);
-    assert.equal(image.Config.Labels?.['berth.managed'], 'true');
+    assert.equal(image.labels['berth.managed'], 'true');
     const pane = await openBerthView(page, 'Images');
     const rows = await eventually(
       () => rowTexts(pane),

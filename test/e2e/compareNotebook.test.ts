@@ -282,7 +282,7 @@ describe('e2e: Compare Notebook with Container', { timeout: 300_000 }, () => {
       'the comparison in the snapshot',
     );
     assert.equal(normalize(message), 'Matches: The code cell ran in the container.');
-    assert.equal((await engine.inspectContainer(source)).State.Running, true, 'the running container is left alone');
+    assert.equal((await engine.inspectContainerJson(source)).State.Running, true, 'the running container is left alone');
     await eventually(
       async () => (await engine.listImages({ filters: { reference: ['berth-compare-snapshot'] } })).length,
       (n) => n === 0,

@@ -38,7 +38,7 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
   });
   after(async () => {
     await vscode?.close();
-    for (const c of await engine.listContainers({ filters: { label: [LABEL] } })) await engine.removeContainer(c.Id, { force: true });
+    for (const c of await engine.listContainers({ filters: { label: [LABEL] } })) await engine.removeContainer(c.id, { force: true });
   });
 
   test('a container started from the terminal appears in the tree without any click', async () => {
@@ -215,14 +215,14 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
       (f) => f === 'streaming',
       'live samples',
     );
-    await engine.stopContainer(container.Id, { graceSeconds: 5 });
+    await engine.stopContainer(container.id, { graceSeconds: 5 });
     await eventually(
       async () => `${await feed.getAttribute('data-feed')} ${normalize(await feed.innerText())}`,
       (t) => t.startsWith('stopped Stopped'),
       'the panel saying stopped',
     );
     const before = await last();
-    await engine.startContainer(container.Id);
+    await engine.startContainer(container.id);
     await eventually(
       async () => `${await feed.getAttribute('data-feed')} ${await last()}`,
       (t) => t.startsWith('streaming') && Number(t.split(' ')[1]) > before,

@@ -141,7 +141,7 @@ describe('e2e: the engine in the Berth view, the status bar and Show Engine Info
 /** The engine's own figures: running and all containers (as `docker ps`), images (as `docker info`). */
 async function counts(engine: Engine): Promise<{ running: number; total: number; images: number }> {
   const [all, info] = await Promise.all([engine.listContainers({ all: true }), engine.info()]);
-  return { running: all.filter((c) => c.State === 'running').length, total: all.length, images: info.Images ?? 0 };
+  return { running: all.filter((c) => c.state === 'running').length, total: all.length, images: info.images ?? 0 };
 }
 
 function escapeRegExp(text: string): string {

@@ -75,7 +75,7 @@ export async function engineFacts(): Promise<{ version: string; apiVersion: stri
     readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined),
   });
   const engine = await Engine.connect(endpoint, { timeoutMs: 10_000, env: process.env });
-  return { version: engine.serverVersion.Version, apiVersion: engine.apiVersion, host: endpoint.host };
+  return { version: engine.serverVersion.version, apiVersion: engine.apiVersion, host: endpoint.host };
 }
 
 /** The engine the tests check and clean up with, resolved from the environment as the docker CLI does. */
@@ -105,7 +105,7 @@ export async function endSampleRun(
 ): Promise<void> {
   await vscode?.close();
   const berths = await engine.listContainers({ all: true, filters: { label: [`berth.project=${workspace}`] } });
-  for (const id of [...(made.containers ?? []), ...berths.map((c) => c.Id)])
+  for (const id of [...(made.containers ?? []), ...berths.map((c) => c.id)])
     await engine.removeContainer(id, { force: true }).catch(() => undefined);
   await engine.removeImage(made.tag, { force: true }).catch(() => undefined);
   fs.rmSync(path.dirname(workspace), { recursive: true, force: true });

@@ -96,11 +96,8 @@ describe('e2e: the inference playground on the sample model server', { timeout: 
   });
   after(async () => {
     await vscode?.close();
-    for (const c of await engine.listContainers({ filters: { label: [LABEL] } })) await engine.removeContainer(c.Id, { force: true });
-    await engine.docker
-      .getImage(TAG)
-      .remove({ force: true })
-      .catch(() => undefined);
+    for (const c of await engine.listContainers({ filters: { label: [LABEL] } })) await engine.removeContainer(c.id, { force: true });
+    await engine.removeImage(TAG, { force: true }).catch(() => undefined);
     if (workspace) fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
     if (outside) fs.rmSync(outside, { recursive: true, force: true });
   });

@@ -53,7 +53,7 @@ describe('e2e: Run Model in Container from the Explorer', { timeout: 240_000 }, 
     // the playground opens once the container is healthy
     const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
     await frame.locator('h2', { hasText: `Playground: ${CONTAINER}` }).waitFor({ timeout: 120_000 });
-    const details = await engine.inspectContainer(CONTAINER);
+    const details = await engine.inspectContainerJson(CONTAINER);
     assert.equal(details.State.Health?.Status, 'healthy');
     assert.ok(details.Config.Env?.includes('MODEL_PATH=/models/iris.npz'), details.Config.Env?.join(' '));
     const mount = details.Mounts.find((m) => m.Destination === '/models/iris.npz');

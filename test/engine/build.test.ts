@@ -33,11 +33,7 @@ describe('engine: building images through the Engine API', { timeout: 180_000 },
     engine = await connect();
   });
   after(async () => {
-    for (const t of tags)
-      await engine.docker
-        .getImage(t)
-        .remove({ force: true })
-        .catch(() => undefined);
+    for (const t of tags) await engine.removeImage(t, { force: true }).catch(() => undefined);
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -64,8 +60,8 @@ describe('engine: building images through the Engine API', { timeout: 180_000 },
     assert.equal(steps[0]?.total, steps.length);
     assert.match(steps[0]?.instruction ?? '', /^ARG BASE/);
     const image = await engine.inspectImage(t);
-    assert.equal(image.Id, id);
-    assert.equal(image.Config.Labels?.[TEST_LABEL], RUN_ID);
+    assert.equal(image.id, id);
+    assert.equal(image.labels[TEST_LABEL], RUN_ID);
   });
 
   test('a failing step is named, with its output', async () => {
@@ -110,7 +106,7 @@ describe('engine: building images through the Engine API', { timeout: 180_000 },
     await assert.rejects(engine.inspectImage(t), NotFoundError);
     // the build container of the cancelled step goes away (the engine kills it on disconnect)
     for (let i = 0; i < 50; i++) {
-      const running = (await engine.listContainers({ filters: { status: ['running'] } })).filter((c) => c.Command.includes(marker));
+      const running = (await engine.listContainers({ filters: { status: ['running'] } })).filter((c) => c.command.includes(marker));
       if (running.length === 0) return;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -144,6 +140,6 @@ describe('engine: building images through the Engine API', { timeout: 180_000 },
     assert.equal(afterScan.ignoredCount, 3);
     const t = tag('slim');
     await buildImage(engine, { scan: afterScan, dockerfile: 'Dockerfile', tag: t });
-    assert.ok((await engine.inspectImage(t)).Size < 5 * 2 ** 20);
+    assert.ok((await engine.inspectImage(t)).size < 5 * 2 ** 20);
   });
 });

@@ -102,7 +102,7 @@ describe('engine: the event-driven container model', { timeout: 120_000 }, () =>
   test('a GPU request is part of the record', async () => {
     const id = await run(engine, {
       start: false,
-      HostConfig: { DeviceRequests: [{ Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }] } as never,
+      HostConfig: { DeviceRequests: [{ Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }] },
     });
     const r = await waitFor(store, id, (rec) => rec.detailed, 'details');
     assert.deepEqual(r?.gpu, { count: -1, deviceIds: [], capabilities: ['gpu'], driver: '' });

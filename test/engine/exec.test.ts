@@ -58,7 +58,7 @@ describe('engine: writeStdin', { timeout: 60_000 }, () => {
     await engine.writeStdin(id, data);
     // without the detach, `wc` never sees end-of-input and the wait hangs into the test timeout
     assert.equal(await engine.waitContainer(id), 0);
-    const details = await engine.inspectContainer(id);
+    const details = await engine.inspectContainerJson(id);
     assert.equal(details.State.Running, false);
     const lines = await collect(containerLogs(engine, id, { tty: false }));
     assert.deepEqual(

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BuildFailedError, buildImage } from '../../src/core/engine/build';
 import { resolveEndpoint } from '../../src/core/engine/connection';
-import { ContainerStore, recordFromSummary, type ContainerRecord } from '../../src/core/engine/containerStore';
+import { ContainerStore, type ContainerRecord } from '../../src/core/engine/containerStore';
 import { Engine } from '../../src/core/engine/engine';
 import { followContainerLogs, type FollowItem, type LogMarker } from '../../src/core/engine/logFollower';
 import { containerLogs, type LogLine } from '../../src/core/engine/logs';
@@ -129,7 +129,7 @@ async function treeMatches(
 ): Promise<{ at?: number; tree: string[]; list: string[] }> {
   const start = Date.now();
   for (;;) {
-    const list = rows((await engine.listContainers({ all: true })).map(recordFromSummary));
+    const list = rows(await engine.listContainers({ all: true }));
     const tree = rows(store.all());
     if (tree.length === list.length && tree.every((r, i) => r === list[i])) return { at: Date.now(), tree, list };
     if (Date.now() - start > timeoutMs) return { tree, list };
@@ -220,7 +220,7 @@ describe('engine faults: a crashed or restarted engine, a full disk', { timeout:
     const terminals = busy.map((id) => new Terminal(engine, id));
     try {
       await Promise.all(terminals.map((t) => t.until((xs) => xs.filter((x) => x.kind === 'line').length >= 20, 'the first lines')));
-      assert.deepEqual(rows(store.all()), rows((await engine.listContainers({ all: true })).map(recordFromSummary)), 'the tree before');
+      assert.deepEqual(rows(store.all()), rows(await engine.listContainers({ all: true })), 'the tree before');
       console.log(`${how}: 50 containers, tree and 10 terminals live in ${Date.now() - setup} ms`);
 
       // dockerd goes away, and is started again; poll until it answers
@@ -240,7 +240,7 @@ describe('engine faults: a crashed or restarted engine, a full disk', { timeout:
       // the tree equals `docker ps -a` (checked every 50 ms, for up to 30 s)
       const match = await treeMatches(engine, store, 30_000);
       const list = await engine.listContainers({ all: true });
-      const back = busy.filter((id) => list.find((c) => c.Id === id)?.State === 'running').length;
+      const back = busy.filter((id) => list.find((c) => c.id === id)?.state === 'running').length;
       console.log(
         `${how}: engine answered ${answered - broken} ms after dockerd went away; ` +
           (match.at === undefined

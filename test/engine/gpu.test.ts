@@ -105,7 +105,7 @@ describe('engine: GPU requests reach the engine (fake NVIDIA hook) and a refusal
       readFile: () => undefined,
       nvidiaSmi: () => Promise.resolve('0, Berth Fake GPU, 16384, 550.54\n1, Berth Fake GPU, 16384, 550.54'),
     });
-    console.log(`GPU engine at ${host} ready in ${Date.now() - started} ms; runtimes: ${Object.keys(info.Runtimes ?? {}).join(', ')}`);
+    console.log(`GPU engine at ${host} ready in ${Date.now() - started} ms; runtimes: ${info.runtimes.join(', ')}`);
   });
 
   after(async () => {

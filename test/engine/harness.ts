@@ -48,19 +48,13 @@ export async function run(engine: Engine, options: Partial<ContainerCreateOption
 export async function cleanup(engine: Engine): Promise<void> {
   const filter = { label: [`${TEST_LABEL}=${RUN_ID}`] };
   for (const c of await engine.listContainers({ filters: filter })) {
-    await engine.removeContainer(c.Id, { force: true, volumes: true }).catch(() => undefined);
+    await engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined);
   }
   for (const v of await engine.listVolumes({ filters: filter })) {
-    await engine.docker
-      .getVolume(v.Name)
-      .remove()
-      .catch(() => undefined);
+    await engine.removeVolume(v.name).catch(() => undefined);
   }
   for (const n of await engine.listNetworks({ filters: filter })) {
-    await engine.docker
-      .getNetwork(n.Id)
-      .remove()
-      .catch(() => undefined);
+    await engine.removeNetwork(n.id).catch(() => undefined);
   }
 }
 

@@ -130,7 +130,7 @@ describe('engine: a notebook compared with its cells run in a container', { time
     );
   /** Containers of this run, stopped ones included. */
   const remaining = async (): Promise<string[]> =>
-    (await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } })).map((c) => `${c.Id} ${c.State}`);
+    (await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } })).map((c) => `${c.id} ${c.state}`);
   const cell = (report: ComparisonReport, ordinal: number): CellComparison => {
     const c = report.cells.find((x) => x.ordinal === ordinal);
     assert.ok(c, `no cell ${ordinal} in the report`);

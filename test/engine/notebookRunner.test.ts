@@ -80,7 +80,7 @@ describe('engine: the runner when a notebook misbehaves', { timeout: 300_000 }, 
     report.cells.map((c) => `[${c.ordinal}] ${c.status}: ${c.reason} ${JSON.stringify(c.notes)}`).join('\n') +
     `\noutcome ${JSON.stringify(report.outcome)}; ${report.message}; stray ${JSON.stringify(report.stray).slice(0, 2000)}`;
   const remaining = async (): Promise<string[]> =>
-    (await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } })).map((c) => `${c.Id} ${c.State}`);
+    (await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } })).map((c) => `${c.id} ${c.state}`);
 
   // ------------------------------------------------------------------------------------------
   // the channel

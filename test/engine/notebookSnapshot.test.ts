@@ -69,11 +69,11 @@ describe('engine: comparing in a snapshot of a running container', { timeout: 12
     try {
       assert.ok(snapshot.image.startsWith(`${SNAPSHOT_REPOSITORY}:${id.slice(0, 12)}`));
       const details = await engine.inspectImage(snapshot.image);
-      assert.equal(details.Config.Labels?.['berth.managed'], 'true');
+      assert.equal(details.labels['berth.managed'], 'true');
       const report = await compareNotebook(engine, { ...input, image: snapshot.image });
       assert.equal(report.cells[0]?.status, 'identical', report.cells[0]?.reason);
       assert.equal(report.passed, true);
-      assert.equal((await engine.inspectContainer(id)).State.Running, true, 'the running container is left alone');
+      assert.equal((await engine.inspectContainerJson(id)).State.Running, true, 'the running container is left alone');
     } finally {
       await snapshot.remove();
     }
@@ -101,7 +101,7 @@ describe('engine: comparing in a snapshot of a running container', { timeout: 12
     );
     const warm = new WarmRunners(engine);
     const snapshot = await snapshotContainer(engine, id);
-    const imageId = (await engine.inspectImage(snapshot.image)).Id;
+    const imageId = (await engine.inspectImage(snapshot.image)).id;
     try {
       const report = await compareNotebook(engine, {
         notebookPath: nb,
@@ -127,7 +127,7 @@ describe('engine: comparing in a snapshot of a running container', { timeout: 12
     await warm.dispose();
     await engine.removeImage(imageId, { force: true }).catch(() => undefined);
     assert.deepEqual(
-      left.map((c) => `${c.Id} ${c.Image} ${c.State}`),
+      left.map((c) => `${c.id} ${c.image} ${c.state}`),
       [],
     );
     assert.equal(imageLeft, false, `the snapshot image ${imageId} is left`);

@@ -42,7 +42,7 @@ function notebook(): string {
 
 async function waiting(engine: Engine): Promise<string[]> {
   const list = await engine.listContainers({ filters: { label: [`${TEST_LABEL}=${RUN_ID}`, `${WARM_LABEL}=true`], status: ['running'] } });
-  return list.map((c) => c.Id);
+  return list.map((c) => c.id);
 }
 
 describe('engine: comparison containers started ahead of time', { timeout: 120_000 }, () => {
@@ -67,7 +67,7 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
       const [prepared, ...more] = await waiting(engine);
       assert.ok(prepared, 'a container is waiting after the first comparison');
       assert.deepEqual(more, []);
-      const details = await engine.inspectContainer(prepared);
+      const details = await engine.inspectContainerJson(prepared);
       assert.deepEqual(details.Config.Cmd?.slice(-2), ['--wait', '600']);
       assert.equal(details.Config.OpenStdin, true, 'the plan arrives on stdin');
 
@@ -78,7 +78,7 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
         ['identical', 'identical', 'identical'],
       );
       // the waiting one was used (and removed), and the next one is on its way
-      await assert.rejects(engine.inspectContainer(prepared), /no such container|not found/i);
+      await assert.rejects(engine.inspectContainerJson(prepared), /no such container|not found/i);
       await warm.settled();
       const next = await waiting(engine);
       assert.equal(next.length, 1);
@@ -92,7 +92,7 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
   test('a waiting container whose tag now names another image is not used', async () => {
     const engine = await connect();
     const [repo, tag] = TAG.split(':') as [string, string];
-    await engine.docker.getImage(PYTHON).tag({ repo, tag });
+    await engine.tagImage(PYTHON, { repo, tag });
     const options = compareContainerOptions({ image: TAG, workspaceDir: workspace, notebookDir: workspace, labels: labels() });
     const warm = new WarmRunners(engine);
     try {
@@ -104,7 +104,7 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
       const source = await run(engine, { Image: PYTHON, Cmd: ['sleep', '300'] });
       await engine.commitContainer(source, { repo, tag, changes: ['LABEL berth.test.moved=1'] });
       assert.equal(await warm.take(options), undefined);
-      await assert.rejects(engine.inspectContainer(stale), /no such container|not found/i);
+      await assert.rejects(engine.inspectContainerJson(stale), /no such container|not found/i);
     } finally {
       await warm.dispose();
     }
@@ -120,7 +120,7 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
     assert.ok(idle);
     assert.equal(await engine.waitContainer(idle), 3);
     await sweepIdle(engine);
-    await assert.rejects(engine.inspectContainer(idle), /no such container|not found/i);
+    await assert.rejects(engine.inspectContainerJson(idle), /no such container|not found/i);
     assert.equal(await warm.take(options), undefined, 'the pool does not hand out a runner that is gone');
   });
 
@@ -148,7 +148,11 @@ describe('engine: comparison containers started ahead of time', { timeout: 120_0
       assert.ok(prepared);
       const second = await compareNotebook(engine, { ...input, outputRun: 'run-2' });
       assert.equal(second.passed, true, second.message);
-      await assert.rejects(engine.inspectContainer(prepared), /no such container|not found/i, 'the second run used the prepared container');
+      await assert.rejects(
+        engine.inspectContainerJson(prepared),
+        /no such container|not found/i,
+        'the second run used the prepared container',
+      );
       // OUTPUT_DIR named each run's own folder
       assert.ok(fs.existsSync(path.join(outputDir, 'run-1', 'iris.npz')));
       assert.ok(fs.existsSync(path.join(outputDir, 'run-2', 'iris.npz')));

@@ -32,7 +32,7 @@ describe('engine: memory limit and OOM', { timeout: 60_000 }, () => {
     const exitCode = await engine.waitContainer(id);
     await watching;
     controller.abort();
-    const state = (await engine.inspectContainer(id)).State;
+    const state = (await engine.inspectContainerJson(id)).State;
     assert.equal(exitCode, 137);
     assert.equal(state.OOMKilled, true);
     const verbs = events.filter((e) => e.id === id).map((e) => e.verb);

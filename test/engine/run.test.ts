@@ -91,7 +91,7 @@ describe('engine: starting runs and waiting until they are ready', { timeout: 12
     const started = Date.now();
     const id = await startRun(engine, run);
     const details = await waitHealthy(engine, id, { timeoutMs: 15_000 });
-    assert.equal(details.State.Health?.Status, 'healthy');
+    assert.equal(details.health, 'healthy');
     assert.ok(Date.now() - started >= 1000, 'not before the check could pass');
   });
 
@@ -114,7 +114,7 @@ describe('engine: starting runs and waiting until they are ready', { timeout: 12
     const id = await startRun(engine, plan(`profiles:\n  s:\n    image: x\n    command: [sleep, "300"]\n`));
     const started = Date.now();
     const details = await waitHealthy(engine, id, { timeoutMs: 10_000 });
-    assert.equal(details.State.Running, true);
+    assert.equal(details.state, 'running');
     assert.ok(Date.now() - started >= 900);
   });
 
@@ -139,7 +139,7 @@ describe('engine: starting runs and waiting until they are ready', { timeout: 12
     assert.equal(await engine.waitContainer(probeId), 0);
     const seen = (await collect(containerLogs(engine, probeId))).map((l) => l.text.trim());
     assert.deepEqual(seen, [String(limit)], 'the container sees the 64 MiB cgroup limit');
-    assert.equal((await engine.inspectContainer(probeId)).HostConfig.Memory, limit);
+    assert.equal((await engine.inspectContainerJson(probeId)).HostConfig.Memory, limit);
 
     const hog = plan(
       `profiles:\n  m:\n    image: x\n    memory: 64m\n    command: [python3, -c, "chunks = [bytearray(16 * 2**20) for _ in range(16)]; print('survived')"]\n`,

@@ -9,7 +9,7 @@ const TAG = `berth-test/iris-classifier:${RUN_ID}`;
 
 async function waitHealthy(engine: Engine, id: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const state = (await engine.inspectContainer(id)).State;
+    const state = (await engine.inspectContainerJson(id)).State;
     if (state.Health?.Status === 'healthy') return;
     if (!state.Running) assert.fail(`the server exited (${state.ExitCode})`);
     await new Promise((r) => setTimeout(r, 200));
@@ -24,10 +24,7 @@ describe('the sample ML project builds and serves in a real container', { timeou
   });
   after(async () => {
     await cleanup(engine);
-    await engine.docker
-      .getImage(TAG)
-      .remove()
-      .catch(() => undefined);
+    await engine.removeImage(TAG).catch(() => undefined);
   });
 
   test('docker build with the local base, then /health and /predict over a 127.0.0.1 port', async () => {
@@ -35,7 +32,7 @@ describe('the sample ML project builds and serves in a real container', { timeou
     await execa('docker', ['build', '--build-arg', `BASE=${PYTHON}`, '--label', `${TEST_LABEL}=${RUN_ID}`, '-t', TAG, EXAMPLE], {
       env: { DOCKER_BUILDKIT: '0' },
     });
-    const image = await engine.inspectImage(TAG);
+    const image = await engine.inspectImageJson(TAG);
     assert.equal(image.Config.User, '10001:10001');
     assert.equal((image.Config as { StopSignal?: string }).StopSignal, 'SIGINT');
 
@@ -47,7 +44,7 @@ describe('the sample ML project builds and serves in a real container', { timeou
       HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
     });
     await waitHealthy(engine, id);
-    const port = (await engine.inspectContainer(id)).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
+    const port = (await engine.inspectContainerJson(id)).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
     assert.ok(port);
     const base = `http://127.0.0.1:${port}`;
     const health = (await (await fetch(`${base}/health`)).json()) as { status: string };
@@ -74,6 +71,6 @@ describe('the sample ML project builds and serves in a real container', { timeou
 
     // STOPSIGNAL SIGINT: a clean exit, well inside the grace period
     await engine.stopContainer(id, { graceSeconds: 10 });
-    assert.equal((await engine.inspectContainer(id)).State.ExitCode, 0);
+    assert.equal((await engine.inspectContainerJson(id)).State.ExitCode, 0);
   });
 });

@@ -49,7 +49,7 @@ describe('engine over ssh://: the host key is checked against known_hosts', { sk
     ]);
     const listed = await engine.listContainers({ filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });
     assert.deepEqual(
-      listed.map((c) => c.Id),
+      listed.map((c) => c.id),
       [containerId],
     );
   });

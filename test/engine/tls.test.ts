@@ -64,7 +64,7 @@ describe("engine over tcp:// with TLS: the docker CLI's rules, against a TLS eng
     const engine = await Engine.connect(e, { timeoutMs: 15_000 });
     const listed = await engine.listContainers({ filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });
     assert.deepEqual(
-      listed.map((c) => c.Id),
+      listed.map((c) => c.id),
       [containerId],
     );
     assert.equal(await cliConnects(vars), true);

@@ -17,7 +17,7 @@ containerEdits: {}
 function probe(over: Partial<GpuProbe> & { files?: Record<string, string> }): GpuProbe {
   const files = over.files ?? {};
   return {
-    info: over.info ?? { Runtimes: { runc: { path: 'runc' } } },
+    info: over.info ?? { runtimes: ['runc'], cdiSpecDirs: [] },
     local: over.local ?? true,
     listDir: (dir) => {
       const names = Object.keys(files)
@@ -45,7 +45,7 @@ describe('detectGpu', () => {
   test('runtime + nvidia-smi: available via DeviceRequests', async () => {
     const d = await detectGpu(
       probe({
-        info: { Runtimes: { runc: {}, nvidia: { path: 'nvidia-container-runtime' } } },
+        info: { runtimes: ['runc', 'nvidia'], cdiSpecDirs: [] },
         nvidiaSmi: () => Promise.resolve('0, NVIDIA A100-SXM4-40GB, 40960, 550.54.15\n1, NVIDIA A100-SXM4-40GB, 40960, 550.54.15\n'),
       }),
     );
@@ -66,7 +66,7 @@ describe('detectGpu', () => {
   test('the engine-reported CDI dirs are used, JSON specs too', async () => {
     const d = await detectGpu(
       probe({
-        info: { CDISpecDirs: ['/opt/cdi'] },
+        info: { runtimes: [], cdiSpecDirs: ['/opt/cdi'] },
         files: { '/opt/cdi/gpu.json': JSON.stringify({ cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices: [{ name: '0' }] }) },
       }),
     );
@@ -93,7 +93,7 @@ describe('detectGpu', () => {
 
   test('remote engine with the nvidia runtime: available, host not inspected', async () => {
     const d = await detectGpu(
-      probe({ local: false, info: { Runtimes: { nvidia: {} } }, nvidiaSmi: () => Promise.reject(new Error('must not run')) }),
+      probe({ local: false, info: { runtimes: ['nvidia'], cdiSpecDirs: [] }, nvidiaSmi: () => Promise.reject(new Error('must not run')) }),
     );
     assert.equal(d.available, true);
     assert.equal(d.summary, 'GPU: nvidia runtime');

@@ -1,6 +1,7 @@
 /** An engine whose event stream, list and inspects a unit test drives by hand. */
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { recordFromDetails } from '../../src/core/engine/containerStore';
 import type { ContainerDetails, Engine } from '../../src/core/engine/engine';
 
 export type Answerable = 'running' | 'exited' | 'paused';
@@ -26,7 +27,7 @@ export function scriptedEngine(): ScriptedEngine {
     listContainers: () => Promise.resolve([]),
     inspectContainer: (id: string) =>
       new Promise((resolve) => {
-        inspects.push({ id, answer: (state = 'exited') => resolve(details(id, state, startedAt)) });
+        inspects.push({ id, answer: (state = 'exited') => resolve(recordFromDetails(details(id, state, startedAt))) });
       }),
   } as unknown as Engine;
   const send = (actions: string | string[], id: string, attributes: Record<string, string> = {}): void => {

@@ -4,8 +4,7 @@
  */
 import type { Engine } from './engine';
 import { containerLogs, type LogLine } from './logs';
-import { startRun } from './run';
-import type { RunPlan } from '../project/createOptions';
+import { startRun, type RunPlan } from './run';
 import type { GpuDetection } from './gpu';
 
 export interface BatchResult {
@@ -45,7 +44,7 @@ export async function runBatchJob(engine: Engine, plan: RunPlan, options: BatchO
     })();
     await engine.waitContainer(id);
     await streaming.catch(() => undefined);
-    const details = await engine.inspectContainer(id);
+    const details = await engine.inspectContainerJson(id);
     const state = details.State;
     const durationMs = Math.max(0, Date.parse(state.FinishedAt) - Date.parse(state.StartedAt));
     return { id, exitCode: state.ExitCode, oomKilled: state.OOMKilled, durationMs, memoryLimit: details.HostConfig.Memory ?? 0 };

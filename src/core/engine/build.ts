@@ -7,8 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-fs';
-import type { ContextScan } from '../project/buildContext';
-import type { Engine } from './engine';
+import { dockerodeOf, type Engine } from './engine';
 import { CancelledError, EngineError } from './errors';
 import { jsonLines } from './streams';
 
@@ -37,8 +36,14 @@ export class BuildFailedError extends EngineError {
   }
 }
 
+/** What a build sends: the files of the context folder (relative paths), as a .dockerignore-aware scan lists them. */
+export interface BuildContext {
+  readonly contextDir: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
 export interface BuildOptions {
-  readonly scan: ContextScan;
+  readonly scan: BuildContext;
   /** Relative to the context. */
   readonly dockerfile: string;
   readonly tag: string;
@@ -88,7 +93,7 @@ export function parseBuildMessage(message: RawBuildMessage): BuildEvent[] {
   return events;
 }
 
-export function packContext(scan: ContextScan): Readable {
+export function packContext(scan: BuildContext): Readable {
   return tar.pack(scan.contextDir, { entries: scan.files.map((f) => f.path) });
 }
 
@@ -100,7 +105,8 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
   if (aborted()) throw new CancelledError('the build');
   let stream: NodeJS.ReadableStream;
   try {
-    const build = engine.docker.buildImage.bind(engine.docker) as (file: Readable, options: object) => Promise<NodeJS.ReadableStream>;
+    const docker = dockerodeOf(engine);
+    const build = docker.buildImage.bind(docker) as (file: Readable, options: object) => Promise<NodeJS.ReadableStream>;
     stream = await build(packContext(options.scan), {
       t: options.tag,
       dockerfile: options.dockerfile,
@@ -144,7 +150,7 @@ export async function buildImage(engine: Engine, options: BuildOptions): Promise
   if (aborted()) throw new CancelledError('the build');
   // engines before the aux message carried the id in "Successfully built <id>"
   imageId ??= output.map((l) => /^Successfully built ([0-9a-f]+)/.exec(l)?.[1]).find((id) => id !== undefined);
-  if (!imageId) imageId = (await engine.inspectImage(options.tag, signal)).Id;
+  if (!imageId) imageId = (await engine.inspectImage(options.tag, signal)).id;
   return imageId;
 }
 

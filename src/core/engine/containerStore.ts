@@ -26,6 +26,16 @@ export interface GpuRequest {
   readonly driver: string;
 }
 
+export interface ContainerMount {
+  /** 'bind', 'volume', 'tmpfs', … */
+  readonly type: string;
+  /** A volume's name. */
+  readonly name?: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly readOnly: boolean;
+}
+
 export interface ContainerRecord {
   readonly id: string;
   readonly name: string;
@@ -46,6 +56,7 @@ export interface ContainerRecord {
   readonly ports: readonly PortBinding[];
   readonly labels: Readonly<Record<string, string>>;
   readonly gpu?: GpuRequest;
+  readonly mounts?: readonly ContainerMount[];
   /** True once the record has been filled from an inspect (GPU request, OOM, times). */
   readonly detailed: boolean;
 }
@@ -114,6 +125,18 @@ export function gpuRequestOf(hostConfig: { DeviceRequests?: unknown } | undefine
   return undefined;
 }
 
+type RawMount = { Type?: string; Name?: string; Source?: string; Destination?: string; RW?: boolean };
+
+function mountsOf(mounts: readonly RawMount[] | null | undefined): ContainerMount[] {
+  return (mounts ?? []).map((m) => ({
+    type: m.Type ?? '',
+    ...(m.Name ? { name: m.Name } : {}),
+    source: m.Source ?? '',
+    destination: m.Destination ?? '',
+    readOnly: m.RW === false,
+  }));
+}
+
 export function recordFromSummary(c: ContainerSummary): ContainerRecord {
   const health = healthFromStatus(c.Status);
   const exitCode = exitCodeFromStatus(c.Status);
@@ -134,7 +157,8 @@ export function recordFromSummary(c: ContainerSummary): ContainerRecord {
       ...(p.IP ? { hostIp: p.IP } : {}),
       ...(p.PublicPort ? { hostPort: p.PublicPort } : {}),
     })),
-    labels: c.Labels,
+    labels: c.Labels ?? {},
+    mounts: mountsOf(c.Mounts as readonly RawMount[] | undefined),
     detailed: false,
   };
 }
@@ -178,6 +202,7 @@ export function recordFromDetails(d: ContainerDetails): ContainerRecord {
     ports,
     labels: d.Config.Labels ?? {},
     ...(gpu ? { gpu } : {}),
+    mounts: mountsOf(d.Mounts as readonly RawMount[] | undefined),
     detailed: true,
   };
 }
@@ -389,15 +414,14 @@ export class ContainerStore {
 
   private async reconcileFrom(since: number): Promise<void> {
     this.counters.lists++;
-    const summaries = await this.engine.listContainers(this.options.filters ? { filters: this.options.filters } : {});
+    const listed = await this.engine.listContainers(this.options.filters ? { filters: this.options.filters } : {});
     const changes: StoreChange[] = [];
     const seen = new Set<string>();
     const needDetails: string[] = [];
-    for (const summary of summaries) {
-      seen.add(summary.Id);
-      if (this.touchedAfter(summary.Id, since)) continue; // an event got there first
-      const known = this.records.get(summary.Id);
-      const fresh = recordFromSummary(summary);
+    for (const fresh of listed) {
+      seen.add(fresh.id);
+      if (this.touchedAfter(fresh.id, since)) continue; // an event got there first
+      const known = this.records.get(fresh.id);
       if (!known) {
         this.records.set(fresh.id, fresh);
         changes.push({ kind: 'added', record: fresh });
@@ -498,7 +522,7 @@ export class ContainerStore {
     const since = this.begin();
     try {
       this.counters.inspects++;
-      const record = recordFromDetails(await this.engine.inspectContainer(id));
+      const record = await this.engine.inspectContainer(id);
       if (!this.controller) return;
       const later = this.touchedAfter(id, since);
       if (later?.destroyed === true) return; // removed while the inspect was on its way: no ghost

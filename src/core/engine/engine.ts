@@ -20,14 +20,38 @@ import {
   type KnownHostEntry,
 } from './knownHosts';
 import { anySignal } from './streams';
+import type {
+  ContainerCreateOptions,
+  ContainerEngine,
+  EngineInfo,
+  EngineVersion,
+  Filters,
+  ImageRecord,
+  Labels,
+  ListOptions,
+  NetworkRecord,
+  VolumeRecord,
+} from './contract';
+import { recordFromDetails, recordFromSummary, type ContainerRecord } from './containerStore';
+import {
+  imageFromDetails,
+  imageFromSummary,
+  infoFromRaw,
+  networkFromRaw,
+  volumeFromRaw,
+  versionFromRaw,
+  type RawEngineInfo,
+  type RawEngineVersion,
+  type RawImageSummary,
+  type RawNetwork,
+  type RawVolume,
+} from './records';
 
+export type { ContainerCreateOptions, EngineInfo, EngineVersion } from './contract';
+
+/** The engine's raw container JSON: read only inside src/core/engine (records.ts, containerStore.ts normalise it). */
 export type ContainerSummary = Docker.ContainerInfo;
 export type ContainerDetails = Docker.ContainerInspectInfo;
-export type ImageSummary = Docker.ImageInfo;
-export type ImageDetails = Docker.ImageInspectInfo;
-export type VolumeSummary = Docker.VolumeInspectInfo;
-export type NetworkSummary = Docker.NetworkInspectInfo;
-export type ContainerCreateOptions = Docker.ContainerCreateOptions;
 
 /** Oldest Engine API Berth accepts: 1.40 (Docker 19.03) brought HostConfig.DeviceRequests for GPUs. */
 export const MIN_API_VERSION = '1.40';
@@ -35,40 +59,6 @@ export const MIN_API_VERSION = '1.40';
 export const MAX_API_VERSION = '1.47';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-
-export interface EngineVersion {
-  Version: string;
-  ApiVersion: string;
-  MinAPIVersion?: string;
-  Os: string;
-  Arch: string;
-  KernelVersion?: string;
-  Platform?: { Name: string };
-  Components?: { Name: string; Version: string }[];
-}
-
-export interface EngineInfo {
-  ID?: string;
-  Name?: string;
-  ServerVersion?: string;
-  OperatingSystem?: string;
-  OSType?: string;
-  Architecture?: string;
-  NCPU?: number;
-  MemTotal?: number;
-  Containers?: number;
-  ContainersRunning?: number;
-  Images?: number;
-  Driver?: string;
-  CgroupVersion?: string;
-  CgroupDriver?: string;
-  DefaultRuntime?: string;
-  Runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
-  CDISpecDirs?: string[];
-  DockerRootDir?: string;
-  SecurityOptions?: string[];
-  Warnings?: string[] | null;
-}
 
 export function compareApiVersions(a: string, b: string): number {
   const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
@@ -180,16 +170,31 @@ function dockerFor(endpoint: EngineEndpoint, options: ConnectOptions, version?: 
   return { docker, explain: (err) => guard?.explain(err) ?? explainTlsFailure(endpoint, err) };
 }
 
-export class Engine {
+/** dockerode clients of engines: for the engine's own modules (exec, stats, build) only. */
+const clients = new WeakMap<Engine, Docker>();
+
+/** The versioned dockerode client of an engine. Inside src/core/engine only; elsewhere use Engine's methods. */
+export function dockerodeOf(engine: Engine): Docker {
+  const docker = clients.get(engine);
+  if (!docker) throw new Error('not a connected engine');
+  return docker;
+}
+
+export class Engine implements ContainerEngine {
+  /** The versioned dockerode client; private to the engine: every call bounds and translates. */
+  readonly #docker: Docker;
+
   private constructor(
     readonly endpoint: EngineEndpoint,
     readonly apiVersion: string,
     readonly serverVersion: EngineVersion,
-    /** The versioned dockerode client; prefer Engine's methods, which bound and translate. */
-    readonly docker: Docker,
+    docker: Docker,
     readonly timeoutMs: number,
     private readonly explain?: Explain,
-  ) {}
+  ) {
+    this.#docker = docker;
+    clients.set(this, docker);
+  }
 
   /** Connect to the engine and negotiate the API version with it (GET /version, unversioned). */
   static async connect(endpoint: EngineEndpoint, options: ConnectOptions = {}): Promise<Engine> {
@@ -200,12 +205,12 @@ export class Engine {
       'GET /version',
       timeoutMs,
       options.signal,
-      async (signal) => (await loose(probe.docker).version(abortable(signal))) as EngineVersion,
+      async (signal) => (await loose(probe.docker).version(abortable(signal))) as RawEngineVersion,
       probe.explain,
     );
     const apiVersion = negotiateApiVersion(version.ApiVersion);
     const client = dockerFor(endpoint, options, apiVersion);
-    return new Engine(endpoint, apiVersion, version, client.docker, timeoutMs, client.explain);
+    return new Engine(endpoint, apiVersion, versionFromRaw(version), client.docker, timeoutMs, client.explain);
   }
 
   /** Run one non-streaming call with the engine's timeout and error translation. */
@@ -218,23 +223,32 @@ export class Engine {
   }
 
   ping(signal?: AbortSignal): Promise<string> {
-    return this.call('ping', async (s) => String(await loose(this.docker).ping(abortable(s))), signal);
+    return this.call('ping', async (s) => String(await loose(this.#docker).ping(abortable(s))), signal);
   }
 
   version(signal?: AbortSignal): Promise<EngineVersion> {
-    return this.call('GET /version', async (s) => (await loose(this.docker).version(abortable(s))) as EngineVersion, signal);
+    return this.call(
+      'GET /version',
+      async (s) => versionFromRaw((await loose(this.#docker).version(abortable(s))) as RawEngineVersion),
+      signal,
+    );
   }
 
   info(signal?: AbortSignal): Promise<EngineInfo> {
-    return this.call('GET /info', async (s) => (await loose(this.docker).info(abortable(s))) as EngineInfo, signal);
+    return this.call('GET /info', async (s) => infoFromRaw((await loose(this.#docker).info(abortable(s))) as RawEngineInfo), signal);
   }
 
   /** All containers, never computing sizes (size=true costs the engine a disk walk per container). */
-  listContainers(options: { filters?: Record<string, string[]>; all?: boolean } = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
+  async listContainers(options: ListOptions = {}, signal?: AbortSignal): Promise<ContainerRecord[]> {
+    return (await this.listContainersJson(options, signal)).map(recordFromSummary);
+  }
+
+  /** The raw list: for the engine's own modules. */
+  listContainersJson(options: ListOptions = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
     return this.call(
       'list containers',
       (s) =>
-        this.docker.listContainers({
+        this.#docker.listContainers({
           all: options.all ?? true,
           size: false,
           ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
@@ -244,59 +258,123 @@ export class Engine {
     );
   }
 
-  listImages(options: { filters?: Record<string, string[]>; all?: boolean } = {}, signal?: AbortSignal): Promise<ImageSummary[]> {
+  async inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerRecord> {
+    return recordFromDetails(await this.inspectContainerJson(id, signal));
+  }
+
+  /** The engine's inspect JSON: shown verbatim by the Inspect document; read by the engine's own modules. */
+  inspectContainerJson(id: string, signal?: AbortSignal): Promise<ContainerDetails> {
+    return this.call(`inspect container ${id}`, (s) => this.#docker.getContainer(id).inspect({ abortSignal: s }), signal);
+  }
+
+  listImages(options: ListOptions = {}, signal?: AbortSignal): Promise<ImageRecord[]> {
     return this.call(
       'list images',
-      (s) =>
-        this.docker.listImages({
+      async (s) => {
+        const images = (await this.#docker.listImages({
           all: options.all ?? false,
           ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
           abortSignal: s,
-        }),
-      signal,
-    );
-  }
-
-  listVolumes(options: { filters?: Record<string, string[]> } = {}, signal?: AbortSignal): Promise<VolumeSummary[]> {
-    return this.call(
-      'list volumes',
-      async (s) => {
-        const result = await this.docker.listVolumes({
-          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
-          abortSignal: s,
-        });
-        return result.Volumes ?? [];
+        })) satisfies RawImageSummary[];
+        return images.map(imageFromSummary);
       },
       signal,
     );
   }
 
-  listNetworks(options: { filters?: Record<string, string[]> } = {}, signal?: AbortSignal): Promise<NetworkSummary[]> {
+  async inspectImage(ref: string, signal?: AbortSignal): Promise<ImageRecord> {
+    return imageFromDetails(await this.inspectImageJson(ref, signal));
+  }
+
+  inspectImageJson(ref: string, signal?: AbortSignal): Promise<Docker.ImageInspectInfo> {
+    return this.call(`inspect image ${ref}`, (s) => this.#docker.getImage(ref).inspect(abortable(s)), signal);
+  }
+
+  tagImage(ref: string, target: { repo: string; tag: string }, signal?: AbortSignal): Promise<void> {
     return this.call(
-      'list networks',
-      (s) =>
-        this.docker.listNetworks({
-          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
-          abortSignal: s,
-        }),
+      `tag image ${ref}`,
+      async (s) => void (await this.#docker.getImage(ref).tag({ repo: target.repo, tag: target.tag, abortSignal: s })),
       signal,
     );
   }
 
-  inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerDetails> {
-    return this.call(`inspect container ${id}`, (s) => this.docker.getContainer(id).inspect({ abortSignal: s }), signal);
+  listVolumes(options: { filters?: Filters } = {}, signal?: AbortSignal): Promise<VolumeRecord[]> {
+    return this.call(
+      'list volumes',
+      async (s) => {
+        const result = await this.#docker.listVolumes({
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+          abortSignal: s,
+        });
+        return ((result.Volumes satisfies RawVolume[] | undefined) ?? []).map(volumeFromRaw);
+      },
+      signal,
+    );
   }
 
-  inspectImage(id: string, signal?: AbortSignal): Promise<ImageDetails> {
-    return this.call(`inspect image ${id}`, (s) => this.docker.getImage(id).inspect(abortable(s)), signal);
+  createVolume(options: { name: string; labels?: Labels }, signal?: AbortSignal): Promise<VolumeRecord> {
+    return this.call(
+      `create volume ${options.name}`,
+      async (s) => {
+        // dockerode resolves to a handle on the volume, not its JSON: ask the engine for that
+        const volume = await this.#docker.createVolume({
+          Name: options.name,
+          ...(options.labels ? { Labels: { ...options.labels } } : {}),
+          abortSignal: s,
+        });
+        return volumeFromRaw((await volume.inspect({ abortSignal: s })) satisfies RawVolume);
+      },
+      signal,
+    );
+  }
+
+  removeVolume(name: string, signal?: AbortSignal): Promise<void> {
+    return this.call(`remove volume ${name}`, async (s) => void (await this.#docker.getVolume(name).remove({ abortSignal: s })), signal);
+  }
+
+  listNetworks(options: { filters?: Filters } = {}, signal?: AbortSignal): Promise<NetworkRecord[]> {
+    return this.call(
+      'list networks',
+      async (s) => {
+        const networks = (await this.#docker.listNetworks({
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+          abortSignal: s,
+        })) satisfies RawNetwork[];
+        return networks.map(networkFromRaw);
+      },
+      signal,
+    );
+  }
+
+  createNetwork(options: { name: string; labels?: Labels }, signal?: AbortSignal): Promise<string> {
+    return this.call(
+      `create network ${options.name}`,
+      async (s) =>
+        (
+          await this.#docker.createNetwork({
+            Name: options.name,
+            ...(options.labels ? { Labels: { ...options.labels } } : {}),
+            abortSignal: s,
+          })
+        ).id,
+      signal,
+    );
+  }
+
+  removeNetwork(id: string, signal?: AbortSignal): Promise<void> {
+    return this.call(`remove network ${id}`, async (s) => void (await this.#docker.getNetwork(id).remove({ abortSignal: s })), signal);
   }
 
   createContainer(options: ContainerCreateOptions, signal?: AbortSignal): Promise<string> {
-    return this.call('create container', async (s) => (await this.docker.createContainer({ ...options, abortSignal: s })).id, signal);
+    return this.call(
+      'create container',
+      async (s) => (await this.#docker.createContainer({ ...(options as Docker.ContainerCreateOptions), abortSignal: s })).id,
+      signal,
+    );
   }
 
   startContainer(id: string, signal?: AbortSignal): Promise<void> {
-    return this.call(`start container ${id}`, async (s) => void (await this.docker.getContainer(id).start({ abortSignal: s })), signal);
+    return this.call(`start container ${id}`, async (s) => void (await this.#docker.getContainer(id).start({ abortSignal: s })), signal);
   }
 
   /** Stop with the engine's grace period; the call's own timeout is extended to cover it. */
@@ -307,7 +385,7 @@ export class Engine {
       `stop container ${id}`,
       this.timeoutMs + (grace ?? 10) * 1000,
       signal,
-      async (s) => void (await this.docker.getContainer(id).stop({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
+      async (s) => void (await this.#docker.getContainer(id).stop({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
       this.explain,
     ).catch(ignoreNotModified);
   }
@@ -319,7 +397,7 @@ export class Engine {
       `restart container ${id}`,
       this.timeoutMs + (grace ?? 10) * 1000,
       signal,
-      async (s) => void (await this.docker.getContainer(id).restart({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
+      async (s) => void (await this.#docker.getContainer(id).restart({ ...(grace === undefined ? {} : { t: grace }), abortSignal: s })),
       this.explain,
     );
   }
@@ -328,7 +406,19 @@ export class Engine {
     return this.call(
       `kill container ${id}`,
       async (s) =>
-        void (await this.docker.getContainer(id).kill({ ...(options.signal ? { signal: options.signal } : {}), abortSignal: s })),
+        void (await this.#docker.getContainer(id).kill({ ...(options.signal ? { signal: options.signal } : {}), abortSignal: s })),
+      signal,
+    );
+  }
+
+  pauseContainer(id: string, signal?: AbortSignal): Promise<void> {
+    return this.call(`pause container ${id}`, async (s) => void (await this.#docker.getContainer(id).pause({ abortSignal: s })), signal);
+  }
+
+  unpauseContainer(id: string, signal?: AbortSignal): Promise<void> {
+    return this.call(
+      `unpause container ${id}`,
+      async (s) => void (await this.#docker.getContainer(id).unpause({ abortSignal: s })),
       signal,
     );
   }
@@ -337,7 +427,7 @@ export class Engine {
     return this.call(
       `remove container ${id}`,
       async (s) =>
-        void (await this.docker.getContainer(id).remove({ force: options.force ?? false, v: options.volumes ?? false, abortSignal: s })),
+        void (await this.#docker.getContainer(id).remove({ force: options.force ?? false, v: options.volumes ?? false, abortSignal: s })),
       signal,
     );
   }
@@ -347,7 +437,7 @@ export class Engine {
     return this.call(
       `commit container ${id}`,
       async (s) => {
-        const result = (await this.docker.getContainer(id).commit({
+        const result = (await this.#docker.getContainer(id).commit({
           repo: options.repo,
           tag: options.tag,
           pause: false,
@@ -363,7 +453,7 @@ export class Engine {
   removeImage(ref: string, options: { force?: boolean } = {}, signal?: AbortSignal): Promise<void> {
     return this.call(
       `remove image ${ref}`,
-      async (s) => void (await this.docker.getImage(ref).remove({ force: options.force ?? false, abortSignal: s })),
+      async (s) => void (await this.#docker.getImage(ref).remove({ force: options.force ?? false, abortSignal: s })),
       signal,
     );
   }
@@ -375,7 +465,8 @@ export class Engine {
   async writeStdin(id: string, data: string, signal?: AbortSignal): Promise<void> {
     const stream = (await this.call(
       `attach to container ${id}`,
-      (s) => this.docker.getContainer(id).attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true, abortSignal: s }),
+      (s) =>
+        this.#docker.getContainer(id).attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true, abortSignal: s }),
       signal,
     )) as Duplex;
     try {
@@ -397,15 +488,25 @@ export class Engine {
   putArchive(id: string, directory: string, tar: Buffer, signal?: AbortSignal): Promise<void> {
     return this.call(
       `copy files into container ${id}`,
-      async (s) => void (await this.docker.getContainer(id).putArchive(tar, { path: directory, abortSignal: s })),
+      async (s) => void (await this.#docker.getContainer(id).putArchive(tar, { path: directory, abortSignal: s })),
       signal,
     );
+  }
+
+  /** A tar archive of a path in a container (created or running). */
+  getArchive(id: string, path: string, signal?: AbortSignal): Promise<Readable> {
+    return this.openStream({
+      path: `/containers/${id}/archive`,
+      query: { path },
+      operation: `read ${path} from container ${id}`,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** Wait for a container to stop; returns its exit code. Not bounded: it lasts as long as the container. */
   async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
     try {
-      const result = (await this.docker.getContainer(id).wait({ ...(signal ? { abortSignal: signal } : {}) })) as { StatusCode: number };
+      const result = (await this.#docker.getContainer(id).wait({ ...(signal ? { abortSignal: signal } : {}) })) as { StatusCode: number };
       return result.StatusCode;
     } catch (err) {
       throw this.translate(err, `wait for container ${id}`);
@@ -431,7 +532,7 @@ export class Engine {
           return;
         }
         signal.addEventListener('abort', onAbort, { once: true });
-        this.docker.modem.dial(
+        this.#docker.modem.dial(
           {
             path: `${request.path}?`,
             method: request.method ?? 'GET',

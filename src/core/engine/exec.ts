@@ -4,7 +4,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Engine } from './engine';
-import { abortable } from './engine';
+import { abortable, dockerodeOf } from './engine';
 import { FrameDemuxer } from './logs';
 import { delay } from './streams';
 
@@ -41,7 +41,7 @@ export interface ExecSession {
 
 export async function startExec(engine: Engine, containerId: string, options: ExecOptions): Promise<ExecSession> {
   const tty = options.tty ?? false;
-  const container = engine.docker.getContainer(containerId);
+  const container = dockerodeOf(engine).getContainer(containerId);
   const exec = await engine.call(`exec in ${containerId}`, (signal) =>
     container.exec({
       Cmd: [...options.cmd],

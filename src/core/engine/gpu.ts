@@ -36,7 +36,7 @@ export interface GpuDetection {
 }
 
 export interface GpuProbe {
-  readonly info: EngineInfo;
+  readonly info: Pick<EngineInfo, 'runtimes' | 'cdiSpecDirs'>;
   /** The engine runs on this machine, so host files and tools describe it. */
   readonly local: boolean;
   /** List a directory's file names, or undefined when it does not exist. */
@@ -105,7 +105,7 @@ export function parseNvidiaSmi(csv: string): GpuDevice[] {
 export async function detectGpu(probe: GpuProbe): Promise<GpuDetection> {
   const found: GpuSignal[] = [];
   const reasons: string[] = [];
-  const runtimes = Object.keys(probe.info.Runtimes ?? {});
+  const runtimes = probe.info.runtimes;
   const hasRuntime = runtimes.some((r) => r.startsWith('nvidia'));
   if (hasRuntime) found.push('nvidia-runtime');
   else
@@ -116,7 +116,7 @@ export async function detectGpu(probe: GpuProbe): Promise<GpuDetection> {
   let cdiDevices: string[] = [];
   let devices: GpuDevice[] = [];
   if (probe.local) {
-    const dirs = probe.info.CDISpecDirs && probe.info.CDISpecDirs.length > 0 ? probe.info.CDISpecDirs : [...DEFAULT_CDI_DIRS];
+    const dirs = probe.info.cdiSpecDirs.length > 0 ? probe.info.cdiSpecDirs : [...DEFAULT_CDI_DIRS];
     const cdi = readCdiDevices(dirs, probe.listDir, probe.readFile);
     cdiDevices = cdi.devices;
     reasons.push(...cdi.errors.map((e) => `unreadable CDI spec ${e}`));
@@ -156,7 +156,7 @@ export async function detectGpu(probe: GpuProbe): Promise<GpuDetection> {
 }
 
 /** The probe for a real engine: host files and nvidia-smi via execa (no shell). */
-export function hostGpuProbe(info: EngineInfo, local: boolean, timeoutMs = 5000): GpuProbe {
+export function hostGpuProbe(info: Pick<EngineInfo, 'runtimes' | 'cdiSpecDirs'>, local: boolean, timeoutMs = 5000): GpuProbe {
   return {
     info,
     local,

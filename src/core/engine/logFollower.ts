@@ -4,7 +4,7 @@
  * and saying what happened in between (stopped with exit code and OOM, restarted, removed,
  * engine lost and back).
  */
-import type { Engine, EngineInfo } from './engine';
+import type { Engine } from './engine';
 import { ConflictError, EngineError, EngineRequestError, NotFoundError } from './errors';
 import { engineEvents, type EventStreamState } from './events';
 import { canonicalTime, containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from './logs';
@@ -162,7 +162,7 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
 
   while (!signal.aborted) {
     try {
-      const details = await engine.inspectContainer(id, signal);
+      const details = await engine.inspectContainerJson(id, signal);
       if (engineLost) {
         engineLost = false;
         yield { kind: 'marker', marker: { kind: 'engine-back', time: now() } };
@@ -190,7 +190,7 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
       if (signal.aborted) return;
 
       // the stream ended: the container stopped (or was never running)
-      const after = await engine.inspectContainer(id, signal);
+      const after = await engine.inspectContainerJson(id, signal);
       if (after.State.Running) continue; // restarted already: reopen
       // a container that never ran has nothing to report (its FinishedAt is the zero time)
       if (after.State.FinishedAt !== reportedStop && !after.State.FinishedAt.startsWith('0001')) {
@@ -206,7 +206,7 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
         return;
       }
       if (next === 'aborted') return;
-      const started = await engine.inspectContainer(id, signal);
+      const started = await engine.inspectContainerJson(id, signal);
       lastStartedAt = started.State.StartedAt;
       yield { kind: 'marker', marker: { kind: 'started', time: started.State.StartedAt, restartCount: started.RestartCount } };
     } catch (err) {
@@ -248,8 +248,8 @@ function unreadable(error: EngineError, id: string): EngineError {
  */
 async function engineClock(engine: Engine, signal: AbortSignal): Promise<string | undefined> {
   try {
-    const info: EngineInfo & { SystemTime?: unknown } = await engine.info(signal);
-    return typeof info.SystemTime === 'string' ? canonicalTime(info.SystemTime) : undefined;
+    const info = await engine.info(signal);
+    return info.systemTime === undefined ? undefined : canonicalTime(info.systemTime);
   } catch (err) {
     if (err instanceof EngineError && err.statusCode !== undefined) return undefined;
     throw err;
@@ -315,6 +315,6 @@ async function* waitForStart(
 }
 
 async function anotherRun(engine: Engine, id: string, finishedAt: string, signal: AbortSignal): Promise<boolean> {
-  const { State } = await engine.inspectContainer(id, signal);
+  const { State } = await engine.inspectContainerJson(id, signal);
   return State.Running || State.FinishedAt !== finishedAt;
 }

@@ -227,7 +227,7 @@ function engineTime(value: number | string): string {
 
 /** Stream a container's log lines (stdout and stderr distinguished, each with the engine's time). */
 export async function* containerLogs(engine: Engine, id: string, options: LogOptions = {}): AsyncGenerator<LogLine> {
-  const tty = options.tty ?? (await engine.inspectContainer(id, options.signal)).Config.Tty;
+  const tty = options.tty ?? (await engine.inspectContainerJson(id, options.signal)).Config.Tty;
   const stream = await engine.openStream({
     path: `/containers/${encodeURIComponent(id)}/logs`,
     operation: `logs of ${id}`,

@@ -3,12 +3,28 @@
  * (nothing is left behind), and the failure becomes a typed error that says what to do: the
  * engine refusing a GPU, a host port already taken, or the engine's own message.
  */
-import { formatBytes } from '../project/units';
-import type { ContainerDetails, Engine } from './engine';
+import { formatBytes } from './bytes';
+import { recordFromDetails, type ContainerRecord } from './containerStore';
+import type { ContainerCreateOptions, ContainerDetails, Engine } from './engine';
 import { CancelledError, EngineError, GpuUnavailableError, PortInUseError } from './errors';
 import type { GpuDetection } from './gpu';
-import { isGpuRefusal, type RunPlan } from '../project/createOptions';
 import { delay } from './streams';
+
+/** A container to run, as project's run profiles plan it (toCreateOptions). */
+export interface RunPlan {
+  readonly options: ContainerCreateOptions;
+  /** True when the profile asked for a GPU and the plan requests one. */
+  readonly usesGpu: boolean;
+  /** Why the plan differs from the profile (e.g. GPU skipped: "GPU if available"). */
+  readonly notes: readonly string[];
+}
+
+/** Is this error the engine refusing a GPU request at start (no nvidia driver registered)? */
+export function isGpuRefusal(message: string): boolean {
+  return /could not select device driver|nvidia-container-cli|unknown or invalid runtime name: nvidia|error running hook #\d+|unresolvable CDI devices/i.test(
+    message,
+  );
+}
 
 export interface StartRunOptions {
   readonly signal?: AbortSignal;
@@ -170,20 +186,20 @@ function judge(d: ContainerDetails, runningForMs: number, stableMs: number): Ver
  * check, once it has kept running for stableMs. Rejects with ContainerExitedError when it stops,
  * HealthTimeoutError after timeoutMs, CancelledError when the signal aborts.
  */
-export async function waitHealthy(engine: Engine, id: string, options: WaitHealthyOptions): Promise<ContainerDetails> {
+export async function waitHealthy(engine: Engine, id: string, options: WaitHealthyOptions): Promise<ContainerRecord> {
   const { timeoutMs, signal, intervalMs = 250, stableMs = 1000 } = options;
   const deadline = Date.now() + timeoutMs;
   let runningSince: number | undefined;
   let restarts: number | undefined;
   for (;;) {
     if (signal?.aborted === true) throw new CancelledError(`waiting for ${id} to be ready`, signal.reason);
-    const d = await engine.inspectContainer(id, signal);
+    const d = await engine.inspectContainerJson(id, signal);
     const now = Date.now();
     if (!d.State.Running || d.State.Restarting || d.RestartCount !== restarts) runningSince = undefined;
     restarts = d.RestartCount;
     if (d.State.Running && !d.State.Restarting) runningSince ??= now;
     const verdict = judge(d, runningSince === undefined ? 0 : now - runningSince, stableMs);
-    if (verdict === 'ready') return d;
+    if (verdict === 'ready') return recordFromDetails(d);
     if (verdict === 'exited') throw exitedError(d);
     if (now >= deadline) throw timeoutError(d, timeoutMs);
     try {

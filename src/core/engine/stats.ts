@@ -4,7 +4,7 @@
  * memory without the page cache, network and block I/O summed.
  */
 import type { Engine } from './engine';
-import { abortable } from './engine';
+import { abortable, dockerodeOf } from './engine';
 import { jsonLines } from './streams';
 
 export interface RawStats {
@@ -124,6 +124,13 @@ export async function* containerStats(engine: Engine, id: string, options: { sig
 
 /** One sample (the engine waits a second to have a CPU delta). */
 export async function sampleStats(engine: Engine, id: string, signal?: AbortSignal): Promise<ContainerStats> {
-  const raw = await engine.call(`stats of ${id}`, (s) => engine.docker.getContainer(id).stats({ stream: false, ...abortable(s) }), signal);
+  const raw = await engine.call(
+    `stats of ${id}`,
+    (s) =>
+      dockerodeOf(engine)
+        .getContainer(id)
+        .stats({ stream: false, ...abortable(s) }),
+    signal,
+  );
   return computeStats(raw);
 }

@@ -190,8 +190,7 @@ export function compareContainerOptions(input: CompareContainerInput): Container
       ...(memory === undefined ? {} : { Memory: memory, MemorySwap: memory }),
       ...(host.NanoCpus === undefined ? {} : { NanoCpus: host.NanoCpus }),
       ...(host.DeviceRequests ? { DeviceRequests: host.DeviceRequests } : {}),
-      // dockerode types Devices as any
-      ...(host.Devices ? { Devices: host.Devices as unknown[] } : {}),
+      ...(host.Devices ? { Devices: host.Devices } : {}),
       Binds: binds,
       RestartPolicy: { Name: '' },
     },
@@ -416,12 +415,7 @@ export class BoundedOutput {
 async function readContainerFile(engine: Engine, id: string, file: string, signal?: AbortSignal): Promise<string | undefined> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await engine.openStream({
-      path: `/containers/${id}/archive`,
-      query: { path: file },
-      operation: `read ${file} from container ${id}`,
-      ...(signal ? { signal } : {}),
-    });
+    stream = await engine.getArchive(id, file, signal);
   } catch {
     return undefined;
   }
@@ -454,7 +448,7 @@ async function readContainerFile(engine: Engine, id: string, file: string, signa
  * A user name is looked up in the image's /etc/passwd (read from a created, never started, container).
  */
 export async function containerUserOf(engine: Engine, options: ContainerCreateOptions, signal?: AbortSignal): Promise<ContainerUser> {
-  const user = options.User ?? (await engine.inspectImage(String(options.Image), signal)).Config?.User ?? '';
+  const user = options.User ?? (await engine.inspectImage(String(options.Image), signal)).user ?? '';
   const parsed = parseContainerUser(user);
   if (parsed.kind !== 'name') return parsed;
   const id = await engine.createContainer(
@@ -632,13 +626,13 @@ export async function runInContainer(
       kill(undefined);
       return engine.waitContainer(id, AbortSignal.timeout(30_000)).catch(() => -1);
     });
-    const state = (await engine.inspectContainer(id)).State;
+    const state = await engine.inspectContainer(id);
     if (killedAfterEnd)
       stray.push(
         `berth: the Python process was still running ${Math.round(bounds.exitMs / 1000)} s after the last cell (a thread or a child process a cell left running?); the container was stopped`,
       );
     if (!outcome) {
-      if (state.OOMKilled && !killedAfterEnd)
+      if (state.oomKilled === true && !killedAfterEnd)
         outcome = { kind: 'oom', limitBytes: options.HostConfig?.Memory ?? 0, ...(current === undefined ? {} : { cellIndex: current }) };
       else if (ended && (exitCode === 0 || killedAfterEnd)) outcome = { kind: 'completed' };
       else outcome = { kind: 'exited', exitCode, ...(current === undefined ? {} : { cellIndex: current }) };

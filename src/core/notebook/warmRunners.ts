@@ -83,7 +83,7 @@ export class WarmRunners {
     if (!id) return undefined;
     try {
       const [container, image] = await Promise.all([this.engine.inspectContainer(id), this.engine.inspectImage(String(options.Image))]);
-      if (container.State.Running && container.Image === image.Id) return id;
+      if (container.state === 'running' && container.imageId === image.id) return id;
     } catch {
       // gone, or the image is: fall through to removal
     }
@@ -104,5 +104,5 @@ export class WarmRunners {
 /** Remove waiting containers whose runner gave up (exited after its idle time). */
 export async function sweepIdle(engine: Engine): Promise<void> {
   const exited = await engine.listContainers({ all: true, filters: { label: [`${WARM_LABEL}=true`], status: ['exited', 'dead'] } });
-  await Promise.all(exited.map((c) => engine.removeContainer(c.Id, { force: true }).catch(() => undefined)));
+  await Promise.all(exited.map((c) => engine.removeContainer(c.id, { force: true }).catch(() => undefined)));
 }

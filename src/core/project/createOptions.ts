@@ -9,6 +9,10 @@ import type { RunProfile } from './runProfile';
 import type { ContainerCreateOptions } from '../engine/engine';
 import type { GpuDetection } from '../engine/gpu';
 import { BERTH_LABEL } from '../engine/labels';
+import type { RunPlan } from '../engine/run';
+
+export type { RunPlan } from '../engine/run';
+export { isGpuRefusal } from '../engine/run';
 
 export interface RunContext {
   readonly image: string;
@@ -24,14 +28,6 @@ export interface RunContext {
   readonly extraLabels?: Readonly<Record<string, string>>;
 }
 
-export interface RunPlan {
-  readonly options: ContainerCreateOptions;
-  /** True when the profile asked for a GPU and the plan requests one. */
-  readonly usesGpu: boolean;
-  /** Why the plan differs from the profile (e.g. GPU skipped: "GPU if available"). */
-  readonly notes: readonly string[];
-}
-
 /** The profile wants a GPU, the engine has none, and the profile does not allow running on CPU. */
 export function gpuUnavailable(profile: RunProfile, gpu: GpuDetection | undefined): boolean {
   return profile.gpus.kind !== 'none' && gpu !== undefined && !gpu.available && profile.gpuFallback !== 'cpu';
@@ -45,7 +41,7 @@ function deviceRequest(profile: RunProfile): NonNullable<ContainerCreateOptions[
     {
       Driver: 'nvidia',
       Count: g.kind === 'count' ? g.count : -1,
-      DeviceIDs: null as unknown as string[],
+      DeviceIDs: null,
       Capabilities: capabilities,
       Options: {},
     },
@@ -161,11 +157,4 @@ export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
     },
   };
   return { options, usesGpu, notes };
-}
-
-/** Is this error the engine refusing a GPU request at start (no nvidia driver registered)? */
-export function isGpuRefusal(message: string): boolean {
-  return /could not select device driver|nvidia-container-cli|unknown or invalid runtime name: nvidia|error running hook #\d+|unresolvable CDI devices/i.test(
-    message,
-  );
 }

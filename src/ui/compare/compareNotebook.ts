@@ -105,13 +105,12 @@ async function pickImage(ctx: CommandContext, projectDir: string): Promise<Image
   const items: Item[] = [];
   if (hasProject(projectDir))
     items.push({ label: '$(tools) Project image', description: 'built from the Dockerfile and run profile', choice: { kind: 'project' } });
-  const tags = images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>')).sort();
+  const tags = images.flatMap((i) => i.tags).sort();
   if (tags.length > 0) items.push({ label: 'Images', kind: vscode.QuickPickItemKind.Separator });
   for (const ref of tags) items.push({ label: ref, choice: { kind: 'image', ref } });
   if (containers.length > 0) items.push({ label: 'Running containers (compared in a snapshot)', kind: vscode.QuickPickItemKind.Separator });
   for (const c of containers) {
-    const name = (c.Names[0] ?? c.Id).replace(/^\//, '');
-    items.push({ label: `$(vm-running) ${name}`, description: c.Image, choice: { kind: 'container', id: c.Id, name } });
+    items.push({ label: `$(vm-running) ${c.name}`, description: c.image, choice: { kind: 'container', id: c.id, name: c.name } });
   }
   if (items.length === 0) throw new Error('There are no images to run the notebook in: build the project image or pull one with Python.');
   const picked = await vscode.window.showQuickPick(items, {

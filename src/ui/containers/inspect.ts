@@ -37,7 +37,7 @@ class InspectProvider implements vscode.TextDocumentContentProvider, vscode.Disp
     const id = uri.query;
     this.open.set(id, uri);
     try {
-      return JSON.stringify(await this.ctx.session.requireEngine().inspectContainer(id), null, 2);
+      return JSON.stringify(await this.ctx.session.requireEngine().inspectContainerJson(id), null, 2);
     } catch (err) {
       return JSON.stringify({ error: err instanceof Error ? err.message : String(err) }, null, 2);
     }

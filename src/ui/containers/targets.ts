@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { recordFromSummary, type ContainerRecord } from '../../core/engine/containerStore';
+import type { ContainerRecord } from '../../core/engine/containerStore';
 import { stateText } from './format';
 import { ContainerNode, GroupNode, type ContainerTreeNode } from './containersTree';
 import type { CommandContext } from '../commands';
@@ -29,7 +29,7 @@ export async function targetContainers(
   let records = store?.all();
   if (!records) {
     const engine = ctx.session.requireEngine();
-    records = (await engine.listContainers()).map(recordFromSummary);
+    records = await engine.listContainers();
   }
   const candidates = records.filter(options.filter ?? (() => true)).sort((a, b) => a.name.localeCompare(b.name));
   if (candidates.length === 0) {

@@ -41,17 +41,13 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
   lines.push(
     '## Engine',
     '',
-    `- Docker Engine: ${v.Version}`,
-    `- API version: ${engine.apiVersion} (engine ${v.ApiVersion}, minimum ${v.MinAPIVersion ?? '?'}) — negotiated`,
-    `- OS: ${info.OperatingSystem ?? v.Os} (${v.Os}/${v.Arch}, kernel ${v.KernelVersion ?? '?'})`,
-    `- CPUs / memory: ${info.NCPU ?? '?'} / ${info.MemTotal !== undefined ? `${(info.MemTotal / 2 ** 30).toFixed(1)} GiB` : '?'}`,
-    `- Storage driver: ${info.Driver ?? '?'}; cgroup ${info.CgroupVersion ?? '?'} (${info.CgroupDriver ?? '?'})`,
-    `- Runtimes: ${
-      Object.keys(info.Runtimes ?? {})
-
-        .join(', ') || 'none'
-    } (default ${info.DefaultRuntime ?? '?'})`,
-    `- Containers: ${info.ContainersRunning ?? 0} running of ${info.Containers ?? 0}; images: ${info.Images ?? 0}`,
+    `- Docker Engine: ${v.version}`,
+    `- API version: ${engine.apiVersion} (engine ${v.apiVersion}, minimum ${v.minApiVersion ?? '?'}) — negotiated`,
+    `- OS: ${info.operatingSystem ?? v.os} (${v.os}/${v.arch}, kernel ${v.kernelVersion ?? '?'})`,
+    `- CPUs / memory: ${info.cpus ?? '?'} / ${info.memoryBytes !== undefined ? `${(info.memoryBytes / 2 ** 30).toFixed(1)} GiB` : '?'}`,
+    `- Storage driver: ${info.storageDriver ?? '?'}; cgroup ${info.cgroupVersion ?? '?'} (${info.cgroupDriver ?? '?'})`,
+    `- Runtimes: ${info.runtimes.join(', ') || 'none'} (default ${info.defaultRuntime ?? '?'})`,
+    `- Containers: ${info.containersRunning ?? 0} running of ${info.containers ?? 0}; images: ${info.images ?? 0}`,
     '',
     '## GPU',
     '',
@@ -64,8 +60,8 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
     );
   if (gpu.cdiDevices.length > 0) lines.push(`- CDI devices: ${gpu.cdiDevices.join(', ')}`);
   for (const r of gpu.reasons) lines.push(`- Why not: ${r}`);
-  if (info.Warnings && info.Warnings.length > 0) {
-    lines.push('', '## Engine warnings', '', ...info.Warnings.map((w) => `- ${w}`));
+  if (info.warnings && info.warnings.length > 0) {
+    lines.push('', '## Engine warnings', '', ...info.warnings.map((w) => `- ${w}`));
   }
   lines.push('', `_Connected since ${state.connectedAt.toLocaleString()}_`);
   return lines.join('\n');

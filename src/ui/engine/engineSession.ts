@@ -116,7 +116,7 @@ export class EngineSession implements vscode.Disposable {
       if (generation !== this.generation) return this.current;
       this.attempt = 0;
       this.log.info(
-        `Connected: Docker ${engine.serverVersion.Version}, API ${engine.apiVersion} (engine ${engine.serverVersion.ApiVersion}), ${info.OperatingSystem ?? '?'}; ${gpu.summary}`,
+        `Connected: Docker ${engine.serverVersion.version}, API ${engine.apiVersion} (engine ${engine.serverVersion.apiVersion}), ${info.operatingSystem ?? '?'}; ${gpu.summary}`,
       );
       if (!gpu.available) this.log.info(`GPU: ${gpu.reasons.join('; ')}`);
       this.set({ kind: 'connected', endpoint, engine, info, gpu, connectedAt: new Date() });

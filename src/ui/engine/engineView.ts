@@ -18,9 +18,9 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
   const { engine, info, gpu, endpoint } = state;
   const v = engine.serverVersion;
   return [
-    { label: 'Engine', description: `Docker ${v.Version} · API ${engine.apiVersion}`, icon: 'vm-active', color: 'testing.iconPassed' },
+    { label: 'Engine', description: `Docker ${v.version} · API ${engine.apiVersion}`, icon: 'vm-active', color: 'testing.iconPassed' },
     { label: 'Host', description: endpoint.host, tooltip: `Chosen because of ${endpoint.reason}`, icon: 'plug' },
-    { label: 'OS', description: `${info.OperatingSystem ?? v.Os} · ${v.Arch} · ${info.NCPU ?? '?'} CPUs`, icon: 'server' },
+    { label: 'OS', description: `${info.operatingSystem ?? v.os} · ${v.arch} · ${info.cpus ?? '?'} CPUs`, icon: 'server' },
     {
       label: 'GPU',
       description: gpu.summary,
@@ -29,10 +29,10 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
     },
     {
       label: 'Containers',
-      description: `${live?.running ?? info.ContainersRunning ?? 0} running of ${live?.total ?? info.Containers ?? 0}`,
+      description: `${live?.running ?? info.containersRunning ?? 0} running of ${live?.total ?? info.containers ?? 0}`,
       icon: 'package',
     },
-    { label: 'Images', description: String(live?.images ?? info.Images ?? 0), icon: 'file-binary' },
+    { label: 'Images', description: String(live?.images ?? info.images ?? 0), icon: 'file-binary' },
   ];
 }
 
@@ -109,7 +109,7 @@ export function registerEngineView(services: Services): void {
       try {
         const info = await engine.info(controller.signal);
         if (controller.signal.aborted) return;
-        provider.images = info.Images;
+        provider.images = info.images;
         soon();
       } catch (err) {
         if (!controller.signal.aborted) services.log.warn(`Engine view: could not re-read the image count: ${String(err)}`);

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { abortable } from '../../core/engine/engine';
 import type { ImageNode } from './resourceTrees';
 import type { CommandContext } from '../commands';
 
@@ -9,11 +8,9 @@ export async function removeImage(ctx: CommandContext, ...args: unknown[]): Prom
     (n): n is Extract<ImageNode, { kind: 'image' }> => n.kind === 'image',
   );
   const engine = ctx.session.requireEngine();
-  let targets = nodes.map((n) => ({ ref: n.tag.startsWith('<none>') ? n.image.Id : n.tag, users: n.users }));
+  let targets = nodes.map((n) => ({ ref: n.tag.startsWith('<none>') ? n.image.id : n.tag, users: n.users }));
   if (targets.length === 0) {
-    const images = (await engine.listImages()).flatMap((i) =>
-      (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map((t) => ({ label: t, description: i.Id.slice(7, 19) })),
-    );
+    const images = (await engine.listImages()).flatMap((i) => i.tags.map((t) => ({ label: t, description: i.id.slice(7, 19) })));
     const picked = await vscode.window.showQuickPick(images, { title: 'Remove image', canPickMany: true });
     targets = (picked ?? []).map((p) => ({ ref: p.label, users: [] }));
   }
@@ -30,6 +27,6 @@ export async function removeImage(ctx: CommandContext, ...args: unknown[]): Prom
   );
   if (choice !== 'Remove') return;
   for (const t of targets) {
-    await engine.call(`remove image ${t.ref}`, (signal) => engine.docker.getImage(t.ref).remove(abortable(signal)) as Promise<unknown>);
+    await engine.removeImage(t.ref);
   }
 }

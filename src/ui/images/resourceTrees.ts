@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { Engine, ImageSummary, VolumeSummary } from '../../core/engine/engine';
+import type { ImageRecord, VolumeRecord } from '../../core/engine/contract';
+import type { Engine } from '../../core/engine/engine';
 import { engineEvents } from '../../core/engine/events';
 import type { Services } from '../services';
 import { formatBytes } from '../../core/project/units';
@@ -9,11 +10,11 @@ import { errorTreeItem } from '../engine/errorItems';
 import { listingErrorRows, type ErrorRow } from '../engine/welcomeViews';
 
 export type ImageNode =
-  | { readonly kind: 'image'; readonly image: ImageSummary; readonly tag: string; readonly users: readonly string[] }
-  | { readonly kind: 'dangling'; readonly images: readonly ImageSummary[] };
+  | { readonly kind: 'image'; readonly image: ImageRecord; readonly tag: string; readonly users: readonly string[] }
+  | { readonly kind: 'dangling'; readonly images: readonly ImageRecord[] };
 export interface VolumeNode {
   readonly kind: 'volume';
-  readonly volume: VolumeSummary;
+  readonly volume: VolumeRecord;
   readonly users: readonly string[];
 }
 
@@ -131,15 +132,13 @@ export class ImagesTree extends ListedTree<ImageNode> {
     let users = containerNamesByImage(this.live);
     if (!this.live.current) {
       users = new Map();
-      for (const c of await engine.listContainers())
-        users.set(c.ImageID, [...(users.get(c.ImageID) ?? []), (c.Names[0] ?? c.Id).replace(/^\//, '')]);
+      for (const c of await engine.listContainers()) users.set(c.imageId, [...(users.get(c.imageId) ?? []), c.name]);
     }
     const tagged: ImageNode[] = [];
-    const dangling: ImageSummary[] = [];
+    const dangling: ImageRecord[] = [];
     for (const image of images) {
-      const tags = (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-      if (tags.length === 0) dangling.push(image);
-      for (const tag of tags) tagged.push({ kind: 'image', image, tag, users: users.get(image.Id) ?? [] });
+      if (image.dangling) dangling.push(image);
+      for (const tag of image.tags) tagged.push({ kind: 'image', image, tag, users: users.get(image.id) ?? [] });
     }
     tagged.sort((a, b) => (a.kind === 'image' && b.kind === 'image' ? a.tag.localeCompare(b.tag) : 0));
     return dangling.length > 0 ? [...tagged, { kind: 'dangling', images: dangling }] : tagged;
@@ -147,24 +146,24 @@ export class ImagesTree extends ListedTree<ImageNode> {
 
   protected override childrenOf(node: ImageNode): ImageNode[] {
     return node.kind === 'dangling'
-      ? node.images.map((image) => ({ kind: 'image', image, tag: `<none> ${image.Id.replace('sha256:', '').slice(0, 12)}`, users: [] }))
+      ? node.images.map((image) => ({ kind: 'image', image, tag: `<none> ${image.id.replace('sha256:', '').slice(0, 12)}`, users: [] }))
       : [];
   }
 
   protected itemFor(node: ImageNode): vscode.TreeItem {
     if (node.kind === 'dangling') {
       const item = new vscode.TreeItem('Dangling images', vscode.TreeItemCollapsibleState.Collapsed);
-      item.description = `${node.images.length} · ${formatBytes(node.images.reduce((n, i) => n + i.Size, 0))}`;
+      item.description = `${node.images.length} · ${formatBytes(node.images.reduce((n, i) => n + i.size, 0))}`;
       item.iconPath = new vscode.ThemeIcon('trash');
       item.contextValue = 'imageGroup.dangling';
       return item;
     }
     const { image, tag, users } = node;
     const item = new vscode.TreeItem(tag, vscode.TreeItemCollapsibleState.None);
-    item.id = `${image.Id}|${tag}`;
-    const age = formatDuration(Date.now() - image.Created * 1000);
-    item.description = `${formatBytes(image.Size)} · ${age} ago${users.length > 0 ? ` · used by ${users.length}` : ''}`;
-    item.tooltip = `${tag}\n${image.Id}\n${formatBytes(image.Size)}, created ${new Date(image.Created * 1000).toLocaleString()}${users.length > 0 ? `\nUsed by: ${users.join(', ')}` : ''}`;
+    item.id = `${image.id}|${tag}`;
+    const age = formatDuration(Date.now() - image.created * 1000);
+    item.description = `${formatBytes(image.size)} · ${age} ago${users.length > 0 ? ` · used by ${users.length}` : ''}`;
+    item.tooltip = `${tag}\n${image.id}\n${formatBytes(image.size)}, created ${new Date(image.created * 1000).toLocaleString()}${users.length > 0 ? `\nUsed by: ${users.join(', ')}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(users.length > 0 ? 'file-binary' : 'file');
     item.contextValue = users.length > 0 ? 'image.used' : 'image';
     return item;
@@ -180,28 +179,27 @@ export class VolumesTree extends ListedTree<VolumeNode> {
     const [volumes, containers] = await Promise.all([engine.listVolumes(), engine.listContainers()]);
     const users = new Map<string, string[]>();
     for (const c of containers) {
-      for (const m of (c.Mounts ?? []) as { Type?: string; Name?: string }[]) {
-        if (m.Type === 'volume' && m.Name) users.set(m.Name, [...(users.get(m.Name) ?? []), (c.Names[0] ?? c.Id).replace(/^\//, '')]);
+      for (const m of c.mounts ?? []) {
+        if (m.type === 'volume' && m.name) users.set(m.name, [...(users.get(m.name) ?? []), c.name]);
       }
     }
     return volumes
-      .sort((a, b) => a.Name.localeCompare(b.Name))
-      .map((volume) => ({ kind: 'volume', volume, users: users.get(volume.Name) ?? [] }));
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((volume) => ({ kind: 'volume', volume, users: users.get(volume.name) ?? [] }));
   }
 
   protected itemFor(node: VolumeNode): vscode.TreeItem {
     const { volume, users } = node;
-    const size = (volume as { UsageData?: { Size?: number } | null }).UsageData?.Size;
-    const item = new vscode.TreeItem(volume.Name, vscode.TreeItemCollapsibleState.None);
-    item.id = volume.Name;
+    const item = new vscode.TreeItem(volume.name, vscode.TreeItemCollapsibleState.None);
+    item.id = volume.name;
     item.description = [
-      volume.Driver,
-      size !== undefined && size >= 0 ? formatBytes(size) : undefined,
+      volume.driver,
+      volume.size === undefined ? undefined : formatBytes(volume.size),
       users.length > 0 ? `mounted by ${users.join(', ')}` : 'unused',
     ]
       .filter(Boolean)
       .join(' · ');
-    item.tooltip = `${volume.Name}\n${volume.Mountpoint}${users.length > 0 ? `\nMounted by: ${users.join(', ')}` : ''}`;
+    item.tooltip = `${volume.name}\n${volume.mountpoint}${users.length > 0 ? `\nMounted by: ${users.join(', ')}` : ''}`;
     item.iconPath = new vscode.ThemeIcon('database');
     item.contextValue = users.length > 0 ? 'volume.used' : 'volume';
     return item;

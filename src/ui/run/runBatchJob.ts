@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeBatch, runBatchJob as runJob } from '../../core/engine/batchJob';
-import { recordFromDetails } from '../../core/engine/containerStore';
 import { GpuUnavailableError } from '../../core/engine/errors';
 import { batchProfile } from '../../core/project/batchProfile';
 import { repositoryName } from '../../core/project/imageTag';
@@ -48,8 +47,7 @@ export async function runBatchJob(ctx: CommandContext, ...args: unknown[]): Prom
         const result = await runJob(engine, plan, {
           signal: controller.signal,
           ...(gpu ? { gpu } : {}),
-          onStarted: (id) =>
-            void engine.inspectContainer(id).then((d) => openLogs(ctx, [recordFromDetails(d)], { tail: 'all', timestamps: false })),
+          onStarted: (id) => void engine.inspectContainer(id).then((record) => openLogs(ctx, [record], { tail: 'all', timestamps: false })),
         });
         const message = describeBatch(name, result);
         if (result.exitCode === 0)

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildWithProgress, confirmContext } from '../build/buildWithProgress';
-import { recordFromDetails } from '../../core/engine/containerStore';
 import { GpuUnavailableError, NotFoundError, PortInUseError } from '../../core/engine/errors';
 import { BERTH_LABEL } from '../../core/engine/labels';
 import { startRun, waitHealthy } from '../../core/engine/run';
@@ -118,9 +117,9 @@ export async function clearPrevious(ctx: CommandContext, name: string): Promise<
   const engine = ctx.session.requireEngine();
   try {
     const previous = await engine.inspectContainer(name);
-    if (previous.Config.Labels?.[BERTH_LABEL.managed] !== 'true')
+    if (previous.labels[BERTH_LABEL.managed] !== 'true')
       throw new Error(`A container named ${name} exists and is not Berth's: rename or remove it first.`);
-    await engine.removeContainer(previous.Id, { force: true });
+    await engine.removeContainer(previous.id, { force: true });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
@@ -183,10 +182,10 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
     );
   } catch (err) {
     // the logs usually say why: show them next to the message
-    openLogs(ctx, [recordFromDetails(await engine.inspectContainer(id))], { tail: 200, timestamps: false });
+    openLogs(ctx, [await engine.inspectContainer(id)], { tail: 200, timestamps: false });
     throw err;
   }
-  const record = ctx.containers.current?.get(id) ?? recordFromDetails(await engine.inspectContainer(id));
+  const record = ctx.containers.current?.get(id) ?? (await engine.inspectContainer(id));
   if (record.ports.some((p) => p.hostPort !== undefined)) PlaygroundPanel.show(ctx, record, projectDir);
   else void vscode.window.showInformationMessage(`${name} is running (it publishes no port, so there is no playground).`);
   return id;
