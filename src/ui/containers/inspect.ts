@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandContext } from '../commands';
+import type { Services } from '../services';
 import { targetContainers } from './targets';
 
 const SCHEME = 'berth-inspect';
@@ -13,7 +14,7 @@ class InspectProvider implements vscode.TextDocumentContentProvider, vscode.Disp
 
   private readonly closing: vscode.Disposable;
 
-  constructor(private readonly ctx: CommandContext) {
+  constructor(private readonly ctx: Pick<Services, 'containers' | 'session'>) {
     // an open inspect document keeps the live model running; closing it lets go
     this.closing = vscode.workspace.onDidCloseTextDocument((doc) => {
       if (doc.uri.scheme !== SCHEME) return;
@@ -35,8 +36,11 @@ class InspectProvider implements vscode.TextDocumentContentProvider, vscode.Disp
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const id = uri.query;
+    if (!this.open.has(id)) this.ctx.containers.hold(`inspect:${id}`);
     this.open.set(id, uri);
     try {
+      // a tab restored at start-up asks before the engine is connected
+      await this.ctx.session.whenSettled();
       return JSON.stringify(await this.ctx.session.requireEngine().inspectContainer(id), null, 2);
     } catch (err) {
       return JSON.stringify({ error: err instanceof Error ? err.message : String(err) }, null, 2);
@@ -50,17 +54,16 @@ class InspectProvider implements vscode.TextDocumentContentProvider, vscode.Disp
   }
 }
 
-let provider: InspectProvider | undefined;
+/** The inspect documents' provider, registered at activation: an inspect tab restored after a reload has its content. */
+export function registerInspectDocuments(services: Services): void {
+  const provider = new InspectProvider(services);
+  services.context.subscriptions.push(provider, vscode.workspace.registerTextDocumentContentProvider(SCHEME, provider));
+}
 
 export async function inspectContainer(ctx: CommandContext, ...args: unknown[]): Promise<void> {
   const [target] = await targetContainers(ctx, args, { title: 'Inspect container' });
   if (!target) return;
-  if (!provider) {
-    provider = new InspectProvider(ctx);
-    ctx.context.subscriptions.push(provider, vscode.workspace.registerTextDocumentContentProvider(SCHEME, provider));
-  }
   const doc = await vscode.workspace.openTextDocument(InspectProvider.uri(target.id, target.name));
   await vscode.languages.setTextDocumentLanguage(doc, 'json');
   await vscode.window.showTextDocument(doc, { preview: true });
-  ctx.containers.hold(`inspect:${target.id}`);
 }

@@ -71,27 +71,32 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
   return lines.join('\n');
 }
 
-class EngineInfoProvider implements vscode.TextDocumentContentProvider {
+class EngineInfoProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
-  constructor(private readonly services: Services) {
-    services.context.subscriptions.push(
-      this.changed,
-      services.session.onDidChange(() => this.changed.fire(infoUri())),
-    );
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly session: Services['session']) {
+    this.subscription = session.onDidChange(() => this.changed.fire(infoUri()));
   }
+
   provideTextDocumentContent(): string {
-    return engineInfoMarkdown(this.services.session.state);
+    return engineInfoMarkdown(this.session.state);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
   }
 }
 
-let registered = false;
+/** The Engine Info document's provider, registered at activation: a tab restored after a reload has its content. */
+export function registerEngineInfo(services: Services): void {
+  const provider = new EngineInfoProvider(services.session);
+  services.context.subscriptions.push(provider, vscode.workspace.registerTextDocumentContentProvider(SCHEME, provider));
+}
 
 export async function showEngineInfo(services: Services): Promise<void> {
-  if (!registered) {
-    services.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, new EngineInfoProvider(services)));
-    registered = true;
-  }
   if (services.session.state.kind !== 'connected') await services.session.reconnect();
   const doc = await vscode.workspace.openTextDocument(infoUri());
   await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
