@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { EngineState } from './engineSession';
 import { tlsMode } from '../../core/engine/connection';
 import type { Services } from '../services';
+import { ReadonlyDocuments } from '../readonlyDocuments';
 
 const SCHEME = 'berth-info';
 const DOC_PATH = '/Berth Engine Info.md';
@@ -71,29 +72,13 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
   return lines.join('\n');
 }
 
-class EngineInfoProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  private readonly subscription: vscode.Disposable;
-
-  constructor(private readonly session: Services['session']) {
-    this.subscription = session.onDidChange(() => this.changed.fire(infoUri()));
-  }
-
-  provideTextDocumentContent(): string {
-    return engineInfoMarkdown(this.session.state);
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
-  }
-}
-
-/** The Engine Info document's provider, registered at activation: a tab restored after a reload has its content. */
+/** The Engine Info document, registered at activation: a tab restored after a reload has its content. */
 export function registerEngineInfo(services: Services): void {
-  const provider = new EngineInfoProvider(services.session);
-  services.context.subscriptions.push(provider, vscode.workspace.registerTextDocumentContentProvider(SCHEME, provider));
+  const documents = new ReadonlyDocuments(SCHEME, () => engineInfoMarkdown(services.session.state));
+  services.context.subscriptions.push(
+    documents,
+    services.session.onDidChange(() => documents.refresh(infoUri())),
+  );
 }
 
 export async function showEngineInfo(services: Services): Promise<void> {
