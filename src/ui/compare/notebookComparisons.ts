@@ -4,7 +4,13 @@ import * as vscode from 'vscode';
 import { isLocalEndpoint } from '../../core/engine/connection';
 import type { Engine } from '../../core/engine/engine';
 import { DEFAULT_SETTINGS, type CompareSettings } from '../../core/notebook/compareCells';
-import { compareNotebook, readNotebook, type ComparisonReport } from '../../core/notebook/comparison';
+import {
+  compareNotebook,
+  readNotebook,
+  type CompareEvents,
+  type ComparisonReport,
+  type PreparedNotebook,
+} from '../../core/notebook/comparison';
 import { NotebookRunError, type PythonEnvironment } from '../../core/notebook/containerRun';
 import { describeDifferences } from '../../core/notebook/environment';
 import { probeLocalPython } from '../../core/notebook/localProbe';
@@ -207,7 +213,7 @@ export class NotebookComparisons implements vscode.Disposable {
     image: ResolvedImage,
     panel: ComparePanel,
     signal: AbortSignal,
-    run: { prepared: ReturnType<typeof readNotebook>; local: PythonEnvironment | undefined; runners: WarmRunners | undefined },
+    run: { prepared: PreparedNotebook; local: PythonEnvironment | undefined; runners: WarmRunners | undefined },
   ): Thenable<ComparisonReport> {
     const { notebook } = place;
     const { prepared, local, runners } = run;
@@ -237,19 +243,7 @@ export class NotebookComparisons implements vscode.Disposable {
             prepared,
             ...(runners ? { warm: runners } : {}),
           },
-          {
-            signal,
-            onPlan: (plans) => panel.start(image.label, plans, local ? `${local.python} (${local.executable ?? 'local'})` : undefined),
-            onCellStart: (plan, done) => {
-              progress.report({ message: `cell ${plan.ordinal} of ${total}` });
-              panel.cellRunning(plan.index, done, total);
-            },
-            onCell: (c, done) => {
-              progress.report({ increment: 100 / Math.max(1, total) });
-              panel.row(c, done, total);
-            },
-            onEnvironment: (rows) => panel.environment(rows),
-          },
+          { signal, ...panelUpdates(panel, progress, total, image.label, local) },
         );
       },
     );
@@ -317,6 +311,28 @@ export class NotebookComparisons implements vscode.Disposable {
     this.lastChoice.clear();
     await this.disposeWarmRunners();
   }
+}
+
+/** The comparison's progress as the notification and the panel show it, cell by cell. */
+function panelUpdates(
+  panel: ComparePanel,
+  progress: vscode.Progress<{ message?: string; increment?: number }>,
+  total: number,
+  label: string,
+  local: PythonEnvironment | undefined,
+): Omit<CompareEvents, 'signal'> {
+  return {
+    onPlan: (plans) => panel.start(label, plans, local ? `${local.python} (${local.executable ?? 'local'})` : undefined),
+    onCellStart: (plan, done) => {
+      progress.report({ message: `cell ${plan.ordinal} of ${total}` });
+      panel.cellRunning(plan.index, done, total);
+    },
+    onCell: (c, done) => {
+      progress.report({ increment: 100 / Math.max(1, total) });
+      panel.row(c, done, total);
+    },
+    onEnvironment: (rows) => panel.environment(rows),
+  };
 }
 
 /** The notebook's workspace folder and project; a notebook outside the workspace cannot be compared. */
