@@ -31,6 +31,8 @@ export class ReadonlyDocuments implements vscode.FileSystemProvider, vscode.Disp
   }
 
   stat(uri: vscode.Uri): vscode.FileStat {
+    if (uri.path === '/')
+      return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0, permissions: vscode.FilePermission.Readonly };
     const key = uri.toString();
     const mtime = this.changedAt.get(key) ?? Date.now();
     this.changedAt.set(key, mtime);
@@ -45,7 +47,9 @@ export class ReadonlyDocuments implements vscode.FileSystemProvider, vscode.Disp
     return new vscode.Disposable(() => undefined);
   }
 
-  readDirectory(uri: vscode.Uri): never {
+  /** The documents are made on demand: there is nothing to list. */
+  readDirectory(uri: vscode.Uri): [string, vscode.FileType][] {
+    if (uri.path === '/') return [];
     throw vscode.FileSystemError.FileNotADirectory(uri);
   }
 

@@ -35,6 +35,9 @@ describe('e2e: Engine Info and inspect tabs restored by a window reload show the
 
   /** Click a tab and read its editor until it holds `expected`. */
   async function tabText(label: string, expected: string): Promise<string> {
+    // the pointer may rest on the title bar, whose hover would take the click
+    await vscode.page.mouse.move(640, 400);
+    await vscode.page.keyboard.press('Escape');
     await tab(label).click();
     return eventually(
       () => editorText(vscode.page),
