@@ -85,11 +85,11 @@ export class LogTerminal implements vscode.Pseudoterminal {
     this.writer.fire(out);
   }
 
-  /** The engine connection ended (Berth connected to another engine): stop following and say so. */
+  /** The engine connection ended (another engine, or the engine settings changed): stop following and say so. */
   dispose(): void {
     if (this.controller.signal.aborted) return;
     this.controller.abort();
-    this.write(formatNotice('Berth connected to another engine: these logs end here'));
+    this.write(formatNotice('the engine connection changed: these logs end here'));
   }
 
   close(): void {

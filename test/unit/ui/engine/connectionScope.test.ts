@@ -3,7 +3,7 @@
  * two Docker API stand-ins on unix sockets — kept while the session finds the same engine again,
  * ended when the settings change or the session reaches another engine, and waited for at the end.
  */
-import { changeSetting, settings } from './connectionScope.vscode';
+import { changeSetting, settings, terminals } from './connectionScope.vscode';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -16,6 +16,10 @@ import { NotebookComparisons } from '../../../../src/ui/compare/notebookComparis
 import { Config } from '../../../../src/ui/config';
 import { ConnectionScope } from '../../../../src/ui/engine/connectionScope';
 import { EngineSession } from '../../../../src/ui/engine/engineSession';
+import type { CommandContext } from '../../../../src/ui/commands';
+import type { LogTerminal } from '../../../../src/ui/logs/logTerminal';
+import { openLogs } from '../../../../src/ui/logs/showLogs';
+import { recordFromSummary } from '../../../../src/core/engine/containerStore';
 import type { Services } from '../../../../src/ui/services';
 
 const quietLog = { info() {}, debug() {}, warn() {}, error() {}, trace() {} } as unknown as vscode.LogOutputChannel;
@@ -221,5 +225,30 @@ describe('EngineSession: one scope per engine connection', () => {
       disposed.mock.restore();
       await comparisons.dispose();
     }
+  });
+
+  test('a log terminal stops following and says so when the connection ends', async () => {
+    const session = await connectedSession(socketA);
+    const ctx = { session, log: quietLog } as unknown as CommandContext;
+    const record = recordFromSummary({
+      Id: 'c0ffee',
+      Names: ['/model'],
+      Image: 'busybox',
+      ImageID: 'sha256:1',
+      Command: 'sleep 1',
+      Created: 0,
+      State: 'running',
+      Status: 'Up',
+      Ports: [],
+      Labels: {},
+    } as unknown as Parameters<typeof recordFromSummary>[0]);
+    openLogs(ctx, [record], { tail: 0, timestamps: false });
+    const [terminal] = terminals.splice(0).map((t) => t.pty as LogTerminal);
+    assert.ok(terminal);
+    const written: string[] = [];
+    terminal.onDidWrite((text) => written.push(text));
+    changeSetting('engine.host', `unix://${socketB}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(written.join(''), /the engine connection changed: these logs end here/);
   });
 });

@@ -37,9 +37,30 @@ export function changeSetting(key: string, value: unknown): void {
   configurationChanged.fire({ affectsConfiguration: (section) => `berth.${key}`.startsWith(section) });
 }
 
+/** What Show Logs opened: the terminals' pseudoterminals, last last. */
+export const terminals: { name: string; pty: unknown }[] = [];
+
+class Themed {
+  constructor(readonly id: string) {}
+}
+
+class TreeItem {
+  constructor(readonly label: unknown) {}
+}
+
 const vscode = {
   Disposable,
   EventEmitter,
+  ThemeIcon: Themed,
+  ThemeColor: Themed,
+  TreeItem,
+  TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  window: {
+    createTerminal: (options: { name: string; pty: unknown }) => {
+      terminals.push(options);
+      return { show: () => undefined };
+    },
+  },
   workspace: {
     onDidChangeConfiguration: configurationChanged.event,
     getConfiguration: () => ({ get: <V>(key: string, fallback: V): V => (settings.has(key) ? (settings.get(key) as V) : fallback) }),
