@@ -1,21 +1,28 @@
 import type * as vscode from 'vscode';
-import { disposeWarmRunners } from './ui/compare/compareNotebook';
 import { registerCommands } from './ui/commands';
-import { createServices } from './ui/services';
+import { ActiveServices, createServices } from './ui/services';
 import { registerEngineStatus } from './ui/engine/statusBar';
 import { registerTrees } from './ui/registerTrees';
 import { registerEngineView } from './ui/engine/engineView';
+import { registerEngineInfo } from './ui/engine/engineInfo';
+import { registerInspectDocuments } from './ui/containers/inspect';
+
+/** deactivate gets nothing from VS Code: the running services are kept here for it. */
+const active = new ActiveServices();
 
 export function activate(context: vscode.ExtensionContext): void {
-  const services = createServices(context);
+  const services = active.start(createServices(context));
   registerEngineStatus(services);
   registerEngineView(services);
+  registerEngineInfo(services);
+  registerInspectDocuments(services);
   const trees = registerTrees(services);
   registerCommands(services, trees);
   void services.session.reconnect();
 }
 
 export function deactivate(): Promise<void> {
-  // everything else is disposed through context.subscriptions; containers take a moment
-  return disposeWarmRunners();
+  // everything is disposed through context.subscriptions; this waits for what takes a moment
+  // (the containers started ahead for a comparison are removed)
+  return active.stop();
 }

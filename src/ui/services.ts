@@ -3,17 +3,33 @@ import { Config } from './config';
 import { EngineSession } from './engine/engineSession';
 import { StatsHub } from './stats/statsHub';
 import { LiveContainers } from './containers/liveContainers';
+import { BuildOutput } from './build/buildOutput';
+import { RunProfiles } from './run/profiles';
+import { ProjectRuns } from './run/projectRuns';
+import { NotebookComparisons } from './compare/notebookComparisons';
+import { Playgrounds } from './playground/playgroundPanel';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
 export interface Services {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
   readonly config: Config;
+  /** The engine connection; what lives as long as one connection goes in `session.connection`. */
   readonly session: EngineSession;
   /** The live container model, shared by the tree, logs and inspect documents. */
   readonly containers: LiveContainers;
   /** Live stats streams, shared by the stats panel and the tree. */
   readonly stats: StatsHub;
+  /** The Berth Build output. */
+  readonly buildOutput: BuildOutput;
+  /** berth.yaml profiles, their problems in the Problems view. */
+  readonly profiles: RunProfiles;
+  /** Running a project's profile: profile → image → plan → GPU or CPU → start. */
+  readonly runs: ProjectRuns;
+  /** Notebook comparisons: panels, image choices, scratch folders, containers started ahead. */
+  readonly comparisons: NotebookComparisons;
+  /** The inference playgrounds, one per container. */
+  readonly playgrounds: Playgrounds;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -22,6 +38,39 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const session = new EngineSession(config, log);
   const containers = new LiveContainers({ session, config, log });
   const stats = new StatsHub(log, containers);
-  context.subscriptions.push(log, session, containers, stats);
-  return { context, log, config, session, containers, stats };
+  const buildOutput = new BuildOutput();
+  const profiles = new RunProfiles();
+  const runs = new ProjectRuns({ context, session, log, profiles, buildOutput, containers });
+  const comparisons = new NotebookComparisons({ context, log, config, session, runs });
+  const playgrounds = new Playgrounds({ context, log });
+  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds);
+  return { context, log, config, session, containers, stats, buildOutput, profiles, runs, comparisons, playgrounds };
+}
+
+/**
+ * What deactivation waits for: VS Code awaits deactivate's promise, not the subscriptions'
+ * disposals. Comparisons end and the connection's cleanups finish (containers started ahead are
+ * removed).
+ */
+export async function shutdownServices(services: Services): Promise<void> {
+  await Promise.all([services.comparisons.dispose(), services.session.dispose()]);
+}
+
+/**
+ * The services of the running extension, for deactivate: VS Code calls it with nothing, so the
+ * extension's entry module keeps this one holder (rust-analyzer keeps its Ctx the same way).
+ */
+export class ActiveServices {
+  private services: Services | undefined;
+
+  start(services: Services): Services {
+    this.services = services;
+    return services;
+  }
+
+  stop(): Promise<void> {
+    const services = this.services;
+    this.services = undefined;
+    return services ? shutdownServices(services) : Promise.resolve();
+  }
 }

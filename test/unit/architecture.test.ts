@@ -122,10 +122,28 @@ export function moduleStateProblems(file: string, text = fs.readFileSync(file, '
       }
       if (!init || !ts.isIdentifier(decl.name)) continue;
       const collection =
-        (ts.isNewExpression(init) && /^(Map|Set|WeakMap|WeakSet|Array)$/.test(init.expression.getText(sf))) ||
+        // (a WeakMap or WeakSet is private storage of the objects it is keyed by, and goes with them)
+        (ts.isNewExpression(init) && /^(Map|Set|Array)$/.test(init.expression.getText(sf))) ||
         ts.isArrayLiteralExpression(init) ||
         ts.isObjectLiteralExpression(init);
       if (collection) collections.add(name);
+    }
+  }
+  // a class's static fields are module state too
+  for (const stmt of sf.statements) {
+    if (!ts.isClassDeclaration(stmt)) continue;
+    for (const member of stmt.members) {
+      if (!ts.isPropertyDeclaration(member)) continue;
+      const modifiers = ts.getModifiers(member) ?? [];
+      if (!modifiers.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) continue;
+      const readonly = modifiers.some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword);
+      const init = member.initializer;
+      const collection =
+        init !== undefined &&
+        ((ts.isNewExpression(init) && /^(Map|Set|Array)$/.test(init.expression.getText(sf))) ||
+          ts.isArrayLiteralExpression(init) ||
+          ts.isObjectLiteralExpression(init));
+      if (!readonly || collection) problems.push(`${rel}: static \`${stmt.name?.text ?? 'class'}.${member.name.getText(sf)}\` holds state`);
     }
   }
   if (collections.size === 0) return problems;
@@ -210,7 +228,7 @@ describe('no mutable module-level state', () => {
     assert.deepEqual(problems, []);
   });
 
-  test('the check sees let, var and mutated collections, and leaves constants alone', () => {
+  test('the check sees let, var, mutated collections and static state, and leaves constants alone', () => {
     const file = path.join(ROOT, 'src/ui/example.ts');
     const found = moduleStateProblems(
       file,
@@ -221,11 +239,15 @@ describe('no mutable module-level state', () => {
         'const list: string[] = [];',
         'const bag = { n: 0 };',
         'const KNOWN = new Set(["a"]);',
+        'const privates = new WeakMap<object, number>();',
         'const TABLE = { a: 1 } as const;',
-        'export function f(): void { seen.set("a", 1); list.push("x"); bag.n = 2; if (KNOWN.has("a")) return; }',
+        'class Panel { private static readonly open = new Map<string, number>(); static count = 0; static readonly KIND = "x"; }',
+        'export function f(): void { seen.set("a", 1); list.push("x"); bag.n = 2; privates.set(bag, 1); if (KNOWN.has("a")) return; }',
       ].join('\n'),
     );
     assert.deepEqual(found.sort(), [
+      'src/ui/example.ts: static `Panel.count` holds state',
+      'src/ui/example.ts: static `Panel.open` holds state',
       'src/ui/example.ts: top-level `bag` is mutated',
       'src/ui/example.ts: top-level `let channel`',
       'src/ui/example.ts: top-level `list` is mutated',

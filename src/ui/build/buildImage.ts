@@ -68,6 +68,41 @@ async function reviewArgs(
   }
 }
 
+/** The stage to build when the Dockerfile has several; undefined target: the last. Undefined: backed out. */
+async function pickStage(stages: readonly string[]): Promise<{ target?: string } | undefined> {
+  if (stages.length <= 1) return {};
+  const picked = await vscode.window.showQuickPick(
+    stages.map((s, i) => ({ label: s, description: i === stages.length - 1 ? 'last stage (default)' : '' })).reverse(),
+    { title: 'Build Image: which stage?' },
+  );
+  return picked ? { target: picked.label } : undefined;
+}
+
+/** The build args to send: reviewed by the user, only those that differ from the Dockerfile's defaults. */
+async function chooseBuildArgs(
+  args: readonly { name: string; default?: string }[],
+  contextDir: string,
+  dockerfile: string,
+): Promise<Record<string, string> | undefined> {
+  const defaults = Object.fromEntries(args.flatMap((a) => (a.default === undefined ? [] : [[a.name, a.default]])));
+  const reviewed = await reviewArgs(args, { ...defaults, ...profileArgs(contextDir, dockerfile) });
+  if (!reviewed) return undefined;
+  return Object.fromEntries(Object.entries(reviewed).filter(([k, v]) => defaults[k] !== v));
+}
+
+/** The image tag, proposed from the folder and git state, checked as Docker would. */
+async function askTag(contextDir: string, sent: Readonly<Record<string, string>>): Promise<string | undefined> {
+  const argText = Object.entries(sent)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return vscode.window.showInputBox({
+    title: 'Build Image: tag',
+    value: proposeTag(contextDir, await gitState(contextDir)),
+    prompt: Object.keys(sent).length > 0 ? `Build args: ${argText}` : 'No build args beyond the Dockerfile defaults',
+    validateInput: (v) => (/^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$/.test(v.trim()) ? undefined : 'lower-case name[:tag]'),
+  });
+}
+
 export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
     throw new Error('Building runs the Dockerfile’s commands: trust this workspace first (Manage Workspace Trust).');
@@ -77,38 +112,15 @@ export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promi
   const contextDir = path.dirname(uri.fsPath);
   const dockerfile = path.basename(uri.fsPath);
   const outline = dockerfileOutline(fs.readFileSync(uri.fsPath, 'utf8'));
-
-  let target: string | undefined;
-  if (outline.stages.length > 1) {
-    const picked = await vscode.window.showQuickPick(
-      outline.stages.map((s, i) => ({ label: s, description: i === outline.stages.length - 1 ? 'last stage (default)' : '' })).reverse(),
-      { title: 'Build Image: which stage?' },
-    );
-    if (!picked) return undefined;
-    target = picked.label;
-  }
-
-  const defaults = Object.fromEntries(outline.args.flatMap((a) => (a.default === undefined ? [] : [[a.name, a.default]])));
-  const buildArgs = await reviewArgs(outline.args, { ...defaults, ...profileArgs(contextDir, dockerfile) });
-  if (!buildArgs) return undefined;
-  // only what differs from the Dockerfile's own defaults is sent
-  const sent = Object.fromEntries(Object.entries(buildArgs).filter(([k, v]) => defaults[k] !== v));
-
-  const argText = Object.entries(sent)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
-  const tag = await vscode.window.showInputBox({
-    title: 'Build Image: tag',
-    value: proposeTag(contextDir, await gitState(contextDir)),
-    prompt: Object.keys(sent).length > 0 ? `Build args: ${argText}` : 'No build args beyond the Dockerfile defaults',
-    validateInput: (v) => (/^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$/.test(v.trim()) ? undefined : 'lower-case name[:tag]'),
-  });
+  const stage = await pickStage(outline.stages);
+  if (!stage) return undefined;
+  const sent = await chooseBuildArgs(outline.args, contextDir, dockerfile);
+  if (!sent) return undefined;
+  const tag = await askTag(contextDir, sent);
   if (!tag) return undefined;
-
   const scan = await confirmContext(scanContext(contextDir, dockerfile), contextDir, dockerfile);
   if (!scan) return undefined;
-
-  const built = await buildWithProgress(ctx, { scan, dockerfile, tag, ...(target ? { target } : {}), buildArgs: sent, source: uri });
+  const built = await buildWithProgress(ctx, { scan, dockerfile, tag, ...stage, buildArgs: sent, source: uri });
   if (built) void vscode.window.showInformationMessage(`Built ${tag} in ${built.seconds.toFixed(1)} s.`);
   return built ? tag : undefined;
 }

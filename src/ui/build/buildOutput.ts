@@ -1,12 +1,27 @@
 import * as vscode from 'vscode';
 
-let channel: vscode.OutputChannel | undefined;
+/**
+ * The build log: every line the engine sent, per build, in one output view ("Berth Build"). The
+ * channel is made at the first build, so the Output list shows it only once there is a log.
+ */
+export class BuildOutput implements vscode.Disposable {
+  private made: vscode.OutputChannel | undefined;
 
-/** The build log: every line the engine sent, per build, in one output view. */
-export function buildOutput(context: vscode.ExtensionContext): vscode.OutputChannel {
-  if (!channel) {
-    channel = vscode.window.createOutputChannel('Berth Build');
-    context.subscriptions.push(channel);
+  private get channel(): vscode.OutputChannel {
+    this.made ??= vscode.window.createOutputChannel('Berth Build');
+    return this.made;
   }
-  return channel;
+
+  appendLine(line: string): void {
+    this.channel.appendLine(line);
+  }
+
+  show(preserveFocus: boolean): void {
+    this.channel.show(preserveFocus);
+  }
+
+  dispose(): void {
+    this.made?.dispose();
+    this.made = undefined;
+  }
 }

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BuildFailedError, buildImage } from '../../core/engine/build';
+import { BuildFailedError, buildImage, type BuildEvent } from '../../core/engine/build';
 import { CancelledError } from '../../core/engine/errors';
 import { BERTH_LABEL } from '../../core/engine/labels';
 import { ignoreLinesFor, scanContext, type ContextScan } from '../../core/project/buildContext';
 import { formatBytes } from '../../core/project/units';
 import type { Services } from '../services';
-import { buildOutput } from './buildOutput';
+import type { BuildOutput } from './buildOutput';
 
 export interface BuildRequest {
   readonly scan: ContextScan;
@@ -45,22 +45,60 @@ export async function confirmContext(scan: ContextScan, contextDir: string, dock
   return scanContext(contextDir, dockerfile);
 }
 
-/**
- * Build with a progress notification ("step k of n", Cancel) and the full log in the Berth Build
- * output. Resolves to the image id and duration, or undefined when cancelled or failed (the
- * failure is reported, naming its step).
- */
-export async function buildWithProgress(services: Services, request: BuildRequest): Promise<{ id: string; seconds: number } | undefined> {
-  const engine = services.session.requireEngine();
+/** The log's header of one build: when, what, from where, and the context's size. */
+function logHeader(out: BuildOutput, request: BuildRequest): void {
   const { scan, tag, target } = request;
-  const contextDir = scan.contextDir;
-  const out = buildOutput(services.context);
   out.appendLine(
     `\n── ${new Date().toLocaleString()}: ${tag} from ${vscode.workspace.asRelativePath(request.source)}${target ? ` (stage ${target})` : ''}`,
   );
   out.appendLine(
     `   context ${formatBytes(scan.totalBytes)} in ${scan.files.length} files${scan.ignoredCount > 0 ? `; ${scan.ignoredCount} files (${formatBytes(scan.ignoredBytes)}) left out by .dockerignore` : ''}`,
   );
+}
+
+/** Build events to the log and the notification: "step k of n" moves the bar. */
+function reportEvents(out: BuildOutput, progress: vscode.Progress<{ message?: string; increment?: number }>): (e: BuildEvent) => void {
+  let last = 0;
+  return (e) => {
+    if (e.kind === 'step') {
+      out.appendLine(`Step ${e.step.index}/${e.step.total} : ${e.step.instruction}`);
+      const done = Math.round(((e.step.index - 1) / e.step.total) * 100);
+      progress.report({ message: `step ${e.step.index} of ${e.step.total} — ${e.step.instruction.slice(0, 60)}`, increment: done - last });
+      last = done;
+    } else if (e.kind === 'output') out.appendLine(e.text);
+  };
+}
+
+/** A cancelled or failed build said in the log and to the user; other errors are rethrown. */
+async function reportEnd(out: BuildOutput, tag: string, err: unknown): Promise<undefined> {
+  if (err instanceof CancelledError) {
+    out.appendLine('── cancelled');
+    void vscode.window.showInformationMessage(`Build of ${tag} cancelled.`);
+    return undefined;
+  }
+  if (!(err instanceof BuildFailedError)) throw err;
+  out.appendLine(`── ${err.message}`);
+  const choice = await vscode.window.showErrorMessage(
+    `${err.message}${err.output.length > 0 ? ` — ${err.output.slice(-2).join(' ')}` : ''}`,
+    'Show Build Log',
+  );
+  if (choice) out.show(true);
+  return undefined;
+}
+
+/**
+ * Build with a progress notification ("step k of n", Cancel) and the full log in the Berth Build
+ * output. Resolves to the image id and duration, or undefined when cancelled or failed (the
+ * failure is reported, naming its step).
+ */
+export async function buildWithProgress(
+  services: Pick<Services, 'session' | 'buildOutput'>,
+  request: BuildRequest,
+): Promise<{ id: string; seconds: number } | undefined> {
+  const engine = services.session.requireEngine();
+  const { scan, tag, target } = request;
+  const out = services.buildOutput;
+  logHeader(out, request);
   const started = Date.now();
   try {
     const id = await vscode.window.withProgress(
@@ -68,26 +106,15 @@ export async function buildWithProgress(services: Services, request: BuildReques
       (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        let last = 0;
         return buildImage(engine, {
           scan,
           dockerfile: request.dockerfile,
           tag,
           ...(target ? { target } : {}),
           buildArgs: request.buildArgs,
-          labels: { [BERTH_LABEL.managed]: 'true', [BERTH_LABEL.project]: contextDir },
+          labels: { [BERTH_LABEL.managed]: 'true', [BERTH_LABEL.project]: scan.contextDir },
           signal: controller.signal,
-          onEvent: (e) => {
-            if (e.kind === 'step') {
-              out.appendLine(`Step ${e.step.index}/${e.step.total} : ${e.step.instruction}`);
-              const done = Math.round(((e.step.index - 1) / e.step.total) * 100);
-              progress.report({
-                message: `step ${e.step.index} of ${e.step.total} — ${e.step.instruction.slice(0, 60)}`,
-                increment: done - last,
-              });
-              last = done;
-            } else if (e.kind === 'output') out.appendLine(e.text);
-          },
+          onEvent: reportEvents(out, progress),
         });
       },
     );
@@ -95,20 +122,6 @@ export async function buildWithProgress(services: Services, request: BuildReques
     out.appendLine(`── built ${tag} (${id.slice(7, 19)}) in ${seconds.toFixed(1)} s`);
     return { id, seconds };
   } catch (err) {
-    if (err instanceof CancelledError) {
-      out.appendLine('── cancelled');
-      void vscode.window.showInformationMessage(`Build of ${tag} cancelled.`);
-      return undefined;
-    }
-    if (err instanceof BuildFailedError) {
-      out.appendLine(`── ${err.message}`);
-      const choice = await vscode.window.showErrorMessage(
-        `${err.message}${err.output.length > 0 ? ` — ${err.output.slice(-2).join(' ')}` : ''}`,
-        'Show Build Log',
-      );
-      if (choice) out.show(true);
-      return undefined;
-    }
-    throw err;
+    return reportEnd(out, tag, err);
   }
 }

@@ -31,30 +31,18 @@ function toRow(c: CellComparison): CompareRow {
  * Clicking a row reveals the cell in the notebook editor.
  */
 export class ComparePanel {
-  private static readonly open = new Map<string, ComparePanel>();
   private readonly panel: vscode.WebviewPanel;
   private controller: AbortController | undefined;
   private report: ComparisonReport | undefined;
   private pending: CompareToWebview[] = [];
   private ready = false;
 
-  static show(services: Services, notebook: vscode.Uri, actions: CompareActions): ComparePanel {
-    const key = notebook.toString();
-    const existing = ComparePanel.open.get(key);
-    if (existing) {
-      existing.actions = actions;
-      existing.panel.reveal(undefined, true);
-      return existing;
-    }
-    const panel = new ComparePanel(services, notebook, actions);
-    ComparePanel.open.set(key, panel);
-    return panel;
-  }
-
-  private constructor(
-    private readonly services: Services,
+  /** A new panel beside the notebook; `onClosed` runs when the user closes it. */
+  constructor(
+    private readonly services: Pick<Services, 'context' | 'log'>,
     private readonly notebook: vscode.Uri,
     private actions: CompareActions,
+    onClosed: () => void,
   ) {
     const extensionUri = services.context.extensionUri;
     const title = `Compare: ${path.basename(notebook.fsPath)}`;
@@ -71,11 +59,17 @@ export class ComparePanel {
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'compare', title);
     this.panel.onDidDispose(() => {
       this.controller?.abort();
-      ComparePanel.open.delete(notebook.toString());
+      onClosed();
     });
     this.panel.webview.onDidReceiveMessage(
       (m: CompareFromWebview) => void this.onMessage(m).catch((err: unknown) => services.log.error('Compare panel', err)),
     );
+  }
+
+  /** Show the panel again, its buttons now acting for the latest command. */
+  reveal(actions: CompareActions): void {
+    this.actions = actions;
+    this.panel.reveal(undefined, true);
   }
 
   /** A new run: the previous one (if any) is cancelled. */

@@ -1,44 +1,45 @@
 import * as vscode from 'vscode';
 import type { EngineState } from './engineSession';
-import { tlsMode } from '../../core/engine/connection';
+import { tlsMode, type EngineEndpoint } from '../../core/engine/connection';
+import type { GpuDetection } from '../../core/engine/gpu';
 import type { Services } from '../services';
+import { ReadonlyDocuments } from '../readonlyDocuments';
 
 const SCHEME = 'berth-info';
 const DOC_PATH = '/Berth Engine Info.md';
 const infoUri = (): vscode.Uri => vscode.Uri.from({ scheme: SCHEME, path: DOC_PATH });
 
-/** The engine info document (Markdown source, read in an editor: values appear as they are). */
-export function engineInfoMarkdown(state: EngineState, now = new Date()): string {
-  const lines: string[] = ['# Berth — Engine Info', ''];
-  const endpoint = state.endpoint;
-  if (endpoint) {
+/** Which host, from where, why, and how it is secured. */
+function connectionLines(endpoint: EngineEndpoint): string[] {
+  const lines = [
+    '## Connection',
+    '',
+    `- Host: \`${endpoint.host}\``,
+    `- Context: ${endpoint.context}`,
+    `- Why this host: ${endpoint.reason}`,
+  ];
+  const mode = tlsMode(endpoint);
+  if (mode !== undefined) lines.push(`- Security: ${mode}`);
+  if (endpoint.host.startsWith('ssh://')) lines.push('- Security: ssh, host key checked against known_hosts as ssh does');
+  lines.push('');
+  return lines;
+}
+
+/** Why there is no engine, and when Berth tries again. */
+function unreachableLines(state: Extract<EngineState, { kind: 'unreachable' }>, now: Date): string[] {
+  const lines = ['## State: unreachable', '', state.error.message, ''];
+  if (state.nextRetryAt)
     lines.push(
-      '## Connection',
-      '',
-      `- Host: \`${endpoint.host}\``,
-      `- Context: ${endpoint.context}`,
-      `- Why this host: ${endpoint.reason}`,
+      `Berth retries by itself (next attempt in ${Math.max(0, Math.round((state.nextRetryAt.getTime() - now.getTime()) / 1000))} s), or run **Berth: Retry Engine Connection**.`,
     );
-    const mode = tlsMode(endpoint);
-    if (mode !== undefined) lines.push(`- Security: ${mode}`);
-    if (endpoint.host.startsWith('ssh://')) lines.push('- Security: ssh, host key checked against known_hosts as ssh does');
-    lines.push('');
-  }
-  if (state.kind === 'connecting') {
-    lines.push('Connecting…');
-    return lines.join('\n');
-  }
-  if (state.kind === 'unreachable') {
-    lines.push('## State: unreachable', '', state.error.message, '');
-    if (state.nextRetryAt)
-      lines.push(
-        `Berth retries by itself (next attempt in ${Math.max(0, Math.round((state.nextRetryAt.getTime() - now.getTime()) / 1000))} s), or run **Berth: Retry Engine Connection**.`,
-      );
-    return lines.join('\n');
-  }
-  const { engine, info, gpu } = state;
+  return lines;
+}
+
+/** The engine's version, API, host and figures. */
+function engineLines(state: Extract<EngineState, { kind: 'connected' }>): string[] {
+  const { engine, info } = state;
   const v = engine.serverVersion;
-  lines.push(
+  return [
     '## Engine',
     '',
     `- Docker Engine: ${v.version}`,
@@ -49,45 +50,49 @@ export function engineInfoMarkdown(state: EngineState, now = new Date()): string
     `- Runtimes: ${info.runtimes.join(', ') || 'none'} (default ${info.defaultRuntime ?? '?'})`,
     `- Containers: ${info.containersRunning ?? 0} running of ${info.containers ?? 0}; images: ${info.images ?? 0}`,
     '',
+  ];
+}
+
+/** What GPU detection found, and why not when it found none. */
+function gpuLines(gpu: GpuDetection): string[] {
+  const lines = [
     '## GPU',
     '',
     `- Result: **${gpu.available ? 'available' : 'not available'}** — ${gpu.summary}`,
     `- Signals found: ${gpu.found.join(', ') || 'none'}`,
-  );
+  ];
   for (const d of gpu.devices)
     lines.push(
       `- GPU ${d.index}: ${d.name}${d.memoryMiB !== undefined ? `, ${d.memoryMiB} MiB` : ''}${d.driverVersion ? `, driver ${d.driverVersion}` : ''}`,
     );
   if (gpu.cdiDevices.length > 0) lines.push(`- CDI devices: ${gpu.cdiDevices.join(', ')}`);
   for (const r of gpu.reasons) lines.push(`- Why not: ${r}`);
-  if (info.warnings && info.warnings.length > 0) {
-    lines.push('', '## Engine warnings', '', ...info.warnings.map((w) => `- ${w}`));
-  }
+  return lines;
+}
+
+/** The engine info document (Markdown source, read in an editor: values appear as they are). */
+export function engineInfoMarkdown(state: EngineState, now = new Date()): string {
+  const lines: string[] = ['# Berth — Engine Info', ''];
+  if (state.endpoint) lines.push(...connectionLines(state.endpoint));
+  if (state.kind === 'connecting') return [...lines, 'Connecting…'].join('\n');
+  if (state.kind === 'unreachable') return [...lines, ...unreachableLines(state, now)].join('\n');
+  lines.push(...engineLines(state), ...gpuLines(state.gpu));
+  const warnings = state.info.warnings ?? [];
+  if (warnings.length > 0) lines.push('', '## Engine warnings', '', ...warnings.map((w) => `- ${w}`));
   lines.push('', `_Connected since ${state.connectedAt.toLocaleString()}_`);
   return lines.join('\n');
 }
 
-class EngineInfoProvider implements vscode.TextDocumentContentProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  constructor(private readonly services: Services) {
-    services.context.subscriptions.push(
-      this.changed,
-      services.session.onDidChange(() => this.changed.fire(infoUri())),
-    );
-  }
-  provideTextDocumentContent(): string {
-    return engineInfoMarkdown(this.services.session.state);
-  }
+/** The Engine Info document, registered at activation: a tab restored after a reload has its content. */
+export function registerEngineInfo(services: Services): void {
+  const documents = new ReadonlyDocuments(SCHEME, () => engineInfoMarkdown(services.session.state));
+  services.context.subscriptions.push(
+    documents,
+    services.session.onDidChange(() => documents.refresh(infoUri())),
+  );
 }
 
-let registered = false;
-
 export async function showEngineInfo(services: Services): Promise<void> {
-  if (!registered) {
-    services.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, new EngineInfoProvider(services)));
-    registered = true;
-  }
   if (services.session.state.kind !== 'connected') await services.session.reconnect();
   const doc = await vscode.workspace.openTextDocument(infoUri());
   await vscode.languages.setTextDocumentLanguage(doc, 'markdown');

@@ -6,6 +6,7 @@ import { isLocalEndpoint, resolveEndpoint, type EngineEndpoint } from '../../cor
 import { Engine, type EngineInfo } from '../../core/engine/engine';
 import { EngineError, translateError } from '../../core/engine/errors';
 import { detectGpu, hostGpuProbe, type GpuDetection } from '../../core/engine/gpu';
+import { ConnectionScope } from './connectionScope';
 
 export type EngineState =
   | { readonly kind: 'connecting'; readonly endpoint?: EngineEndpoint }
@@ -22,6 +23,9 @@ export type EngineState =
 const HEALTH_INTERVAL_MS = 30_000;
 const RETRY_MIN_MS = 2_000;
 const RETRY_MAX_MS = 30_000;
+
+/** Which engine an endpoint reaches: a new host, context or TLS material is another connection. */
+const endpointKey = (e: EngineEndpoint): string => JSON.stringify([e.host, e.context, e.tls ?? null]);
 
 function readFileOrUndefined(file: string): string | undefined {
   try {
@@ -43,7 +47,17 @@ export class EngineSession implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private generation = 0;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private scope = new ConnectionScope();
+  /** The endpoint the current connection scope belongs to, once connected. */
+  private scopeEndpoint: string | undefined;
+  private readonly connectionChanged = new vscode.EventEmitter<ConnectionScope>();
+  /**
+   * Fires with the new connection's scope when the connection changes: Berth connected to another
+   * endpoint, or the engine settings changed. (Losing the engine and finding it again at the same
+   * endpoint is the same connection: logs and stats resume across it.)
+   */
+  readonly onDidChangeConnection = this.connectionChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.connectionChanged];
 
   constructor(
     private readonly config: Config,
@@ -53,6 +67,7 @@ export class EngineSession implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (Config.affectsEngine(e)) {
           this.log.info('Engine settings changed: reconnecting');
+          void this.endConnection();
           void this.reconnect();
         }
       }),
@@ -61,6 +76,20 @@ export class EngineSession implements vscode.Disposable {
 
   get state(): EngineState {
     return this.current;
+  }
+
+  /** What lives as long as the current engine connection: ended when it changes, and with the session. */
+  get connection(): ConnectionScope {
+    return this.scope;
+  }
+
+  /** End the current connection's scope and start the next; resolves when its cleanups have finished. */
+  private endConnection(): Promise<void> {
+    const ended = this.scope;
+    this.scope = new ConnectionScope();
+    this.scopeEndpoint = undefined;
+    this.connectionChanged.fire(this.scope);
+    return ended.end();
   }
 
   /** The connected engine, or a typed error saying why there is none. */
@@ -119,6 +148,12 @@ export class EngineSession implements vscode.Disposable {
         `Connected: Docker ${engine.serverVersion.version}, API ${engine.apiVersion} (engine ${engine.serverVersion.apiVersion}), ${info.operatingSystem ?? '?'}; ${gpu.summary}`,
       );
       if (!gpu.available) this.log.info(`GPU: ${gpu.reasons.join('; ')}`);
+      const key = endpointKey(endpoint);
+      if (this.scopeEndpoint !== undefined && this.scopeEndpoint !== key) {
+        this.log.info(`${endpoint.host} is another engine than before: ending what belonged to the last connection`);
+        void this.endConnection();
+      }
+      this.scopeEndpoint = key;
       this.set({ kind: 'connected', endpoint, engine, info, gpu, connectedAt: new Date() });
       this.schedule(HEALTH_INTERVAL_MS, () => this.check());
     } catch (err) {
@@ -169,9 +204,11 @@ export class EngineSession implements vscode.Disposable {
     this.timer = undefined;
   }
 
-  dispose(): void {
+  /** End the session; resolves when the connection's cleanups have finished (deactivate waits for it). */
+  dispose(): Promise<void> {
     this.generation++;
     this.clearTimer();
     for (const d of this.disposables) d.dispose();
+    return this.scope.end();
   }
 }

@@ -37,6 +37,8 @@ export class LogTerminal implements vscode.Pseudoterminal {
     private readonly sources: readonly LogSource[],
     private readonly options: LogTerminalOptions,
     private readonly log: vscode.LogOutputChannel,
+    /** Called when the terminal is closed. */
+    private readonly onClosed: () => void = () => undefined,
   ) {}
 
   open(): void {
@@ -83,7 +85,15 @@ export class LogTerminal implements vscode.Pseudoterminal {
     this.writer.fire(out);
   }
 
+  /** The engine connection ended (another engine, or the engine settings changed): stop following and say so. */
+  dispose(): void {
+    if (this.controller.signal.aborted) return;
+    this.controller.abort();
+    this.write(formatNotice('the engine connection changed: these logs end here'));
+  }
+
   close(): void {
+    this.onClosed();
     this.controller.abort();
     clearTimeout(this.timer);
     this.writer.dispose();

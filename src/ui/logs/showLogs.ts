@@ -14,9 +14,13 @@ export function openLogs(ctx: CommandContext, targets: ContainerRecord[], option
   const sources = targets.map((r) => ({ id: r.id, name: project ? (r.labels[COMPOSE_LABEL.service] ?? r.name) : r.name }));
   const title =
     targets.length === 1 ? `Logs: ${targets[0]?.name ?? ''}` : project ? `Logs: ${project}` : `Logs: ${targets.length} containers`;
+  // the logs follow containers of this engine connection: they end with it
+  const scope = ctx.session.connection;
+  const pty: LogTerminal = new LogTerminal(engine, sources, options, ctx.log, () => scope.remove(pty));
+  scope.add(pty);
   const terminal = vscode.window.createTerminal({
     name: title,
-    pty: new LogTerminal(engine, sources, options, ctx.log),
+    pty,
     iconPath: new vscode.ThemeIcon('output'),
     isTransient: true,
   });

@@ -1,5 +1,4 @@
 import { BERTH_LABEL } from '../../core/engine/labels';
-import { PlaygroundPanel } from './playgroundPanel';
 import { publishedPorts } from '../containers/format';
 import type { CommandContext } from '../commands';
 import { targetContainers } from '../containers/targets';
@@ -11,5 +10,5 @@ export async function openPlayground(ctx: CommandContext, ...args: unknown[]): P
   });
   if (!target) return;
   // any image can set this label: the panel reads samples from it only inside the workspace
-  PlaygroundPanel.show(ctx, target, target.labels[BERTH_LABEL.project]);
+  ctx.playgrounds.show(target, target.labels[BERTH_LABEL.project]);
 }

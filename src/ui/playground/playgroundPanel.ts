@@ -19,21 +19,20 @@ function timeoutMs(): number {
 }
 
 /** Request bodies the project ships (requests/*.json, read only inside the workspace) and those saved from the playground. */
-function loadSamples(services: Services, projectDir: string | undefined): PlaygroundSample[] {
+function loadSamples(services: PlaygroundDeps, projectDir: string | undefined): PlaygroundSample[] {
   const { samples, skipped } = projectDir ? readProjectSamples(projectDir, workspaceFolders()) : { samples: [], skipped: [] };
   for (const s of skipped) services.log.warn(`Playground: sample not read: ${s}`);
   const saved = services.context.workspaceState.get<Record<string, PlaygroundSample[]>>(SAMPLES_KEY, {});
   return [...samples, ...(saved[projectDir ?? ''] ?? [])];
 }
 
-/**
- * The inference playground for one running container: requests are sent from here (the extension
- * host) to its loopback-published port; the webview only shows them, as text.
- */
-export class PlaygroundPanel {
-  private static readonly open = new Map<string, PlaygroundPanel>();
-  private readonly panel: vscode.WebviewPanel;
-  private batch: AbortController | undefined;
+type PlaygroundDeps = Pick<Services, 'context' | 'log'>;
+
+/** The playgrounds of the window, one per container: a service (services.playgrounds). */
+export class Playgrounds implements vscode.Disposable {
+  private readonly open = new Map<string, PlaygroundPanel>();
+
+  constructor(private readonly services: PlaygroundDeps) {}
 
   /**
    * Open (or reveal) the playground of a container. `projectDir` (a container's berth.project
@@ -41,30 +40,44 @@ export class PlaygroundPanel {
    * open workspace folder. A container whose port is not reachable on loopback gets a message and
    * no panel.
    */
-  static show(services: Services, record: ContainerRecord, projectDir: string | undefined): PlaygroundPanel | undefined {
-    const existing = PlaygroundPanel.open.get(record.id);
+  show(record: ContainerRecord, projectDir: string | undefined): PlaygroundPanel | undefined {
+    const existing = this.open.get(record.id);
     if (existing) {
-      existing.panel.reveal();
+      existing.reveal();
       return existing;
     }
     const target = chooseTarget(record.name, record.ports);
     if ('error' in target) {
-      services.log.warn(`Playground: ${target.error}`);
+      this.services.log.warn(`Playground: ${target.error}`);
       void vscode.window.showErrorMessage(target.error);
       return undefined;
     }
     const folder = samplesFolder(projectDir, workspaceFolders());
-    if (folder.refused) services.log.warn(`Playground for ${record.name}: ${folder.refused}`);
-    const panel = new PlaygroundPanel(services, record, folder.dir, target.url);
-    PlaygroundPanel.open.set(record.id, panel);
+    if (folder.refused) this.services.log.warn(`Playground for ${record.name}: ${folder.refused}`);
+    const panel = new PlaygroundPanel(this.services, record, folder.dir, target.url, () => this.open.delete(record.id));
+    this.open.set(record.id, panel);
     return panel;
   }
 
-  private constructor(
-    private readonly services: Services,
+  dispose(): void {
+    for (const panel of [...this.open.values()]) panel.dispose();
+  }
+}
+
+/**
+ * The inference playground for one running container: requests are sent from here (the extension
+ * host) to its loopback-published port; the webview only shows them, as text.
+ */
+export class PlaygroundPanel {
+  private readonly panel: vscode.WebviewPanel;
+  private batch: AbortController | undefined;
+
+  constructor(
+    private readonly services: PlaygroundDeps,
     private readonly record: ContainerRecord,
     private readonly projectDir: string | undefined,
     private readonly baseUrl: string,
+    onClosed: () => void,
   ) {
     const extensionUri = services.context.extensionUri;
     this.panel = vscode.window.createWebviewPanel(
@@ -77,7 +90,7 @@ export class PlaygroundPanel {
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'playground', `Playground: ${record.name}`);
     this.panel.onDidDispose(() => {
       this.batch?.abort();
-      PlaygroundPanel.open.delete(record.id);
+      onClosed();
     });
     this.panel.webview.onDidReceiveMessage(
       (m: PlaygroundFromWebview) =>
@@ -92,6 +105,14 @@ export class PlaygroundPanel {
           );
         }),
     );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  dispose(): void {
+    this.panel.dispose();
   }
 
   private post(message: PlaygroundToWebview): void {

@@ -1,0 +1,351 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { isLocalEndpoint } from '../../core/engine/connection';
+import type { Engine } from '../../core/engine/engine';
+import { DEFAULT_SETTINGS, type CompareSettings } from '../../core/notebook/compareCells';
+import {
+  compareNotebook,
+  readNotebook,
+  type CompareEvents,
+  type ComparisonReport,
+  type PreparedNotebook,
+} from '../../core/notebook/comparison';
+import { NotebookRunError, type PythonEnvironment } from '../../core/notebook/containerRun';
+import { describeDifferences } from '../../core/notebook/environment';
+import { probeLocalPython } from '../../core/notebook/localProbe';
+import { KEEP_RUNS, notebookScratch, pruneRuns, runName, scratchRoot } from '../../core/notebook/scratch';
+import { snapshotContainer } from '../../core/notebook/snapshot';
+import { DEFAULT_IDLE_SECONDS, sweepIdle, WarmRunners } from '../../core/notebook/warmRunners';
+import type { RunPlan } from '../../core/project/createOptions';
+import { projectDirFor } from '../../core/project/projectLayout';
+import type { Services } from '../services';
+import { ComparePanel, type CompareActions } from './comparePanel';
+import { localInterpreter } from './localPython';
+
+export type ImageChoice =
+  | { readonly kind: 'project' }
+  | { readonly kind: 'image'; readonly ref: string }
+  | { readonly kind: 'container'; readonly id: string; readonly name: string };
+
+/** What a run compares in: the image, the project's run plan (env, limits, GPU) and what to clean up after. */
+interface ResolvedImage {
+  readonly image: string;
+  readonly label: string;
+  readonly base?: RunPlan;
+  readonly cleanup?: () => Promise<void>;
+}
+
+/** Where a comparison's notebook lives and where its files go. */
+interface ComparisonPlace {
+  readonly notebook: string;
+  readonly workspaceDir: string;
+  readonly projectDir: string;
+}
+
+const hasProject = (dir: string): boolean => fs.existsSync(path.join(dir, 'berth.yaml')) || fs.existsSync(path.join(dir, 'Dockerfile'));
+
+type ComparisonServices = Pick<Services, 'context' | 'log' | 'config' | 'session' | 'runs'>;
+
+/**
+ * Notebook comparisons in the window: one panel per notebook, the image choice remembered per
+ * notebook (for Re-run), the images resolved (the project's, a chosen one, or a snapshot of a
+ * running container), the private scratch folders, progress, and the containers started ahead for
+ * the next comparison — which live as long as the engine connection.
+ */
+export class NotebookComparisons implements vscode.Disposable {
+  private readonly panels = new Map<string, ComparePanel>();
+  private readonly lastChoice = new Map<string, ImageChoice>();
+  private warm: { readonly engine: Engine; readonly runners: WarmRunners } | undefined;
+
+  constructor(private readonly services: ComparisonServices) {}
+
+  /**
+   * Compare a saved notebook with the container: in the image last used for it, the configured
+   * one, the project's, or one picked; the results in its panel.
+   */
+  async compare(uri: vscode.Uri): Promise<ComparePanel | undefined> {
+    // a notebook Berth cannot read is reported before anything is built
+    readNotebook(uri.fsPath);
+    const place = placeOf(uri);
+    const choice = this.initialChoice(uri, place.projectDir) ?? (await this.pickImage(place.projectDir));
+    if (!choice) return undefined;
+    const panel = this.panelFor(uri, place.projectDir, choice);
+    await this.run(uri, panel, choice);
+    return panel;
+  }
+
+  /** The image last used for this notebook, else the configured one, else the project's. */
+  private initialChoice(uri: vscode.Uri, projectDir: string): ImageChoice | undefined {
+    const configured = this.services.config.compare.image;
+    return (
+      this.lastChoice.get(uri.toString()) ??
+      (configured ? { kind: 'image', ref: configured } : hasProject(projectDir) ? { kind: 'project' } : undefined)
+    );
+  }
+
+  /** The notebook's panel (revealed if open), its buttons acting on this comparison. */
+  private panelFor(uri: vscode.Uri, projectDir: string, choice: ImageChoice): ComparePanel {
+    const key = uri.toString();
+    const again = (picked: ImageChoice | undefined): void => {
+      const panel = this.panels.get(key);
+      if (panel && picked) void this.run(uri, panel, picked).catch((err: unknown) => this.reportFailure(err));
+    };
+    const actions: CompareActions = {
+      rerun: () => again(this.lastChoice.get(key) ?? choice),
+      changeImage: () =>
+        void this.pickImage(projectDir).then(again, (err: unknown) => {
+          this.reportFailure(err);
+        }),
+    };
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal(actions);
+      return existing;
+    }
+    const panel = new ComparePanel(this.services, uri, actions, () => this.panels.delete(key));
+    this.panels.set(key, panel);
+    return panel;
+  }
+
+  /** A failure of a run started from the panel: there is no command to report it. */
+  private reportFailure(err: unknown): void {
+    this.services.log.error('Compare notebook failed', err);
+    void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err), 'Show Log').then((c) => {
+      if (c) this.services.log.show(true);
+    });
+  }
+
+  /** The project image, a tagged image, or a running container (compared in a snapshot). */
+  async pickImage(projectDir: string): Promise<ImageChoice | undefined> {
+    const engine = this.services.session.requireEngine();
+    const [images, containers] = await Promise.all([engine.listImages(), engine.listContainers({ filters: { status: ['running'] } })]);
+    type Item = vscode.QuickPickItem & { choice?: ImageChoice };
+    const items: Item[] = [];
+    if (hasProject(projectDir))
+      items.push({
+        label: '$(tools) Project image',
+        description: 'built from the Dockerfile and run profile',
+        choice: { kind: 'project' },
+      });
+    const tags = images.flatMap((i) => i.tags).sort();
+    if (tags.length > 0) items.push({ label: 'Images', kind: vscode.QuickPickItemKind.Separator });
+    for (const ref of tags) items.push({ label: ref, choice: { kind: 'image', ref } });
+    if (containers.length > 0)
+      items.push({ label: 'Running containers (compared in a snapshot)', kind: vscode.QuickPickItemKind.Separator });
+    for (const c of containers) {
+      items.push({ label: `$(vm-running) ${c.name}`, description: c.image, choice: { kind: 'container', id: c.id, name: c.name } });
+    }
+    if (items.length === 0) throw new Error('There are no images to run the notebook in: build the project image or pull one with Python.');
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Compare the notebook in which image?',
+      placeHolder: 'The image needs python3 and the packages the notebook imports',
+    });
+    return picked?.choice;
+  }
+
+  private async resolveImage(choice: ImageChoice, projectDir: string, notebook: string): Promise<ResolvedImage | undefined> {
+    const engine = this.services.session.requireEngine();
+    if (choice.kind === 'image') return { image: choice.ref, label: choice.ref };
+    if (choice.kind === 'container') {
+      // a snapshot, so the comparison does not disturb the running container
+      const snapshot = await snapshotContainer(engine, choice.id);
+      return { image: snapshot.image, label: `snapshot of ${choice.name}`, cleanup: snapshot.remove };
+    }
+    return this.services.runs.forComparison(projectDir, notebook);
+  }
+
+  /** One comparison run into a panel; errors are shown in the panel and rethrown for the notification. */
+  private async run(uri: vscode.Uri, panel: ComparePanel, choice: ImageChoice): Promise<void> {
+    const signal = panel.begin();
+    const place = placeOf(uri);
+    let resolved: ResolvedImage | undefined;
+    try {
+      this.requireLocalEngine();
+      const prepared = readNotebook(place.notebook);
+      panel.phase(choice.kind === 'project' ? 'Building the project image…' : 'Preparing the image…');
+      resolved = await this.resolveImage(choice, place.projectDir, place.notebook);
+      if (!resolved) {
+        panel.failed('No image was chosen: nothing ran.');
+        return;
+      }
+      this.lastChoice.set(uri.toString(), choice);
+      const local = await this.localEnvironment(uri, prepared.modules);
+      // a snapshot is removed after the comparison: nothing is started ahead on it
+      const runners = choice.kind === 'container' ? undefined : this.warmRunners();
+      const report = await this.withProgress(place, resolved, panel, signal, { prepared, local, runners });
+      panel.done(report);
+      this.logReport(place.notebook, report);
+    } catch (err) {
+      panel.failed(err instanceof Error ? err.message : String(err));
+      throw err;
+    } finally {
+      await resolved?.cleanup?.();
+    }
+  }
+
+  /** The comparison mounts the workspace into the container: the engine must be on this machine. */
+  private requireLocalEngine(): void {
+    const state = this.services.session.state;
+    if (state.kind === 'connected' && !isLocalEndpoint(state.endpoint))
+      throw new NotebookRunError(
+        `The engine at ${state.endpoint.host} is not on this machine: the comparison mounts the workspace into the container, which needs a local engine.`,
+      );
+  }
+
+  private async localEnvironment(uri: vscode.Uri, modules: readonly string[]): Promise<PythonEnvironment | undefined> {
+    const interpreter = await localInterpreter(uri, this.services.config.compare.localPython);
+    if (!interpreter) return undefined;
+    try {
+      return await probeLocalPython(interpreter.path, modules);
+    } catch (err) {
+      this.services.log.warn(
+        `Could not read the local interpreter ${interpreter.path} (from ${interpreter.source}): ${(err as Error).message}`,
+      );
+      return undefined;
+    }
+  }
+
+  /** The comparison under a cancellable notification, cell by cell into the panel. */
+  private withProgress(
+    place: ComparisonPlace,
+    image: ResolvedImage,
+    panel: ComparePanel,
+    signal: AbortSignal,
+    run: { prepared: PreparedNotebook; local: PythonEnvironment | undefined; runners: WarmRunners | undefined },
+  ): Thenable<ComparisonReport> {
+    const { notebook } = place;
+    const { prepared, local, runners } = run;
+    const total = prepared.plans.length;
+    const scratch = scratchFor(notebook);
+    this.services.log.info(
+      `Comparing ${notebook} in ${image.label}; the notebook's files go to ${path.join(scratch.outputDir, scratch.outputRun)}`,
+    );
+    return vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Comparing ${path.basename(notebook)} in ${image.image}`,
+        cancellable: true,
+      },
+      (progress, token) => {
+        token.onCancellationRequested(() => panel.cancel());
+        return compareNotebook(
+          this.services.session.requireEngine(),
+          {
+            notebookPath: notebook,
+            workspaceDir: place.workspaceDir,
+            image: image.image,
+            settings: this.settings(),
+            ...scratch,
+            ...(image.base ? { base: image.base } : {}),
+            ...(local ? { local } : {}),
+            prepared,
+            ...(runners ? { warm: runners } : {}),
+          },
+          { signal, ...panelUpdates(panel, progress, total, image.label, local) },
+        );
+      },
+    );
+  }
+
+  private settings(): CompareSettings {
+    const c = this.services.config.compare;
+    return {
+      ...DEFAULT_SETTINGS,
+      tolerance: { rtol: c.rtol, atol: c.atol },
+      pixelRatio: c.pixelRatio,
+      compareStderr: c.compareStderr,
+      timeoutSeconds: c.timeoutSeconds,
+    };
+  }
+
+  private logReport(notebook: string, report: ComparisonReport): void {
+    const log = this.services.log;
+    const s = report.summary;
+    log.info(
+      `Comparison of ${notebook}: ${s.identical} identical, ${s.withinTolerance} within tolerance, ${s.differs} differ, ${s.errors} errors, ${s.notRun} not run — ${report.message}`,
+    );
+    for (const difference of describeDifferences(report.environment)) log.info(`environment: ${difference}`);
+    for (const line of report.stray) log.warn(`runner: ${line}`);
+    vscode.window.setStatusBarMessage(
+      `Berth: ${path.basename(notebook)} ${report.passed ? 'matches the container' : 'differs in the container'}`,
+      8000,
+    );
+  }
+
+  /**
+   * The containers started ahead for the next comparison, on the connected engine (none when
+   * berth.compare.keepWarm is off). They end with the engine connection.
+   */
+  private warmRunners(): WarmRunners | undefined {
+    const engine = this.services.session.requireEngine();
+    const keepWarm = this.services.config.compare.keepWarm;
+    if (!keepWarm || this.warm?.engine !== engine) void this.disposeWarmRunners();
+    if (!keepWarm) return undefined;
+    if (!this.warm) {
+      const runners = new WarmRunners(engine, DEFAULT_IDLE_SECONDS, (err) =>
+        this.services.log.warn(
+          `Could not start the next comparison's container ahead of time: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+      this.warm = { engine, runners };
+      this.services.session.connection.add({ dispose: () => this.disposeWarmRunners(runners) });
+      // waiting containers whose runner gave up in an earlier session
+      void sweepIdle(engine).catch(() => undefined);
+    }
+    return this.warm.runners;
+  }
+
+  /** Remove the containers waiting for a next comparison (all, or only those of `runners`). */
+  private async disposeWarmRunners(runners?: WarmRunners): Promise<void> {
+    const current = this.warm?.runners;
+    if (!current || (runners && runners !== current)) return;
+    this.warm = undefined;
+    await current.dispose();
+  }
+
+  /** Cancel running comparisons and remove the containers waiting for the next (VS Code waits for it on deactivation). */
+  async dispose(): Promise<void> {
+    for (const panel of this.panels.values()) panel.cancel();
+    this.lastChoice.clear();
+    await this.disposeWarmRunners();
+  }
+}
+
+/** The comparison's progress as the notification and the panel show it, cell by cell. */
+function panelUpdates(
+  panel: ComparePanel,
+  progress: vscode.Progress<{ message?: string; increment?: number }>,
+  total: number,
+  label: string,
+  local: PythonEnvironment | undefined,
+): Omit<CompareEvents, 'signal'> {
+  return {
+    onPlan: (plans) => panel.start(label, plans, local ? `${local.python} (${local.executable ?? 'local'})` : undefined),
+    onCellStart: (plan, done) => {
+      progress.report({ message: `cell ${plan.ordinal} of ${total}` });
+      panel.cellRunning(plan.index, done, total);
+    },
+    onCell: (c, done) => {
+      progress.report({ increment: 100 / Math.max(1, total) });
+      panel.row(c, done, total);
+    },
+    onEnvironment: (rows) => panel.environment(rows),
+  };
+}
+
+/** The notebook's workspace folder and project; a notebook outside the workspace cannot be compared. */
+function placeOf(uri: vscode.Uri): ComparisonPlace {
+  const notebook = uri.fsPath;
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) throw new Error(`${notebook} is not in an open workspace folder: open its folder to compare it.`);
+  return { notebook, workspaceDir: folder.uri.fsPath, projectDir: projectDirFor(notebook, folder.uri.fsPath) };
+}
+
+/** One private folder per notebook folder (so a container started ahead fits the next run), a subfolder per run. */
+function scratchFor(notebook: string): { outputDir: string; outputRun: string } {
+  const outputDir = notebookScratch(scratchRoot(), path.dirname(notebook));
+  const outputRun = runName(notebook, new Date());
+  pruneRuns(outputDir, KEEP_RUNS - 1);
+  return { outputDir, outputRun };
+}

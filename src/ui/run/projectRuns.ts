@@ -1,0 +1,299 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeBatch, runBatchJob, type BatchResult } from '../../core/engine/batchJob';
+import type { ContainerRecord } from '../../core/engine/containerStore';
+import { GpuUnavailableError, NotFoundError, PortInUseError } from '../../core/engine/errors';
+import type { GpuDetection } from '../../core/engine/gpu';
+import { BERTH_LABEL } from '../../core/engine/labels';
+import { startRun, waitHealthy } from '../../core/engine/run';
+import { batchProfile } from '../../core/project/batchProfile';
+import { scanContext } from '../../core/project/buildContext';
+import type { RunPlan } from '../../core/project/createOptions';
+import { gitState, proposeTag } from '../../core/project/imageTag';
+import { defaultProfileYaml } from '../../core/project/projectLayout';
+import {
+  batchUser,
+  comparisonProfile,
+  cpuDecision,
+  gpuPreferenceKey,
+  onAnyFreePort,
+  planFor,
+  runContainerName,
+  withClickedModel,
+} from '../../core/project/projectRun';
+import type { RunProfile } from '../../core/project/runProfile';
+import { buildWithProgress, confirmContext } from '../build/buildWithProgress';
+import type { Services } from '../services';
+
+const HEALTH_TIMEOUT_MS = 60_000;
+
+/** What a run command is about: the clicked file, its project, and a profile named by the run form. */
+export interface RunTarget {
+  readonly clicked: string;
+  readonly projectDir: string;
+  readonly profileName?: string;
+}
+
+/** A profile ready to start: its image built (or named), GPU or CPU decided. */
+export interface PreparedRun {
+  readonly projectDir: string;
+  readonly profile: RunProfile;
+  readonly image: string;
+  readonly forceCpu: boolean;
+  readonly gpu: GpuDetection | undefined;
+}
+
+export interface FinishedBatch {
+  readonly name: string;
+  readonly result: BatchResult;
+  readonly message: string;
+  readonly outputDir: string;
+}
+
+type RunsServices = Pick<Services, 'context' | 'session' | 'log' | 'profiles' | 'buildOutput' | 'containers'>;
+
+/**
+ * Running a project's profile, for every command that does: the profile (written the first time),
+ * GPU or CPU (asked once, remembered per profile), the image (built with progress, weights kept
+ * out), the create options, then the start — with a way out when the engine refuses the GPU or a
+ * port is taken.
+ */
+export class ProjectRuns {
+  constructor(private readonly services: RunsServices) {}
+
+  /** The engine's GPU detection, while connected. */
+  private get gpu(): GpuDetection | undefined {
+    const state = this.services.session.state;
+    return state.kind === 'connected' ? state.gpu : undefined;
+  }
+
+  /** The profile named (by the run form), the only one, or the one picked; with no berth.yaml, a default one is written. */
+  async chooseProfile(projectDir: string, clicked: string, named?: string): Promise<RunProfile | undefined> {
+    if (named !== undefined) {
+      const profile = this.services.profiles.load(projectDir)?.find((p) => p.name === named);
+      if (profile) return profile;
+    }
+    const found = this.services.profiles.load(projectDir);
+    const profiles = found && found.length > 0 ? found : this.writeDefaultProfile(projectDir, clicked);
+    if (profiles.length === 1) return profiles[0];
+    const picked = await vscode.window.showQuickPick(
+      profiles.map((p) => ({ label: p.name, description: p.image ?? `build ${p.build?.dockerfile ?? ''}`, profile: p })),
+      { title: 'Run model in container: which profile?' },
+    );
+    return picked?.profile;
+  }
+
+  private writeDefaultProfile(projectDir: string, clicked: string): readonly RunProfile[] {
+    const file = path.join(projectDir, 'berth.yaml');
+    if (!fs.existsSync(path.join(projectDir, 'Dockerfile')))
+      throw new Error(
+        `No Dockerfile or berth.yaml in ${vscode.workspace.asRelativePath(projectDir)}: add a Dockerfile, or a berth.yaml profile naming an image.`,
+      );
+    fs.writeFileSync(file, defaultProfileYaml(projectDir, clicked));
+    void vscode.window.showInformationMessage(
+      `Created ${vscode.workspace.asRelativePath(file)} with a default run profile (edit it to change ports, limits or GPUs).`,
+    );
+    return this.services.profiles.load(projectDir) ?? [];
+  }
+
+  /** Ask when the profile wants a GPU the engine cannot give; the answer is remembered per profile. */
+  async offerCpu(projectDir: string, profileName: string, reason: string): Promise<boolean> {
+    const choice = await vscode.window.showWarningMessage(
+      `Profile "${profileName}" asks for a GPU, but ${reason}`,
+      {
+        modal: true,
+        detail: 'Run on CPU instead? Berth remembers this profile as "GPU if available": a GPU when the engine has one, the CPU otherwise.',
+      },
+      'Run on CPU',
+    );
+    if (choice !== 'Run on CPU') return false;
+    await this.services.context.workspaceState.update(gpuPreferenceKey(projectDir, profileName), true);
+    return true;
+  }
+
+  /** Whether to run on CPU: remembered from an earlier answer, or asked now. Undefined: the user backed out. */
+  async decideCpu(projectDir: string, profile: RunProfile, rememberAs = profile.name): Promise<boolean | undefined> {
+    const remembered = this.services.context.workspaceState.get<boolean>(gpuPreferenceKey(projectDir, rememberAs), false);
+    const decision = cpuDecision(profile, this.gpu, remembered);
+    if (decision.kind !== 'ask') return decision.kind === 'cpu';
+    return (await this.offerCpu(projectDir, rememberAs, decision.reason)) ? true : undefined;
+  }
+
+  /** Build the profile's image (cached layers make a rebuild cheap), or use the image it names. */
+  async imageFor(profile: RunProfile, projectDir: string): Promise<string | undefined> {
+    if (!profile.build) return profile.image;
+    const contextDir = path.resolve(projectDir, profile.build.context);
+    const tag = proposeTag(projectDir, await gitState(projectDir));
+    const scan = await confirmContext(scanContext(contextDir, profile.build.dockerfile), contextDir, profile.build.dockerfile);
+    if (!scan) return undefined;
+    const built = await buildWithProgress(this.services, {
+      scan,
+      dockerfile: profile.build.dockerfile,
+      tag,
+      ...(profile.build.target ? { target: profile.build.target } : {}),
+      buildArgs: profile.build.args,
+      source: vscode.Uri.file(path.join(contextDir, profile.build.dockerfile)),
+    });
+    return built ? tag : undefined;
+  }
+
+  /**
+   * Profile → GPU or CPU → image: what a start needs. `rememberAs` names the profile the GPU answer
+   * is remembered under (a batch job's is its base profile's). Undefined: the user backed out.
+   */
+  async prepare(projectDir: string, profile: RunProfile, rememberAs = profile.name): Promise<PreparedRun | undefined> {
+    const gpu = this.gpu;
+    const forceCpu = await this.decideCpu(projectDir, profile, rememberAs);
+    if (forceCpu === undefined) return undefined;
+    const image = await this.imageFor(profile, projectDir);
+    if (!image) return undefined;
+    return { projectDir, profile, image, forceCpu, gpu };
+  }
+
+  /** The create options of a prepared run (or of a variant of its profile). */
+  plan(run: PreparedRun, options: { name?: string; forceCpu?: boolean; profile?: RunProfile } = {}): RunPlan {
+    return planFor(options.profile ?? run.profile, {
+      image: run.image,
+      projectDir: run.projectDir,
+      ...(options.name ? { name: options.name } : {}),
+      gpu: run.gpu,
+      forceCpu: options.forceCpu ?? run.forceCpu,
+    });
+  }
+
+  /** The previous run of this profile makes way — only Berth's own container of that name. */
+  async clearPrevious(name: string): Promise<void> {
+    const engine = this.services.session.requireEngine();
+    try {
+      const previous = await engine.inspectContainer(name);
+      if (previous.labels[BERTH_LABEL.managed] !== 'true')
+        throw new Error(`A container named ${name} exists and is not Berth's: rename or remove it first.`);
+      await engine.removeContainer(previous.id, { force: true });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  /**
+   * Run the target's profile as a service until it is healthy: the model clicked is mounted when
+   * the profile names none. `onUnhealthy` gets the container when it never became healthy (its
+   * logs usually say why) before the error is thrown. Undefined: the user backed out.
+   */
+  async serve(target: RunTarget, hooks: { onUnhealthy: (record: ContainerRecord) => void }): Promise<ContainerRecord | undefined> {
+    this.services.session.requireEngine(); // before any question or file written: no engine, no run
+    const chosen = await this.chooseProfile(target.projectDir, target.clicked, target.profileName);
+    if (!chosen) return undefined;
+    const run = await this.prepare(target.projectDir, withClickedModel(chosen, target.projectDir, target.clicked));
+    if (!run) return undefined;
+    const name = runContainerName(run.profile, run.projectDir);
+    await this.clearPrevious(name);
+    const id = await this.startServing(run, name);
+    if (id === undefined) return undefined;
+    await this.untilHealthy(id, name, hooks.onUnhealthy);
+    return this.services.containers.current?.get(id) ?? (await this.services.session.requireEngine().inspectContainer(id));
+  }
+
+  /** Start, offering the CPU when the engine refuses the GPU and any free port when one is taken. */
+  private async startServing(run: PreparedRun, name: string): Promise<string | undefined> {
+    const engine = this.services.session.requireEngine();
+    const start = (forceCpu: boolean, anyPort: boolean): Promise<string> => {
+      const plan = this.plan(run, { name, forceCpu, ...(anyPort ? { profile: onAnyFreePort(run.profile) } : {}) });
+      for (const note of plan.notes) this.services.log.info(`${name}: ${note}`);
+      return startRun(engine, plan, run.gpu ? { gpu: run.gpu } : {});
+    };
+    try {
+      return await start(run.forceCpu, false);
+    } catch (err) {
+      if (err instanceof GpuUnavailableError) {
+        if (!(await this.offerCpu(run.projectDir, run.profile.name, `the engine refused it: ${err.message}`))) return undefined;
+        return start(true, false);
+      }
+      if (err instanceof PortInUseError) {
+        if ((await vscode.window.showErrorMessage(err.message, 'Use Any Free Port')) === undefined) return undefined;
+        return start(run.forceCpu, true);
+      }
+      throw err;
+    }
+  }
+
+  private async untilHealthy(id: string, name: string, onUnhealthy: (record: ContainerRecord) => void): Promise<void> {
+    const engine = this.services.session.requireEngine();
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Starting ${name}: waiting until it is healthy`, cancellable: true },
+        (_progress, token) => {
+          const controller = new AbortController();
+          token.onCancellationRequested(() => controller.abort());
+          return waitHealthy(engine, id, { timeoutMs: HEALTH_TIMEOUT_MS, signal: controller.signal });
+        },
+      );
+    } catch (err) {
+      onUnhealthy(await engine.inspectContainer(id));
+      throw err;
+    }
+  }
+
+  /**
+   * Run the target as a batch job to completion: the project read-only at /workspace, data/ at
+   * /input, output/ at /output; as the user on a local engine. `onStarted` gets the container as
+   * it starts. Undefined: the user backed out.
+   */
+  async runBatch(target: RunTarget, hooks: { onStarted: (record: ContainerRecord) => void }): Promise<FinishedBatch | undefined> {
+    this.services.session.requireEngine();
+    const base = await this.chooseProfile(target.projectDir, target.clicked);
+    if (!base) return undefined;
+    const state = this.services.session.state;
+    const local = state.kind === 'connected' && state.endpoint.host.startsWith('unix://');
+    const profile = batchUser(batchProfile(base, target.projectDir, target.clicked), local, process.getuid?.(), process.getgid?.());
+    // the GPU answer is remembered under the base profile's name
+    const run = await this.prepare(target.projectDir, profile, base.name);
+    if (!run) return undefined;
+    const outputDir = path.join(run.projectDir, 'output');
+    fs.mkdirSync(outputDir, { recursive: true });
+    const name = runContainerName(profile, run.projectDir);
+    await this.clearPrevious(name);
+    let result: BatchResult;
+    try {
+      result = await this.runToEnd(run, name, run.forceCpu, hooks.onStarted);
+    } catch (err) {
+      if (!(err instanceof GpuUnavailableError)) throw err;
+      if (!(await this.offerCpu(run.projectDir, base.name, `the engine refused it: ${err.message}`))) return undefined;
+      result = await this.runToEnd(run, name, true, hooks.onStarted);
+    }
+    return { name, result, message: describeBatch(name, result), outputDir };
+  }
+
+  private runToEnd(run: PreparedRun, name: string, forceCpu: boolean, onStarted: (record: ContainerRecord) => void): Thenable<BatchResult> {
+    const engine = this.services.session.requireEngine();
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running batch job ${name}`, cancellable: true },
+      (_p, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return runBatchJob(engine, this.plan(run, { name, forceCpu }), {
+          signal: controller.signal,
+          ...(run.gpu ? { gpu: run.gpu } : {}),
+          onStarted: (id) => void engine.inspectContainer(id).then(onStarted),
+        });
+      },
+    );
+  }
+
+  /**
+   * The project image for a notebook comparison and its run plan (env, limits, GPU; no ports, no
+   * healthcheck). Undefined: the user backed out.
+   */
+  async forComparison(projectDir: string, notebook: string): Promise<{ image: string; label: string; base: RunPlan } | undefined> {
+    this.services.session.requireEngine();
+    const profile = await this.chooseProfile(projectDir, notebook);
+    if (!profile) return undefined;
+    const run = await this.prepare(projectDir, profile);
+    if (!run) return undefined;
+    return {
+      image: run.image,
+      label: `${run.image} (profile ${profile.name})`,
+      base: this.plan(run, { profile: comparisonProfile(profile) }),
+    };
+  }
+}
