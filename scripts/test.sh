@@ -37,7 +37,10 @@ tier() {
 }
 
 status=0
-tier unit test/unit/*.test.ts || status=1
+# the unit tier mirrors src/ (test/unit/<path under src>/<module>.test.ts); the UI layer's tests
+# see the vscode stand-in of scripts/lib/vscodeStub.mjs, preloaded by test/unit/vscode.ts
+mapfile -t UNIT_TESTS < <(find test/unit -name '*.test.ts' | sort)
+tier unit --import ./test/unit/vscode.ts "${UNIT_TESTS[@]}" || status=1
 
 step "engine: ensure a Docker engine and the local base images"
 if bash scripts/engine.sh ensure | tee "$REPORTS/engine.log"; then

@@ -14,7 +14,7 @@ import * as tarStream from 'tar-stream';
 import type { ContainerCreateOptions, Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { BERTH_LABEL } from '../engine/labels';
-import { containerLogs } from '../engine/logs';
+import { containerLogs, type LogLine } from '../engine/logs';
 import type { RunPlan } from '../project/createOptions';
 import { parseOutput, type CellOutput } from './nbformat';
 import type { CellPlan } from './plan';
@@ -490,56 +490,242 @@ export async function runInContainer(
   if (signal?.aborted) return cancelledBeforeStart();
   const bounds = { ...DEFAULT_BOUNDS, ...events.bounds };
   const payload: RunnerPayload = { ...input, token: input.token ?? runToken() };
-  const channel = new RunnerChannel(payload.token ?? '');
-  const waiting = events.waiting;
-  const id = waiting ?? (await engine.createContainer(options, signal));
+  const id = events.waiting ?? (await engine.createContainer(options, signal));
+  const run = new RunReader(engine, id, payload, bounds, events);
   const stop = new AbortController();
-  let current: number | undefined;
-  let lastDone: number | undefined;
-  let outcome: RunOutcome | undefined;
-  let environment: PythonEnvironment | undefined;
-  let ended = false;
-  /** The process outlived the last cell past exitMs and was killed: the run itself completed. */
-  let killedAfterEnd = false;
-  const cells: ExecutedCell[] = [];
-  const stray: string[] = [];
-  /** Output written straight to fd 1/2 during the running cell; it belongs to that cell. */
-  let pending = new BoundedOutput();
-  /** A line of the cells' output without its newline yet (a message followed it). */
-  let partial: { name: 'stdout' | 'stderr'; text: string } | undefined;
-  let watchdog: NodeJS.Timeout | undefined;
-
-  const kill = (why: RunOutcome | undefined): void => {
-    if (why) outcome ??= why;
-    void engine.killContainer(id).catch(() => undefined);
-  };
-  const onAbort = (): void => kill({ kind: 'cancelled', ...(current === undefined ? {} : { cellIndex: current }) });
+  const onAbort = (): void => run.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
-  const arm = (ms: number, onFire: () => void): void => {
-    clearTimeout(watchdog);
-    watchdog = setTimeout(onFire, ms);
+  try {
+    run.armQuiet();
+    await startRunner(engine, id, options, payload, events.waiting, signal);
+    for await (const line of containerLogs(engine, id, { follow: true, tty: false, signal: stop.signal })) run.read(line);
+    run.logEnded();
+    run.outcome = await exitOutcome(engine, id, options, run);
+  } catch (err) {
+    if (signal?.aborted) run.outcome ??= { kind: 'cancelled', ...run.inCell() };
+    else if (run.outcome?.kind === 'stalled' || run.outcome?.kind === 'timeout') {
+      // the container was killed by a watchdog while an engine call waited: the outcome says why
+    } else throw err instanceof EngineError || err instanceof NotebookRunError ? err : startError(err, String(options.Image));
+  } finally {
+    run.disarm();
+    stop.abort();
+    signal?.removeEventListener('abort', onAbort);
+    await engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
+  }
+  return {
+    containerId: id,
+    ...(run.environment ? { environment: run.environment } : {}),
+    cells: run.cells,
+    outcome: run.outcome,
+    stray: run.stray,
+    durationMs: performance.now() - started,
+    cellsMs: run.cells.reduce((n, c) => n + c.durationMs, 0),
   };
-  const armQuiet = (): void =>
-    arm(bounds.quietMs, () =>
-      kill({ kind: 'stalled', seconds: Math.round(bounds.quietMs / 1000), ...(lastDone === undefined ? {} : { afterCell: lastDone }) }),
+}
+
+/** Give the runner its plan: on the stdin of a waiting one, or copied into a new container that is then started. */
+async function startRunner(
+  engine: Engine,
+  id: string,
+  options: ContainerCreateOptions,
+  payload: RunnerPayload,
+  waiting: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (waiting) {
+    await engine.writeStdin(id, planLine(payload), signal);
+    return;
+  }
+  await engine.putArchive(id, '/', await runnerArchive(payload), signal);
+  try {
+    await engine.startContainer(id, signal);
+  } catch (err) {
+    throw startError(err, String(options.Image));
+  }
+}
+
+/** How the run ended, once its log has: what a watchdog or a cancel said, else the container's exit. */
+async function exitOutcome(engine: Engine, id: string, options: ContainerCreateOptions, run: RunReader): Promise<RunOutcome> {
+  // the log stream ends when the container stops: its exit status is there at once (bounded all the same)
+  const exitCode = await engine.waitContainer(id, AbortSignal.timeout(30_000)).catch(async () => {
+    run.kill(undefined);
+    return engine.waitContainer(id, AbortSignal.timeout(30_000)).catch(() => -1);
+  });
+  const state = await engine.inspectContainer(id);
+  if (run.killedAfterEnd)
+    run.stray.push(
+      `berth: the Python process was still running ${Math.round(run.bounds.exitMs / 1000)} s after the last cell (a thread or a child process a cell left running?); the container was stopped`,
     );
-  const armCell = (index: number): void => {
-    clearTimeout(watchdog);
-    if (payload.timeoutSeconds <= 0) return;
-    arm(payload.timeoutSeconds * 1000 + (events.graceMs ?? 5000), () =>
-      kill({ kind: 'timeout', cellIndex: index, seconds: payload.timeoutSeconds }),
+  // a watchdog or a cancel that fired meanwhile has the last word
+  if (run.outcome) return run.outcome;
+  if (state.oomKilled === true && !run.killedAfterEnd) return { kind: 'oom', limitBytes: options.HostConfig?.Memory ?? 0, ...run.inCell() };
+  if (run.ended && (exitCode === 0 || run.killedAfterEnd)) return { kind: 'completed' };
+  return { kind: 'exited', exitCode, ...run.inCell() };
+}
+
+/**
+ * One run as its container's log is read: the runner's messages turned into cells, the cells'
+ * own output given to the cell running, and the watchdog that kills the container when the
+ * runner is silent too long, a cell runs past its timeout, or the process outlives the last cell.
+ */
+class RunReader {
+  /** The cell running now. */
+  private current: number | undefined;
+  private lastDone: number | undefined;
+  outcome: RunOutcome | undefined;
+  environment: PythonEnvironment | undefined;
+  /** The runner said it ran the last cell. */
+  ended = false;
+  /** The process outlived the last cell past exitMs and was killed: the run itself completed. */
+  killedAfterEnd = false;
+  readonly cells: ExecutedCell[] = [];
+  readonly stray: string[] = [];
+  private readonly channel: RunnerChannel;
+  /** Output written straight to fd 1/2 during the running cell; it belongs to that cell. */
+  private pending = new BoundedOutput();
+  /** A line of the cells' output without its newline yet (a message followed it). */
+  private partial: { name: 'stdout' | 'stderr'; text: string } | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly id: string,
+    private readonly payload: RunnerPayload,
+    readonly bounds: RunBounds,
+    private readonly events: RunEvents,
+  ) {
+    this.channel = new RunnerChannel(payload.token ?? '');
+  }
+
+  /** The running cell, for an outcome that names it. */
+  inCell(): { cellIndex?: number } {
+    return this.current === undefined ? {} : { cellIndex: this.current };
+  }
+
+  kill(why: RunOutcome | undefined): void {
+    if (why) this.outcome ??= why;
+    void this.engine.killContainer(this.id).catch(() => undefined);
+  }
+
+  cancel(): void {
+    this.kill({ kind: 'cancelled', ...this.inCell() });
+  }
+
+  private arm(ms: number, onFire: () => void): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(onFire, ms);
+  }
+
+  disarm(): void {
+    clearTimeout(this.watchdog);
+  }
+
+  /** The runner must speak within quietMs: before the first cell and between cells. */
+  armQuiet(): void {
+    const { quietMs } = this.bounds;
+    this.arm(quietMs, () =>
+      this.kill({
+        kind: 'stalled',
+        seconds: Math.round(quietMs / 1000),
+        ...(this.lastDone === undefined ? {} : { afterCell: this.lastDone }),
+      }),
     );
-  };
-  const output = (stream: 'stdout' | 'stderr', text: string): void => {
-    if (current === undefined || ended) {
-      if (stray.length < 200) stray.push(`${stream}: ${text.slice(0, 2000)}`);
-    } else pending.add(stream, text);
-  };
-  const finishCell = (index: number, outputs: readonly CellOutput[], ms: number, timedOut: boolean, cut: number): void => {
-    if (partial) {
-      output(partial.name, partial.text);
-      partial = undefined;
+  }
+
+  private armCell(index: number): void {
+    clearTimeout(this.watchdog);
+    const { timeoutSeconds } = this.payload;
+    if (timeoutSeconds <= 0) return;
+    this.arm(timeoutSeconds * 1000 + (this.events.graceMs ?? 5000), () =>
+      this.kill({ kind: 'timeout', cellIndex: index, seconds: timeoutSeconds }),
+    );
+  }
+
+  private armExit(): void {
+    this.arm(this.bounds.exitMs, () => {
+      this.killedAfterEnd = true;
+      this.kill(undefined);
+    });
+  }
+
+  /** One line of the container's log: the cells' output, a message of the runner, or both. */
+  read(line: LogLine): void {
+    const item = line.stream === 'stdout' ? this.channel.push(line.text) : { output: { text: line.text, newline: true } };
+    if (item.output) this.cellsWrote(line.stream, item.output);
+    if (item.lost !== undefined) this.lostMessage(item.lost);
+    if (item.message) this.onMessage(item.message);
+  }
+
+  /** The log has ended: a line left without its newline is output all the same. */
+  logEnded(): void {
+    if (this.partial) this.output(this.partial.name, this.partial.text);
+    clearTimeout(this.watchdog);
+  }
+
+  private cellsWrote(stream: 'stdout' | 'stderr', written: { readonly text: string; readonly newline: boolean }): void {
+    // a line the cells wrote without a newline, cut by a message, goes on after it
+    const partial = this.partial;
+    const text = partial && partial.name === stream ? partial.text + written.text : written.text;
+    if (partial && partial.name !== stream) this.output(partial.name, partial.text);
+    this.partial = undefined;
+    if (written.newline) this.output(stream, `${text}\n`);
+    else this.partial = { name: stream, text };
+  }
+
+  private lostMessage(lost: number): void {
+    this.stray.push(`berth: a message of ${lost} characters from the runner was too large to keep`);
+    if (this.current !== undefined)
+      this.finishCell(
+        this.current,
+        [{ kind: 'stream', name: 'stderr', text: `[the cell's result (${lost} characters) was too large to receive]\n` }],
+        0,
+        false,
+        lost,
+      );
+    this.armQuiet();
+  }
+
+  private onMessage(message: Message): void {
+    if (message.t === 'hello') {
+      this.environment = {
+        python: message.python,
+        ...(message.implementation ? { implementation: message.implementation } : {}),
+        ...(message.platform ? { platform: message.platform } : {}),
+        ...(message.executable ? { executable: message.executable } : {}),
+        packages: message.packages ?? {},
+      };
+      this.events.onEnvironment?.(this.environment);
+      this.armQuiet();
+    } else if (message.t === 'start') {
+      // what came before the start on its line belongs to no cell
+      if (this.partial) this.output(this.partial.name, this.partial.text);
+      this.partial = undefined;
+      this.current = message.index;
+      this.pending = new BoundedOutput();
+      this.armCell(message.index);
+      this.events.onCellStart?.(message.index);
+    } else if (message.t === 'cell') {
+      const outputs = message.outputs.map((o, k) => parseOutput(o as never, `Runner output ${k + 1}`));
+      this.finishCell(message.index, outputs, message.ms, message.timedOut, message.cut ?? 0);
+      this.armQuiet();
+    } else if (message.t === 'end') {
+      this.ended = true;
+      this.armExit();
     }
+  }
+
+  private output(stream: 'stdout' | 'stderr', text: string): void {
+    if (this.current === undefined || this.ended) {
+      if (this.stray.length < 200) this.stray.push(`${stream}: ${text.slice(0, 2000)}`);
+    } else this.pending.add(stream, text);
+  }
+
+  private finishCell(index: number, outputs: readonly CellOutput[], ms: number, timedOut: boolean, cut: number): void {
+    if (this.partial) {
+      this.output(this.partial.name, this.partial.text);
+      this.partial = undefined;
+    }
+    const pending = this.pending;
     const cell: ExecutedCell = {
       index,
       outputs: [...outputs, ...pending.outputs()],
@@ -547,116 +733,12 @@ export async function runInContainer(
       timedOut,
       ...(cut + pending.cut > 0 ? { cut: cut + pending.cut } : {}),
     };
-    pending = new BoundedOutput();
-    current = undefined;
-    lastDone = index;
-    cells.push(cell);
-    events.onCell?.(cell);
-  };
-
-  try {
-    armQuiet();
-    if (waiting) await engine.writeStdin(id, planLine(payload), signal);
-    else {
-      await engine.putArchive(id, '/', await runnerArchive(payload), signal);
-      try {
-        await engine.startContainer(id, signal);
-      } catch (err) {
-        throw startError(err, String(options.Image));
-      }
-    }
-    for await (const line of containerLogs(engine, id, { follow: true, tty: false, signal: stop.signal })) {
-      const item = line.stream === 'stdout' ? channel.push(line.text) : { output: { text: line.text, newline: true } };
-      if (item.output) {
-        // a line the cells wrote without a newline, cut by a message, goes on after it
-        const text = partial && partial.name === line.stream ? partial.text + item.output.text : item.output.text;
-        if (partial && partial.name !== line.stream) output(partial.name, partial.text);
-        partial = undefined;
-        if (item.output.newline) output(line.stream, `${text}\n`);
-        else partial = { name: line.stream, text };
-      }
-      if (item.lost !== undefined) {
-        stray.push(`berth: a message of ${item.lost} characters from the runner was too large to keep`);
-        if (current !== undefined)
-          finishCell(
-            current,
-            [{ kind: 'stream', name: 'stderr', text: `[the cell's result (${item.lost} characters) was too large to receive]\n` }],
-            0,
-            false,
-            item.lost,
-          );
-        armQuiet();
-      }
-      const message = item.message;
-      if (!message) continue;
-      if (message.t === 'hello') {
-        environment = {
-          python: message.python,
-          ...(message.implementation ? { implementation: message.implementation } : {}),
-          ...(message.platform ? { platform: message.platform } : {}),
-          ...(message.executable ? { executable: message.executable } : {}),
-          packages: message.packages ?? {},
-        };
-        events.onEnvironment?.(environment);
-        armQuiet();
-      } else if (message.t === 'start') {
-        // what came before the start on its line belongs to no cell
-        if (partial) output(partial.name, partial.text);
-        partial = undefined;
-        current = message.index;
-        pending = new BoundedOutput();
-        armCell(message.index);
-        events.onCellStart?.(message.index);
-      } else if (message.t === 'cell') {
-        const outputs = message.outputs.map((o, k) => parseOutput(o as never, `Runner output ${k + 1}`));
-        finishCell(message.index, outputs, message.ms, message.timedOut, message.cut ?? 0);
-        armQuiet();
-      } else if (message.t === 'end') {
-        ended = true;
-        arm(bounds.exitMs, () => {
-          killedAfterEnd = true;
-          kill(undefined);
-        });
-      }
-    }
-    if (partial) output(partial.name, partial.text);
-    clearTimeout(watchdog);
-    // the log stream ends when the container stops: its exit status is there at once (bounded all the same)
-    const exitCode = await engine.waitContainer(id, AbortSignal.timeout(30_000)).catch(async () => {
-      kill(undefined);
-      return engine.waitContainer(id, AbortSignal.timeout(30_000)).catch(() => -1);
-    });
-    const state = await engine.inspectContainer(id);
-    if (killedAfterEnd)
-      stray.push(
-        `berth: the Python process was still running ${Math.round(bounds.exitMs / 1000)} s after the last cell (a thread or a child process a cell left running?); the container was stopped`,
-      );
-    if (!outcome) {
-      if (state.oomKilled === true && !killedAfterEnd)
-        outcome = { kind: 'oom', limitBytes: options.HostConfig?.Memory ?? 0, ...(current === undefined ? {} : { cellIndex: current }) };
-      else if (ended && (exitCode === 0 || killedAfterEnd)) outcome = { kind: 'completed' };
-      else outcome = { kind: 'exited', exitCode, ...(current === undefined ? {} : { cellIndex: current }) };
-    }
-  } catch (err) {
-    if (signal?.aborted) outcome ??= { kind: 'cancelled', ...(current === undefined ? {} : { cellIndex: current }) };
-    else if (outcome?.kind === 'stalled' || outcome?.kind === 'timeout') {
-      // the container was killed by a watchdog while an engine call waited: the outcome says why
-    } else throw err instanceof EngineError || err instanceof NotebookRunError ? err : startError(err, String(options.Image));
-  } finally {
-    clearTimeout(watchdog);
-    stop.abort();
-    signal?.removeEventListener('abort', onAbort);
-    await engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
+    this.pending = new BoundedOutput();
+    this.current = undefined;
+    this.lastDone = index;
+    this.cells.push(cell);
+    this.events.onCell?.(cell);
   }
-  return {
-    containerId: id,
-    ...(environment ? { environment } : {}),
-    cells,
-    outcome,
-    stray,
-    durationMs: performance.now() - started,
-    cellsMs: cells.reduce((n, c) => n + c.durationMs, 0),
-  };
 }
 
 function cancelledBeforeStart(): ContainerRunResult {

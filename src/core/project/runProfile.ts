@@ -293,150 +293,54 @@ export function parseGpus(v: Json | undefined): GpuSpec | string {
   return 'gpus must be none, all, a count or a list of device ids';
 }
 
+type Path = (string | number)[];
+type Mapping = { [key: string]: Json };
+
+const PROFILE_SETTINGS: readonly string[] = [
+  'image',
+  'build',
+  'command',
+  'workdir',
+  'user',
+  'env',
+  'envFiles',
+  'ports',
+  'volumes',
+  'model',
+  'gpus',
+  'gpuCapabilities',
+  'gpuFallback',
+  'shmSize',
+  'memory',
+  'cpus',
+  'restart',
+  'healthcheck',
+  'labels',
+];
+
+/** One profile, each setting read in turn; problems are reported in the order of the settings. */
 function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undefined {
   const at = ['profiles', name];
   if (!v.isObject(raw)) {
     v.problem(at, `profile ${name} must be a mapping`);
     return undefined;
   }
-  const known = new Set([
-    'image',
-    'build',
-    'command',
-    'workdir',
-    'user',
-    'env',
-    'envFiles',
-    'ports',
-    'volumes',
-    'model',
-    'gpus',
-    'gpuCapabilities',
-    'gpuFallback',
-    'shmSize',
-    'memory',
-    'cpus',
-    'restart',
-    'healthcheck',
-    'labels',
-  ]);
   for (const key of Object.keys(raw))
-    if (!known.has(key)) v.problem([...at, key], `unknown setting "${key}" (known: ${[...known].join(', ')})`);
+    if (!PROFILE_SETTINGS.includes(key)) v.problem([...at, key], `unknown setting "${key}" (known: ${PROFILE_SETTINGS.join(', ')})`);
 
   const image = v.string(raw.image, [...at, 'image'], 'image');
-  let build: BuildSpec | undefined;
-  if (raw.build !== undefined && raw.build !== null) {
-    const b = typeof raw.build === 'string' ? { dockerfile: raw.build } : raw.build;
-    if (!v.isObject(b)) v.problem([...at, 'build'], 'build must be a Dockerfile path or a mapping (dockerfile, context, target, args)');
-    else {
-      const target = v.string(b.target, [...at, 'build', 'target'], 'build.target');
-      build = {
-        dockerfile: v.string(b.dockerfile, [...at, 'build', 'dockerfile'], 'build.dockerfile') ?? 'Dockerfile',
-        context: v.string(b.context, [...at, 'build', 'context'], 'build.context') ?? '.',
-        ...(target ? { target } : {}),
-        args: v.stringMap(b.args, [...at, 'build', 'args'], 'build arg'),
-      };
-    }
-  }
+  const build = parseBuild(raw.build, [...at, 'build'], v);
   if (!image && !build) v.problem(at, `profile ${name} needs an image or a build`);
-
-  let command: string[] | undefined;
-  if (typeof raw.command === 'string')
-    v.problem([...at, 'command'], 'command must be a list (["python3", "serve.py"]): Berth never runs a shell string');
-  else if (raw.command !== undefined && raw.command !== null) command = v.stringList(raw.command, [...at, 'command'], 'command');
-
-  const ports: PortSpec[] = [];
-  const rawPorts = raw.ports === undefined || raw.ports === null ? [] : Array.isArray(raw.ports) ? raw.ports : [raw.ports];
-  rawPorts.forEach((p, i) => {
-    const r = parsePort(p);
-    if (typeof r === 'string') v.problem([...at, 'ports', i], r);
-    else ports.push(r);
-  });
-
-  const volumes: VolumeSpec[] = [];
-  const rawVolumes = raw.volumes === undefined || raw.volumes === null ? [] : Array.isArray(raw.volumes) ? raw.volumes : [raw.volumes];
-  rawVolumes.forEach((p, i) => {
-    const r = parseVolume(p);
-    if (typeof r === 'string') v.problem([...at, 'volumes', i], r);
-    else volumes.push(r);
-  });
-
-  let model: RunProfile['model'];
-  if (raw.model !== undefined && raw.model !== null) {
-    const m = typeof raw.model === 'string' ? { path: raw.model } : raw.model;
-    const path = v.isObject(m) ? v.string(m.path, [...at, 'model', 'path'], 'model.path') : undefined;
-    if (!v.isObject(m) || !path) v.problem([...at, 'model'], 'model must be a path, or a mapping with path (and mountAt, env)');
-    else {
-      const mountAt = v.string(m.mountAt, [...at, 'model', 'mountAt'], 'model.mountAt') ?? DEFAULT_MODEL_MOUNT;
-      if (!mountAt.startsWith('/')) v.problem([...at, 'model', 'mountAt'], 'model.mountAt must be an absolute path in the container');
-      model = { path, mountAt, env: v.string(m.env, [...at, 'model', 'env'], 'model.env') ?? DEFAULT_MODEL_ENV };
-    }
-  }
-
+  const command = parseCommand(raw.command, [...at, 'command'], v);
+  const ports = parseEach(raw.ports, parsePort, [...at, 'ports'], v);
+  const volumes = parseEach(raw.volumes, parseVolume, [...at, 'volumes'], v);
+  const model = parseModel(raw.model, [...at, 'model'], v);
   const gpus = parseGpus(raw.gpus);
   if (typeof gpus === 'string') v.problem([...at, 'gpus'], gpus);
-  const gpuFallback = raw.gpuFallback === undefined || raw.gpuFallback === null ? 'fail' : raw.gpuFallback;
-  if (gpuFallback !== 'cpu' && gpuFallback !== 'fail') v.problem([...at, 'gpuFallback'], 'gpuFallback must be cpu or fail');
-
-  const size = (key: string, what: string): number | undefined => {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    const n = typeof value === 'string' || typeof value === 'number' ? parseSize(value) : undefined;
-    if (n === undefined) v.problem([...at, key], `${what} must be a size such as 512m or 2g`);
-    return n;
-  };
-  const shm = size('shmSize', 'shmSize');
-  const memory = size('memory', 'memory');
-  let nanoCpus: number | undefined;
-  if (raw.cpus !== undefined && raw.cpus !== null) {
-    const cpus = Number(raw.cpus);
-    if (!Number.isFinite(cpus) || cpus <= 0) v.problem([...at, 'cpus'], 'cpus must be a positive number, e.g. 0.5 or 2');
-    else nanoCpus = Math.round(cpus * 1e9);
-  }
-  if (memory !== undefined && memory < 6 * 2 ** 20) v.problem([...at, 'memory'], 'memory below 6m is refused by the engine');
-
-  let restart: RestartSpec = { name: 'no' };
-  if (raw.restart !== undefined && raw.restart !== null) {
-    const m = typeof raw.restart === 'string' ? /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(raw.restart) : null;
-    if (!m?.[1]) v.problem([...at, 'restart'], 'restart must be no, always, unless-stopped or on-failure[:max]');
-    else
-      restart =
-        m[1] === 'on-failure'
-          ? { name: 'on-failure', maxRetries: Number(m[2] ?? 0) }
-          : { name: m[1] as 'no' | 'always' | 'unless-stopped' };
-  }
-
-  let healthcheck: HealthSpec = { kind: 'image' };
-  const h = raw.healthcheck;
-  if (h === false || h === 'none') healthcheck = { kind: 'none' };
-  else if (typeof h === 'string' && h.startsWith('/'))
-    healthcheck = { kind: 'http', path: h, intervalMs: 2000, timeoutMs: 2000, retries: 3, startPeriodMs: 5000 };
-  else if (v.isObject(h)) {
-    const path = v.string(h.http, [...at, 'healthcheck', 'http'], 'healthcheck.http');
-    if (!path?.startsWith('/')) v.problem([...at, 'healthcheck'], 'healthcheck needs http: /path');
-    else {
-      const dur = (key: string, fallback: number): number => {
-        const value = h[key];
-        if (value === undefined || value === null) return fallback;
-        const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
-        if (ms === undefined) v.problem([...at, 'healthcheck', key], `healthcheck.${key} must be a duration such as 2s`);
-        return ms ?? fallback;
-      };
-      const port = h.port === undefined || h.port === null ? undefined : Number(h.port);
-      if (port !== undefined && !validPort(port)) v.problem([...at, 'healthcheck', 'port'], 'healthcheck.port must be a port number');
-      healthcheck = {
-        kind: 'http',
-        path,
-        ...(port !== undefined && validPort(port) ? { port } : {}),
-        intervalMs: dur('interval', 2000),
-        timeoutMs: dur('timeout', 2000),
-        retries: Number(h.retries ?? 3),
-        startPeriodMs: dur('startPeriod', 5000),
-      };
-    }
-  } else if (h !== undefined && h !== null && h !== 'image')
-    v.problem([...at, 'healthcheck'], 'healthcheck must be image, none, an http path or a mapping');
-
+  const gpuFallback = parseGpuFallback(raw.gpuFallback, [...at, 'gpuFallback'], v);
+  const limits = parseLimits(raw, at, v);
+  const restart = parseRestart(raw.restart, [...at, 'restart'], v);
+  const healthcheck = parseHealthcheck(raw.healthcheck, [...at, 'healthcheck'], v);
   const workdir = v.string(raw.workdir, [...at, 'workdir'], 'workdir');
   const user = v.string(raw.user, [...at, 'user'], 'user');
   return {
@@ -454,13 +358,143 @@ function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undef
     gpus: typeof gpus === 'string' ? { kind: 'none' } : gpus,
     gpuCapabilities:
       raw.gpuCapabilities === undefined ? ['gpu'] : v.stringList(raw.gpuCapabilities, [...at, 'gpuCapabilities'], 'gpuCapabilities'),
-    gpuFallback: gpuFallback === 'cpu' ? 'cpu' : 'fail',
-    shmSizeBytes: shm ?? DEFAULT_SHM_BYTES,
-    ...(memory === undefined ? {} : { memoryBytes: memory }),
-    ...(nanoCpus === undefined ? {} : { nanoCpus }),
+    gpuFallback,
+    ...limits,
     restart,
     healthcheck,
     labels: v.stringMap(raw.labels, [...at, 'labels'], 'label'),
+  };
+}
+
+/** build: a Dockerfile path, or a mapping of dockerfile, context, target and args. */
+function parseBuild(raw: Json | undefined, at: Path, v: Validator): BuildSpec | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const b = typeof raw === 'string' ? { dockerfile: raw } : raw;
+  if (!v.isObject(b)) {
+    v.problem(at, 'build must be a Dockerfile path or a mapping (dockerfile, context, target, args)');
+    return undefined;
+  }
+  const target = v.string(b.target, [...at, 'target'], 'build.target');
+  return {
+    dockerfile: v.string(b.dockerfile, [...at, 'dockerfile'], 'build.dockerfile') ?? 'Dockerfile',
+    context: v.string(b.context, [...at, 'context'], 'build.context') ?? '.',
+    ...(target ? { target } : {}),
+    args: v.stringMap(b.args, [...at, 'args'], 'build arg'),
+  };
+}
+
+/** command: a list; a shell string is refused. */
+function parseCommand(raw: Json | undefined, at: Path, v: Validator): string[] | undefined {
+  if (typeof raw === 'string') {
+    v.problem(at, 'command must be a list (["python3", "serve.py"]): Berth never runs a shell string');
+    return undefined;
+  }
+  if (raw === undefined || raw === null) return undefined;
+  return v.stringList(raw, at, 'command');
+}
+
+/** A list (or a single entry) parsed entry by entry; an entry that does not parse is a problem at its index. */
+function parseEach<T>(raw: Json | undefined, parse: (entry: Json) => T | string, at: Path, v: Validator): T[] {
+  const entries = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
+  const out: T[] = [];
+  entries.forEach((entry, i) => {
+    const r = parse(entry);
+    if (typeof r === 'string') v.problem([...at, i], r);
+    else out.push(r);
+  });
+  return out;
+}
+
+/** model: a path, or a mapping of path, mountAt and env. */
+function parseModel(raw: Json | undefined, at: Path, v: Validator): RunProfile['model'] {
+  if (raw === undefined || raw === null) return undefined;
+  const m = typeof raw === 'string' ? { path: raw } : raw;
+  const path = v.isObject(m) ? v.string(m.path, [...at, 'path'], 'model.path') : undefined;
+  if (!v.isObject(m) || !path) {
+    v.problem(at, 'model must be a path, or a mapping with path (and mountAt, env)');
+    return undefined;
+  }
+  const mountAt = v.string(m.mountAt, [...at, 'mountAt'], 'model.mountAt') ?? DEFAULT_MODEL_MOUNT;
+  if (!mountAt.startsWith('/')) v.problem([...at, 'mountAt'], 'model.mountAt must be an absolute path in the container');
+  return { path, mountAt, env: v.string(m.env, [...at, 'env'], 'model.env') ?? DEFAULT_MODEL_ENV };
+}
+
+/** gpuFallback: cpu or fail (the default). */
+function parseGpuFallback(raw: Json | undefined, at: Path, v: Validator): 'cpu' | 'fail' {
+  const fallback = raw === undefined || raw === null ? 'fail' : raw;
+  if (fallback !== 'cpu' && fallback !== 'fail') v.problem(at, 'gpuFallback must be cpu or fail');
+  return fallback === 'cpu' ? 'cpu' : 'fail';
+}
+
+/** shmSize, memory and cpus. */
+function parseLimits(raw: Mapping, at: Path, v: Validator): Pick<RunProfile, 'shmSizeBytes' | 'memoryBytes' | 'nanoCpus'> {
+  const size = (key: string, what: string): number | undefined => {
+    const value = raw[key];
+    if (value === undefined || value === null) return undefined;
+    const n = typeof value === 'string' || typeof value === 'number' ? parseSize(value) : undefined;
+    if (n === undefined) v.problem([...at, key], `${what} must be a size such as 512m or 2g`);
+    return n;
+  };
+  const shm = size('shmSize', 'shmSize');
+  const memory = size('memory', 'memory');
+  let nanoCpus: number | undefined;
+  if (raw.cpus !== undefined && raw.cpus !== null) {
+    const cpus = Number(raw.cpus);
+    if (!Number.isFinite(cpus) || cpus <= 0) v.problem([...at, 'cpus'], 'cpus must be a positive number, e.g. 0.5 or 2');
+    else nanoCpus = Math.round(cpus * 1e9);
+  }
+  if (memory !== undefined && memory < 6 * 2 ** 20) v.problem([...at, 'memory'], 'memory below 6m is refused by the engine');
+  return {
+    shmSizeBytes: shm ?? DEFAULT_SHM_BYTES,
+    ...(memory === undefined ? {} : { memoryBytes: memory }),
+    ...(nanoCpus === undefined ? {} : { nanoCpus }),
+  };
+}
+
+/** restart: no (the default), always, unless-stopped or on-failure[:max]. */
+function parseRestart(raw: Json | undefined, at: Path, v: Validator): RestartSpec {
+  if (raw === undefined || raw === null) return { name: 'no' };
+  const m = typeof raw === 'string' ? /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(raw) : null;
+  if (!m?.[1]) {
+    v.problem(at, 'restart must be no, always, unless-stopped or on-failure[:max]');
+    return { name: 'no' };
+  }
+  return m[1] === 'on-failure'
+    ? { name: 'on-failure', maxRetries: Number(m[2] ?? 0) }
+    : { name: m[1] as 'no' | 'always' | 'unless-stopped' };
+}
+
+/** healthcheck: the image's (the default), none, an http path, or a mapping with http, port and timings. */
+function parseHealthcheck(h: Json | undefined, at: Path, v: Validator): HealthSpec {
+  if (h === false || h === 'none') return { kind: 'none' };
+  if (typeof h === 'string' && h.startsWith('/'))
+    return { kind: 'http', path: h, intervalMs: 2000, timeoutMs: 2000, retries: 3, startPeriodMs: 5000 };
+  if (!v.isObject(h)) {
+    if (h !== undefined && h !== null && h !== 'image') v.problem(at, 'healthcheck must be image, none, an http path or a mapping');
+    return { kind: 'image' };
+  }
+  const path = v.string(h.http, [...at, 'http'], 'healthcheck.http');
+  if (!path?.startsWith('/')) {
+    v.problem(at, 'healthcheck needs http: /path');
+    return { kind: 'image' };
+  }
+  const dur = (key: string, fallback: number): number => {
+    const value = h[key];
+    if (value === undefined || value === null) return fallback;
+    const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+    if (ms === undefined) v.problem([...at, key], `healthcheck.${key} must be a duration such as 2s`);
+    return ms ?? fallback;
+  };
+  const port = h.port === undefined || h.port === null ? undefined : Number(h.port);
+  if (port !== undefined && !validPort(port)) v.problem([...at, 'port'], 'healthcheck.port must be a port number');
+  return {
+    kind: 'http',
+    path,
+    ...(port !== undefined && validPort(port) ? { port } : {}),
+    intervalMs: dur('interval', 2000),
+    timeoutMs: dur('timeout', 2000),
+    retries: Number(h.retries ?? 3),
+    startPeriodMs: dur('startPeriod', 5000),
   };
 }
 

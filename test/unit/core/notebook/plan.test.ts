@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { parseNotebook } from '../../../../src/core/notebook/nbformat';
+import { importedModules, planCell, planNotebook } from '../../../../src/core/notebook/plan';
+
+const fixture = (name: string): string => fs.readFileSync(path.join(__dirname, '../../../fixtures/notebooks', name), 'utf8');
+
+describe('planCell: IPython syntax becomes pass, reported as skipped', () => {
+  test('line magics and shell escapes: pass with the same indentation', () => {
+    const p = planCell('%matplotlib inline\nimport numpy as np\n!pip install -q scikit-learn\nif True:\n    !ls data\n    x = 1');
+    assert.equal(p.source, 'pass\nimport numpy as np\npass\nif True:\n    pass\n    x = 1');
+    assert.deepEqual(p.skipped, ['%matplotlib inline', '!pip install -q scikit-learn', '!ls data']);
+    assert.equal(p.skippedWhole, false);
+  });
+
+  test('the line count is kept, so tracebacks point at the same lines', () => {
+    const src = '%load_ext autoreload\n%autoreload 2\n\nimport pandas as pd\n!nvidia-smi\npd.__version__';
+    const p = planCell(src);
+    assert.equal(p.source.split('\n').length, src.split('\n').length);
+    assert.equal(p.source.split('\n')[5], 'pd.__version__');
+  });
+
+  test('a shell capture `x = !ls` and a magic capture `t = %timeit -o f()`', () => {
+    const p = planCell('files = !ls *.csv\nt = %timeit -o f()\n  d["k"] = !pwd\nprint(files)');
+    assert.equal(p.source, 'pass\npass\n  pass\nprint(files)');
+    assert.deepEqual(p.skipped, ['files = !ls *.csv', 't = %timeit -o f()', 'd["k"] = !pwd']);
+  });
+
+  test('%time runs its statement (untimed), indentation kept', () => {
+    const p = planCell('def g():\n    return 2\n%time y = g()\nfor i in range(2):\n    %time z = g() * i\nprint(y)');
+    assert.equal(p.source, 'def g():\n    return 2\ny = g()\nfor i in range(2):\n    z = g() * i\nprint(y)');
+    // the statements run, so nothing is reported as skipped
+    assert.deepEqual(p.skipped, []);
+  });
+
+  test('a bare %time (no statement) becomes pass', () => {
+    assert.equal(planCell('%time').source, 'pass');
+  });
+
+  test('%timeit with options runs the statement, not the options', () => {
+    // `%timeit -n 10 -r 3 f()` is how timeit is usually written; `-n 10 -r 3 f()` is not Python
+    const p = planCell('%timeit -n 10 -r 3 f()');
+    assert.equal(p.source, 'f()');
+  });
+
+  test('%%time: the body runs, the magic line is blanked', () => {
+    const p = planCell('%%time\nmodel = fit(X, y)\n%matplotlib inline\nprint(model)');
+    assert.equal(p.source, '\nmodel = fit(X, y)\npass\nprint(model)');
+    assert.deepEqual(p.skipped, ['%%time', '%matplotlib inline']);
+    assert.equal(p.skippedWhole, false);
+  });
+
+  test('%%timeit and %%capture run their body too', () => {
+    assert.equal(planCell('%%timeit\nsum(range(10))').source, '\nsum(range(10))');
+    assert.equal(planCell('%%capture out\nprint(1)').source, '\nprint(1)');
+  });
+
+  test('%%bash and %%writefile are skipped whole', () => {
+    assert.deepEqual(planCell('%%bash\necho "disk usage:"\ndu -sh data'), { source: 'pass\n', skipped: ['%%bash'], skippedWhole: true });
+    assert.deepEqual(planCell('\n%%writefile serve.py\nimport flask\n'), {
+      source: 'pass\n',
+      skipped: ['%%writefile serve.py'],
+      skippedWhole: true,
+    });
+  });
+
+  test('help lines: obj?, obj??, ?obj', () => {
+    const p = planCell('import numpy as np\nnp.mean?\nnp.linalg.norm??\n?np.std\nnp.mean([1, 2])');
+    assert.equal(p.source, 'import numpy as np\npass\npass\npass\nnp.mean([1, 2])');
+    assert.deepEqual(p.skipped, ['np.mean?', 'np.linalg.norm??', '?np.std']);
+  });
+
+  test('a % or ! at the start of a line inside a triple-quoted string is not touched', () => {
+    const src = 'usage = """\n%matplotlib inline\n!pip install berth\n    %time f()\n"""\nprint(usage)\n%who';
+    const p = planCell(src);
+    assert.equal(p.source, 'usage = """\n%matplotlib inline\n!pip install berth\n    %time f()\n"""\nprint(usage)\npass');
+    assert.deepEqual(p.skipped, ['%who']);
+  });
+
+  test("single-quoted triple strings too, and a string opened and closed on one line doesn't flip the state", () => {
+    const p = planCell("a = '''one line'''\nb = '''\n!not shell\n'''\n!echo hi");
+    assert.equal(p.source, "a = '''one line'''\nb = '''\n!not shell\n'''\npass");
+    assert.deepEqual(p.skipped, ['!echo hi']);
+  });
+
+  test('ordinary Python is untouched: % and != mid-line, ? in strings, dict and comparison lines', () => {
+    const src = [
+      'import numpy as np',
+      'r = a % b',
+      "msg = 'acc: %.3f' % acc",
+      'if x != y:',
+      '    print("what?")',
+      "d = {'a': 1 % 3}",
+      'ok = x!=y',
+      '# %matplotlib inline in a comment',
+      'y = np.where(x > 0, x, -x)',
+    ].join('\n');
+    assert.deepEqual(planCell(src), { source: src, skipped: [], skippedWhole: false });
+  });
+
+  test('continuation lines that start with an operator (black style) are Python, not magics', () => {
+    // black breaks long expressions before binary operators; IPython only treats % and ! as
+    // escapes at the start of a logical line
+    const src = [
+      'ok = (',
+      '    predictions.shape[0]',
+      '    != labels.shape[0]',
+      ')',
+      'msg = (',
+      '    "%d of %d correct"',
+      '    % (hits, total)',
+      ')',
+    ].join('\n');
+    assert.deepEqual(planCell(src), { source: src, skipped: [], skippedWhole: false });
+  });
+
+  test('empty cell', () => {
+    assert.deepEqual(planCell(''), { source: '', skipped: [], skippedWhole: false });
+  });
+});
+
+describe('planNotebook', () => {
+  test('ordinals count code cells only; index counts every cell', () => {
+    const plans = planNotebook(parseNotebook(fixture('v4.0-strings.ipynb')));
+    assert.deepEqual(
+      plans.map((p) => [p.index, p.ordinal]),
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [4, 4],
+      ],
+    );
+    assert.ok(plans.every((p) => !('id' in p)));
+  });
+
+  test('the 4.5 fixture: ids carried, magics planned, %%bash skipped whole, markdown and raw cells left out', () => {
+    const plans = planNotebook(parseNotebook(fixture('v4.5-ids-attachments.ipynb')));
+    assert.deepEqual(
+      plans.map((p) => [p.index, p.ordinal, p.id]),
+      [
+        [1, 1, '8b7e0d41'],
+        [2, 2, 'c0a5e6f7'],
+        [3, 3, '1d2e3f40'],
+        [5, 4, '5e4d3c2b'],
+        [6, 5, '0f1e2d3c'],
+      ],
+    );
+    assert.equal(plans[0]!.source, 'pass\nimport numpy as np\nfrom sklearn.linear_model import LogisticRegression');
+    assert.deepEqual(plans[0]!.skipped, ['!pip install -q scikit-learn']);
+    assert.equal(plans[1]!.source, '\nmodel = LogisticRegression(max_iter=200)\nprint(model)');
+    assert.deepEqual(plans[1]!.skipped, ['%%time']);
+    assert.deepEqual(
+      plans.map((p) => p.skippedWhole),
+      [false, false, false, false, true],
+    );
+    assert.deepEqual(plans[4]!.skipped, ['%%bash']);
+  });
+
+  test('the 4.4 fixture: %matplotlib inline skipped in the first cell, the rest runs as written', () => {
+    const nb = parseNotebook(fixture('v4.4-all-outputs.ipynb'));
+    const plans = planNotebook(nb);
+    assert.equal(plans.length, 7);
+    assert.deepEqual(plans[0]!.skipped, ['%matplotlib inline']);
+    for (const p of plans.slice(1)) assert.equal(p.source, nb.cells[p.index]!.source);
+  });
+});
+
+describe('importedModules', () => {
+  test('top-level names of import and from-import, aliases and dotted names', () => {
+    assert.deepEqual(
+      importedModules([
+        'import numpy as np\nimport os, sys\nfrom sklearn.linear_model import LogisticRegression\nimport a.b.c\nimport xml.etree.ElementTree as ET',
+      ]),
+      ['numpy', 'os', 'sys', 'sklearn', 'a', 'xml'],
+    );
+  });
+
+  test('relative imports are left out', () => {
+    assert.deepEqual(importedModules(['from . import utils\nfrom .models import Net\nfrom ..data import load\nimport torch']), ['torch']);
+  });
+
+  test('order of first appearance across cells, no duplicates', () => {
+    assert.deepEqual(
+      importedModules([
+        'import pandas as pd\nimport numpy as np',
+        'import numpy\nfrom numpy.linalg import norm\nimport matplotlib.pyplot as plt',
+        'from pandas import DataFrame\nimport json',
+      ]),
+      ['pandas', 'numpy', 'matplotlib', 'json'],
+    );
+  });
+
+  test('indented imports count; comments and non-import lines do not', () => {
+    assert.deepEqual(
+      importedModules([
+        'try:\n    import ujson as json  # faster\nexcept ImportError:\n    import json\n# import secret\nprint("import nothing")\nimportlib_thing = 1',
+      ]),
+      ['ujson', 'json'],
+    );
+  });
+
+  test('no sources, no modules', () => {
+    assert.deepEqual(importedModules([]), []);
+    assert.deepEqual(importedModules(['x = 1']), []);
+  });
+});
