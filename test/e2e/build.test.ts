@@ -34,7 +34,7 @@ describe('e2e: Build Image on the sample project', { timeout: 180_000 }, () => {
   test('"Berth: Build Image" proposes a tag, shows step progress and the image appears in the Images view', async () => {
     const page = vscode.page;
     await openBerthView(page, 'Containers');
-    await runCommand(page, 'Berth: Build Image');
+    await runCommand(page, 'Berth: Build Image', { opensPick: true });
     // the Dockerfile's ARGs: its default, and the value the project's profile gives
     const argRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BASE = berth-python-numpy:latest' }).first();
     await argRow.waitFor({ timeout: UI_TIMEOUT });

@@ -129,7 +129,7 @@ describe('e2e: the live container tree, logs across a restart, attach shell', { 
     });
     await engine.startContainer(id);
     // from the palette: on a busy engine the row may be far down the tree
-    await runCommand(page, 'Berth: Show Logs');
+    await runCommand(page, 'Berth: Show Logs', { opensPick: true });
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.fill(hostile);
     const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: hostile }).first();

@@ -197,8 +197,12 @@ export async function openWorkbench(page: Page, url: string): Promise<void> {
   await page.locator('.part.statusbar').waitFor({ timeout: UI_TIMEOUT });
 }
 
-/** Run a command from the command palette by its title, e.g. "Berth: Show Engine Info". */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/**
+ * Run a command from the command palette by its title, e.g. "Berth: Show Engine Info". With
+ * `opensPick`, the command opens a quick pick of its own, which may reuse the palette's widget at
+ * once: wait for that pick (an input without the palette's '>') instead of a hidden widget.
+ */
+export async function runCommand(page: Page, title: string, options: { opensPick?: boolean } = {}): Promise<void> {
   // F1 may arrive before the workbench has focus; click an inert spot first
   await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
   await page.keyboard.press('F1');
@@ -208,6 +212,21 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: UI_TIMEOUT });
   await input.press('Enter');
+  if (options.opensPick) {
+    const widget = page.locator('.quick-input-widget');
+    const deadline = Date.now() + UI_TIMEOUT;
+    // the palette's text starts with '>'; the command's own pick does not (seen twice, 100 ms
+    // apart, so that a palette clearing itself on its way out does not pass for it)
+    const pickShown = async (): Promise<boolean> =>
+      (await widget.isVisible()) && !(await input.inputValue().catch(() => '>')).startsWith('>');
+    let seen = 0;
+    while (seen < 2) {
+      if (Date.now() > deadline) throw new Error(`"${title}" opened no quick pick within ${UI_TIMEOUT / 1000} s`);
+      await page.waitForTimeout(100);
+      seen = (await pickShown()) ? seen + 1 : 0;
+    }
+    return;
+  }
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
 }
 

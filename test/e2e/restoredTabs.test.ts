@@ -53,7 +53,7 @@ describe('e2e: Engine Info and inspect tabs restored by a window reload show the
     // a preview tab would be replaced by the next one: keep it
     await runCommand(page, 'View: Keep Editor');
 
-    await runCommand(page, 'Berth: Inspect Container');
+    await runCommand(page, 'Berth: Inspect Container', { opensPick: true });
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ timeout: UI_TIMEOUT });
     await input.fill(NAME);
