@@ -3,6 +3,7 @@
  * code, duration and whether it was killed for memory.
  */
 import type { Engine } from './engine';
+import { oomEventSince } from './events';
 import { containerLogs, type LogLine } from './logs';
 import { startRun, type RunPlan } from './run';
 import type { GpuDetection } from './gpu';
@@ -47,7 +48,9 @@ export async function runBatchJob(engine: Engine, plan: RunPlan, options: BatchO
     const details = await engine.inspectContainerJson(id);
     const state = details.State;
     const durationMs = Math.max(0, Date.parse(state.FinishedAt) - Date.parse(state.StartedAt));
-    return { id, exitCode: state.ExitCode, oomKilled: state.OOMKilled, durationMs, memoryLimit: details.HostConfig.Memory ?? 0 };
+    // the engine's flag can miss an OOM kill its own `oom` event reported: ask the events too
+    const oomKilled = state.OOMKilled || (state.ExitCode === 137 && (await oomEventSince(engine, id, state.StartedAt).catch(() => false)));
+    return { id, exitCode: state.ExitCode, oomKilled, durationMs, memoryLimit: details.HostConfig.Memory ?? 0 };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

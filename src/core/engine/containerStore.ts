@@ -262,7 +262,8 @@ export function applyEvent(known: ContainerRecord | undefined, event: EngineEven
       };
     }
     case 'oom':
-      return { ...base, oomKilled: true };
+      // (the engine may send it after the `die`: then the exited record says so)
+      return base.state === 'exited' || base.state === 'dead' ? withOomEvent(base, true) : { ...base, oomKilled: true };
     case 'rename':
       return a.name ? { ...base, name: a.name.replace(/^\//, '') } : undefined;
     case 'health_status': {
@@ -274,6 +275,12 @@ export function applyEvent(known: ContainerRecord | undefined, event: EngineEven
     default:
       return undefined;
   }
+}
+
+/** An exited container the engine sent an `oom` event for was OOM-killed, whatever its flag says. */
+export function withOomEvent(record: ContainerRecord, oomEvent: boolean): ContainerRecord {
+  if (!oomEvent || record.oomKilled === true || (record.state !== 'exited' && record.state !== 'dead')) return record;
+  return { ...record, oomKilled: true, status: record.status.endsWith(' OOM-killed') ? record.status : `${record.status} OOM-killed` };
 }
 
 export interface StoreCounters {
@@ -305,6 +312,12 @@ export class ContainerStore {
    * container back. Pruned as soon as no operation older than the event is in flight.
    */
   private readonly touched = new Map<string, Touch>();
+  /**
+   * Containers the engine reported an `oom` event for since they last started. The engine's
+   * OOMKilled flag is racy (its exit and OOM notices can arrive in either order, and then an
+   * inspect says false for a container the kernel killed); the event is not.
+   */
+  private readonly oomSeen = new Set<string>();
   private controller: AbortController | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private current: StoreState = { kind: 'stopped' };
@@ -376,8 +389,14 @@ export class ContainerStore {
   }
 
   /** Sizes of the internal maps, for tests: none of them may grow with containers come and gone. */
-  debugSizes(): { records: number; pending: number; inflight: number; touched: number } {
-    return { records: this.records.size, pending: this.pending.size, inflight: this.inflight.size, touched: this.touched.size };
+  debugSizes(): { records: number; pending: number; inflight: number; touched: number; oomSeen: number } {
+    return {
+      records: this.records.size,
+      pending: this.pending.size,
+      inflight: this.inflight.size,
+      touched: this.touched.size,
+      oomSeen: this.oomSeen.size,
+    };
   }
 
   private begin(): number {
@@ -434,6 +453,7 @@ export class ContainerStore {
     for (const id of [...this.records.keys()]) {
       if (!seen.has(id) && !this.touchedAfter(id, since)) {
         this.records.delete(id);
+        this.oomSeen.delete(id);
         changes.push({ kind: 'removed', id });
       }
     }
@@ -493,6 +513,8 @@ export class ContainerStore {
         destroyed: event.verb === 'destroy',
       });
     }
+    if (event.verb === 'oom') this.oomSeen.add(id);
+    else if (event.verb === 'start' || event.verb === 'restart' || event.verb === 'destroy') this.oomSeen.delete(id);
     if (event.verb === 'destroy') {
       clearTimeout(this.pending.get(id));
       this.pending.delete(id);
@@ -522,7 +544,7 @@ export class ContainerStore {
     const since = this.begin();
     try {
       this.counters.inspects++;
-      const record = await this.engine.inspectContainer(id);
+      const record = withOomEvent(await this.engine.inspectContainer(id), this.oomSeen.has(id));
       if (!this.controller) return;
       const later = this.touchedAfter(id, since);
       if (later?.destroyed === true) return; // removed while the inspect was on its way: no ghost

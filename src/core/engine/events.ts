@@ -169,3 +169,49 @@ export async function* engineEvents(engine: Engine, options: EventStreamOptions)
     }
   }
 }
+
+/** The events the engine has between `since` and `until` ("<s>.<ns>" or seconds): the stream ends at `until`. */
+export async function pastEvents(
+  engine: Engine,
+  options: {
+    readonly since: number | string;
+    readonly until: number | string;
+    readonly filters?: Record<string, string[]>;
+    readonly signal?: AbortSignal;
+  },
+): Promise<EngineEvent[]> {
+  const stream = await engine.openStream({
+    path: '/events',
+    operation: 'read past events',
+    ...(options.signal ? { signal: options.signal } : {}),
+    query: {
+      since: String(options.since),
+      until: String(options.until),
+      ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+    },
+  });
+  const events: EngineEvent[] = [];
+  for await (const line of splitLines(stream)) if (line.trim() !== '') events.push(parseEvent(line));
+  return events;
+}
+
+/** How long after an exit an `oom` event is still waited for: the engine may log it after the `die`. */
+const OOM_EVENT_GRACE_MS = 1000;
+
+/**
+ * Whether the engine sent an `oom` event for a container since it started (`startedAt` as the
+ * engine's inspect gives it). The engine's OOMKilled flag is racy — its exit and OOM notices can
+ * arrive in either order, and then an inspect says false for a container the kernel killed — the
+ * event is not. It may come just after the exit, so this waits up to a second for it.
+ */
+export async function oomEventSince(engine: Engine, id: string, startedAt: string, signal?: AbortSignal): Promise<boolean> {
+  const started = Date.parse(startedAt);
+  if (Number.isNaN(started)) return false;
+  const events = await pastEvents(engine, {
+    since: Math.floor(started / 1000) - 1,
+    until: sinceParam((BigInt(Date.now() + OOM_EVENT_GRACE_MS) * 1_000_000n).toString()),
+    filters: { type: ['container'], container: [id], event: ['oom'] },
+    ...(signal ? { signal } : {}),
+  });
+  return events.some((e) => e.id === id && e.verb === 'oom');
+}

@@ -14,6 +14,7 @@ import * as tarStream from 'tar-stream';
 import type { ContainerCreateOptions, Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { BERTH_LABEL } from '../engine/labels';
+import { oomEventSince } from '../engine/events';
 import { containerLogs, type LogLine } from '../engine/logs';
 import type { RunPlan } from '../project/createOptions';
 import { parseOutput, type CellOutput } from './nbformat';
@@ -551,14 +552,18 @@ async function exitOutcome(engine: Engine, id: string, options: ContainerCreateO
     run.kill(undefined);
     return engine.waitContainer(id, AbortSignal.timeout(30_000)).catch(() => -1);
   });
-  const state = await engine.inspectContainer(id);
+  const inspected = await engine.inspectContainer(id);
+  // the engine's flag can miss an OOM kill its own `oom` event reported: ask the events too
+  const oomKilled =
+    inspected.oomKilled === true ||
+    (exitCode === 137 && inspected.startedAt !== undefined && (await oomEventSince(engine, id, inspected.startedAt).catch(() => false)));
   if (run.killedAfterEnd)
     run.stray.push(
       `berth: the Python process was still running ${Math.round(run.bounds.exitMs / 1000)} s after the last cell (a thread or a child process a cell left running?); the container was stopped`,
     );
   // a watchdog or a cancel that fired meanwhile has the last word
   if (run.outcome) return run.outcome;
-  if (state.oomKilled === true && !run.killedAfterEnd) return { kind: 'oom', limitBytes: options.HostConfig?.Memory ?? 0, ...run.inCell() };
+  if (oomKilled && !run.killedAfterEnd) return { kind: 'oom', limitBytes: options.HostConfig?.Memory ?? 0, ...run.inCell() };
   if (run.ended && (exitCode === 0 || run.killedAfterEnd)) return { kind: 'completed' };
   return { kind: 'exited', exitCode, ...run.inCell() };
 }

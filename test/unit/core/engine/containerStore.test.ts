@@ -51,6 +51,14 @@ describe('applyEvent: what an event alone says', () => {
     assert.equal(again.oomKilled, undefined);
   });
 
+  test('an oom event after the die still marks the exited record, status included', () => {
+    const dead = applyEvent(applyEvent(created, event('start')), event('die', { exitCode: '137' }))!;
+    assert.equal(dead.status, 'Exited (137)');
+    const late = applyEvent(dead, event('oom'))!;
+    assert.equal(late.oomKilled, true);
+    assert.equal(late.status, 'Exited (137) OOM-killed');
+  });
+
   test('health_status changes health and status; the same health again is no change', () => {
     const up: ContainerRecord = { ...created, state: 'running', status: 'Up 2 minutes (health: starting)', health: 'starting' };
     const healthy = applyEvent(up, event('health_status: healthy'))!;
@@ -113,7 +121,7 @@ describe('ContainerStore: a container removed while its inspect is on the way', 
       inspects[0]!.answer('exited');
       await until('the inspect settled', () => store.debugSizes().inflight === 0);
       assert.equal(store.get('c1'), undefined, 'a ghost row');
-      assert.deepEqual(store.debugSizes(), { records: 0, pending: 0, inflight: 0, touched: 0 });
+      assert.deepEqual(store.debugSizes(), { records: 0, pending: 0, inflight: 0, touched: 0, oomSeen: 0 });
     } finally {
       store.stop();
     }
@@ -128,7 +136,59 @@ describe('ContainerStore: a container removed while its inspect is on the way', 
       await until('c2 inspected', () => inspects.length === 1);
       inspects[0]!.answer();
       await until('c2 detailed', () => store.get('c2')?.detailed === true);
-      assert.deepEqual(store.debugSizes(), { records: 1, pending: 0, inflight: 0, touched: 0 });
+      assert.deepEqual(store.debugSizes(), { records: 1, pending: 0, inflight: 0, touched: 0, oomSeen: 0 });
+    } finally {
+      store.stop();
+    }
+  });
+});
+
+describe("ContainerStore: the engine's OOMKilled flag is racy, its oom event is not", () => {
+  // the scripted inspects answer "exited 137, OOMKilled false", as the engine does when its exit
+  // notice overtakes the OOM one
+  test('an oom event before the die: the inspect after it does not undo "OOM-killed"', async () => {
+    const { engine, send, inspects } = scriptedEngine();
+    const store = new ContainerStore(engine, { coalesceMs: 1, reconcileIntervalMs: 600_000 });
+    await store.start();
+    try {
+      send(['create', 'start', 'oom', 'die'], 'c3', { exitCode: '137' });
+      await until('c3 inspected', () => inspects.length === 1);
+      inspects[0]!.answer('exited');
+      await until('c3 detailed', () => store.get('c3')?.detailed === true);
+      assert.equal(store.get('c3')?.oomKilled, true);
+      assert.equal(store.get('c3')?.status, 'Exited (137) OOM-killed');
+      // a new start is a new run: what the next exit says stands
+      send(['start', 'die'], 'c3', { exitCode: '137' });
+      await until('c3 inspected again', () => inspects.length === 2);
+      inspects[1]!.answer('exited');
+      await until('c3 detailed again', () => store.get('c3')?.detailed === true && store.debugSizes().inflight === 0);
+      assert.equal(store.get('c3')?.oomKilled, false);
+      assert.equal(store.debugSizes().oomSeen, 0);
+    } finally {
+      store.stop();
+    }
+  });
+
+  test('an oom event after the die and its inspect: the row says OOM-killed all the same', async () => {
+    const { engine, send, inspects } = scriptedEngine();
+    const store = new ContainerStore(engine, { coalesceMs: 1, reconcileIntervalMs: 600_000 });
+    await store.start();
+    try {
+      send(['create', 'start', 'die'], 'c4', { exitCode: '137' });
+      await until('c4 inspected', () => inspects.length === 1);
+      inspects[0]!.answer('exited');
+      await until('c4 detailed', () => store.get('c4')?.detailed === true);
+      assert.equal(store.get('c4')?.oomKilled, false);
+      send('oom', 'c4');
+      await until('c4 marked at once', () => store.get('c4')?.oomKilled === true);
+      await until('c4 inspected again', () => inspects.length === 2);
+      inspects[1]!.answer('exited');
+      await until('the inspect settled', () => store.debugSizes().inflight === 0 && store.debugSizes().pending === 0);
+      assert.equal(store.get('c4')?.oomKilled, true);
+      assert.equal(store.get('c4')?.status, 'Exited (137) OOM-killed');
+      send('destroy', 'c4');
+      await until('c4 removed', () => store.get('c4') === undefined);
+      assert.equal(store.debugSizes().oomSeen, 0);
     } finally {
       store.stop();
     }
