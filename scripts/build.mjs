@@ -146,7 +146,9 @@ function printBiggestInputs(metafile) {
     const sizes = new Map();
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-      const key = pkg ? pkg[1] : input.split('/').slice(0, 2).join('/');
+      // a source file counts for its layer's area: src/core/engine, src/ui/compare, …
+      const parts = input.split('/');
+      const key = pkg ? pkg[1] : parts.slice(0, parts[1] === 'core' || parts[1] === 'ui' ? 3 : 2).join('/');
       sizes.set(key, (sizes.get(key) ?? 0) + bytesInOutput);
     }
     console.log(`${file}: ${output.bytes} bytes`);
