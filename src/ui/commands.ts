@@ -18,11 +18,11 @@ import { openPlayground } from './playground/openPlayground';
 import { openPort } from './containers/openPort';
 import { showLogs, showLogsWithOptions } from './logs/showLogs';
 import { showStats } from './stats/showStats';
-import { buildImage } from './build/buildImage';
+import { buildImageCommand } from './build/buildImage';
 import { removeImage } from './images/removeImage';
-import { compareNotebook } from './compare/compareNotebook';
+import { compareNotebookCommand } from './compare/compareNotebook';
 import { editRunProfiles } from './run/editRunProfiles';
-import { runBatchJob } from './run/runBatchJob';
+import { runBatchJobCommand } from './run/runBatchJob';
 import { runModel } from './run/runModel';
 import { showEngineInfo } from './engine/engineInfo';
 import { retryEngineConnection, showLog } from './engine/connectionCommands';
@@ -56,11 +56,11 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.copyId': copyContainerId,
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
-  'berth.image.build': buildImage,
+  'berth.image.build': buildImageCommand,
   'berth.model.run': runModel,
   'berth.profile.edit': editRunProfiles,
-  'berth.model.runBatch': runBatchJob,
-  'berth.notebook.compare': compareNotebook,
+  'berth.model.runBatch': runBatchJobCommand,
+  'berth.notebook.compare': compareNotebookCommand,
   'berth.image.remove': removeImage,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
 };

@@ -15,14 +15,15 @@ import type { ContainerCreateOptions, Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { BERTH_LABEL } from '../engine/labels';
 import { oomEventSince } from '../engine/events';
+import { WORKSPACE_MOUNT } from '../project/batchProfile';
 import { containerLogs, type LogLine } from '../engine/logs';
 import type { RunPlan } from '../project/createOptions';
 import { parseOutput, type CellOutput } from './nbformat';
 import type { CellPlan } from './plan';
 import { parseContainerUser, type ContainerUser } from './scratch';
 
-/** Where the workspace folder is mounted, read-only. */
-export const WORKSPACE_MOUNT = '/workspace';
+/** Where the workspace folder is mounted, read-only: where batch jobs have it too. */
+export { WORKSPACE_MOUNT };
 /** The scratch folder for what the notebook writes; named in OUTPUT_DIR. */
 export const OUTPUT_MOUNT = '/output';
 /** Where the runner and the plan are copied. */

@@ -103,7 +103,7 @@ async function askTag(contextDir: string, sent: Readonly<Record<string, string>>
   });
 }
 
-export async function buildImage(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
+export async function buildImageCommand(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
     throw new Error('Building runs the Dockerfile’s commands: trust this workspace first (Manage Workspace Trust).');
   const uri = await pickDockerfile(ctx, args[0]);

@@ -42,7 +42,7 @@ async function saveIfDirty(uri: vscode.Uri): Promise<boolean> {
  * chosen image, or a snapshot of a running container) and show, cell by cell, where the results
  * differ from the saved ones and how the environments differ.
  */
-export async function compareNotebook(ctx: CommandContext, ...args: unknown[]): Promise<ComparePanel | undefined> {
+export async function compareNotebookCommand(ctx: CommandContext, ...args: unknown[]): Promise<ComparePanel | undefined> {
   if (!vscode.workspace.isTrusted) throw new Error('Comparing runs code from this workspace: trust it first (Manage Workspace Trust).');
   const uri = await notebookUri(args[0]);
   if (!uri) return undefined;

@@ -9,7 +9,7 @@ export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTION
 export type Method = (typeof METHODS)[number];
 
 /** Every request gives up after this long unless told otherwise. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** The most of a response body one request keeps (the rest is read and counted, not kept). */
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -116,7 +116,7 @@ async function readBounded(response: Response, max: number): Promise<{ text: str
 /** One request; never throws: a request that got no answer comes back with `error`. */
 export async function sendRequest(spec: RequestSpec, signal?: AbortSignal): Promise<RequestResult> {
   const started = performance.now();
-  const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = spec.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const failed = (error: string): RequestResult => ({
     status: 0,
     ok: false,

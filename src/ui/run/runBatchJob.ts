@@ -8,7 +8,7 @@ import { projectTarget } from './projectTarget';
  * completion with the project read-only at /workspace, data/ at /input and output/ at /output,
  * its logs in a terminal, then says how it ended — exit code, duration, OOM.
  */
-export async function runBatchJob(ctx: CommandContext, ...args: unknown[]): Promise<number | undefined> {
+export async function runBatchJobCommand(ctx: CommandContext, ...args: unknown[]): Promise<number | undefined> {
   if (!vscode.workspace.isTrusted) throw new Error('Running starts code from this workspace: trust it first (Manage Workspace Trust).');
   const target = projectTarget(args[0], 'Open a folder with a Python file or a Dockerfile first.');
   const finished = await ctx.runs.runBatch(target, {

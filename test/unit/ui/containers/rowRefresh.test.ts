@@ -14,8 +14,9 @@ async function setup(agedDelayMs = 1000): Promise<{
   settled: () => Promise<void>;
   clock: { now: number };
 }> {
-  const clock = { now: Date.now() };
   const script = scriptedEngine();
+  // read after the scripted run's start, so that "up" counts from it (not a millisecond short)
+  const clock = { now: Date.now() };
   const store = new ContainerStore(script.engine, { coalesceMs: 1, reconcileIntervalMs: 600_000 });
   const key = (r: ContainerRecord): string => rowKey(r, clock.now);
   const refreshes: string[][] = [];
