@@ -10,7 +10,7 @@
 # Environment:
 #   BERTH_BUSYBOX_IMAGE   tag of the busybox image       (default berth-busybox:latest)
 #   BERTH_PYTHON_IMAGE    tag of the python+numpy image  (default berth-python-numpy:latest)
-#   BERTH_DEBIAN_MIRROR   Debian mirror for debootstrap  (default: the one apt uses here)
+#   BERTH_DEBIAN_MIRROR   Debian mirror for debootstrap  (default: the one apt uses here; none: an error)
 #   BERTH_STATE_DIR       where the lock file lives      (default <repo>/.berth-state)
 #
 # Needs an engine that answers (scripts/engine.sh ensure); building needs root on Debian.
@@ -23,7 +23,6 @@ STATE_DIR="${BERTH_STATE_DIR:-$REPO/.berth-state}"
 BUSYBOX_IMAGE="${BERTH_BUSYBOX_IMAGE:-berth-busybox:latest}"
 PYTHON_IMAGE="${BERTH_PYTHON_IMAGE:-berth-python-numpy:latest}"
 SUITE=bookworm
-FALLBACK_MIRROR=http://deb.debian.org/debian
 # Lets tests and cleanup tell our base images apart from anything else on the engine.
 BASE_LABEL='LABEL org.berth.base=1'
 # docker import writes no config at all; give the images the PATH every image normally has.
@@ -152,7 +151,8 @@ debian_mirror() {
   fi
   local mirror
   mirror="$(configured_mirror | head -n 1)"
-  printf '%s\n' "${mirror:-$FALLBACK_MIRROR}"
+  [[ -n "$mirror" ]] || die "no Debian $SUITE mirror in /etc/apt/sources.list(.d): set BERTH_DEBIAN_MIRROR to one"
+  printf '%s\n' "$mirror"
 }
 
 build_python() {
