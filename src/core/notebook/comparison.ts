@@ -241,7 +241,7 @@ function assembleReport(
  * a cell skipped whole as soon as its turn comes, a cell that ran when it ends, and at the end
  * the cells the run never reached.
  */
-class CellComparisons {
+export class CellComparisons {
   /** Time spent comparing, apart from running. */
   compareMs = 0;
   private readonly saved: ReadonlyMap<number, NotebookCell>;
