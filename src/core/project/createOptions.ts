@@ -111,11 +111,11 @@ function binds(profile: RunProfile, projectDir: string): string[] {
   const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(projectDir, p));
   // a named volume has no slash and does not start with a dot
   const isNamedVolume = (s: string): boolean => !s.includes('/') && !s.startsWith('.');
-  const binds = profile.volumes.map(
+  const mounts = profile.volumes.map(
     (v) => `${isNamedVolume(v.source) ? v.source : resolve(v.source)}:${v.target}${v.readOnly ? ':ro' : ''}`,
   );
-  if (profile.model) binds.push(`${resolve(profile.model.path)}:${profile.model.mountAt}:ro`);
-  return binds;
+  if (profile.model) mounts.push(`${resolve(profile.model.path)}:${profile.model.mountAt}:ro`);
+  return mounts;
 }
 
 /** Each port exposed, and bound on the host: to the same port, to any free one (0), or to the one asked for. */
