@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { resolveEndpoint } from './core/engine/connection';
 import { Engine } from './core/engine/engine';
 import { DEFAULT_SETTINGS, type CompareSettings } from './core/notebook/compareCells';
-import { compareNotebook, formatReport, readNotebook } from './core/notebook/comparison';
+import { compareNotebook, formatReport, readNotebook, type CompareInput, type ComparisonReport } from './core/notebook/comparison';
 import { probeLocalPython } from './core/notebook/localProbe';
 import { KEEP_RUNS, notebookScratch, pruneRuns, runName, scratchRoot } from './core/notebook/scratch';
 import { parseSize } from './core/project/units';
@@ -54,115 +54,79 @@ function gitRoot(start: string): string | undefined {
   }
 }
 
+function parseCommandLine(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      image: { type: 'string' },
+      workspace: { type: 'string' },
+      output: { type: 'string' },
+      json: { type: 'string' },
+      rtol: { type: 'string' },
+      atol: { type: 'string' },
+      'pixel-ratio': { type: 'string' },
+      timeout: { type: 'string' },
+      memory: { type: 'string' },
+      'compare-stderr': { type: 'boolean' },
+      'local-python': { type: 'string' },
+      host: { type: 'string' },
+      context: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+type Options = ReturnType<typeof parseCommandLine>['values'];
+
+/** What the command line asks for: a comparison, or only the usage (on stdout for --help, with exit 0; else on stderr, exit 2). */
+type Command =
+  | { readonly kind: 'compare'; readonly notebookArg: string; readonly image: string; readonly options: Options }
+  | { readonly kind: 'usage'; readonly exitCode: 0 | 2; readonly text: string };
+
+function readCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (e) {
+    return { kind: 'usage', exitCode: 2, text: `${(e as Error).message}\n\n${USAGE}\n` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'usage', exitCode: 0, text: `${USAGE}\n` };
+  const [command, notebookArg, ...extra] = positionals;
+  if (command !== 'compare' || !notebookArg || extra.length > 0 || !values.image)
+    return { kind: 'usage', exitCode: 2, text: `${command && command !== 'compare' ? `Unknown command "${command}".\n\n` : ''}${USAGE}\n` };
+  return { kind: 'compare', notebookArg, image: values.image, options: values };
+}
+
 export async function main(
   argv: readonly string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        image: { type: 'string' },
-        workspace: { type: 'string' },
-        output: { type: 'string' },
-        json: { type: 'string' },
-        rtol: { type: 'string' },
-        atol: { type: 'string' },
-        'pixel-ratio': { type: 'string' },
-        timeout: { type: 'string' },
-        memory: { type: 'string' },
-        'compare-stderr': { type: 'boolean' },
-        'local-python': { type: 'string' },
-        host: { type: 'string' },
-        context: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    err.write(`${(e as Error).message}\n\n${USAGE}\n`);
-    return 2;
+  const command = readCommand(argv);
+  if (command.kind === 'usage') {
+    (command.exitCode === 0 ? out : err).write(command.text);
+    return command.exitCode;
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    out.write(`${USAGE}\n`);
-    return 0;
-  }
-  const [command, notebookArg, ...extra] = positionals;
-  if (command !== 'compare' || !notebookArg || extra.length > 0 || !values.image) {
-    err.write(`${command && command !== 'compare' ? `Unknown command "${command}".\n\n` : ''}${USAGE}\n`);
-    return 2;
-  }
-
+  const { options } = command;
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const notebookPath = path.resolve(notebookArg);
-    if (!fs.existsSync(notebookPath)) throw new UsageError(`${notebookArg} does not exist.`);
-    const workspaceDir = path.resolve(values.workspace ?? gitRoot(path.dirname(notebookPath)) ?? path.dirname(notebookPath));
-    const settings: CompareSettings = {
-      ...DEFAULT_SETTINGS,
-      tolerance: {
-        rtol: number(values.rtol, 'rtol', DEFAULT_SETTINGS.tolerance.rtol),
-        atol: number(values.atol, 'atol', DEFAULT_SETTINGS.tolerance.atol),
-      },
-      pixelRatio: number(values['pixel-ratio'], 'pixel-ratio', DEFAULT_SETTINGS.pixelRatio),
-      timeoutSeconds: number(values.timeout, 'timeout', DEFAULT_SETTINGS.timeoutSeconds),
-      compareStderr: values['compare-stderr'] ?? false,
-    };
-    const memoryBytes = values.memory === undefined ? undefined : parseSize(values.memory);
-    if (memoryBytes === undefined && values.memory !== undefined)
-      throw new UsageError(`--memory "${values.memory}" is not a size such as 512m or 2g.`);
-    const prepared = readNotebook(notebookPath);
-    const local = values['local-python'] ? await probeLocalPython(values['local-python'], prepared.modules) : undefined;
-    // --output: the user's folder, used as it is; otherwise a private run folder (see notebook/scratch)
-    const outputDir = values.output ? path.resolve(values.output) : notebookScratch(scratchRoot(), path.dirname(notebookPath));
-    if (values.output) fs.mkdirSync(outputDir, { recursive: true });
-    const outputRun = values.output ? undefined : runName(notebookPath, new Date());
-    if (outputRun) pruneRuns(outputDir, KEEP_RUNS - 1);
-
-    const endpoint = resolveEndpoint({
-      env: process.env,
-      homeDir: os.homedir(),
-      platform: process.platform,
-      readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined),
-      ...(values.host ? { host: values.host } : {}),
-      ...(values.context ? { context: values.context } : {}),
-    });
-    const engine = await Engine.connect(endpoint, { env: process.env });
+    const input = await comparisonInput(command.notebookArg, command.image, options);
+    const engine = await connectEngine(options);
     const progress = (text: string): void => {
       if ((err as NodeJS.WriteStream).isTTY) err.write(`\r\x1b[2K${text}`);
     };
-    const report = await compareNotebook(
-      engine,
-      {
-        notebookPath,
-        workspaceDir,
-        image: values.image,
-        settings,
-        outputDir,
-        ...(outputRun ? { outputRun } : {}),
-        labels: { 'berth.cli': 'compare' },
-        ...(memoryBytes === undefined ? {} : { memoryBytes }),
-        ...(local ? { local } : {}),
-        prepared,
-      },
-      {
-        signal: controller.signal,
-        onCellStart: (plan, done) => progress(`cell ${plan.ordinal} (${done} done)…`),
-      },
-    );
+    const report = await compareNotebook(engine, input, {
+      signal: controller.signal,
+      onCellStart: (plan, done) => progress(`cell ${plan.ordinal} (${done} done)…`),
+    });
     progress('');
-    if (outputRun) err.write(`berth compare: the notebook's files are in ${path.join(outputDir, outputRun)}\n`);
-    if (values.json === '-') out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else {
-      out.write(`${formatReport(report)}\n`);
-      if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
-    }
+    if (input.outputRun) err.write(`berth compare: the notebook's files are in ${path.join(input.outputDir, input.outputRun)}\n`);
+    writeReport(report, options.json, out);
     if (controller.signal.aborted) return 130;
     return report.passed ? 0 : 1;
   } catch (e) {
@@ -172,6 +136,91 @@ export async function main(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The comparison the options ask for: the notebook read, the workspace, settings and limits, the local interpreter, the output folder. */
+async function comparisonInput(
+  notebookArg: string,
+  image: string,
+  options: Options,
+): Promise<CompareInput & { readonly outputDir: string }> {
+  const notebookPath = path.resolve(notebookArg);
+  if (!fs.existsSync(notebookPath)) throw new UsageError(`${notebookArg} does not exist.`);
+  const workspaceDir = path.resolve(options.workspace ?? gitRoot(path.dirname(notebookPath)) ?? path.dirname(notebookPath));
+  const settings = compareSettings(options);
+  const memoryBytes = memoryLimit(options.memory);
+  const prepared = readNotebook(notebookPath);
+  const local = options['local-python'] ? await probeLocalPython(options['local-python'], prepared.modules) : undefined;
+  const { outputDir, outputRun } = outputFolder(options.output, notebookPath);
+  return {
+    notebookPath,
+    workspaceDir,
+    image,
+    settings,
+    outputDir,
+    ...(outputRun ? { outputRun } : {}),
+    labels: { 'berth.cli': 'compare' },
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
+    ...(local ? { local } : {}),
+    prepared,
+  };
+}
+
+/** The defaults, with the tolerances, pixel ratio, timeout and stderr choice the options give. */
+function compareSettings(options: Options): CompareSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    tolerance: {
+      rtol: number(options.rtol, 'rtol', DEFAULT_SETTINGS.tolerance.rtol),
+      atol: number(options.atol, 'atol', DEFAULT_SETTINGS.tolerance.atol),
+    },
+    pixelRatio: number(options['pixel-ratio'], 'pixel-ratio', DEFAULT_SETTINGS.pixelRatio),
+    timeoutSeconds: number(options.timeout, 'timeout', DEFAULT_SETTINGS.timeoutSeconds),
+    compareStderr: options['compare-stderr'] ?? false,
+  };
+}
+
+function memoryLimit(memory: string | undefined): number | undefined {
+  if (memory === undefined) return undefined;
+  const bytes = parseSize(memory);
+  if (bytes === undefined) throw new UsageError(`--memory "${memory}" is not a size such as 512m or 2g.`);
+  return bytes;
+}
+
+/** --output: the user's folder, used as it is; otherwise a private run folder (see notebook/scratch), older runs pruned. */
+function outputFolder(output: string | undefined, notebookPath: string): { outputDir: string; outputRun?: string } {
+  if (output) {
+    const outputDir = path.resolve(output);
+    fs.mkdirSync(outputDir, { recursive: true });
+    return { outputDir };
+  }
+  const outputDir = notebookScratch(scratchRoot(), path.dirname(notebookPath));
+  const outputRun = runName(notebookPath, new Date());
+  pruneRuns(outputDir, KEEP_RUNS - 1);
+  return { outputDir, outputRun };
+}
+
+/** The engine as the docker CLI finds it, unless --host or --context says otherwise. */
+async function connectEngine(options: Options): Promise<Engine> {
+  const endpoint = resolveEndpoint({
+    env: process.env,
+    homeDir: os.homedir(),
+    platform: process.platform,
+    readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined),
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.context ? { context: options.context } : {}),
+  });
+  return Engine.connect(endpoint, { env: process.env });
+}
+
+/** The table on stdout, and the JSON report to a file; with --json -, only the JSON, on stdout. */
+function writeReport(report: ComparisonReport, json: string | undefined, out: NodeJS.WritableStream): void {
+  if (json === '-') {
+    out.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  out.write(`${formatReport(report)}\n`);
+  if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
 }
 
 if (require.main === module) {

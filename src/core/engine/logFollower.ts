@@ -148,81 +148,36 @@ function lineKey(line: LogLine, time: string): string {
 
 const now = (): string => new Date().toISOString();
 
+/** What following remembers from one log stream to the next. */
+interface FollowState {
+  readonly resume: ResumePoint;
+  /** Whether a log stream was ever opened: the first open shows history (tail, since), later ones resume. */
+  opened: boolean;
+  engineLost: boolean;
+  /** StartedAt of the run being followed, to notice a restart that happened while away. */
+  lastStartedAt: string | undefined;
+  /** FinishedAt of the stop already reported, so that reconnecting to a stopped container does not report it twice. */
+  reportedStop: string | undefined;
+}
+
 export async function* followContainerLogs(engine: Engine, id: string, options: FollowOptions): AsyncGenerator<FollowItem> {
   const { signal } = options;
   const retryDelayMs = options.retryDelayMs ?? 1000;
-  const resume = new ResumePoint();
-  /** Whether a log stream was ever opened: the first open shows history (tail, since), later ones resume. */
-  let opened = false;
-  let engineLost = false;
-  /** StartedAt of the run being followed, to notice a restart that happened while away. */
-  let lastStartedAt: string | undefined;
-  /** FinishedAt of the stop already reported, so that reconnecting to a stopped container does not report it twice. */
-  let reportedStop: string | undefined;
-
+  const state: FollowState = {
+    resume: new ResumePoint(),
+    opened: false,
+    engineLost: false,
+    lastStartedAt: undefined,
+    reportedStop: undefined,
+  };
   while (!signal.aborted) {
     try {
-      const details = await engine.inspectContainerJson(id, signal);
-      if (engineLost) {
-        engineLost = false;
-        yield { kind: 'marker', marker: { kind: 'engine-back', time: now() } };
-      }
-      if (!opened) {
-        // the engine's clock now, before the first open: if that open shows no line, a reopen starts
-        // here rather than at the beginning of the container's history
-        resume.startAt((await engineClock(engine, signal)) ?? now());
-      } else if (details.State.Running && lastStartedAt !== undefined && details.State.StartedAt !== lastStartedAt) {
-        yield { kind: 'marker', marker: { kind: 'started', time: details.State.StartedAt, restartCount: details.RestartCount } };
-      }
-      lastStartedAt = details.State.StartedAt;
-      resume.reopen();
-      const since = opened ? resume.since : options.since;
-      for await (const line of containerLogs(engine, id, {
-        follow: true,
-        signal,
-        tty: details.Config.Tty,
-        onOpen: () => (opened = true),
-        ...(since === undefined ? {} : { since }),
-        ...(opened ? {} : { tail: options.tail ?? 1000 }),
-      })) {
-        if (resume.accept(line)) yield { kind: 'line', line };
-      }
+      yield* streamLines(engine, id, options, state);
       if (signal.aborted) return;
-
-      // the stream ended: the container stopped (or was never running)
-      const after = await engine.inspectContainerJson(id, signal);
-      if (after.State.Running) continue; // restarted already: reopen
-      // a container that never ran has nothing to report (its FinishedAt is the zero time)
-      if (after.State.FinishedAt !== reportedStop && !after.State.FinishedAt.startsWith('0001')) {
-        reportedStop = after.State.FinishedAt;
-        yield {
-          kind: 'marker',
-          marker: { kind: 'stopped', exitCode: after.State.ExitCode, oomKilled: after.State.OOMKilled, time: after.State.FinishedAt },
-        };
-      }
-      const next = yield* waitForStart(engine, id, after.State.FinishedAt, signal);
-      if (next === 'removed') {
-        yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
-        return;
-      }
-      if (next === 'aborted') return;
-      const started = await engine.inspectContainerJson(id, signal);
-      lastStartedAt = started.State.StartedAt;
-      yield { kind: 'marker', marker: { kind: 'started', time: started.State.StartedAt, restartCount: started.RestartCount } };
+      if ((yield* untilNextRun(engine, id, state, signal)) === 'end') return;
     } catch (err) {
       if (signal.aborted) return;
-      // 409 on logs: "dead or marked for removal"
-      if (err instanceof NotFoundError || err instanceof ConflictError) {
-        yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
-        return;
-      }
-      const error = err instanceof EngineError ? err : engine.translate(err, `logs of ${id}`);
-      // the engine answered with an error: it is not lost, and asking again would get the same answer
-      if (error.statusCode !== undefined) throw unreadable(error, id);
-      if (!engineLost) {
-        engineLost = true;
-        yield { kind: 'marker', marker: { kind: 'engine-lost', message: error.message, time: now() } };
-      }
+      if ((yield* engineFailure(engine, id, err, state)) === 'removed') return;
       try {
         await delay(retryDelayMs, signal);
       } catch {
@@ -230,6 +185,91 @@ export async function* followContainerLogs(engine: Engine, id: string, options: 
       }
     }
   }
+}
+
+/**
+ * One log stream, to its end: the engine found again and a restart noticed while away are said
+ * first; the first open shows history (tail, since), later ones resume where the last line was.
+ */
+async function* streamLines(engine: Engine, id: string, options: FollowOptions, state: FollowState): AsyncGenerator<FollowItem> {
+  const { signal } = options;
+  const details = await engine.inspectContainerJson(id, signal);
+  if (state.engineLost) {
+    state.engineLost = false;
+    yield { kind: 'marker', marker: { kind: 'engine-back', time: now() } };
+  }
+  if (!state.opened) {
+    // the engine's clock now, before the first open: if that open shows no line, a reopen starts
+    // here rather than at the beginning of the container's history
+    state.resume.startAt((await engineClock(engine, signal)) ?? now());
+  } else if (details.State.Running && state.lastStartedAt !== undefined && details.State.StartedAt !== state.lastStartedAt) {
+    yield { kind: 'marker', marker: { kind: 'started', time: details.State.StartedAt, restartCount: details.RestartCount } };
+  }
+  state.lastStartedAt = details.State.StartedAt;
+  state.resume.reopen();
+  const since = state.opened ? state.resume.since : options.since;
+  for await (const line of containerLogs(engine, id, {
+    follow: true,
+    signal,
+    tty: details.Config.Tty,
+    onOpen: () => (state.opened = true),
+    ...(since === undefined ? {} : { since }),
+    ...(state.opened ? {} : { tail: options.tail ?? 1000 }),
+  })) {
+    if (state.resume.accept(line)) yield { kind: 'line', line };
+  }
+}
+
+/**
+ * The stream ended: the container stopped (or was never running). Its stop is said once, then
+ * following waits for its next run ('reopen') or its removal ('end').
+ */
+async function* untilNextRun(
+  engine: Engine,
+  id: string,
+  state: FollowState,
+  signal: AbortSignal,
+): AsyncGenerator<FollowItem, 'reopen' | 'end'> {
+  const after = await engine.inspectContainerJson(id, signal);
+  if (after.State.Running) return 'reopen'; // restarted already
+  // a container that never ran has nothing to report (its FinishedAt is the zero time)
+  if (after.State.FinishedAt !== state.reportedStop && !after.State.FinishedAt.startsWith('0001')) {
+    state.reportedStop = after.State.FinishedAt;
+    yield {
+      kind: 'marker',
+      marker: { kind: 'stopped', exitCode: after.State.ExitCode, oomKilled: after.State.OOMKilled, time: after.State.FinishedAt },
+    };
+  }
+  const next = yield* waitForStart(engine, id, after.State.FinishedAt, signal);
+  if (next === 'removed') {
+    yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
+    return 'end';
+  }
+  if (next === 'aborted') return 'end';
+  const started = await engine.inspectContainerJson(id, signal);
+  state.lastStartedAt = started.State.StartedAt;
+  yield { kind: 'marker', marker: { kind: 'started', time: started.State.StartedAt, restartCount: started.RestartCount } };
+  return 'reopen';
+}
+
+/**
+ * A call failed: the container is gone ('removed'), the engine refused (thrown: asking again
+ * would get the same answer), or the engine is lost, which is said once ('retry').
+ */
+function* engineFailure(engine: Engine, id: string, err: unknown, state: FollowState): Generator<FollowItem, 'removed' | 'retry'> {
+  // 409 on logs: "dead or marked for removal"
+  if (err instanceof NotFoundError || err instanceof ConflictError) {
+    yield { kind: 'marker', marker: { kind: 'removed', time: now() } };
+    return 'removed';
+  }
+  const error = err instanceof EngineError ? err : engine.translate(err, `logs of ${id}`);
+  // the engine answered with an error: it is not lost, and asking again would get the same answer
+  if (error.statusCode !== undefined) throw unreadable(error, id);
+  if (!state.engineLost) {
+    state.engineLost = true;
+    yield { kind: 'marker', marker: { kind: 'engine-lost', message: error.message, time: now() } };
+  }
+  return 'retry';
 }
 
 /** The engine refused the logs: say why, and what to do when it is the logging driver. */

@@ -324,7 +324,6 @@ function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCe
     saved: renderOutputs(saved.outputs),
     ...(run ? { durationMs: run.durationMs } : {}),
   };
-  const skippedNote = plan.skipped.length > 0 ? [`not run in the container (IPython syntax): ${plan.skipped.join('; ')}`] : [];
   if (plan.skippedWhole)
     return {
       ...base,
@@ -333,47 +332,11 @@ function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCe
       reason: `${plan.skipped[0] ?? 'cell magic'} is IPython syntax: the cell is not run in the container`,
       notes: [],
     };
-  if (!run) {
-    const why = notRunReason(plan, ctx.outcome);
-    return withDiff({ ...base, container: '', ...why, notes: skippedNote });
-  }
-  const container = renderOutputs(run.outputs);
-  const full = { ...base, container };
-  const savedErr = errorOf(saved.outputs);
-  const runErr = run.timedOut
-    ? { ename: 'TimeoutError', evalue: `ran longer than ${ctx.settings.timeoutSeconds} s`, traceback: [] }
-    : errorOf(run.outputs);
-  const norm = (s: string): string => normaliseText(s, { aliases: ctx.settings.aliases }).text;
-
-  if (savedErr && runErr) {
-    if (savedErr.ename === runErr.ename && norm(savedErr.evalue) === norm(runErr.evalue))
-      return withDiff({ ...full, status: 'identical', reason: `fails the same way in both: ${runErr.ename}`, notes: skippedNote });
-    return withDiff({
-      ...full,
-      status: 'differs',
-      reason: `${savedErr.ename}: ${savedErr.evalue} in the notebook, ${runErr.ename}: ${runErr.evalue} in the container`,
-      notes: skippedNote,
-    });
-  }
-  if (runErr) {
-    const hint = errorHint(runErr, { ...ctx, timeoutSeconds: ctx.settings.timeoutSeconds });
-    const notes = [...skippedNote];
-    if (ctx.firstContainerError !== undefined && ctx.firstContainerError < plan.ordinal && runErr.ename === 'NameError')
-      notes.push(`probably because cell ${ctx.firstContainerError} failed in the container`);
-    return withDiff({
-      ...full,
-      status: 'error-container',
-      reason: `${run.timedOut ? 'timed out' : `${runErr.ename}: ${runErr.evalue}`} — only in the container${hint ? `; ${hint}` : ''}`,
-      notes,
-    });
-  }
-  if (savedErr)
-    return withDiff({
-      ...full,
-      status: 'error-notebook',
-      reason: `${savedErr.ename}: ${savedErr.evalue} in the notebook; the container runs it without error`,
-      notes: skippedNote,
-    });
+  const skippedNote = plan.skipped.length > 0 ? [`not run in the container (IPython syntax): ${plan.skipped.join('; ')}`] : [];
+  if (!run) return withDiff({ ...base, container: '', ...notRunReason(plan, ctx.outcome), notes: skippedNote });
+  const full = { ...base, container: renderOutputs(run.outputs) };
+  const failed = errorVerdict(plan, saved, run, ctx);
+  if (failed) return withDiff({ ...full, ...failed, notes: [...skippedNote, ...failed.notes] });
   if (saved.executionCount === null && saved.outputs.length === 0 && run.outputs.length > 0)
     return withDiff({
       ...full,
@@ -381,8 +344,55 @@ function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCe
       reason: 'the notebook has no saved outputs for this cell (it was never run)',
       notes: skippedNote,
     });
+  return outputsCompared(full, saved, run, ctx.settings, skippedNote);
+}
 
-  const parts = compareParts(saved.outputs, run.outputs, ctx.settings);
+type Verdict = Pick<CellComparison, 'status' | 'reason' | 'notes'>;
+
+/** When either side raised an error: the same error on both sides, different ones, or an error on one side only. */
+function errorVerdict(plan: CellPlan, saved: NotebookCell, run: ExecutedCell, ctx: CompareContext): Verdict | undefined {
+  const savedErr = errorOf(saved.outputs);
+  const runErr = run.timedOut
+    ? { ename: 'TimeoutError', evalue: `ran longer than ${ctx.settings.timeoutSeconds} s`, traceback: [] }
+    : errorOf(run.outputs);
+  const norm = (s: string): string => normaliseText(s, { aliases: ctx.settings.aliases }).text;
+  if (savedErr && runErr) {
+    if (savedErr.ename === runErr.ename && norm(savedErr.evalue) === norm(runErr.evalue))
+      return { status: 'identical', reason: `fails the same way in both: ${runErr.ename}`, notes: [] };
+    return {
+      status: 'differs',
+      reason: `${savedErr.ename}: ${savedErr.evalue} in the notebook, ${runErr.ename}: ${runErr.evalue} in the container`,
+      notes: [],
+    };
+  }
+  if (runErr) {
+    const hint = errorHint(runErr, { ...ctx, timeoutSeconds: ctx.settings.timeoutSeconds });
+    // a name the failed cell would have defined
+    const earlier = ctx.firstContainerError !== undefined && ctx.firstContainerError < plan.ordinal && runErr.ename === 'NameError';
+    return {
+      status: 'error-container',
+      reason: `${run.timedOut ? 'timed out' : `${runErr.ename}: ${runErr.evalue}`} — only in the container${hint ? `; ${hint}` : ''}`,
+      notes: earlier ? [`probably because cell ${ctx.firstContainerError} failed in the container`] : [],
+    };
+  }
+  if (savedErr)
+    return {
+      status: 'error-notebook',
+      reason: `${savedErr.ename}: ${savedErr.evalue} in the notebook; the container runs it without error`,
+      notes: [],
+    };
+  return undefined;
+}
+
+/** Neither side failed: the outputs compared part by part, the cell taking its worst part's status; both sides' images when they differ. */
+function outputsCompared(
+  full: Omit<CellComparison, 'diff' | 'status' | 'reason' | 'notes'>,
+  saved: NotebookCell,
+  run: ExecutedCell,
+  settings: CompareSettings,
+  skippedNote: readonly string[],
+): CellComparison {
+  const parts = compareParts(saved.outputs, run.outputs, settings);
   const worst = parts.reduce<Part>((w, p) => (SEVERITY[p.status] > SEVERITY[w.status] ? p : w), {
     status: 'identical',
     reason: '',

@@ -23,7 +23,7 @@ import {
   type RunOutcome,
 } from './containerRun';
 import { environmentDiff, type EnvironmentRow } from './environment';
-import { isPython, parseNotebook, type Notebook } from './nbformat';
+import { isPython, parseNotebook, type Notebook, type NotebookCell } from './nbformat';
 import { isSnapshotImage } from './snapshot';
 import type { WarmRunners } from './warmRunners';
 import { accessFor, createRunDir, currentIds } from './scratch';
@@ -155,64 +155,169 @@ export async function compareNotebook(
 ): Promise<ComparisonReport> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const { notebook, plans, modules } = input.prepared ?? readNotebook(input.notebookPath);
-  const notebookDir = path.dirname(input.notebookPath);
-  const settings: CompareSettings = {
-    ...input.settings,
-    aliases: [...input.settings.aliases, input.workspaceDir, WORKSPACE_MOUNT],
-  };
+  const prepared = input.prepared ?? readNotebook(input.notebookPath);
+  const { notebook, plans, modules } = prepared;
   events.onPlan?.(plans, notebook);
   const prepareMs = performance.now() - started;
-  let compareMs = 0;
-
-  const report = (
-    outcome: RunOutcome,
-    cells: CellComparison[],
-    extra: { container?: PythonEnvironment; stray?: readonly string[]; cellsMs?: number; message?: string },
-  ): ComparisonReport => {
-    const summary = summarise(cells);
-    return {
-      version: REPORT_VERSION,
-      notebook: input.notebookPath,
-      image: input.image,
-      startedAt,
-      durationMs: performance.now() - started,
-      cellsMs: extra.cellsMs ?? 0,
-      settings: input.settings,
-      outcome,
-      message: extra.message ?? outcomeMessage(outcome, plans),
-      environment: environmentDiff(modules, extra.container, notebook.languageVersion, input.local),
-      ...(extra.container ? { containerEnvironment: extra.container } : {}),
-      ...(input.local ? { localEnvironment: input.local } : {}),
-      cells,
-      summary,
-      passed: outcome.kind === 'completed' && cells.every((c) => !FAILING.has(c.status)),
-      stray: extra.stray ?? [],
-    };
-  };
+  const report = (outcome: RunOutcome, cells: CellComparison[], extra: ReportExtra): ComparisonReport =>
+    assembleReport(input, prepared, { started, startedAt }, outcome, cells, extra);
   if (plans.length === 0)
     return report({ kind: 'completed' }, [], { message: 'The notebook has no code cells: there is nothing to run or compare.' });
 
-  const cellsByIndex = new Map(notebook.cells.map((c) => [c.index, c]));
-  const comparisons = new Map<number, CellComparison>();
-  let firstContainerError: number | undefined;
-  let done = 0;
-  const compareOne = (plan: CellPlan, run: ExecutedCell | undefined, outcome: RunOutcome): CellComparison => {
+  const cells = new CellComparisons(input, prepared, events);
+  const notebookDir = path.dirname(input.notebookPath);
+  const container = await outputFolder(engine, input, containerOptions(input, notebookDir), events.signal);
+  const waiting = await input.warm?.take(container.options);
+  const result = await runInContainer(
+    engine,
+    container.options,
+    {
+      cwd: containerPathOf(input.workspaceDir, notebookDir),
+      modules,
+      timeoutSeconds: input.settings.timeoutSeconds,
+      cells: plans,
+      ...(container.runOutput ? { env: { OUTPUT_DIR: container.runOutput } } : {}),
+    },
+    {
+      ...(events.signal ? { signal: events.signal } : {}),
+      ...(waiting ? { waiting } : {}),
+      ...(input.bounds ? { bounds: input.bounds } : {}),
+      onEnvironment: (env) => events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local)),
+      onCellStart: (index) => cells.started(index),
+      onCell: (cell) => cells.ran(cell),
+    },
+  );
+  // the next comparison of this notebook in this image starts without waiting for a container
+  // (not on a snapshot: it is removed after this comparison, and a waiting container would keep it)
+  if (result.outcome.kind !== 'cancelled' && !isSnapshotImage(input.image)) input.warm?.prepare(container.options);
+  const all = cells.finish(result.outcome);
+  if (timings) timings.value = { prepareMs, compareMs: cells.compareMs };
+  return report(result.outcome, all, {
+    ...(result.environment ? { container: result.environment } : {}),
+    stray: [...container.notices, ...result.stray],
+    cellsMs: result.cellsMs,
+  });
+}
+
+interface ReportExtra {
+  readonly container?: PythonEnvironment;
+  readonly stray?: readonly string[];
+  readonly cellsMs?: number;
+  readonly message?: string;
+}
+
+/** The report of a comparison: its cells summarised, the environments side by side, and whether it passed. */
+function assembleReport(
+  input: CompareInput,
+  { notebook, plans, modules }: PreparedNotebook,
+  time: { readonly started: number; readonly startedAt: string },
+  outcome: RunOutcome,
+  cells: CellComparison[],
+  extra: ReportExtra,
+): ComparisonReport {
+  const summary = summarise(cells);
+  return {
+    version: REPORT_VERSION,
+    notebook: input.notebookPath,
+    image: input.image,
+    startedAt: time.startedAt,
+    durationMs: performance.now() - time.started,
+    cellsMs: extra.cellsMs ?? 0,
+    settings: input.settings,
+    outcome,
+    message: extra.message ?? outcomeMessage(outcome, plans),
+    environment: environmentDiff(modules, extra.container, notebook.languageVersion, input.local),
+    ...(extra.container ? { containerEnvironment: extra.container } : {}),
+    ...(input.local ? { localEnvironment: input.local } : {}),
+    cells,
+    summary,
+    passed: outcome.kind === 'completed' && cells.every((c) => !FAILING.has(c.status)),
+    stray: extra.stray ?? [],
+  };
+}
+
+/**
+ * The cells compared as their results arrive, each reported once and in the notebook's order:
+ * a cell skipped whole as soon as its turn comes, a cell that ran when it ends, and at the end
+ * the cells the run never reached.
+ */
+export class CellComparisons {
+  /** Time spent comparing, apart from running. */
+  compareMs = 0;
+  private readonly saved: ReadonlyMap<number, NotebookCell>;
+  private readonly plans: ReadonlyMap<number, CellPlan>;
+  private readonly comparisons = new Map<number, CellComparison>();
+  private readonly settings: CompareSettings;
+  /** The ordinal of the first cell that failed only in the container. */
+  private firstContainerError: number | undefined;
+  private done = 0;
+
+  constructor(
+    private readonly input: CompareInput,
+    private readonly prepared: PreparedNotebook,
+    private readonly events: CompareEvents,
+  ) {
+    this.saved = new Map(prepared.notebook.cells.map((c) => [c.index, c]));
+    this.plans = new Map(prepared.plans.map((p) => [p.index, p]));
+    this.settings = { ...input.settings, aliases: [...input.settings.aliases, input.workspaceDir, WORKSPACE_MOUNT] };
+  }
+
+  /** The runner starts a cell: the cells skipped before it are reported first. */
+  started(index: number): void {
+    this.reportSkippedBefore(index);
+    const plan = this.plans.get(index);
+    if (plan) this.events.onCellStart?.(plan, this.done);
+  }
+
+  /** A cell's result arrived from the container. */
+  ran(cell: ExecutedCell): void {
+    const plan = this.plans.get(cell.index);
+    if (!plan) return;
+    this.record(plan, this.compare(plan, cell, { kind: 'completed' }));
+  }
+
+  /** Every cell in order, the ones without a result (skipped, or never reached) compared now. */
+  finish(outcome: RunOutcome): CellComparison[] {
+    return this.prepared.plans.map((plan) => {
+      const existing = this.comparisons.get(plan.index);
+      if (existing) return existing;
+      const c = this.compare(plan, undefined, outcome);
+      this.events.onCell?.(c, ++this.done);
+      return c;
+    });
+  }
+
+  private reportSkippedBefore(index: number): void {
+    for (const p of this.prepared.plans) {
+      if (p.index >= index) break;
+      if (p.skippedWhole && !this.comparisons.has(p.index)) this.record(p, this.compare(p, undefined, { kind: 'completed' }));
+    }
+  }
+
+  private record(plan: CellPlan, c: CellComparison): void {
+    this.comparisons.set(plan.index, c);
+    this.events.onCell?.(c, ++this.done);
+  }
+
+  private compare(plan: CellPlan, run: ExecutedCell | undefined, outcome: RunOutcome): CellComparison {
     const t = performance.now();
-    const saved = cellsByIndex.get(plan.index);
+    const saved = this.saved.get(plan.index);
     if (!saved) throw new Error(`cell ${plan.index} vanished from the notebook`);
     const result = compareCell(plan, saved, run, {
-      settings,
+      settings: this.settings,
       outcome,
-      ...(input.local ? { local: input.local } : {}),
-      ...(firstContainerError === undefined ? {} : { firstContainerError }),
+      ...(this.input.local ? { local: this.input.local } : {}),
+      ...(this.firstContainerError === undefined ? {} : { firstContainerError: this.firstContainerError }),
     });
-    if (result.status === 'error-container') firstContainerError ??= plan.ordinal;
-    compareMs += performance.now() - t;
+    if (result.status === 'error-container') this.firstContainerError ??= plan.ordinal;
+    this.compareMs += performance.now() - t;
     return result;
-  };
+  }
+}
 
-  let options: ContainerCreateOptions = compareContainerOptions({
+/** The comparison container: the image, the workspace read-only, the notebook's folder, the output folder, labels and memory. */
+function containerOptions(input: CompareInput, notebookDir: string): ContainerCreateOptions {
+  return compareContainerOptions({
     image: input.image,
     workspaceDir: input.workspaceDir,
     notebookDir,
@@ -221,75 +326,26 @@ export async function compareNotebook(
     ...(input.labels ? { labels: input.labels } : {}),
     ...(input.memoryBytes === undefined ? {} : { memoryBytes: input.memoryBytes }),
   });
-  const planByIndex = new Map(plans.map((p) => [p.index, p]));
-  // skipped cells are reported as soon as their turn comes
-  const reportSkippedBefore = (index: number): void => {
-    for (const p of plans) {
-      if (p.index >= index) break;
-      if (p.skippedWhole && !comparisons.has(p.index)) {
-        const c = compareOne(p, undefined, { kind: 'completed' });
-        comparisons.set(p.index, c);
-        events.onCell?.(c, ++done);
-      }
-    }
+}
+
+/**
+ * This run's output folder, when asked for: a private folder that the container's user can write,
+ * never one open to all (the container may have to run as the folder's owner, which a notice says).
+ */
+async function outputFolder(
+  engine: Engine,
+  input: CompareInput,
+  options: ContainerCreateOptions,
+  signal: AbortSignal | undefined,
+): Promise<{ options: ContainerCreateOptions; runOutput?: string; notices: string[] }> {
+  if (!input.outputDir || !input.outputRun) return { options, notices: [] };
+  const access = accessFor(await containerUserOf(engine, options, signal), currentIds());
+  createRunDir(input.outputDir, input.outputRun, access.owner);
+  return {
+    options: access.user ? { ...options, User: access.user } : options,
+    runOutput: path.posix.join(OUTPUT_MOUNT, input.outputRun),
+    notices: access.note ? [`berth: ${access.note}`] : [],
   };
-  let runOutput: string | undefined;
-  const notices: string[] = [];
-  if (input.outputDir && input.outputRun) {
-    // a private folder for this run that the container's user can write, never one open to all
-    const access = accessFor(await containerUserOf(engine, options, events.signal), currentIds());
-    if (access.user) options = { ...options, User: access.user };
-    if (access.note) notices.push(`berth: ${access.note}`);
-    createRunDir(input.outputDir, input.outputRun, access.owner);
-    runOutput = path.posix.join(OUTPUT_MOUNT, input.outputRun);
-  }
-  const waiting = await input.warm?.take(options);
-  const result = await runInContainer(
-    engine,
-    options,
-    {
-      cwd: containerPathOf(input.workspaceDir, notebookDir),
-      modules,
-      timeoutSeconds: input.settings.timeoutSeconds,
-      cells: plans,
-      ...(runOutput ? { env: { OUTPUT_DIR: runOutput } } : {}),
-    },
-    {
-      ...(events.signal ? { signal: events.signal } : {}),
-      ...(waiting ? { waiting } : {}),
-      ...(input.bounds ? { bounds: input.bounds } : {}),
-      onEnvironment: (env) => events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local)),
-      onCellStart: (index) => {
-        reportSkippedBefore(index);
-        const plan = planByIndex.get(index);
-        if (plan) events.onCellStart?.(plan, done);
-      },
-      onCell: (cell) => {
-        const plan = planByIndex.get(cell.index);
-        if (!plan) return;
-        const c = compareOne(plan, cell, { kind: 'completed' });
-        comparisons.set(plan.index, c);
-        events.onCell?.(c, ++done);
-      },
-    },
-  );
-  // the next comparison of this notebook in this image starts without waiting for a container
-  // (not on a snapshot: it is removed after this comparison, and a waiting container would keep it)
-  if (result.outcome.kind !== 'cancelled' && !isSnapshotImage(input.image)) input.warm?.prepare(options);
-  // cells without a result: skipped ones, and those the run never reached
-  const cells = plans.map((plan) => {
-    const existing = comparisons.get(plan.index);
-    if (existing) return existing;
-    const c = compareOne(plan, undefined, result.outcome);
-    events.onCell?.(c, ++done);
-    return c;
-  });
-  if (timings) timings.value = { prepareMs, compareMs };
-  return report(result.outcome, cells, {
-    ...(result.environment ? { container: result.environment } : {}),
-    stray: [...notices, ...result.stray],
-    cellsMs: result.cellsMs,
-  });
 }
 
 /** The report as a table for a terminal. */

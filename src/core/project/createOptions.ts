@@ -66,73 +66,16 @@ function cdiDevices(
 const NS_PER_MS = 1_000_000;
 
 export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
-  const notes: string[] = [];
-  const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(ctx.projectDir, p));
-  // a named volume has no slash and does not start with a dot
-  const isNamedVolume = (s: string): boolean => !s.includes('/') && !s.startsWith('.');
-
-  const env: Record<string, string> = { ...(ctx.envFromFiles ?? {}), ...profile.env };
-  const binds: string[] = profile.volumes.map(
-    (v) => `${isNamedVolume(v.source) ? v.source : resolve(v.source)}:${v.target}${v.readOnly ? ':ro' : ''}`,
-  );
-  if (profile.model) {
-    const host = resolve(profile.model.path);
-    binds.push(`${host}:${profile.model.mountAt}:ro`);
-    env[profile.model.env] = profile.model.mountAt;
-  }
-
-  const exposed: Record<string, object> = {};
-  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of profile.ports) {
-    const key = `${p.containerPort}/${p.protocol}`;
-    exposed[key] = {};
-    (bindings[key] ??= []).push({
-      HostIp: p.hostIp,
-      HostPort: p.hostPort === undefined ? String(p.containerPort) : p.hostPort === 0 ? '' : String(p.hostPort),
-    });
-  }
-
-  let usesGpu = false;
-  let deviceRequests: ReturnType<typeof deviceRequest> | undefined;
-  let devices: ReturnType<typeof cdiDevices> | undefined;
-  if (profile.gpus.kind !== 'none') {
-    if (ctx.forceCpu === true) notes.push('running on CPU, as chosen: the GPU request is left out');
-    else if (ctx.gpu && !ctx.gpu.available && profile.gpuFallback === 'cpu')
-      notes.push(`no GPU on this engine (${ctx.gpu.reasons[0] ?? 'not detected'}): running on CPU ("GPU if available")`);
-    else if (ctx.gpu?.requestStyle === 'cdi') {
-      devices = cdiDevices(profile, ctx.gpu);
-      usesGpu = true;
-    } else {
-      deviceRequests = deviceRequest(profile);
-      usesGpu = true;
-    }
-  }
-
-  const health = profile.healthcheck;
-  let healthcheck: ContainerCreateOptions['Healthcheck'];
-  if (health.kind === 'none') healthcheck = { Test: ['NONE'] };
-  else if (health.kind === 'http') {
-    const port = health.port ?? profile.ports[0]?.containerPort ?? 8000;
-    const url = `http://127.0.0.1:${port}${health.path}`;
-    // python's urllib is in every Python image; images without python keep curl or wget
-    const probe = `import sys,urllib.request\ntry: urllib.request.urlopen(${JSON.stringify(url)}, timeout=${Math.max(1, Math.round(health.timeoutMs / 1000))})\nexcept Exception: sys.exit(1)`;
-    healthcheck = {
-      Test: ['CMD', 'python3', '-c', probe],
-      Interval: health.intervalMs * NS_PER_MS,
-      Timeout: health.timeoutMs * NS_PER_MS,
-      Retries: health.retries,
-      StartPeriod: health.startPeriodMs * NS_PER_MS,
-    };
-  }
-
-  const restart = profile.restart;
+  const { exposed, bindings } = portBindings(profile);
+  const gpu = gpuRequest(profile, ctx);
+  const healthcheck = healthcheckOf(profile);
   const options: ContainerCreateOptions = {
     Image: ctx.image,
     ...(ctx.name ? { name: ctx.name } : {}),
     ...(profile.command ? { Cmd: [...profile.command] } : {}),
     ...(profile.workdir ? { WorkingDir: profile.workdir } : {}),
     ...(profile.user ? { User: profile.user } : {}),
-    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries(environment(profile, ctx)).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: exposed,
     Labels: {
       ...profile.labels,
@@ -143,18 +86,97 @@ export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
     },
     ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     HostConfig: {
-      Binds: binds,
+      Binds: binds(profile, ctx.projectDir),
       PortBindings: bindings,
       ShmSize: profile.shmSizeBytes,
       ...(profile.memoryBytes === undefined ? {} : { Memory: profile.memoryBytes, MemorySwap: profile.memoryBytes }),
       ...(profile.nanoCpus === undefined ? {} : { NanoCpus: profile.nanoCpus }),
-      RestartPolicy:
-        restart.name === 'on-failure'
-          ? { Name: 'on-failure', MaximumRetryCount: restart.maxRetries }
-          : { Name: restart.name === 'no' ? '' : restart.name },
-      ...(deviceRequests ? { DeviceRequests: deviceRequests } : {}),
-      ...(devices ? { Devices: devices } : {}),
+      RestartPolicy: restartPolicy(profile.restart),
+      ...(gpu.deviceRequests ? { DeviceRequests: gpu.deviceRequests } : {}),
+      ...(gpu.devices ? { Devices: gpu.devices } : {}),
     },
   };
-  return { options, usesGpu, notes };
+  return { options, usesGpu: gpu.usesGpu, notes: gpu.notes };
+}
+
+/** The env files' variables, then the profile's, then the model's mount point under its variable name. */
+function environment(profile: RunProfile, ctx: RunContext): Record<string, string> {
+  const env: Record<string, string> = { ...(ctx.envFromFiles ?? {}), ...profile.env };
+  if (profile.model) env[profile.model.env] = profile.model.mountAt;
+  return env;
+}
+
+/** The profile's volumes (host paths from the project folder, named volumes as they are), then the model, read-only. */
+function binds(profile: RunProfile, projectDir: string): string[] {
+  const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(projectDir, p));
+  // a named volume has no slash and does not start with a dot
+  const isNamedVolume = (s: string): boolean => !s.includes('/') && !s.startsWith('.');
+  const mounts = profile.volumes.map(
+    (v) => `${isNamedVolume(v.source) ? v.source : resolve(v.source)}:${v.target}${v.readOnly ? ':ro' : ''}`,
+  );
+  if (profile.model) mounts.push(`${resolve(profile.model.path)}:${profile.model.mountAt}:ro`);
+  return mounts;
+}
+
+/** Each port exposed, and bound on the host: to the same port, to any free one (0), or to the one asked for. */
+function portBindings(profile: RunProfile): {
+  exposed: Record<string, object>;
+  bindings: Record<string, { HostIp: string; HostPort: string }[]>;
+} {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of profile.ports) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    exposed[key] = {};
+    (bindings[key] ??= []).push({
+      HostIp: p.hostIp,
+      HostPort: p.hostPort === undefined ? String(p.containerPort) : p.hostPort === 0 ? '' : String(p.hostPort),
+    });
+  }
+  return { exposed, bindings };
+}
+
+interface GpuRequest {
+  readonly usesGpu: boolean;
+  readonly deviceRequests?: ReturnType<typeof deviceRequest>;
+  readonly devices?: ReturnType<typeof cdiDevices>;
+  /** Why the GPU request was left out, when it was. */
+  readonly notes: string[];
+}
+
+/** The GPU as the engine asks for it (device requests or CDI devices), or left out with a note: CPU chosen, or no GPU and the profile allows CPU. */
+function gpuRequest(profile: RunProfile, ctx: RunContext): GpuRequest {
+  if (profile.gpus.kind === 'none') return { usesGpu: false, notes: [] };
+  if (ctx.forceCpu === true) return { usesGpu: false, notes: ['running on CPU, as chosen: the GPU request is left out'] };
+  if (ctx.gpu && !ctx.gpu.available && profile.gpuFallback === 'cpu')
+    return {
+      usesGpu: false,
+      notes: [`no GPU on this engine (${ctx.gpu.reasons[0] ?? 'not detected'}): running on CPU ("GPU if available")`],
+    };
+  if (ctx.gpu?.requestStyle === 'cdi') return { usesGpu: true, devices: cdiDevices(profile, ctx.gpu), notes: [] };
+  return { usesGpu: true, deviceRequests: deviceRequest(profile), notes: [] };
+}
+
+/** The profile's health check: none, the image's own (undefined), or an HTTP probe run by the image's python3. */
+function healthcheckOf(profile: RunProfile): ContainerCreateOptions['Healthcheck'] {
+  const health = profile.healthcheck;
+  if (health.kind === 'none') return { Test: ['NONE'] };
+  if (health.kind !== 'http') return undefined;
+  const port = health.port ?? profile.ports[0]?.containerPort ?? 8000;
+  const url = `http://127.0.0.1:${port}${health.path}`;
+  // python's urllib is in every Python image; images without python keep curl or wget
+  const probe = `import sys,urllib.request\ntry: urllib.request.urlopen(${JSON.stringify(url)}, timeout=${Math.max(1, Math.round(health.timeoutMs / 1000))})\nexcept Exception: sys.exit(1)`;
+  return {
+    Test: ['CMD', 'python3', '-c', probe],
+    Interval: health.intervalMs * NS_PER_MS,
+    Timeout: health.timeoutMs * NS_PER_MS,
+    Retries: health.retries,
+    StartPeriod: health.startPeriodMs * NS_PER_MS,
+  };
+}
+
+function restartPolicy(restart: RunProfile['restart']): NonNullable<ContainerCreateOptions['HostConfig']>['RestartPolicy'] {
+  return restart.name === 'on-failure'
+    ? { Name: 'on-failure', MaximumRetryCount: restart.maxRetries }
+    : { Name: restart.name === 'no' ? '' : restart.name };
 }

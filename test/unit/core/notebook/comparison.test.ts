@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compareCell, DEFAULT_SETTINGS, summarise, type CellComparison } from '../../../../src/core/notebook/compareCells';
 import {
+  CellComparisons,
   formatReport,
   outcomeMessage,
   prepareNotebook,
@@ -138,5 +139,69 @@ describe('prepareNotebook', () => {
       ],
     );
     assert.deepEqual(p.modules, ['numpy', 'sklearn', 'torch']);
+  });
+});
+
+describe('CellComparisons: each cell compared as its result arrives, reported once, in order', () => {
+  const code = (source: string, outputs: object[] = []) => ({ cell_type: 'code', execution_count: 1, metadata: {}, outputs, source });
+  const prepared = prepareNotebook(
+    JSON.stringify({
+      cells: [
+        code('print(path)', [{ output_type: 'stream', name: 'stdout', text: '/home/u/proj/data.csv\n' }]),
+        { cell_type: 'markdown', metadata: {}, source: 'notes' },
+        code('%%bash\necho hi'),
+        code('import torch'),
+        code('print(torch.__version__)', [{ output_type: 'stream', name: 'stdout', text: '2.4.0\n' }]),
+        code('print("end")'),
+      ],
+      metadata: { kernelspec: { name: 'python3', language: 'python' }, language_info: { name: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
+  );
+  const plan = (ordinal: number) => prepared.plans[ordinal - 1]!;
+  const input = { notebookPath: '/home/u/proj/n.ipynb', workspaceDir: '/home/u/proj', image: 'python:3.12', settings: DEFAULT_SETTINGS };
+
+  test('a skipped cell is reported when its turn comes, the rest as they run, the cells never reached at the end', () => {
+    const seen: string[] = [];
+    const cells = new CellComparisons(input, prepared, {
+      onCellStart: (p, done) => seen.push(`start ${p.ordinal} (${done} done)`),
+      onCell: (c, done) => seen.push(`cell ${c.ordinal} ${c.status} (${done} done)`),
+    });
+    cells.started(plan(1).index);
+    cells.ran(ran(plan(1), [{ kind: 'stream', name: 'stdout', text: '/workspace/data.csv\n' }]));
+    cells.ran(ran({ ...plan(1), index: 1 }, [])); // no code cell there: ignored
+    cells.started(plan(3).index);
+    cells.ran(ran(plan(3), [error('ModuleNotFoundError', "No module named 'torch'", 3)]));
+    cells.started(plan(4).index);
+    cells.ran(ran(plan(4), [error('NameError', "name 'torch' is not defined", 4)]));
+    const all = cells.finish({ kind: 'exited', exitCode: 1 });
+    assert.deepEqual(seen, [
+      'start 1 (0 done)',
+      'cell 1 identical (1 done)',
+      'cell 2 skipped (2 done)',
+      'start 3 (2 done)',
+      'cell 3 error-container (3 done)',
+      'start 4 (3 done)',
+      'cell 4 error-container (4 done)',
+      'cell 5 not-run (5 done)',
+    ]);
+    assert.deepEqual(
+      all.map((c) => `${c.ordinal} ${c.status}`),
+      ['1 identical', '2 skipped', '3 error-container', '4 error-container', '5 not-run'],
+    );
+    // the workspace folder and its mount are the same path
+    assert.equal(all[0]?.reason, 'same output');
+    // a later NameError is put down to the first cell that failed only in the container
+    assert.deepEqual(all[3]?.notes, ['probably because cell 3 failed in the container']);
+    assert.ok(cells.compareMs >= 0);
+  });
+
+  test('a run that ends before any cell: every cell compared at the end, the skipped one as skipped', () => {
+    const seen: string[] = [];
+    const cells = new CellComparisons(input, prepared, { onCell: (c, done) => seen.push(`${c.ordinal} ${c.status} ${done}`) });
+    const all = cells.finish({ kind: 'cancelled' });
+    assert.deepEqual(seen, ['1 not-run 1', '2 skipped 2', '3 not-run 3', '4 not-run 4', '5 not-run 5']);
+    assert.equal(all.length, 5);
   });
 });

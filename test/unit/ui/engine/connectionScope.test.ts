@@ -3,7 +3,6 @@
  * two Docker API stand-ins on unix sockets — kept while the session finds the same engine again,
  * ended when the settings change or the session reaches another engine, and waited for at the end.
  */
-import { changeSetting, settings, terminals } from './connectionScope.vscode';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -11,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, mock, test } from 'node:test';
 import type * as vscode from 'vscode';
+import { standIn } from '../../../../scripts/lib/vscodeStub.mjs';
+import { contextDirName } from '../../../../src/core/engine/connection';
 import { WarmRunners } from '../../../../src/core/notebook/warmRunners';
 import { NotebookComparisons } from '../../../../src/ui/compare/notebookComparisons';
 import { Config } from '../../../../src/ui/config';
@@ -118,11 +119,12 @@ describe('EngineSession: one scope per engine connection', () => {
   });
   afterEach(async () => {
     for (const s of sessions.splice(0)) await s.dispose();
-    settings.clear();
+    standIn.reset();
   });
 
-  async function connectedSession(socket: string): Promise<EngineSession> {
-    settings.set('engine.host', `unix://${socket}`);
+  /** A session connected to the engine on that socket (the berth.engine.host setting), or to the one its environment names. */
+  async function connectedSession(socket: string | undefined): Promise<EngineSession> {
+    if (socket !== undefined) standIn.configure({ 'berth.engine.host': `unix://${socket}` });
     const session = new EngineSession(new Config(), quietLog);
     sessions.push(session);
     const state = await session.reconnect();
@@ -161,7 +163,7 @@ describe('EngineSession: one scope per engine connection', () => {
       });
     });
     // even one that leaves the endpoint as it was: the next connection is made with the new settings
-    changeSetting('engine.timeoutMs', 5000);
+    standIn.configure({ 'berth.engine.timeoutMs': 5000 });
     await connected;
     assert.deepEqual(ended, ['warm runner']);
     assert.equal(first.ended, true);
@@ -172,16 +174,44 @@ describe('EngineSession: one scope per engine connection', () => {
   });
 
   test('another engine found on a reconnect (a new docker context) ends the connection without a settings event', async () => {
-    const session = await connectedSession(socketA);
-    const ended: string[] = [];
-    const first = session.connection;
-    first.add(probe('log terminal', ended));
-    // what `docker context use` does: the same reconnect now resolves another endpoint
-    settings.set('engine.host', `unix://${socketB}`);
-    await session.reconnect();
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(ended, ['log terminal']);
-    assert.notEqual(session.connection, first);
+    // no engine setting: the docker CLI's configuration decides, and `docker context use` changes it
+    const docker = path.join(dir, 'docker');
+    const useContext = (name: string): void => fs.writeFileSync(path.join(docker, 'config.json'), JSON.stringify({ currentContext: name }));
+    for (const [name, socket] of [
+      ['a', socketA],
+      ['b', socketB],
+    ] as const) {
+      const meta = path.join(docker, 'contexts', 'meta', contextDirName(name));
+      fs.mkdirSync(meta, { recursive: true });
+      fs.writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: `unix://${socket}` } } }));
+    }
+    useContext('a');
+    const saved = {
+      DOCKER_CONFIG: process.env.DOCKER_CONFIG,
+      DOCKER_HOST: process.env.DOCKER_HOST,
+      DOCKER_CONTEXT: process.env.DOCKER_CONTEXT,
+    };
+    process.env.DOCKER_CONFIG = docker;
+    delete process.env.DOCKER_HOST;
+    delete process.env.DOCKER_CONTEXT;
+    try {
+      const session = await connectedSession(undefined);
+      assert.equal(session.state.kind === 'connected' && session.state.endpoint.host, `unix://${socketA}`);
+      const ended: string[] = [];
+      const first = session.connection;
+      first.add(probe('log terminal', ended));
+      useContext('b');
+      await session.reconnect();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(ended, ['log terminal']);
+      assert.notEqual(session.connection, first);
+      assert.equal(session.state.kind === 'connected' && session.state.endpoint.host, `unix://${socketB}`);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 
   test('ending the session waits for the connection cleanups', async () => {
@@ -214,7 +244,7 @@ describe('EngineSession: one scope per engine connection', () => {
           resolve();
         });
       });
-      changeSetting('engine.host', `unix://${socketB}`);
+      standIn.configure({ 'berth.engine.host': `unix://${socketB}` });
       await connected;
       assert.equal(disposed.mock.calls.length, 1);
       assert.equal(disposed.mock.calls[0]?.this, first);
@@ -243,11 +273,11 @@ describe('EngineSession: one scope per engine connection', () => {
       Labels: {},
     } as unknown as Parameters<typeof recordFromSummary>[0]);
     openLogs(ctx, [record], { tail: 0, timestamps: false });
-    const [terminal] = terminals.splice(0).map((t) => t.pty as LogTerminal);
+    const [terminal] = standIn.callsTo('window.createTerminal').map(([options]) => (options as { pty: LogTerminal }).pty);
     assert.ok(terminal);
     const written: string[] = [];
     terminal.onDidWrite((text) => written.push(text));
-    changeSetting('engine.host', `unix://${socketB}`);
+    standIn.configure({ 'berth.engine.host': `unix://${socketB}` });
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.match(written.join(''), /the engine connection changed: these logs end here/);
   });
