@@ -33,10 +33,13 @@ Options:
   --timeout SECONDS      per-cell timeout, 0 for none                             (default: ${DEFAULT_SETTINGS.timeoutSeconds})
   --memory SIZE          memory limit for the container, e.g. 2g
   --compare-stderr       count stderr differences as differences
+  --allow-nondeterministic
+                         a cell that differs and is likely nondeterministic (an unseeded random
+                         generator, the clock, …) counts as nondeterministic: it does not fail
   --local-python PATH    also list this local interpreter's versions
   --host HOST            Docker host (else as the docker CLI resolves it)
   --context NAME         Docker context
-Exit status: 0 all cells match within tolerance; 1 cells differ or the run did not complete; 2 usage or run error.`;
+Exit status: 0 all cells match within tolerance (or are nondeterministic, when allowed); 1 cells differ or the run did not complete; 2 usage or run error.`;
 
 export class UsageError extends Error {}
 
@@ -69,6 +72,7 @@ function parseCommandLine(argv: readonly string[]) {
       timeout: { type: 'string' },
       memory: { type: 'string' },
       'compare-stderr': { type: 'boolean' },
+      'allow-nondeterministic': { type: 'boolean' },
       'local-python': { type: 'string' },
       host: { type: 'string' },
       context: { type: 'string' },
@@ -177,6 +181,7 @@ function compareSettings(options: Options): CompareSettings {
     pixelRatio: number(options['pixel-ratio'], 'pixel-ratio', DEFAULT_SETTINGS.pixelRatio),
     timeoutSeconds: number(options.timeout, 'timeout', DEFAULT_SETTINGS.timeoutSeconds),
     compareStderr: options['compare-stderr'] ?? false,
+    allowNondeterministic: options['allow-nondeterministic'] ?? false,
   };
 }
 

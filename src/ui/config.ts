@@ -38,6 +38,7 @@ export class Config {
     pixelRatio: number;
     timeoutSeconds: number;
     compareStderr: boolean;
+    allowNondeterministic: boolean;
     image: string;
     localPython: string;
     keepWarm: boolean;
@@ -49,6 +50,7 @@ export class Config {
       pixelRatio: Math.min(1, Math.max(0, s.get<number>('compare.imagePixelTolerance', 0.01))),
       timeoutSeconds: Math.max(0, s.get<number>('compare.cellTimeoutSeconds', 120)),
       compareStderr: s.get<boolean>('compare.compareStderr', false),
+      allowNondeterministic: s.get<boolean>('compare.allowNondeterministic', false),
       image: s.get<string>('compare.image', '').trim(),
       localPython: s.get<string>('compare.localPython', '').trim(),
       keepWarm: s.get<boolean>('compare.keepWarm', true),

@@ -23,6 +23,7 @@ import { addStyle, connect, el } from '../vscodeApi';
 const STATUS: Record<CompareStatus, { symbol: string; label: string; tone: string }> = {
   identical: { symbol: '✓', label: 'identical', tone: 'pass' },
   'within-tolerance': { symbol: '≈', label: 'within tolerance', tone: 'pass' },
+  nondeterministic: { symbol: '~', label: 'nondeterministic', tone: 'warn' },
   differs: { symbol: '≠', label: 'differs', tone: 'fail' },
   'error-container': { symbol: '✗', label: 'error in container', tone: 'fail' },
   'error-notebook': { symbol: '!', label: 'error in notebook', tone: 'warn' },
@@ -172,6 +173,7 @@ function renderSummary(s: CompareSummary): void {
     [s.differs, 'differ', 'fail'],
     [s.errors, 'errors', 'fail'],
   ];
+  if (s.nondeterministic > 0) parts.push([s.nondeterministic, 'nondeterministic', 'warn']);
   if (s.notRun > 0) parts.push([s.notRun, 'not run', 'muted']);
   if (s.noReference > 0) parts.push([s.noReference, 'without saved output', 'muted']);
   summary.replaceChildren(

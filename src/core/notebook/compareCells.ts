@@ -24,6 +24,11 @@ export interface CompareSettings {
   /** Paths that mean the same folder on both sides (the host workspace and its mount). */
   readonly aliases: readonly string[];
   readonly timeoutSeconds: number;
+  /**
+   * A cell that differs and is likely nondeterministic (an unseeded random generator, the clock,
+   * …) counts as "nondeterministic" instead of "differs", and so does not fail the comparison.
+   */
+  readonly allowNondeterministic: boolean;
 }
 
 export const DEFAULT_SETTINGS: CompareSettings = {
@@ -32,6 +37,7 @@ export const DEFAULT_SETTINGS: CompareSettings = {
   compareStderr: false,
   aliases: [],
   timeoutSeconds: 120,
+  allowNondeterministic: false,
 };
 
 /** One row of a side-by-side diff; kinds say which side has the line. */
@@ -70,6 +76,7 @@ const SEVERITY: Record<CellStatus, number> = {
   skipped: 1,
   'not-run': 1,
   'within-tolerance': 2,
+  nondeterministic: 2,
   'error-notebook': 3,
   differs: 3,
   'error-container': 4,
@@ -289,6 +296,8 @@ export interface CompareContext {
   readonly local?: PythonEnvironment;
   /** The ordinal of the first earlier cell that failed only in the container. */
   readonly firstContainerError?: number;
+  /** What may make this cell's output change between runs (nondeterminismByCell). */
+  readonly nondeterminism?: string;
 }
 
 function withDiff(c: Omit<CellComparison, 'diff'>): CellComparison {
@@ -301,7 +310,7 @@ function withDiff(c: Omit<CellComparison, 'diff'>): CellComparison {
 }
 
 export function compareCell(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
-  const c = compareCellOutputs(plan, saved, run, ctx);
+  const c = likelyNondeterministic(compareCellOutputs(plan, saved, run, ctx), ctx);
   if (!run?.cut) return c;
   return {
     ...c,
@@ -313,6 +322,16 @@ export function compareCell(plan: CellPlan, saved: NotebookCell, run: ExecutedCe
 }
 
 const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+/** A cell that differs and uses something nondeterministic says so (and counts apart, when the settings allow). */
+function likelyNondeterministic(c: CellComparison, ctx: CompareContext): CellComparison {
+  if (c.status !== 'differs' || ctx.nondeterminism === undefined) return c;
+  return {
+    ...c,
+    status: ctx.settings.allowNondeterministic ? 'nondeterministic' : 'differs',
+    reason: `${c.reason} — likely nondeterministic: ${ctx.nondeterminism}`,
+  };
+}
 
 function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
   const base = {

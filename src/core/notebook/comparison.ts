@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, Engine } from '../engine/engine';
+import { nondeterminismByCell } from './nondeterminism';
 import { formatBytes } from '../project/units';
 import { compareCell, FAILING, summarise, type CellComparison, type CompareSettings, type Summary } from './compareCells';
 import {
@@ -248,6 +249,8 @@ export class CellComparisons {
   private readonly plans: ReadonlyMap<number, CellPlan>;
   private readonly comparisons = new Map<number, CellComparison>();
   private readonly settings: CompareSettings;
+  /** What may make each cell's output change between runs, by cell index. */
+  private readonly nondeterminism: ReadonlyMap<number, string | undefined>;
   /** The ordinal of the first cell that failed only in the container. */
   private firstContainerError: number | undefined;
   private done = 0;
@@ -260,6 +263,8 @@ export class CellComparisons {
     this.saved = new Map(prepared.notebook.cells.map((c) => [c.index, c]));
     this.plans = new Map(prepared.plans.map((p) => [p.index, p]));
     this.settings = { ...input.settings, aliases: [...input.settings.aliases, input.workspaceDir, WORKSPACE_MOUNT] };
+    const reasons = nondeterminismByCell(prepared.plans.map((p) => p.source));
+    this.nondeterminism = new Map(prepared.plans.map((p, i) => [p.index, reasons[i]]));
   }
 
   /** The runner starts a cell: the cells skipped before it are reported first. */
@@ -303,11 +308,13 @@ export class CellComparisons {
     const t = performance.now();
     const saved = this.saved.get(plan.index);
     if (!saved) throw new Error(`cell ${plan.index} vanished from the notebook`);
+    const nondeterminism = this.nondeterminism.get(plan.index);
     const result = compareCell(plan, saved, run, {
       settings: this.settings,
       outcome,
       ...(this.input.local ? { local: this.input.local } : {}),
       ...(this.firstContainerError === undefined ? {} : { firstContainerError: this.firstContainerError }),
+      ...(nondeterminism === undefined ? {} : { nondeterminism }),
     });
     if (result.status === 'error-container') this.firstContainerError ??= plan.ordinal;
     this.compareMs += performance.now() - t;
@@ -352,7 +359,7 @@ async function outputFolder(
 export function formatReport(r: ComparisonReport): string {
   const s = r.summary;
   const lines = [
-    `${path.basename(r.notebook)} in ${r.image}: ${s.identical} identical, ${s.withinTolerance} within tolerance, ${s.differs} differ, ${s.errors} errors${s.notRun ? `, ${s.notRun} not run` : ''}${s.noReference ? `, ${s.noReference} without saved output` : ''}`,
+    `${path.basename(r.notebook)} in ${r.image}: ${s.identical} identical, ${s.withinTolerance} within tolerance, ${s.differs} differ${s.nondeterministic ? `, ${s.nondeterministic} nondeterministic` : ''}, ${s.errors} errors${s.notRun ? `, ${s.notRun} not run` : ''}${s.noReference ? `, ${s.noReference} without saved output` : ''}`,
     r.message,
     '',
   ];

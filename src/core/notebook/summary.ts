@@ -4,13 +4,23 @@
  */
 
 export type CellStatus =
-  'identical' | 'within-tolerance' | 'differs' | 'error-container' | 'error-notebook' | 'not-run' | 'skipped' | 'no-reference';
+  | 'identical'
+  | 'within-tolerance'
+  | 'nondeterministic'
+  | 'differs'
+  | 'error-container'
+  | 'error-notebook'
+  | 'not-run'
+  | 'skipped'
+  | 'no-reference';
 
 export interface Summary {
   readonly cells: number;
   readonly identical: number;
   readonly withinTolerance: number;
   readonly differs: number;
+  /** Cells that differ and are likely nondeterministic, counted apart (settings: allowNondeterministic). */
+  readonly nondeterministic: number;
   readonly errors: number;
   readonly notRun: number;
   readonly noReference: number;
@@ -24,6 +34,7 @@ export function summarise(cells: readonly { readonly status: string }[]): Summar
     identical: count('identical'),
     withinTolerance: count('within-tolerance'),
     differs: count('differs'),
+    nondeterministic: count('nondeterministic'),
     errors: count('error-container', 'error-notebook'),
     notRun: count('not-run', 'skipped'),
     noReference: count('no-reference'),

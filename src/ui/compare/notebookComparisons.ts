@@ -256,6 +256,7 @@ export class NotebookComparisons implements vscode.Disposable {
       pixelRatio: c.pixelRatio,
       compareStderr: c.compareStderr,
       timeoutSeconds: c.timeoutSeconds,
+      allowNondeterministic: c.allowNondeterministic,
     };
   }
 
@@ -263,7 +264,7 @@ export class NotebookComparisons implements vscode.Disposable {
     const log = this.services.log;
     const s = report.summary;
     log.info(
-      `Comparison of ${notebook}: ${s.identical} identical, ${s.withinTolerance} within tolerance, ${s.differs} differ, ${s.errors} errors, ${s.notRun} not run — ${report.message}`,
+      `Comparison of ${notebook}: ${s.identical} identical, ${s.withinTolerance} within tolerance, ${s.differs} differ, ${s.nondeterministic} nondeterministic, ${s.errors} errors, ${s.notRun} not run — ${report.message}`,
     );
     for (const difference of describeDifferences(report.environment)) log.info(`environment: ${difference}`);
     for (const line of report.stray) log.warn(`runner: ${line}`);

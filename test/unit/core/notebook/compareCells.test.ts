@@ -481,6 +481,7 @@ describe('summarise and FAILING', () => {
         'identical',
         'within-tolerance',
         'differs',
+        'nondeterministic',
         'error-container',
         'error-notebook',
         'not-run',
@@ -489,15 +490,25 @@ describe('summarise and FAILING', () => {
       ] as const
     ).map(as);
     assert.deepEqual(summarise(cells), {
-      cells: 9,
+      cells: 10,
       identical: 2,
       withinTolerance: 1,
       differs: 1,
+      nondeterministic: 1,
       errors: 2,
       notRun: 2,
       noReference: 1,
     });
-    assert.deepEqual(summarise([]), { cells: 0, identical: 0, withinTolerance: 0, differs: 0, errors: 0, notRun: 0, noReference: 0 });
+    assert.deepEqual(summarise([]), {
+      cells: 0,
+      identical: 0,
+      withinTolerance: 0,
+      differs: 0,
+      nondeterministic: 0,
+      errors: 0,
+      notRun: 0,
+      noReference: 0,
+    });
   });
 
   test('what fails a comparison', () => {
