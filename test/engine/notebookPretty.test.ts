@@ -71,6 +71,8 @@ interface DifferentialReport {
   equal: number;
   wrapped: number;
   unlikeRepr: number;
+  /** Cases where an IPython shell's text/plain formatter (what Jupyter saves) prints as pretty does; null without a shell. */
+  formatterAgrees: number | null;
   numpy: string | null;
   ipython: string;
   python: string;
@@ -148,10 +150,12 @@ describe('engine: the runner shows values as Jupyter does, without IPython', { t
     assert.equal(report.equal, report.cases, `${report.cases - report.equal} of ${report.cases} differ:\n${shown}`);
     assert.equal(code, 0);
     // enough of it, and not only what repr would have printed anyway
-    assert.ok(report.cases >= 600, `${report.cases} cases`);
+    assert.ok(report.cases >= 650, `${report.cases} cases`);
     assert.ok(report.wrapped >= 200, `${report.wrapped} cases wrapped over several lines`);
     assert.ok(report.unlikeRepr >= 300, `${report.unlikeRepr} cases unlike repr`);
     assert.ok(report.numpy, 'numpy values were among them');
+    // and IPython's pretty is what Jupyter saves: its shell's display formatter prints the same
+    assert.equal(report.formatterAgrees, report.cases, 'the display formatter of an IPython shell agrees with pretty');
     t.diagnostic(`${report.equal}/${report.cases} equal (IPython ${report.ipython}, Python ${report.python}, numpy ${report.numpy})`);
   });
 });

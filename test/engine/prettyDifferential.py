@@ -6,7 +6,8 @@ Prints every value of a few hundred, named and generated (nested containers arou
 boundary, types, functions, collections, regexes, numpy when installed, cycles, objects with
 _repr_pretty_), with IPython.lib.pretty.pretty and with Berth's port, and writes one JSON line
 (to stdout, and to REPORT.json when given): {"cases": N, "equal": N, "wrapped": N, "unlikeRepr":
-N, "mismatches": [the first 20], ...}. Exit status 0 when every case printed the same, 1
+N, "formatterAgrees": N, "mismatches": [the first 20], ...}; formatterAgrees counts the cases where
+an IPython shell's text/plain formatter (what Jupyter saves) prints what pretty does. Exit status 0 when every case printed the same, 1
 otherwise, 2 when IPython is missing.
 """
 
@@ -33,7 +34,7 @@ except ImportError:
 
 # Definitions made as a notebook cell makes them: in a module called __main__.
 SETUP = r'''
-import collections, datetime, decimal, enum, fractions, os, re, types, dataclasses
+import array, collections, datetime, decimal, enum, fractions, functools, os, re, sys, time, types, dataclasses, unittest.mock
 
 class Foo:
     pass
@@ -290,6 +291,39 @@ MyDict(a=1)
 {"k": ["x" * 68]}
 {"k": ["x" * 69]}
 {"k": ["x" * 70]}
+os
+object()
+[object(), Foo()]
+iter([1, 2])
+(k for k in range(3))
+functools.partial(f, 1, c=2)
+property(lambda self: 1)
+staticmethod(g)
+unittest.mock.Mock(name="m")
+[unittest.mock.MagicMock(name="mm")]
+{"a": 1, "b": 2}.keys()
+{"a": 1, "b": 2}.items()
+dict.fromkeys(range(30)).values()
+memoryview(b"abc")
+array.array("i", range(40))
+sys.flags
+time.gmtime(0)
+enum.IntFlag("Perm", "R W X").R | enum.IntFlag("Perm", "R W X").W
+Foo.__dict__
+Outer.__mro__
+[NotImplemented, Ellipsis, None, True, False]
+complex(0, 1) * 10 ** 40
+[1.0, -0.0, 1e-300, 1.5e300, float("-inf")]
+"x" * 30 + "\n" + "y" * 30
+[b"x" * 50, b"y" * 50]
+{"multiline": "a\nb", "tab": "\t"}
+[[[[[[[[[[1]]]]]]]]]]
+[[[[[[[[[[list(range(20))]]]]]]]]]]
+{(1, 2): {(3, 4): {(5, 6): list(range(30))}}}
+{frozenset({1, 2}): "x" * 70, frozenset(): "y"}
+ValueError(list(range(30)))
+decimal.Decimal(1) / decimal.Decimal(7)
+[fractions.Fraction(k, 7) for k in range(12)]
 '''
 
 NUMPY = r'''
@@ -442,17 +476,34 @@ def generated_cases(ns, count):
     return cases
 
 
+def display_formatter():
+    """The text/plain formatter of an IPython shell: what Jupyter saves (None if no shell can be made)."""
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+
+        return InteractiveShell.instance().display_formatter.formatters["text/plain"]
+    except Exception:
+        return None
+
+
 def main():
     ns = namespace()
     cases = named_cases(ns) + generated_cases(ns, 260)
+    formatter = display_formatter()
     mismatches = []
     wrapped = 0
     unlike_repr = 0
+    formatter_agrees = 0
     for label, value, width in cases:
         try:
             expected = ipython_pretty(value, max_width=width)
         except Exception as err:
             expected = "<raised %s>" % type(err).__name__
+        if formatter is not None:
+            # the shell's display formatter (what Jupyter saves) prints as pretty does
+            formatter.max_width = width
+            if formatter(value) == expected:
+                formatter_agrees += 1
         try:
             got = berth.pretty(value, max_width=width)
         except Exception as err:
@@ -471,6 +522,7 @@ def main():
         "equal": len(cases) - len(mismatches),
         "wrapped": wrapped,
         "unlikeRepr": unlike_repr,
+        "formatterAgrees": formatter_agrees if formatter is not None else None,
         "numpy": numpy.__version__ if numpy is not None else None,
         "ipython": IPython.__version__,
         "python": sys.version.split()[0],
