@@ -8,11 +8,13 @@ _repr_pretty_), with IPython.lib.pretty.pretty and with Berth's port, and writes
 (to stdout, and to REPORT.json when given): {"cases": N, "equal": N, "wrapped": N, "unlikeRepr":
 N, "formatterAgrees": N, "mismatches": [the first 20], ...}; formatterAgrees counts the cases where
 an IPython shell's text/plain formatter (what Jupyter saves) prints what pretty does. Exit status 0 when every case printed the same, 1
-otherwise, 2 when IPython is missing.
+otherwise, 2 when IPython is missing. PRETTY_GENERATED (260) and PRETTY_SEED (12) set how many
+values are generated, and from which seed.
 """
 
 import importlib.util
 import json
+import os
 import random
 import sys
 
@@ -406,7 +408,7 @@ def named_cases(ns):
 
 def generated_cases(ns, count):
     """Nested containers of mixed leaves, sized so that many fall either side of the width."""
-    rng = random.Random(12)
+    rng = random.Random(int(os.environ.get("PRETTY_SEED", "12")))
     leaves = [
         lambda: rng.randint(-10, 10),
         lambda: rng.randint(0, 10 ** rng.randint(1, 18)),
@@ -488,7 +490,7 @@ def display_formatter():
 
 def main():
     ns = namespace()
-    cases = named_cases(ns) + generated_cases(ns, 260)
+    cases = named_cases(ns) + generated_cases(ns, int(os.environ.get("PRETTY_GENERATED", "260")))
     formatter = display_formatter()
     mismatches = []
     wrapped = 0
