@@ -25,7 +25,6 @@ Development Team.
 import collections
 import contextlib
 import datetime
-import inspect
 import io
 import os
 import platform
@@ -615,6 +614,8 @@ def _type_pprint(obj, p, cycle):
 
 def _function_pprint(obj, p, cycle):
     """<function module.name(signature)>."""
+    import inspect  # only when a function is shown: it costs the runner's start a few ms
+
     name = _attr(obj, "__qualname__", obj.__name__)
     module = obj.__module__
     if module and module not in _BUILTIN_MODULES:
