@@ -131,9 +131,9 @@ const webviews = {
   metafile: true,
 };
 
-// the notebook runner is copied into containers as is: it ships next to the bundle
+// the notebook runner and its pretty printer are copied into containers as is: they ship next to the bundle
 fs.mkdirSync(outdir, { recursive: true });
-fs.copyFileSync('src/core/notebook/runner.py', path.join(outdir, 'runner.py'));
+for (const file of ['runner.py', 'pretty.py']) fs.copyFileSync(path.join('src/core/notebook', file), path.join(outdir, file));
 
 /**
  * The 15 biggest packages (or source folders) in each node bundle, by bytes in the output.

@@ -31,6 +31,7 @@ describe('engine: node dist/cli.js compare', { timeout: 240_000 }, () => {
   test('the bundle is built (npm run build)', () => {
     assert.ok(fs.existsSync(CLI), `${CLI} is missing`);
     assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'runner.py')), 'dist/runner.py ships next to the CLI');
+    assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'pretty.py')), 'dist/pretty.py ships next to the runner');
   });
 
   test('the sample notebook matches its image: exit 0, a PASS table and a JSON report', async () => {

@@ -81,6 +81,18 @@ test("ssh2's optional native addons stay outside the bundles and are not shipped
   assert.ok(!fs.existsSync(path.join(dist, 'sshcrypto.node')));
 });
 
+test('the notebook runner ships next to the bundles with its pretty printer, as in the sources, and the .vsix takes both', () => {
+  const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n');
+  for (const file of ['runner.py', 'pretty.py']) {
+    assert.equal(
+      fs.readFileSync(path.join(dist, file), 'utf8'),
+      fs.readFileSync(path.join(ROOT, 'src/core/notebook', file), 'utf8'),
+      `dist/${file}`,
+    );
+    assert.ok(ignore.includes(`!dist/${file}`), `.vscodeignore keeps dist/${file}`);
+  }
+});
+
 test('the .vsix takes every bundle', () => {
   const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n');
   for (const file of ['extension.js', 'cli.js', ...LAZY]) assert.ok(ignore.includes(`!dist/${file}`), `.vscodeignore keeps dist/${file}`);

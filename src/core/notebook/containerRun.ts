@@ -35,7 +35,16 @@ const MARKER = '\x1eberth:';
 
 /** The runner script's text; it ships next to the bundle (dist/runner.py) and in the sources. */
 export function runnerSource(): string {
-  const candidates = [path.join(__dirname, 'runner.py'), path.join(__dirname, '..', 'src', 'core', 'notebook', 'runner.py')];
+  return runnerFile('runner.py');
+}
+
+/** The runner's pretty printer (IPython's, ported to the standard library), copied next to it. */
+export function prettySource(): string {
+  return runnerFile('pretty.py');
+}
+
+function runnerFile(name: string): string {
+  const candidates = [path.join(__dirname, name), path.join(__dirname, '..', 'src', 'core', 'notebook', name)];
   for (const file of candidates) if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
   throw new Error(`Berth's notebook runner is missing (looked in ${candidates.join(', ')}): reinstall the extension.`);
 }
@@ -244,6 +253,7 @@ async function archive(files: readonly (readonly [string, string])[]): Promise<B
 export function runnerArchive(payload: RunnerPayload): Promise<Buffer> {
   return archive([
     ['runner.py', runnerSource()],
+    ['pretty.py', prettySource()],
     ['plan.json', planJson(payload)],
     ['matplotlibrc', MATPLOTLIBRC],
   ]);
@@ -253,6 +263,7 @@ export function runnerArchive(payload: RunnerPayload): Promise<Buffer> {
 export function runnerFilesArchive(): Promise<Buffer> {
   return archive([
     ['runner.py', runnerSource()],
+    ['pretty.py', prettySource()],
     ['matplotlibrc', MATPLOTLIBRC],
   ]);
 }

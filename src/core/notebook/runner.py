@@ -175,10 +175,24 @@ class Capture(io.TextIOBase):
         return "utf-8"
 
 
+def _load_pretty():
+    """pretty.pretty from the runner's folder (under a private name: a cell's own `pretty` module is not shadowed); repr without it."""
+    try:
+        import importlib.util
+
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretty.py")
+        spec = importlib.util.spec_from_file_location("_berth_pretty", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.pretty
+    except Exception:  # run as `python3 -c` (the local probe), or the file is missing
+        return repr
+
+
 try:
     from IPython.lib.pretty import pretty as _pretty
-except Exception:  # IPython is not needed
-    _pretty = repr
+except Exception:  # IPython is not needed: its printer's standard-library port, shipped next to this file
+    _pretty = _load_pretty()
 
 REPR_METHODS = (
     ("image/png", "_repr_png_"),

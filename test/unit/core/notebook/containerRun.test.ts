@@ -16,6 +16,7 @@ import {
   parseRunnerLine,
   planLine,
   RunnerChannel,
+  prettySource,
   runnerArchive,
   runnerFilesArchive,
   runnerSource,
@@ -278,7 +279,7 @@ describe('the runner protocol and the comparison container', () => {
     );
   });
 
-  test('runnerArchive: runner.py, plan.json (without skipped-whole cells) and matplotlibrc, mode 0644', async () => {
+  test('runnerArchive: runner.py, its pretty printer, plan.json (without skipped-whole cells) and matplotlibrc, mode 0644', async () => {
     const tar = await runnerArchive({
       cwd: '/workspace/notebooks',
       modules: ['numpy', 'sklearn', 'torch'],
@@ -288,16 +289,18 @@ describe('the runner protocol and the comparison container', () => {
     const entries = await tarEntries(tar);
     assert.deepEqual(
       [...entries.keys()],
-      ['berth-runner/', 'berth-runner/runner.py', 'berth-runner/plan.json', 'berth-runner/matplotlibrc'],
+      ['berth-runner/', 'berth-runner/runner.py', 'berth-runner/pretty.py', 'berth-runner/plan.json', 'berth-runner/matplotlibrc'],
     );
     assert.equal(entries.get('berth-runner/')?.type, 'directory');
-    for (const f of ['runner.py', 'plan.json', 'matplotlibrc']) {
+    for (const f of ['runner.py', 'pretty.py', 'plan.json', 'matplotlibrc']) {
       assert.equal(entries.get(`berth-runner/${f}`)?.mode, 0o644, f);
       assert.equal(entries.get(`berth-runner/${f}`)?.type, 'file', f);
     }
     const runner = entries.get('berth-runner/runner.py')!.body;
     assert.equal(runner, runnerSource());
     assert.match(runner, /^"""Berth's notebook runner/);
+    assert.equal(entries.get('berth-runner/pretty.py')!.body, prettySource());
+    assert.match(prettySource(), /^def pretty\(obj/m);
     assert.deepEqual(JSON.parse(entries.get('berth-runner/plan.json')!.body), {
       cwd: '/workspace/notebooks',
       modules: ['numpy', 'sklearn', 'torch'],
@@ -317,7 +320,7 @@ describe('the runner protocol and the comparison container', () => {
 
   test('a runner started ahead of time: its files copied in first; the plan is one line for its stdin', async () => {
     const files = await tarEntries(await runnerFilesArchive());
-    assert.deepEqual([...files.keys()], ['berth-runner/', 'berth-runner/runner.py', 'berth-runner/matplotlibrc']);
+    assert.deepEqual([...files.keys()], ['berth-runner/', 'berth-runner/runner.py', 'berth-runner/pretty.py', 'berth-runner/matplotlibrc']);
     const line = planLine({ cwd: '/workspace', modules: ['numpy'], timeoutSeconds: 5, cells: plans45 });
     assert.equal(line.indexOf('\n'), line.length - 1, 'exactly one line');
     const plan = JSON.parse(line) as { cwd: string; cells: unknown[]; timeout: number };
