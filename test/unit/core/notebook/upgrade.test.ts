@@ -271,6 +271,49 @@ describe('nbformat 2 as IPython 0.13 wrote it (lines without their ends)', () =>
     ]);
   });
 
+  test('nbformat 2 always joins with "\\n", even lines that kept their ends (as nbformat 5.5 reads them)', () => {
+    const doc: JsonObject = {
+      nbformat: 2,
+      metadata: { name: 'x' },
+      worksheets: [
+        {
+          cells: [
+            {
+              cell_type: 'code',
+              input: ['a = 1\n', 'a'],
+              language: 'python',
+              collapsed: false,
+              outputs: [
+                { output_type: 'stream', stream: 'stdout', text: ['one\n', 'two\n'] },
+                { output_type: 'pyout', prompt_number: 1, text: ['1'], png: 'iVBORw0KGgo=' },
+              ],
+              prompt_number: 1,
+            },
+            { cell_type: 'markdown', source: ['# T\n', 'body'] },
+          ],
+        },
+      ],
+    };
+    assert.deepEqual(upgradeToV4(doc), {
+      cells: [
+        {
+          cell_type: 'code',
+          execution_count: 1,
+          metadata: { collapsed: false },
+          outputs: [
+            { name: 'stdout', output_type: 'stream', text: 'one\n\ntwo\n' },
+            { data: { 'image/png': 'iVBORw0KGgo=', 'text/plain': '1' }, execution_count: 1, metadata: {}, output_type: 'execute_result' },
+          ],
+          source: 'a = 1\n\na',
+        },
+        { cell_type: 'markdown', metadata: {}, source: '# T\n\nbody' },
+      ],
+      metadata: { orig_nbformat: 2, orig_nbformat_minor: 0 },
+      nbformat: 4,
+      nbformat_minor: 5,
+    });
+  });
+
   test('a prompt number that is not a number ("&nbsp;", as IPython 0.12 left it) reads as never run', () => {
     assert.equal((upgradeToV4(raw).cells as JsonObject[])[7]!.execution_count, '&nbsp;');
     assert.equal(nb.cells[7]!.executionCount, null);
