@@ -94,6 +94,19 @@ describe('upgradeToV4: nbformat 3 as IPython 2 wrote it, against nbformat.read(a
   });
 });
 
+describe('every old fixture against what nbformat read from it', () => {
+  for (const name of ['v3-ipython2-all-outputs', 'v3-numpy-same-outputs', 'v2-ipython013']) {
+    test(name, () => {
+      const expected = json(`${name}.nbformat-read.json`);
+      assert.deepEqual(upgradeToV4(json(`${name}.ipynb`)), withoutIds(expected));
+      assert.deepEqual(
+        cellsWithoutIds(parseNotebook(fixture(`${name}.ipynb`))),
+        cellsWithoutIds(parseNotebook(fixture(`${name}.nbformat-read.json`))),
+      );
+    });
+  }
+});
+
 describe('parseNotebook: the nbformat 3 fixture, cell by cell', () => {
   const nb = parseNotebook(fixture('v3-ipython2-all-outputs.ipynb'));
   const cells = nb.cells;
