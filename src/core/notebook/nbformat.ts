@@ -1,9 +1,11 @@
 /**
- * Reading Jupyter notebooks (nbformat 4, any minor version) into a small typed model: cells with
- * their source and saved outputs. Multi-line strings may be stored as one string or a list of
- * strings; both read the same. Anything else — JSON that does not parse, nbformat 3, a cell
+ * Reading Jupyter notebooks into a small typed model: cells with their source and saved outputs.
+ * nbformat 4 (any minor version) is read as it is; nbformat 2 and 3 are first upgraded to 4 as
+ * Jupyter's own reader does (./upgrade). Multi-line strings may be stored as one string or a list
+ * of strings; both read the same. Anything else — JSON that does not parse, nbformat 1, a cell
  * without a type — is a NotebookFormatError that says what is wrong and where.
  */
+import { isObject, UpgradeError, upgradeToV4, type Json, type JsonObject } from './upgrade';
 
 /** Output data by MIME type; text joined into one string, images as base64. */
 export type MimeBundle = Readonly<Record<string, string>>;
@@ -27,11 +29,14 @@ export interface NotebookCell {
 }
 
 export interface Notebook {
+  /** The format read: 4 for an old notebook upgraded on read (see upgradedFrom). */
   readonly nbformat: number;
   readonly nbformatMinor: number;
+  /** The format of the file when it was an older one, upgraded as Jupyter does. */
+  readonly upgradedFrom?: { readonly nbformat: number; readonly nbformatMinor: number };
   /** The kernel's language, lower case ('python' when the metadata does not say). */
   readonly language: string;
-  /** Whether the metadata names the language at all. */
+  /** Whether the metadata names the language at all (its kernel's name or display name count). */
   readonly languageDeclared: boolean;
   readonly kernelName?: string;
   readonly kernelDisplayName?: string;
@@ -46,11 +51,6 @@ export class NotebookFormatError extends Error {
     this.name = 'NotebookFormatError';
   }
 }
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** nbformat's multiline string: a string, or a list of strings to concatenate. */
 export function multiline(v: Json | undefined, where: string): string {
@@ -89,7 +89,8 @@ export function parseOutput(o: Json, where: string): CellOutput {
       const traceback = Array.isArray(o.traceback) ? o.traceback.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))) : [];
       return {
         kind: 'error',
-        ename: typeof o.ename === 'string' ? o.ename : 'Error',
+        // nbformat 2's own writer called it etype; the upgrade keeps it as it is
+        ename: typeof o.ename === 'string' ? o.ename : typeof o.etype === 'string' ? o.etype : 'Error',
         evalue: typeof o.evalue === 'string' ? o.evalue : JSON.stringify(o.evalue ?? ''),
         traceback,
       };
@@ -99,27 +100,101 @@ export function parseOutput(o: Json, where: string): CellOutput {
   }
 }
 
+/** Kernel names (and words of display names) of other languages, as their kernels install them. */
+const OTHER_KERNELS: readonly (readonly [RegExp, string])[] = [
+  [/^i?r\d*$/, 'r'],
+  [/^i?julia/, 'julia'],
+  [/^(ijavascript|javascript|nodejs)$/, 'javascript'],
+  [/^(typescript|tslab|deno)$/, 'typescript'],
+  [/^(bash|zsh)$/, 'bash'],
+  [/^(scala|almond|spylon)$/, 'scala'],
+  [/^i?java$/, 'java'],
+  [/^kotlin$/, 'kotlin'],
+  [/^(go|gophernotes|gonb)$/, 'go'],
+  [/^(rust|evcxr)$/, 'rust'],
+  [/^xcpp\d*$/, 'c++'],
+  [/^(ruby|iruby)$/, 'ruby'],
+  [/^(haskell|ihaskell)$/, 'haskell'],
+  [/^octave$/, 'octave'],
+  [/^i?matlab$/, 'matlab'],
+  [/^sas$/, 'sas'],
+  [/^stata$/, 'stata'],
+  [/^x?sql$/, 'sql'],
+  [/^csharp$/, 'c#'],
+  [/^fsharp$/, 'f#'],
+  [/^powershell$/, 'powershell'],
+  [/^(sagemath|sage)$/, 'sage'],
+];
+
+/**
+ * The language a kernel's name or display name says, as Jupyter would find a kernel for it:
+ * python, python2/3, py39, "Python 3 (ipykernel)", conda kernels ("conda-env-ml-py",
+ * "conda-root-py", "conda-env-stats-r"), and the common kernels of other languages; undefined
+ * when the name says nothing known.
+ */
+export function languageOfKernelName(name: string): string | undefined {
+  const lower = name.trim().toLowerCase();
+  // nb_conda_kernels: conda-env-<env>-<language>, conda-root-<language>; the env name may hold anything
+  const conda = /^conda-(?:env-.+|root)-([a-z]+)$/.exec(lower);
+  if (conda) return conda[1] === 'py' ? 'python' : conda[1];
+  const words = lower.split(/[^a-z0-9+]+/).filter(Boolean);
+  if (words.some((w) => /^(i?python|py)(\d+)?$/.test(w) || w === 'ipykernel' || w === 'pyspark' || w === 'xpython')) return 'python';
+  for (const [pattern, language] of OTHER_KERNELS) if (words.some((w) => pattern.test(w))) return language;
+  return undefined;
+}
+
+const nonEmpty = (v: Json | undefined): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/**
+ * A notebook's language from its metadata: the kernelspec's language, else language_info's name,
+ * else the language named at the top of the metadata (nbformat 3 notebooks of IJulia and
+ * IRkernel), else what the kernelspec's name or display name says. Empty strings count as absent.
+ */
+export function notebookLanguage(metadata: Json | undefined): string | undefined {
+  const m = isObject(metadata) ? metadata : {};
+  const kernelspec = isObject(m.kernelspec) ? m.kernelspec : {};
+  const languageInfo = isObject(m.language_info) ? m.language_info : {};
+  const stated = nonEmpty(kernelspec.language) ?? nonEmpty(languageInfo.name) ?? nonEmpty(m.language);
+  if (stated !== undefined) return stated.toLowerCase();
+  for (const name of [nonEmpty(kernelspec.name), nonEmpty(kernelspec.display_name)]) {
+    const language = name === undefined ? undefined : languageOfKernelName(name);
+    if (language !== undefined) return language;
+  }
+  return undefined;
+}
+
 export function parseNotebook(text: string): Notebook {
-  let doc: Json;
+  let parsed: Json;
   try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, '')) as Json;
+    parsed = JSON.parse(text.replace(/^\uFEFF/, '')) as Json;
   } catch (err) {
     throw new NotebookFormatError(`The notebook is not valid JSON: ${(err as Error).message}.`);
   }
-  if (!isObject(doc)) throw new NotebookFormatError('The notebook is not a JSON object: is this a Jupyter notebook?');
+  if (!isObject(parsed)) throw new NotebookFormatError('The notebook is not a JSON object: is this a Jupyter notebook?');
+  let doc: JsonObject = parsed;
   const major = doc.nbformat;
   if (typeof major !== 'number') throw new NotebookFormatError('The file has no "nbformat" field: it is not a Jupyter notebook.');
-  if (major !== 4)
+  let upgradedFrom: Notebook['upgradedFrom'];
+  if (major === 2 || major === 3) {
+    upgradedFrom = { nbformat: major, nbformatMinor: typeof doc.nbformat_minor === 'number' ? doc.nbformat_minor : 0 };
+    try {
+      doc = upgradeToV4(doc);
+    } catch (err) {
+      if (err instanceof UpgradeError)
+        throw new NotebookFormatError(`This nbformat ${major} notebook cannot be upgraded to nbformat 4: ${err.message}`);
+      throw err;
+    }
+  } else if (major !== 4) {
     throw new NotebookFormatError(
-      `This notebook is nbformat ${major}; Berth reads nbformat 4. Open and save it in Jupyter or VS Code to convert it.`,
+      `This notebook is nbformat ${major}; Berth reads nbformat 2, 3 and 4. Open and save it in Jupyter or VS Code to convert it.`,
     );
+  }
   const minor = typeof doc.nbformat_minor === 'number' ? doc.nbformat_minor : 0;
   if (!Array.isArray(doc.cells)) throw new NotebookFormatError('The notebook has no "cells" list.');
   const metadata = isObject(doc.metadata) ? doc.metadata : {};
   const kernelspec = isObject(metadata.kernelspec) ? metadata.kernelspec : {};
   const languageInfo = isObject(metadata.language_info) ? metadata.language_info : {};
-  const declared =
-    typeof kernelspec.language === 'string' ? kernelspec.language : typeof languageInfo.name === 'string' ? languageInfo.name : undefined;
+  const declared = notebookLanguage(metadata);
 
   const cells = doc.cells.map((c, index): NotebookCell => {
     const where = `Cell ${index + 1}`;
@@ -143,9 +218,10 @@ export function parseNotebook(text: string): Notebook {
   });
 
   return {
-    nbformat: major,
+    nbformat: 4,
     nbformatMinor: minor,
-    language: (declared ?? 'python').toLowerCase(),
+    ...(upgradedFrom ? { upgradedFrom } : {}),
+    language: declared ?? 'python',
     languageDeclared: declared !== undefined,
     ...(typeof kernelspec.name === 'string' ? { kernelName: kernelspec.name } : {}),
     ...(typeof kernelspec.display_name === 'string' ? { kernelDisplayName: kernelspec.display_name } : {}),

@@ -115,8 +115,8 @@ describe('prepareNotebook', () => {
     );
   });
 
-  test('nbformat 3 is a format error, not a run error', () => {
-    assert.throws(() => prepareNotebook(fixture('v3-worksheets.ipynb')), NotebookFormatError);
+  test('nbformat 1 is a format error, not a run error', () => {
+    assert.throws(() => prepareNotebook('{"nbformat": 1, "nbformat_minor": 0, "worksheets": []}'), NotebookFormatError);
   });
 
   test('a markdown-only notebook: zero plans, zero modules', () => {

@@ -5,7 +5,9 @@ import { describe, test } from 'node:test';
 import { pngSize } from '../../../../src/core/notebook/images';
 import {
   isPython,
+  languageOfKernelName,
   multiline,
+  notebookLanguage,
   NotebookFormatError,
   parseNotebook,
   parseOutput,
@@ -272,19 +274,121 @@ describe('parseNotebook: other kernels and notebooks without code', () => {
   });
 });
 
-describe('parseNotebook: errors say what is wrong and where', () => {
-  test('nbformat 3 (worksheets): NotebookFormatError naming the version and how to convert', () => {
-    assert.throws(
-      () => parseNotebook(fixture('v3-worksheets.ipynb')),
-      (err: unknown) => {
-        assert.ok(err instanceof NotebookFormatError);
-        assert.equal(err.name, 'NotebookFormatError');
-        assert.match(err.message, /nbformat 3\b/);
-        assert.match(err.message, /Berth reads nbformat 4/);
-        assert.match(err.message, /Open and save it in Jupyter or VS Code to convert it/);
-        return true;
+describe('the language: the kernelspec, language_info, or what the kernel is called', () => {
+  // [kernelspec, language_info, the language found (undefined: nothing says)]
+  const cases: [Record<string, string> | undefined, Record<string, string> | undefined, string | undefined][] = [
+    [{ name: 'python3', display_name: 'Python 3', language: 'python' }, undefined, 'python'],
+    [{ name: 'python3', display_name: 'Python 3', language: '' }, undefined, 'python'],
+    [{ name: 'python3', display_name: 'Python 3 (ipykernel)', language: '' }, { name: '' }, 'python'],
+    [{ name: 'python3', language: '' }, { name: 'python', version: '3.11.4' }, 'python'],
+    [{ name: 'python2', display_name: 'Python 2' }, undefined, 'python'],
+    [{ name: 'py39', display_name: '' }, undefined, 'python'],
+    [{ name: 'conda-env-ml-py', display_name: 'Python [conda env:ml]', language: '' }, undefined, 'python'],
+    [{ name: 'conda-root-py', display_name: 'Python [Root]' }, undefined, 'python'],
+    [{ name: 'conda-env-py-r', display_name: 'R [conda env:py]' }, undefined, 'r'],
+    [{ name: 'conda-env-r-py', display_name: 'Python [conda env:r]' }, undefined, 'python'],
+    [{ name: 'myenv', display_name: 'Python 3 (ipykernel)', language: '' }, undefined, 'python'],
+    [{ name: '.venv', display_name: 'Python 3.12 (.venv)' }, undefined, 'python'],
+    [{ name: 'pysparkkernel', display_name: 'PySpark' }, undefined, 'python'],
+    [{ name: 'ir', display_name: 'R', language: 'R' }, { name: 'R' }, 'r'],
+    [{ name: 'ir', display_name: 'R', language: '' }, undefined, 'r'],
+    [{ name: 'julia-1.9', display_name: 'Julia 1.9.3', language: '' }, undefined, 'julia'],
+    [undefined, { name: 'julia', version: '1.9.3' }, 'julia'],
+    [{ name: 'python3', display_name: 'Python 3' }, { name: 'Julia' }, 'julia'],
+    [{ name: 'xcpp17', display_name: 'C++17' }, undefined, 'c++'],
+    [{ name: 'bash', display_name: 'Bash' }, undefined, 'bash'],
+    [{ name: 'tslab', display_name: 'TypeScript' }, undefined, 'typescript'],
+    [{ name: 'myenv', display_name: 'My environment', language: '' }, undefined, undefined],
+    [{}, {}, undefined],
+    [undefined, undefined, undefined],
+  ];
+  for (const [kernelspec, languageInfo, language] of cases) {
+    test(`${JSON.stringify(kernelspec ?? null)} ${JSON.stringify(languageInfo ?? null)} → ${language ?? 'not said'}`, () => {
+      const metadata = { ...(kernelspec ? { kernelspec } : {}), ...(languageInfo ? { language_info: languageInfo } : {}) };
+      assert.equal(notebookLanguage(metadata), language);
+      const nb = parseNotebook(JSON.stringify({ cells: [], metadata, nbformat: 4, nbformat_minor: 5 }));
+      assert.equal(nb.language, language ?? 'python');
+      assert.equal(nb.languageDeclared, language !== undefined);
+      assert.equal(isPython(nb), language === undefined || language === 'python');
+    });
+  }
+
+  test('kernel names alone', () => {
+    assert.equal(languageOfKernelName('Python 3 (ipykernel)'), 'python');
+    assert.equal(languageOfKernelName('python3'), 'python');
+    assert.equal(languageOfKernelName('conda-env-ml-py'), 'python');
+    assert.equal(languageOfKernelName('conda-env-stats-r'), 'r');
+    assert.equal(languageOfKernelName('R 4.3'), 'r');
+    assert.equal(languageOfKernelName('.net-csharp'), 'c#');
+    assert.equal(languageOfKernelName('deno'), 'typescript');
+    assert.equal(languageOfKernelName('base'), undefined);
+    assert.equal(languageOfKernelName(''), undefined);
+  });
+
+  test('the language at the top of the metadata (IJulia and IRkernel notebooks of nbformat 3)', () => {
+    assert.equal(notebookLanguage({ language: 'Julia', name: '' }), 'julia');
+    assert.equal(notebookLanguage({ language: '', kernelspec: { name: 'python3' } }), 'python');
+  });
+
+  test('a python3 kernelspec with an empty language is Python, and is compared', () => {
+    const doc = JSON.parse(fixture('v4.5-ids-attachments.ipynb')) as {
+      metadata: { kernelspec: { language: string }; language_info?: unknown };
+    };
+    doc.metadata.kernelspec.language = '';
+    delete doc.metadata.language_info;
+    const nb = parseNotebook(JSON.stringify(doc));
+    assert.equal(nb.language, 'python');
+    assert.equal(nb.languageDeclared, true);
+    assert.equal(isPython(nb), true);
+  });
+
+  test('an R notebook whose kernelspec language is empty is still R', () => {
+    const doc = JSON.parse(fixture('r-kernel.ipynb')) as { metadata: { kernelspec: { language: string }; language_info?: unknown } };
+    doc.metadata.kernelspec.language = '';
+    delete doc.metadata.language_info;
+    const nb = parseNotebook(JSON.stringify(doc));
+    assert.equal(nb.language, 'r');
+    assert.equal(isPython(nb), false);
+  });
+});
+
+describe('parseNotebook: nbformat 3 and 2 are read, upgraded as Jupyter reads them', () => {
+  test('the IPython 2 notebook with one cell: upgraded from 3.0, its stream output kept', () => {
+    const nb = parseNotebook(fixture('v3-worksheets.ipynb'));
+    assert.deepEqual(nb.upgradedFrom, { nbformat: 3, nbformatMinor: 0 });
+    assert.equal(nb.nbformat, 4);
+    assert.deepEqual(nb.cells, [
+      {
+        index: 0,
+        type: 'code',
+        source: "print 'hello from IPython 2'",
+        executionCount: 1,
+        outputs: [{ kind: 'stream', name: 'stdout', text: 'hello from IPython 2\n' }],
       },
-    );
+    ]);
+  });
+
+  test('nbformat 4 notebooks say nothing of an upgrade', () => {
+    assert.equal('upgradedFrom' in parseNotebook(fixture('v4.4-all-outputs.ipynb')), false);
+  });
+});
+
+describe('parseNotebook: errors say what is wrong and where', () => {
+  test('nbformat 1 and 5: NotebookFormatError naming the version, what Berth reads and how to convert', () => {
+    for (const major of [1, 5]) {
+      assert.throws(
+        () => parseNotebook(JSON.stringify({ nbformat: major, nbformat_minor: 0, cells: [], worksheets: [] })),
+        (err: unknown) => {
+          assert.ok(err instanceof NotebookFormatError);
+          assert.equal(err.name, 'NotebookFormatError');
+          assert.equal(
+            err.message,
+            `This notebook is nbformat ${major}; Berth reads nbformat 2, 3 and 4. Open and save it in Jupyter or VS Code to convert it.`,
+          );
+          return true;
+        },
+      );
+    }
   });
 
   test('a truncated file: NotebookFormatError "not valid JSON"', () => {
