@@ -27,7 +27,7 @@ import { isPython, parseNotebook, type Notebook } from './nbformat';
 import { isSnapshotImage } from './snapshot';
 import type { WarmRunners } from './warmRunners';
 import { accessFor, createRunDir, currentIds } from './scratch';
-import { importedModules, planNotebook, type CellPlan } from './plan';
+import { asRun, importedModules, planNotebook, type CellPlan } from './plan';
 
 export const REPORT_VERSION = 1;
 
@@ -197,8 +197,11 @@ export async function compareNotebook(
   const comparisons = new Map<number, CellComparison>();
   let firstContainerError: number | undefined;
   let done = 0;
-  const compareOne = (plan: CellPlan, run: ExecutedCell | undefined, outcome: RunOutcome): CellComparison => {
+  // the runner's hello says whether IPython's shell runs the cells (then no line is skipped)
+  let ipython: string | undefined;
+  const compareOne = (planned: CellPlan, run: ExecutedCell | undefined, outcome: RunOutcome): CellComparison => {
     const t = performance.now();
+    const plan = asRun(planned, ipython);
     const saved = cellsByIndex.get(plan.index);
     if (!saved) throw new Error(`cell ${plan.index} vanished from the notebook`);
     const result = compareCell(plan, saved, run, {
@@ -226,7 +229,7 @@ export async function compareNotebook(
   const reportSkippedBefore = (index: number): void => {
     for (const p of plans) {
       if (p.index >= index) break;
-      if (p.skippedWhole && !comparisons.has(p.index)) {
+      if (asRun(p, ipython).skippedWhole && !comparisons.has(p.index)) {
         const c = compareOne(p, undefined, { kind: 'completed' });
         comparisons.set(p.index, c);
         events.onCell?.(c, ++done);
@@ -258,7 +261,10 @@ export async function compareNotebook(
       ...(events.signal ? { signal: events.signal } : {}),
       ...(waiting ? { waiting } : {}),
       ...(input.bounds ? { bounds: input.bounds } : {}),
-      onEnvironment: (env) => events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local)),
+      onEnvironment: (env) => {
+        ipython = env.ipython;
+        events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local));
+      },
       onCellStart: (index) => {
         reportSkippedBefore(index);
         const plan = planByIndex.get(index);
