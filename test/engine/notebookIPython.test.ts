@@ -13,7 +13,8 @@ import { compareNotebook, type ComparisonReport } from '../../src/core/notebook/
 import { compareContainerOptions, runInContainer } from '../../src/core/notebook/containerRun';
 import { planNotebook } from '../../src/core/notebook/plan';
 import { parseNotebook } from '../../src/core/notebook/nbformat';
-import { cleanup, connect, IPYTHON, labels, PYTHON } from './harness';
+import { WARM_LABEL, WarmRunners } from '../../src/core/notebook/warmRunners';
+import { cleanup, connect, IPYTHON, labels, PYTHON, RUN_ID, TEST_LABEL } from './harness';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/notebooks');
 const NOTEBOOK = path.join(FIXTURES, 'ipython-magics.ipynb');
@@ -88,6 +89,26 @@ describe('engine: IPython syntax, through IPython where the image has it', { tim
     // plain Python agrees all the same
     for (const ordinal of [1, 7, 13, 14, 18])
       assert.equal(cell(report, ordinal).status, 'identical', `cell ${ordinal}\n${explain(report)}`);
+  });
+
+  test('a container started ahead of time runs the next comparison through IPython just the same', async () => {
+    const warm = new WarmRunners(engine);
+    const input = { notebookPath: NOTEBOOK, workspaceDir: FIXTURES, image: IPYTHON, settings: DEFAULT_SETTINGS, labels: labels(), warm };
+    try {
+      await compareNotebook(engine, input);
+      await warm.settled();
+      const prepared = await engine.listContainers({
+        filters: { label: [`${TEST_LABEL}=${RUN_ID}`, `${WARM_LABEL}=true`], status: ['running'] },
+      });
+      assert.equal(prepared.length, 1, 'a runner waits for the next plan');
+      const report = await compareNotebook(engine, input);
+      assert.match(report.containerEnvironment?.ipython ?? '', /^\d+\.\d+/);
+      for (const c of report.cells)
+        if (!TIMING.has(c.ordinal)) assert.equal(c.status, 'identical', `cell ${c.ordinal}\n${explain(report)}`);
+      await assert.rejects(engine.inspectContainerJson(prepared[0]!.id), /no such container|not found/i, 'the waiting one was used');
+    } finally {
+      await warm.dispose();
+    }
   });
 
   test("IPython's shell keeps the runner's bounds: a cell past its timeout is stopped and the next one runs", async () => {

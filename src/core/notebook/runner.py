@@ -596,6 +596,11 @@ def wait_for_plan(idle_seconds):
     """
     import select
 
+    # IPython's import is most of its start-up: done while waiting, the plan runs at once
+    try:
+        import IPython.core.interactiveshell  # noqa: F401
+    except Exception:
+        pass
     ready, _, _ = select.select([sys.stdin], [], [], idle_seconds)
     line = sys.stdin.readline() if ready else ""
     if not line.strip():
