@@ -6,10 +6,12 @@
 #
 #   berth-busybox:latest       ~2 MB: sh, httpd, sleep, seq, ... from busybox-static
 #   berth-python-numpy:latest  ~170 MB: Debian bookworm minbase + python3 + python3-numpy
+#   berth-python-ipython:latest  the same + python3-ipython (notebooks run through IPython's shell)
 #
 # Environment:
 #   BERTH_BUSYBOX_IMAGE   tag of the busybox image       (default berth-busybox:latest)
 #   BERTH_PYTHON_IMAGE    tag of the python+numpy image  (default berth-python-numpy:latest)
+#   BERTH_IPYTHON_IMAGE   tag of the python+numpy+IPython image (default berth-python-ipython:latest)
 #   BERTH_DEBIAN_MIRROR   Debian mirror for debootstrap  (default: the one apt uses here; none: an error)
 #   BERTH_STATE_DIR       where the lock file lives      (default <repo>/.berth-state)
 #
@@ -22,6 +24,7 @@ STATE_DIR="${BERTH_STATE_DIR:-$REPO/.berth-state}"
 
 BUSYBOX_IMAGE="${BERTH_BUSYBOX_IMAGE:-berth-busybox:latest}"
 PYTHON_IMAGE="${BERTH_PYTHON_IMAGE:-berth-python-numpy:latest}"
+IPYTHON_IMAGE="${BERTH_IPYTHON_IMAGE:-berth-python-ipython:latest}"
 SUITE=bookworm
 # Lets tests and cleanup tell our base images apart from anything else on the engine.
 BASE_LABEL='LABEL org.berth.base=1'
@@ -155,8 +158,10 @@ debian_mirror() {
   printf '%s\n' "$mirror"
 }
 
-build_python() {
-  local tag=$PYTHON_IMAGE
+# A Debian minbase with the given packages (comma-separated, as debootstrap's --include takes
+# them), imported as one layer under the given tag.
+build_debian_python() {
+  local tag=$1 packages=$2
   if image_present "$tag"; then
     log "$tag already present"
     return
@@ -171,8 +176,8 @@ build_python() {
   work="$(mktemp -d "${TMPDIR:-/tmp}/berth-python.XXXXXX")"
   CLEANUP_DIRS+=("$work")
   root="$work/rootfs"
-  log "debootstrap $SUITE from $mirror (python3, python3-numpy)"
-  if ! debootstrap --variant=minbase --include=python3,python3-numpy \
+  log "debootstrap $SUITE from $mirror (${packages//,/, })"
+  if ! debootstrap --variant=minbase --include="$packages" \
       "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2 || true
     [[ -f "$root/debootstrap/debootstrap.log" ]] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2
@@ -205,7 +210,10 @@ main() {
   flock -w 600 9 || die "another base-images.sh holds $STATE_DIR/base-images.lock"
 
   build_busybox
-  build_python
+  build_debian_python "$PYTHON_IMAGE" python3,python3-numpy
+  # Debian's IPython on the same base: its dependencies only (debootstrap installs no
+  # Recommends), so no Jupyter, no kernel, no matplotlib.
+  build_debian_python "$IPYTHON_IMAGE" python3,python3-numpy,python3-ipython
 }
 
 main "$@"

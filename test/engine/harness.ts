@@ -10,6 +10,8 @@ import { Engine, type ContainerCreateOptions } from '../../src/core/engine/engin
 
 export const BUSYBOX = process.env.BERTH_BUSYBOX_IMAGE ?? 'berth-busybox:latest';
 export const PYTHON = process.env.BERTH_PYTHON_IMAGE ?? 'berth-python-numpy:latest';
+/** The Python image with Debian's IPython: notebooks run through IPython's own shell. */
+export const IPYTHON = process.env.BERTH_IPYTHON_IMAGE ?? 'berth-python-ipython:latest';
 export const TEST_LABEL = 'berth.test';
 export const RUN_ID = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
 

@@ -28,7 +28,7 @@ import { isPython, parseNotebook, type Notebook, type NotebookCell } from './nbf
 import { isSnapshotImage } from './snapshot';
 import type { WarmRunners } from './warmRunners';
 import { accessFor, createRunDir, currentIds } from './scratch';
-import { importedModules, planNotebook, type CellPlan } from './plan';
+import { asRun, importedModules, planNotebook, type CellPlan } from './plan';
 
 export const REPORT_VERSION = 1;
 
@@ -183,7 +183,10 @@ export async function compareNotebook(
       ...(events.signal ? { signal: events.signal } : {}),
       ...(waiting ? { waiting } : {}),
       ...(input.bounds ? { bounds: input.bounds } : {}),
-      onEnvironment: (env) => events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local)),
+      onEnvironment: (env) => {
+        cells.ranBy(env.ipython);
+        events.onEnvironment?.(environmentDiff(modules, env, notebook.languageVersion, input.local));
+      },
       onCellStart: (index) => cells.started(index),
       onCell: (cell) => cells.ran(cell),
     },
@@ -253,6 +256,8 @@ export class CellComparisons {
   private readonly nondeterminism: ReadonlyMap<number, string | undefined>;
   /** The ordinal of the first cell that failed only in the container. */
   private firstContainerError: number | undefined;
+  /** IPython's version when its shell runs the cells (the runner's hello says): then no line is skipped. */
+  private ipython: string | undefined;
   private done = 0;
 
   constructor(
@@ -265,6 +270,11 @@ export class CellComparisons {
     this.settings = { ...input.settings, aliases: [...input.settings.aliases, input.workspaceDir, WORKSPACE_MOUNT] };
     const reasons = nondeterminismByCell(prepared.plans.map((p) => p.source));
     this.nondeterminism = new Map(prepared.plans.map((p, i) => [p.index, reasons[i]]));
+  }
+
+  /** The runner said which Python runs the cells: IPython's shell (its version), or the standard-library runner. */
+  ranBy(ipython: string | undefined): void {
+    this.ipython = ipython;
   }
 
   /** The runner starts a cell: the cells skipped before it are reported first. */
@@ -295,7 +305,8 @@ export class CellComparisons {
   private reportSkippedBefore(index: number): void {
     for (const p of this.prepared.plans) {
       if (p.index >= index) break;
-      if (p.skippedWhole && !this.comparisons.has(p.index)) this.record(p, this.compare(p, undefined, { kind: 'completed' }));
+      if (asRun(p, this.ipython).skippedWhole && !this.comparisons.has(p.index))
+        this.record(p, this.compare(p, undefined, { kind: 'completed' }));
     }
   }
 
@@ -304,8 +315,9 @@ export class CellComparisons {
     this.events.onCell?.(c, ++this.done);
   }
 
-  private compare(plan: CellPlan, run: ExecutedCell | undefined, outcome: RunOutcome): CellComparison {
+  private compare(planned: CellPlan, run: ExecutedCell | undefined, outcome: RunOutcome): CellComparison {
     const t = performance.now();
+    const plan = asRun(planned, this.ipython);
     const saved = this.saved.get(plan.index);
     if (!saved) throw new Error(`cell ${plan.index} vanished from the notebook`);
     const nondeterminism = this.nondeterminism.get(plan.index);

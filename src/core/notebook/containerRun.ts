@@ -73,6 +73,8 @@ export interface PythonEnvironment {
   readonly platform?: string;
   readonly executable?: string;
   readonly packages: Readonly<Record<string, PackageInfo>>;
+  /** IPython's version when the cells ran through its shell; absent: the standard-library runner ran the planned Python. */
+  readonly ipython?: string;
 }
 
 export interface ExecutedCell {
@@ -118,6 +120,8 @@ export interface RunnerPayload {
   readonly env?: Readonly<Record<string, string>>;
   /** This run's token on the runner's messages (see RunnerChannel). */
   readonly token?: string;
+  /** false: run the planned Python even when the image has IPython (default: IPython's shell when there is one). */
+  readonly ipython?: boolean;
 }
 
 export interface RunEvents {
@@ -227,7 +231,15 @@ function planJson(payload: RunnerPayload): string {
     timeout: payload.timeoutSeconds,
     ...(payload.token ? { token: payload.token } : {}),
     ...(payload.env ? { env: payload.env } : {}),
-    cells: payload.cells.filter((c) => !c.skippedWhole).map((c) => ({ index: c.index, ordinal: c.ordinal, source: c.source })),
+    ...(payload.ipython === false ? { ipython: false } : {}),
+    // the runner runs `original` in IPython's shell; without IPython, `source`, and no ipythonOnly cell
+    cells: payload.cells.map((c) => ({
+      index: c.index,
+      ordinal: c.ordinal,
+      source: c.source,
+      ...(c.original === c.source ? {} : { original: c.original }),
+      ...(c.skippedWhole ? { ipythonOnly: true } : {}),
+    })),
   });
 }
 
@@ -710,6 +722,7 @@ class RunReader {
         ...(message.platform ? { platform: message.platform } : {}),
         ...(message.executable ? { executable: message.executable } : {}),
         packages: message.packages ?? {},
+        ...(typeof message.ipython === 'string' ? { ipython: message.ipython } : {}),
       };
       this.events.onEnvironment?.(this.environment);
       this.armQuiet();

@@ -1,9 +1,10 @@
 /**
- * What the runner executes for each code cell. Plain Python runs as is; IPython syntax the
- * runner cannot run — line magics (`%`), cell magics (`%%`), shell escapes (`!`) and help
- * (`obj?`) — is replaced by `pass` (keeping the indentation) and reported as skipped. `%time` and
- * `%%time` run their statement or body, untimed. Also: the top-level modules the notebook
- * imports, for the environment diff.
+ * What the runner executes for each code cell. In an image with IPython the runner gives each
+ * cell's original source to IPython's own shell, which runs all of it. Without IPython it runs
+ * the planned Python: plain Python as is, while IPython syntax — line magics (`%`), cell magics
+ * (`%%`), shell escapes (`!`) and help (`obj?`) — is replaced by `pass` (keeping the
+ * indentation) and reported as skipped; `%time` and `%%time` run their statement or body,
+ * untimed. Also: the top-level modules the notebook imports, for the environment diff.
  */
 import type { Notebook } from './nbformat';
 
@@ -15,12 +16,23 @@ export interface CellPlan {
   readonly id?: string;
   /** The cell's first non-blank line, for tables. */
   readonly title: string;
-  /** The Python the runner executes. */
+  /** The cell's source as written: what IPython's shell runs, when the image has IPython. */
+  readonly original: string;
+  /** The Python the runner executes without IPython. */
   readonly source: string;
-  /** IPython lines that were not run, as written. */
+  /** IPython lines that the runner does not run without IPython, as written. */
   readonly skipped: readonly string[];
-  /** The whole cell is a cell magic the runner cannot run (e.g. %%bash). */
+  /** The whole cell is a cell magic the runner cannot run without IPython (e.g. %%bash). */
   readonly skippedWhole: boolean;
+}
+
+/**
+ * The plan as the runner carried it out: in IPython's shell every line runs, so nothing is
+ * skipped; without IPython (`ipython` undefined) the plan stands.
+ */
+export function asRun(plan: CellPlan, ipython: string | undefined): CellPlan {
+  if (ipython === undefined || (plan.skipped.length === 0 && !plan.skippedWhole)) return plan;
+  return { ...plan, skipped: [], skippedWhole: false };
 }
 
 /** Cell magics whose body is plain Python: run the body. */
@@ -102,6 +114,7 @@ export function planNotebook(nb: Notebook): CellPlan[] {
       ordinal,
       ...(cell.id ? { id: cell.id } : {}),
       title: cellTitle(cell.source),
+      original: cell.source,
       ...planCell(cell.source),
     });
   }

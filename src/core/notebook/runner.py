@@ -7,9 +7,12 @@ Usage: python3 runner.py PLAN.json             run the cells of a plan written b
 It needs only the standard library. Each cell's stdout and stderr are captured, the value of its
 last expression is recorded as text/plain (like Jupyter's execute_result), display() and
 matplotlib figures become display_data, and an exception becomes an error output with its
-traceback. Messages go to the original stdout, one JSON object per line after a marker and this
-run's token (from the plan), so output the cells write straight to file descriptor 1 can neither
-be mistaken for them nor forge one; long messages go in pieces of less than 4 KiB. A cell's
+traceback. When the image has IPython, each cell's original source runs through IPython's own
+shell instead (magics, ! lines, rich reprs and errors as a Jupyter kernel shows them); without
+it, the cell's planned Python runs, in which Berth replaced IPython syntax by `pass`. Messages go
+to the original stdout, one JSON object per line after a marker and this run's token (from the
+plan), so output the cells write straight to file descriptor 1 can neither be mistaken for them
+nor forge one; long messages go in pieces of less than 4 KiB. A cell's
 output is bounded (head and tail kept, the rest cut and counted), and the process ends as soon as
 the last cell is reported, whatever threads or child processes the cells left running.
 """
@@ -363,6 +366,147 @@ def format_error(err, name):
     }
 
 
+class IPythonMode:
+    """The cells run through an IPython InteractiveShell, as a Jupyter kernel runs them (no kernel).
+
+    What the kernel sends as messages is captured instead, in nbformat form: the display
+    publisher's display_data (ipykernel's ZMQDisplayPublisher), the display hook's execute_result
+    (ZMQShellDisplayHook) and the shell's error with its traceback lines. Streams go through the
+    runner's own capture, flushed before each rich output so the order is the kernel's.
+    """
+
+    def __init__(self):
+        import tempfile
+
+        import IPython
+        from IPython.core import page, payloadpage
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.displaypub import DisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        self.version = IPython.__version__
+        # no profile or history written where the container's user may not write
+        os.environ.setdefault("IPYTHONDIR", tempfile.mkdtemp(prefix="berth-ipython-"))
+        mode = self
+        # an update of a display shown by this cell, by display_id
+        self.shown = {}
+
+        class Publisher(DisplayPublisher):
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+                mode.publish(data, metadata, transient or {}, update)
+
+            def clear_output(self, wait=False):
+                mode.clear(wait)
+
+        class Hook(DisplayHook):
+            def start_displayhook(self):
+                self.result = None
+
+            def write_output_prompt(self):
+                pass
+
+            def write_format_data(self, format_dict, md_dict=None):
+                self.result = (format_dict, md_dict or {})
+
+            def finish_displayhook(self):
+                if self.result is not None:
+                    mode.result(self.result[0], self.result[1], self.prompt_count)
+                self.result = None
+
+        class Shell(InteractiveShell):
+            def _showtraceback(self, etype, evalue, stb):
+                mode.error(etype, evalue, stb)
+
+        config = Config()
+        config.HistoryManager.enabled = False
+        self.shell = Shell.instance(config=config, display_pub_class=Publisher, displayhook_class=Hook)
+        # help (obj?) goes to Jupyter's pager, not to the cell's outputs
+        self.shell.set_hook("show_in_pager", page.as_hook(payloadpage.page), 99)
+        self.clear_wait = False
+        self.timed_out = False
+
+    def _pending_clear(self):
+        if self.clear_wait:
+            self.clear_wait = False
+            self.clear(False)
+
+    def _add(self, output, display_id=None):
+        self._pending_clear()
+        current.flush_streams(outputs)
+        outputs.append(output)
+        if display_id is not None:
+            self.shown.setdefault(display_id, []).append(output)
+
+    def publish(self, data, metadata, transient, update):
+        data = nb_data(data)
+        display_id = transient.get("display_id")
+        if update:
+            # Jupyter replaces the display in place; one shown by an earlier cell is already sent
+            for output in self.shown.get(display_id, []):
+                output["data"] = current.bounded(data)
+                output["metadata"] = metadata or {}
+            return
+        self._add({"output_type": "display_data", "data": current.bounded(data), "metadata": metadata or {}}, display_id)
+
+    def clear(self, wait):
+        if wait:
+            self.clear_wait = True
+            return
+        current.flush_streams(outputs)
+        del outputs[:]
+        self.shown = {}
+
+    def result(self, data, metadata, count):
+        self._add({"output_type": "execute_result", "data": current.bounded(nb_data(data)), "metadata": metadata, "execution_count": count})
+
+    def error(self, etype, evalue, stb):
+        if isinstance(evalue, CellTimeout):
+            self.timed_out = True
+            return
+        self._pending_clear()
+        current.flush_streams(outputs)
+        outputs.append({"output_type": "error", "ename": etype.__name__, "evalue": str(evalue), "traceback": list(stb)})
+
+    def run(self, cell):
+        """Run one cell's original source; True when it ran past its time."""
+        self.shown = {}
+        self.clear_wait = False
+        self.timed_out = False
+        self.shell.execution_count = cell["ordinal"]
+        try:
+            self.shell.run_cell(cell.get("original", cell["source"]), store_history=True)
+        except CellTimeout:
+            self.timed_out = True
+        self.shell.payload_manager.clear_payload()
+        return self.timed_out
+
+
+def nb_data(data):
+    """A MIME bundle as nbformat stores it: binary as base64, JSON types as JSON, the rest as text."""
+    out = {}
+    for mime, value in data.items():
+        if isinstance(value, bytes):
+            value = base64.b64encode(value).decode("ascii")
+        elif not (mime == "application/json" or mime.endswith("+json")) and not isinstance(value, str):
+            value = str(value)
+        out[mime] = value
+    return out
+
+
+def ipython_mode(plan):
+    """The IPython shell to run the cells through, when the image has IPython (and the plan allows it)."""
+    if plan.get("ipython") is False:
+        return None
+    try:
+        return IPythonMode()
+    except ImportError:
+        return None
+    except Exception as err:  # an IPython that cannot start: the cells still run, without it
+        sys.stderr.write("berth runner: IPython is installed but could not start (%s: %s); running without it\n" % (type(err).__name__, err))
+        return None
+
+
 def main(plan_path):
     with open(plan_path, encoding="utf-8") as f:
         plan = json.load(f)
@@ -396,14 +540,20 @@ def run_plan(plan):
         os.chdir(cwd)
     # like a Jupyter kernel: the notebook's folder is importable
     sys.path.insert(0, os.getcwd())
-    send(environment(plan.get("modules", [])))
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    captured_stdout, captured_stderr = Capture("stdout"), Capture("stderr")
+    shell = ipython_mode(plan)
+    hello = environment(plan.get("modules", []))
+    if shell is not None:
+        hello["ipython"] = shell.version
+    send(hello)
     timeout = int(plan.get("timeout") or 0)
     if timeout > 0 and hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, on_alarm)
     namespace = {"__name__": "__main__", "__builtins__": builtins, "display": display}
-    real_stdout, real_stderr = sys.stdout, sys.stderr
-    captured_stdout, captured_stderr = Capture("stdout"), Capture("stderr")
     for cell in plan["cells"]:
+        if shell is None and cell.get("ipythonOnly"):
+            continue  # a cell magic only IPython runs: Berth reports it skipped
         index = cell["index"]
         name = "<cell %d>" % cell["ordinal"]
         send({"t": "start", "index": index})
@@ -415,9 +565,15 @@ def run_plan(plan):
         try:
             if timeout > 0:
                 signal.alarm(timeout)
-            value = run_cell(cell["source"], name, namespace)
+            if shell is not None:
+                timed_out = shell.run(cell)
+                value = None
+            else:
+                value = run_cell(cell["source"], name, namespace)
             if timeout > 0:
                 signal.alarm(0)
+            if timed_out:
+                raise CellTimeout()
             flush_figures()
             if value is not None:
                 namespace["_"] = value
@@ -454,6 +610,11 @@ def wait_for_plan(idle_seconds):
     """
     import select
 
+    # IPython's import is most of its start-up: done while waiting, the plan runs at once
+    try:
+        import IPython.core.interactiveshell  # noqa: F401
+    except Exception:
+        pass
     ready, _, _ = select.select([sys.stdin], [], [], idle_seconds)
     line = sys.stdin.readline() if ready else ""
     if not line.strip():

@@ -279,7 +279,7 @@ describe('the runner protocol and the comparison container', () => {
     );
   });
 
-  test('runnerArchive: runner.py, its pretty printer, plan.json (without skipped-whole cells) and matplotlibrc, mode 0644', async () => {
+  test('runnerArchive: runner.py, its pretty printer, plan.json (every cell, with its original source where IPython syntax was planned away) and matplotlibrc, mode 0644', async () => {
     const tar = await runnerArchive({
       cwd: '/workspace/notebooks',
       modules: ['numpy', 'sklearn', 'torch'],
@@ -306,10 +306,22 @@ describe('the runner protocol and the comparison container', () => {
       modules: ['numpy', 'sklearn', 'torch'],
       timeout: 90,
       cells: [
-        { index: 1, ordinal: 1, source: 'pass\nimport numpy as np\nfrom sklearn.linear_model import LogisticRegression' },
-        { index: 2, ordinal: 2, source: '\nmodel = LogisticRegression(max_iter=200)\nprint(model)' },
+        {
+          index: 1,
+          ordinal: 1,
+          source: 'pass\nimport numpy as np\nfrom sklearn.linear_model import LogisticRegression',
+          original: '!pip install -q scikit-learn\nimport numpy as np\nfrom sklearn.linear_model import LogisticRegression',
+        },
+        {
+          index: 2,
+          ordinal: 2,
+          source: '\nmodel = LogisticRegression(max_iter=200)\nprint(model)',
+          original: '%%time\nmodel = LogisticRegression(max_iter=200)\nprint(model)',
+        },
         { index: 3, ordinal: 3, source: 'np.float64(0.25) * 2' },
         { index: 5, ordinal: 4, source: 'import torch' },
+        // only IPython's shell runs it; the standard-library runner leaves it out
+        { index: 6, ordinal: 5, source: 'pass\n', original: '%%bash\necho "disk usage:"\ndu -sh data', ipythonOnly: true },
       ],
     });
     const rc = entries.get('berth-runner/matplotlibrc')!.body;
@@ -323,9 +335,14 @@ describe('the runner protocol and the comparison container', () => {
     assert.deepEqual([...files.keys()], ['berth-runner/', 'berth-runner/runner.py', 'berth-runner/pretty.py', 'berth-runner/matplotlibrc']);
     const line = planLine({ cwd: '/workspace', modules: ['numpy'], timeoutSeconds: 5, cells: plans45 });
     assert.equal(line.indexOf('\n'), line.length - 1, 'exactly one line');
-    const plan = JSON.parse(line) as { cwd: string; cells: unknown[]; timeout: number };
-    assert.equal(plan.cells.length, 4);
+    const plan = JSON.parse(line) as { cwd: string; cells: unknown[]; timeout: number; ipython?: boolean };
+    assert.equal(plan.cells.length, 5);
     assert.equal(plan.timeout, 5);
+    assert.equal(plan.ipython, undefined, 'IPython when the image has it, unless told otherwise');
+    const planned = JSON.parse(planLine({ cwd: '/workspace', modules: [], timeoutSeconds: 5, cells: plans45, ipython: false })) as {
+      ipython?: boolean;
+    };
+    assert.equal(planned.ipython, false);
     assert.deepEqual(waitingCommand(600), ['-u', '/berth-runner/runner.py', '--wait', '600']);
   });
 });

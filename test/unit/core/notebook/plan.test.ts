@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseNotebook } from '../../../../src/core/notebook/nbformat';
-import { importedModules, planCell, planNotebook } from '../../../../src/core/notebook/plan';
+import { asRun, importedModules, planCell, planNotebook } from '../../../../src/core/notebook/plan';
 
 const fixture = (name: string): string => fs.readFileSync(path.join(__dirname, '../../../fixtures/notebooks', name), 'utf8');
 
@@ -165,6 +165,34 @@ describe('planNotebook', () => {
     assert.equal(plans.length, 7);
     assert.deepEqual(plans[0]!.skipped, ['%matplotlib inline']);
     for (const p of plans.slice(1)) assert.equal(p.source, nb.cells[p.index]!.source);
+  });
+});
+
+describe("the original source, for IPython's shell", () => {
+  test('each plan carries its cell as written next to the planned Python', () => {
+    const nb = parseNotebook(fixture('v4.5-ids-attachments.ipynb'));
+    const plans = planNotebook(nb);
+    for (const p of plans) assert.equal(p.original, nb.cells[p.index]!.source);
+    assert.equal(
+      plans[0]!.original,
+      '!pip install -q scikit-learn\nimport numpy as np\nfrom sklearn.linear_model import LogisticRegression',
+    );
+    assert.notEqual(plans[0]!.source, plans[0]!.original);
+    assert.equal(plans[4]!.original, '%%bash\necho "disk usage:"\ndu -sh data');
+  });
+
+  test("asRun: in IPython's shell nothing is skipped; without IPython the plan stands", () => {
+    const plans = planNotebook(parseNotebook(fixture('v4.5-ids-attachments.ipynb')));
+    const bash = plans[4]!;
+    assert.equal(asRun(bash, undefined), bash);
+    const inIPython = asRun(bash, '8.5.0');
+    assert.deepEqual([inIPython.skipped, inIPython.skippedWhole], [[], false]);
+    // what the cell is stays known: its source as written and the planned Python
+    assert.equal(inIPython.original, bash.original);
+    assert.equal(inIPython.source, bash.source);
+    assert.deepEqual(asRun(plans[0]!, '8.5.0').skipped, []);
+    assert.deepEqual(asRun(plans[0]!, undefined).skipped, ['!pip install -q scikit-learn']);
+    assert.equal(asRun(plans[2]!, '8.5.0'), plans[2], 'a cell of plain Python is the same plan');
   });
 });
 
