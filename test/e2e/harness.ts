@@ -257,21 +257,24 @@ export async function openBerthView(page: Page, view = 'Engine'): Promise<Locato
   return pane;
 }
 
-/** The tree rows of a view pane as the user reads them: "label  description". */
+/**
+ * The tree rows of a view pane as the user reads them: "label  description". Read in one go in the
+ * page: a virtualised tree re-renders its rows while it updates, and a row found before the read
+ * may be gone by the time it is read.
+ */
 export async function rowTexts(pane: Locator): Promise<string[]> {
-  const rows = pane.locator('.monaco-list-row[role="treeitem"]');
-  const texts: string[] = [];
-  for (const row of await rows.all()) {
-    const label = normalize(await row.locator('.label-name').innerText());
-    const description = normalize(
-      await row
-        .locator('.label-description')
-        .innerText()
-        .catch(() => ''),
-    );
-    texts.push(description ? `${label}  ${description}` : label);
-  }
-  return texts;
+  type Node = { querySelector(selector: string): { textContent: string | null } | null };
+  const texts = await pane.locator('.monaco-list-row[role="treeitem"]').evaluateAll((rows) =>
+    rows.map((row) => {
+      const node = row as unknown as Node;
+      return [node.querySelector('.label-name')?.textContent ?? '', node.querySelector('.label-description')?.textContent ?? ''];
+    }),
+  );
+  return texts.map(([label = '', description = '']) => {
+    const l = normalize(label);
+    const d = normalize(description);
+    return d ? `${l}  ${d}` : l;
+  });
 }
 
 /** Berth's status-bar entry. */
