@@ -239,6 +239,8 @@ export function errorHint(
       return `${name} is not installed in the image${local ? ` (the local interpreter has ${local})` : ''}: add it to the Dockerfile`;
     }
   }
+  if (err.ename === 'SyntaxError' && /Missing parentheses in call to '(print|exec)'/.test(err.evalue))
+    return 'Python 2 syntax (a print or exec statement): the notebook was written for Python 2, and the image runs Python 3';
   if (/Read-only file system/i.test(err.evalue))
     return 'the workspace is mounted read-only in the comparison: write files under $OUTPUT_DIR (the scratch folder)';
   if (err.ename === 'FileNotFoundError' || err.ename === 'OSError') {

@@ -567,3 +567,16 @@ describe('a cell whose output was cut', () => {
     );
   });
 });
+
+describe('errorHint: Python 2 code in a Python 3 image', () => {
+  test('a print statement is named as Python 2 syntax', () => {
+    assert.match(
+      errorHint(
+        { ename: 'SyntaxError', evalue: "Missing parentheses in call to 'print'. Did you mean print(...)? (<cell>, line 1)" },
+        {},
+      ) ?? '',
+      /^Python 2 syntax/,
+    );
+    assert.equal(errorHint({ ename: 'SyntaxError', evalue: 'invalid syntax (<cell>, line 3)' }, {}), undefined);
+  });
+});
