@@ -22,6 +22,24 @@
  * overhead beyond bare). Containers are labelled berth.bench=<pid> and removed, as is the temp folder.
  *
  *   npm run bench:compare -- [--cells 200] [--runs 7] [--image berth-python-numpy:latest] [--keep]
+ *
+ * --ipython: what IPython in the image costs. One table, side by side, of three contenders, each
+ * cold (a new container) and warm (a container started ahead through WarmRunners, as the extension
+ * does for the next comparison), every round in a rotated order:
+ *
+ *   (a) the standard-library runner in --image (berth-python-numpy:latest, no IPython);
+ *   (b) IPython's shell in --ipython-image (berth-python-ipython:latest);
+ *   (c) the standard-library runner forced (CompareInput.ipython: false) in --ipython-image: the
+ *       same image as (b), so the difference (b) − (c) is IPython's own cost;
+ *
+ * with the bare container floor in both images, and ratios against (a) from the same run. Each
+ * comparison is checked to have run the way it claims (the runner's hello names IPython or not).
+ * Every step waits --pause-ms first (a waiting runner imports IPython once its container has
+ * started: a user reading the results gives it that time; without the pause, (c) warm right after
+ * (b) warm would wait for that import).
+ *
+ *   npm run bench:compare -- --ipython [--cells 200] [--runs 7] [--pause-ms 1500]
+ *     [--ipython-image berth-python-ipython:latest]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,7 +49,7 @@ import type { Engine } from '../src/core/engine/engine';
 import { DEFAULT_SETTINGS } from '../src/core/notebook/compareCells';
 import { compareNotebook, type ComparisonTimings } from '../src/core/notebook/comparison';
 import { WarmRunners } from '../src/core/notebook/warmRunners';
-import { connect, fmt, LABEL, median, RUN_ID, withCleanup } from './common';
+import { connect, fmt, LABEL, median, RUN_ID, sleep, withCleanup } from './common';
 
 const { values } = parseArgs({
   options: {
@@ -39,11 +57,16 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '7' },
     image: { type: 'string', default: process.env.BERTH_PYTHON_IMAGE ?? 'berth-python-numpy:latest' },
     keep: { type: 'boolean', default: false },
+    ipython: { type: 'boolean', default: false },
+    'pause-ms': { type: 'string', default: '1500' },
+    'ipython-image': { type: 'string', default: process.env.BERTH_IPYTHON_IMAGE ?? 'berth-python-ipython:latest' },
   },
 });
 const CELLS = Number(values.cells);
 const RUNS = Number(values.runs);
 const IMAGE = values.image;
+const IPYTHON_IMAGE = values['ipython-image'];
+const PAUSE_MS = Number(values['pause-ms']);
 const TARGET_MS = 200;
 const LABELS = { [LABEL]: RUN_ID };
 
@@ -84,12 +107,21 @@ interface CompareRound {
   readonly teardownMs: number;
 }
 
+/** Which image, and whether IPython's shell may run the cells (false: the standard-library runner is forced). */
+interface Contender {
+  readonly image: string;
+  readonly ipython?: false;
+  /** Whether the runner must report IPython's shell: checked, so a contender is what it says. */
+  readonly expectIpython: boolean;
+}
+
 async function compareOnce(
   engine: Engine,
   workspaceDir: string,
   notebookPath: string,
   outputDir: string,
   warm?: WarmRunners,
+  contender: Contender = { image: IMAGE, expectIpython: false },
 ): Promise<CompareRound> {
   const timings: { value?: ComparisonTimings } = {};
   let hello: number | undefined;
@@ -101,10 +133,11 @@ async function compareOnce(
       notebookPath,
       workspaceDir,
       outputDir,
-      image: IMAGE,
+      image: contender.image,
       labels: LABELS,
       settings: { ...DEFAULT_SETTINGS, timeoutSeconds: 60 },
       ...(warm ? { warm } : {}),
+      ...(contender.ipython === false ? { ipython: false } : {}),
     },
     {
       onEnvironment: () => (hello ??= performance.now()),
@@ -116,6 +149,10 @@ async function compareOnce(
   if (!report.passed || report.summary.identical !== CELLS)
     throw new Error(`the comparison did not pass with ${CELLS} identical cells: ${JSON.stringify(report.summary)}; ${report.message}`);
   if (!timings.value || hello === undefined || lastCell === undefined) throw new Error('no timings, environment or cells reported');
+  if (values.ipython && (report.containerEnvironment?.ipython !== undefined) !== contender.expectIpython)
+    throw new Error(
+      `in ${contender.image}${contender.ipython === false ? ' (IPython off)' : ''} the cells ran ${report.containerEnvironment?.ipython ? `in IPython ${report.containerEnvironment.ipython}` : 'in the standard-library runner'}`,
+    );
   return {
     totalMs: end - start,
     cellsMs: report.cellsMs,
@@ -136,10 +173,10 @@ interface BareRound {
 }
 
 /** create + start + wait + remove of `python3 -c pass` in the same image, each step timed. */
-async function bareLifecycle(engine: Engine): Promise<BareRound> {
+async function bareLifecycle(engine: Engine, image = IMAGE): Promise<BareRound> {
   const t0 = performance.now();
   const id = await engine.createContainer({
-    Image: IMAGE,
+    Image: image,
     Cmd: ['python3', '-c', 'pass'],
     Labels: LABELS,
     HostConfig: { RestartPolicy: { Name: '' } },
@@ -242,7 +279,129 @@ async function main(): Promise<void> {
   console.log(`  warm (every comparison after the first):                            ${verdict(median(warmRounds.map(overhead)))}`);
 }
 
-main().catch((err: unknown) => {
+/** The --ipython mode: (a) the standard-library runner, (b) IPython's shell, (c) the standard-library runner in (b)'s image. */
+async function mainIpython(): Promise<void> {
+  const { engine, endpoint } = await connect();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-compare-'));
+  const notebookPath = path.join(dir, 'bench.ipynb');
+  const outputDir = path.join(dir, 'output');
+  fs.mkdirSync(outputDir);
+  fs.chmodSync(outputDir, 0o777);
+  fs.writeFileSync(notebookPath, JSON.stringify(benchNotebook(CELLS), null, 1));
+  const contenders = {
+    a: { image: IMAGE, expectIpython: false },
+    b: { image: IPYTHON_IMAGE, expectIpython: true },
+    c: { image: IPYTHON_IMAGE, ipython: false, expectIpython: false },
+  } as const satisfies Record<string, Contender>;
+  type Name = keyof typeof contenders;
+  const names = Object.keys(contenders) as Name[];
+  const rounds = new Map<string, CompareRound[]>();
+  const bare = new Map<string, BareRound[]>();
+  const push = <T>(m: Map<string, T[]>, key: string, value: T): void => void m.set(key, [...(m.get(key) ?? []), value]);
+  const images = [...new Set([IMAGE, IPYTHON_IMAGE])];
+  const warm = new WarmRunners(engine);
+
+  try {
+    await withCleanup(
+      engine,
+      async () => {
+        process.stdout.write(
+          `Docker ${engine.serverVersion.version} (API ${engine.apiVersion}) at ${endpoint.host}\n` +
+            `${CELLS}-cell notebook: (a) standard-library runner in ${IMAGE}, (b) IPython in ${IPYTHON_IMAGE}, ` +
+            `(c) standard-library runner forced in ${IPYTHON_IMAGE}; ${RUNS} runs after a warm-up\nwarm-up… `,
+        );
+        for (const name of names) {
+          await compareOnce(engine, dir, notebookPath, outputDir, undefined, contenders[name]);
+          await warm.settled();
+          await compareOnce(engine, dir, notebookPath, outputDir, warm, contenders[name]);
+        }
+        for (const image of images) await bareLifecycle(engine, image);
+        process.stdout.write('done\n');
+        const steps: [string, () => Promise<void>][] = [
+          ...names.map((n): [string, () => Promise<void>] => [
+            `${n} cold`,
+            async () => push(rounds, `${n} cold`, await compareOnce(engine, dir, notebookPath, outputDir, undefined, contenders[n])),
+          ]),
+          ...names.map((n): [string, () => Promise<void>] => [
+            `${n} warm`,
+            // the container prepared after the previous warm run in this image is up (as it is for a user who reads the results)
+            async () => push(rounds, `${n} warm`, await compareOnce(engine, dir, notebookPath, outputDir, warm, contenders[n])),
+          ]),
+          ...images.map((image): [string, () => Promise<void>] => [
+            `bare ${image}`,
+            async () => push(bare, image, await bareLifecycle(engine, image)),
+          ]),
+        ];
+        for (let run = 0; run < RUNS; run++) {
+          const k = run % steps.length;
+          const rotated = [...steps.slice(k), ...steps.slice(0, k)];
+          process.stdout.write(`round ${run + 1}/${RUNS}: ${rotated.map(([name]) => name).join(', ')}\n`);
+          for (const [, step] of rotated) {
+            await warm.settled();
+            // a waiting runner imports IPython after its container has started, and the engine finishes
+            // removing the last container: a user reading the results gives it that time
+            await sleep(PAUSE_MS);
+            await step();
+          }
+        }
+        await warm.dispose();
+      },
+      values.keep,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const columns = [...names.map((n) => `${n} cold`), ...names.map((n) => `${n} warm`)];
+  const med = (key: string, f: (c: CompareRound) => number): number => median((rounds.get(key) ?? []).map(f));
+  const overhead = (c: CompareRound): number => c.totalMs - c.cellsMs;
+  const measures: [string, (c: CompareRound) => number][] = [
+    ['total wall time (compareNotebook)', (c) => c.totalMs],
+    ["cells' own time (report.cellsMs)", (c) => c.cellsMs],
+    ['**overhead = total − cells**', overhead],
+    ['  call → runner hello (container, plan, Python and IPython start)', (c) => c.helloMs],
+    ['  runner hello → last cell result (cells, log stream)', (c) => c.runMs],
+    ['  last cell → report (exit, inspect, remove)', (c) => c.teardownMs],
+  ];
+  const ratio = (key: string, f: (c: CompareRound) => number): string => {
+    const base = med(key.replace(/^[bc]/, 'a'), f);
+    return `×${(med(key, f) / base).toFixed(2)}`;
+  };
+  console.log(`\nNotebook comparison of ${CELLS} trivial cells, ${RUNS} runs: median ms; ratios against (a) in the same temperature\n`);
+  console.log(
+    `(a) standard-library runner in ${IMAGE}; (b) IPython's shell in ${IPYTHON_IMAGE}; (c) standard-library runner forced in ${IPYTHON_IMAGE}\n`,
+  );
+  console.log(`| measure | ${columns.join(' | ')} |`);
+  console.log(`|---|${columns.map(() => '---:').join('|')}|`);
+  for (const [name, f] of measures) console.log(`| ${name} | ${columns.map((k) => fmt(med(k, f))).join(' | ')} |`);
+  console.log(`| total ÷ (a) | ${columns.map((k) => ratio(k, (c) => c.totalMs)).join(' | ')} |`);
+  console.log(`| overhead ÷ (a) | ${columns.map((k) => ratio(k, overhead)).join(' | ')} |`);
+  console.log(
+    `| overhead, min–max | ${columns
+      .map((k) => {
+        const xs = (rounds.get(k) ?? []).map(overhead);
+        return `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+      })
+      .join(' | ')} |`,
+  );
+  console.log(`\n| the engine's floor: a bare \`python3 -c pass\` container, median (min–max) ms | ${images.join(' | ')} |`);
+  console.log(`|---|${images.map(() => '---:').join('|')}|`);
+  for (const [name, f] of [
+    ['create + start + wait + remove', (b: BareRound) => b.totalMs],
+    ['  wait (python3 -c pass runs)', (b: BareRound) => b.waitMs],
+  ] as const) {
+    const cells = images.map((image) => {
+      const xs = (bare.get(image) ?? []).map(f);
+      return `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+    });
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  const cost = (temp: string): string =>
+    `${fmt(med(`b ${temp}`, overhead) - med(`c ${temp}`, overhead))} ms overhead, ${fmt(med(`b ${temp}`, (c) => c.cellsMs) - med(`c ${temp}`, (c) => c.cellsMs))} ms in the cells`;
+  console.log(`\nIPython's own cost, (b) − (c): cold ${cost('cold')}; warm ${cost('warm')}`);
+}
+
+(values.ipython ? mainIpython() : main()).catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });

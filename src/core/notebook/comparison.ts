@@ -131,6 +131,8 @@ export interface CompareInput {
   readonly warm?: WarmRunners;
   /** Bounds on the runner outside its cells (defaults: DEFAULT_BOUNDS). */
   readonly bounds?: Partial<RunBounds>;
+  /** false: the standard-library runner runs the cells even when the image has IPython (RunnerPayload.ipython). */
+  readonly ipython?: boolean;
 }
 
 export interface CompareEvents {
@@ -178,6 +180,7 @@ export async function compareNotebook(
       timeoutSeconds: input.settings.timeoutSeconds,
       cells: plans,
       ...(container.runOutput ? { env: { OUTPUT_DIR: container.runOutput } } : {}),
+      ...(input.ipython === false ? { ipython: false } : {}),
     },
     {
       ...(events.signal ? { signal: events.signal } : {}),
