@@ -71,7 +71,7 @@ const VOLATILE: readonly Rule[] = [
   { pattern: /^[\d,]+ loops?, best of \d+: .*? per loop$/gm, replace: TIMEIT, note: TIMING_NOTE },
   { pattern: /^The slowest run took .*(?:\n|$)/gm, replace: '', note: TIMING_NOTE },
   // progress bars: tqdm's "[00:01<00:01, 30.2it/s]" or "[00:01, 30.2it/s]", rates, keras' "1s 3ms/step" and "ETA: 2s"
-  { pattern: /\[\d+:\d{2}(?::\d{2})?(?:<[^\],]*)?(?:,[^\]]*)?\]/g, replace: '[<progress>]', note: TIMING_NOTE },
+  { pattern: /\[\d+:\d{2}(?::\d{2})?(?:<[^\],]*(?:,[^\]]*)?|,[^\]]*\/[^\]]*)\]/g, replace: '[<progress>]', note: TIMING_NOTE },
   {
     pattern: /\b\d+(?:\.\d+)?\s?(?:it\/s|s\/it|(?:[µμun]s|ms|s)\/(?:step|sample|it|epoch))(?![\w/])/g,
     replace: '<rate>',

@@ -54,6 +54,9 @@ describe('normaliseText: what changes from run to run', () => {
     );
     assert.equal(normaliseText('100%|██████████| 10/10 [00:01<00:00,  9.50it/s]').text, '100%|██████████| 10/10 [<progress>]');
     assert.equal(normaliseText('45it [00:01, 30.2it/s]').text, '45it [<progress>]');
+    assert.equal(normaliseText('  0%|          | 0/100 [00:00<?, ?it/s]').text, '  0%|          | 0/100 [<progress>]');
+    // a bracketed clock time without a rate is no progress bar
+    assert.deepEqual(normaliseText('[12:30] standup'), { text: '[12:30] standup', notes: [] });
     assert.equal(normaliseText('epoch 1: 1.5 s/it, 32/32 - 0s 2ms/step').text, 'epoch 1: <rate>, 32/32 - <duration> <rate>');
     // ordinary durations in a program's own output are data
     assert.deepEqual(normaliseText('timeout after 5 s, 30 ms backoff'), { text: 'timeout after 5 s, 30 ms backoff', notes: [] });
