@@ -335,6 +335,13 @@ function likelyNondeterministic(c: CellComparison, ctx: CompareContext): CellCom
   };
 }
 
+/** Why a cell made only of IPython syntax is not run: the syntax named, and that a timing needs IPython. */
+export function skippedReason(skipped: readonly string[]): string {
+  const named = skipped.length > 0 ? skipped.join('; ') : 'cell magic';
+  const timing = skipped.some((l) => /^%%?timeit\b/.test(l));
+  return `${named} ${skipped.length > 1 ? 'are' : 'is'} IPython syntax: the cell is not run in the container${timing ? " (%timeit's output is a timing, which only IPython makes)" : ''}`;
+}
+
 function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCell | undefined, ctx: CompareContext): CellComparison {
   const base = {
     index: plan.index,
@@ -350,7 +357,7 @@ function compareCellOutputs(plan: CellPlan, saved: NotebookCell, run: ExecutedCe
       ...base,
       container: '',
       status: 'skipped',
-      reason: `${plan.skipped[0] ?? 'cell magic'} is IPython syntax: the cell is not run in the container`,
+      reason: skippedReason(plan.skipped),
       notes: [],
     };
   const skippedNote = plan.skipped.length > 0 ? [`not run in the container (IPython syntax): ${plan.skipped.join('; ')}`] : [];

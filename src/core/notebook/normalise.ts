@@ -1,7 +1,11 @@
 /**
  * Making two renderings of the same result comparable: content that changes from run to run
- * (memory addresses, timestamps, durations, temporary paths, uuids, object ids, progress bars,
- * colour codes) is replaced by a placeholder, and known representation changes are undone (numpy
+ * (memory addresses, timestamps, temporary paths, uuids, object ids, colour codes; the durations,
+ * rates and loop counts of %time, %timeit, tqdm and keras progress) is replaced by a placeholder
+ * (timings with the note "timings differ", so a cell that differs only there is within tolerance,
+ * not identical), lines redrawn after a carriage return read as their last drawing, %time's and
+ * %timeit's report lines present on one side only (run untimed without IPython) are left out with
+ * a note, and known representation changes are undone (numpy
  * 2 prints scalars as `np.float64(0.5)` where numpy 1 printed `0.5`). Then numbers are compared
  * with relative and absolute tolerances, the way numpy.isclose does.
  */
@@ -28,10 +32,22 @@ interface Rule {
   readonly note?: string;
 }
 
+/** The note of the rules that take durations and rates out of timing output. */
+export const TIMING_NOTE = 'timings differ: durations and rates are not compared';
+
+/** A duration as IPython's %time/%timeit, tqdm and keras print it: "1.2 ms", "659 ns", "10.3 µs", "1min 5s", "3s". */
+const DURATION = /\d+(?:\.\d+)?(?:e[-+]?\d+)?\s?(?:ns|[µμu]s|ms|s|min|h|d)\b(?:\s+\d+(?:\.\d+)?\s?(?:ns|[µμu]s|ms|s|min|h|d)\b)*/g;
+const durations = (line: string): string => line.replace(DURATION, '<duration>');
+/** %timeit's result line, in every form, once normalised. */
+const TIMEIT = '<duration> per loop (timeit)';
+
 const VOLATILE: readonly Rule[] = [
   // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
   { pattern: /\x1b\[[0-9;?]*[A-Za-z]/g, replace: '' },
-  { pattern: /\r\n?/g, replace: '\n' },
+  { pattern: /\r+\n/g, replace: '\n' },
+  // a line redrawn after a carriage return (progress bars) reads as its last drawing, as in Jupyter
+  { pattern: /[^\n]*\r(?=[^\r\n])/g, replace: '' },
+  { pattern: /\r/g, replace: '' },
   // "Cell In[3], line 2" (IPython) and "<cell 3>" (Berth's runner) name the same cell differently
   { pattern: /Cell In\s*\[\d*\],?\s*line (\d+)/g, replace: '<cell>, line $1' },
   { pattern: /File "<(?:cell \d+|ipython-input-[\w-]+|string)>"/g, replace: '<cell>' },
@@ -41,15 +57,50 @@ const VOLATILE: readonly Rule[] = [
     pattern: /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\b/g,
     replace: '<timestamp>',
   },
+  // %time / %%time: "CPU times: user 1.2 ms, sys: 0 ns, total: 1.2 ms" and "Wall time: 1.5 ms"
+  { pattern: /^(?:CPU times|Wall time): .*$/gm, replace: durations, note: TIMING_NOTE },
+  // printed only when compiling or parsing took long
+  { pattern: /^(?:Compiler|Parser)\s*: .*(?:\n|$)/gm, replace: '', note: TIMING_NOTE },
+  // %timeit: "659 ns ± 95.3 ns per loop (mean ± std. dev. of 7 runs, 1,000,000 loops each)", and
+  // before IPython 6 "1000000 loops, best of 3: 659 ns per loop": the loop count is the clock's too
+  {
+    pattern: /^.*? (?:±|\+-) .*? per loop \(mean (?:±|\+-) std\. dev\. of [\d,]+ runs?, [\d,]+ loops? each\)$/gm,
+    replace: TIMEIT,
+    note: TIMING_NOTE,
+  },
+  { pattern: /^[\d,]+ loops?, best of \d+: .*? per loop$/gm, replace: TIMEIT, note: TIMING_NOTE },
+  { pattern: /^The slowest run took .*(?:\n|$)/gm, replace: '', note: TIMING_NOTE },
+  // progress bars: tqdm's "[00:01<00:01, 30.2it/s]" or "[00:01, 30.2it/s]", rates, keras' "1s 3ms/step" and "ETA: 2s"
+  { pattern: /\[\d+:\d{2}(?::\d{2})?(?:<[^\],]*(?:,[^\]]*)?|,[^\]]*\/[^\]]*)\]/g, replace: '[<progress>]', note: TIMING_NOTE },
+  {
+    pattern: /\b\d+(?:\.\d+)?\s?(?:it\/s|s\/it|(?:[µμun]s|ms|s)\/(?:step|sample|it|epoch))(?![\w/])/g,
+    replace: '<rate>',
+    note: TIMING_NOTE,
+  },
+  { pattern: /(^|\s)\d+(?:\.\d+)?(?:[µμu]s|ms|s|min)(?= <rate>)/gm, replace: '$1<duration>', note: TIMING_NOTE },
+  { pattern: /\bETA: \d+(?::\d{2})*(?:\.\d+)?(?:[µμu]s|ms|s|min)?/g, replace: 'ETA: <duration>', note: TIMING_NOTE },
   { pattern: /\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g, replace: '<time>' },
-  // %time / %%time and progress bars (tqdm): durations and rates
-  // (the container runs %time/%%time cells untimed: their timing lines have no counterpart)
-  { pattern: /^(?:CPU times|Wall time):.*(?:\n|$)/gm, replace: '' },
-  { pattern: /\[\d+:\d+(?::\d+)?<[^\]]*\]/g, replace: '[<progress>]' },
-  { pattern: /\b\d+(?:\.\d+)?\s?(?:it\/s|s\/it|ms\/step|s\/step|us\/step)\b/g, replace: '<rate>' },
   { pattern: /\/tmp\/[\w.-]*tmp[\w.-]*/g, replace: '<tmp>' },
   { pattern: /\b(id|pid|object id)([=:]\s*)\d{5,}\b/gi, replace: '$1$2<id>' },
 ];
+
+/** A line of %time's or %timeit's report, once normalised. */
+const TIMING_LINE = /^(?:CPU times: |Wall time: |<duration> per loop \(timeit\)$)/;
+/** The note for timing lines on one side only. */
+export const UNTIMED_NOTE =
+  "%time/%timeit's timing lines are on one side only (without IPython their statement runs untimed): not compared";
+
+/** Both texts without %time's and %timeit's report lines, when one side has more of them than the other. */
+function withoutUntimed(a: string, b: string): [string, string] | undefined {
+  const count = (s: string): number => s.split('\n').filter((l) => TIMING_LINE.test(l)).length;
+  if (count(a) === count(b)) return undefined;
+  const strip = (s: string): string =>
+    s
+      .split('\n')
+      .filter((l) => !TIMING_LINE.test(l))
+      .join('\n');
+  return [strip(a), strip(b)];
+}
 
 /** numpy 2's scalar repr, undone: np.float64(0.5) → 0.5, np.True_ → True, np.str_('a') → 'a'. */
 const NUMPY_SCALAR: readonly Rule[] = [
@@ -138,14 +189,24 @@ function firstDifferentLine(a: string, b: string): string {
 /** Compare the notebook's text (`saved`) with the container's (`actual`). */
 export function compareText(saved: string, actual: string, tol: Tolerance, options: NormaliseOptions = {}): TextVerdict {
   if (saved === actual) return { kind: 'identical', notes: [] };
-  const a = normaliseText(saved, options);
-  const b = normaliseText(actual, options);
+  let a = normaliseText(saved, options);
+  let b = normaliseText(actual, options);
   const notes = [...new Set([...a.notes, ...b.notes])];
+  const untimed = a.text === b.text ? undefined : withoutUntimed(a.text, b.text);
+  if (untimed) {
+    a = { text: untimed[0], notes: a.notes };
+    b = { text: untimed[1], notes: b.notes };
+    notes.push(UNTIMED_NOTE);
+  }
   if (a.text === b.text) {
-    // equal only once a known representation change is undone: close, but not the same text
-    return notes.length > 0
-      ? { kind: 'within-tolerance', reason: `equal values, printed differently: ${notes.join('; ')}`, notes }
-      : { kind: 'identical', notes };
+    // equal only once a known representation change is undone or the timings are taken out: close, but not the same text
+    if (notes.length === 0) return { kind: 'identical', notes };
+    const timingOnly = notes.every((n) => n === TIMING_NOTE || n === UNTIMED_NOTE);
+    return {
+      kind: 'within-tolerance',
+      reason: timingOnly ? notes.join('; ') : `equal values, printed differently: ${notes.join('; ')}`,
+      notes,
+    };
   }
   const sa = skeleton(a.text);
   const sb = skeleton(b.text);

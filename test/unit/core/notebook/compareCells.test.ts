@@ -16,7 +16,8 @@ import {
 } from '../../../../src/core/notebook/compareCells';
 import type { ExecutedCell, PythonEnvironment, RunOutcome } from '../../../../src/core/notebook/containerRun';
 import { parseNotebook, type CellOutput, type NotebookCell } from '../../../../src/core/notebook/nbformat';
-import { planNotebook } from '../../../../src/core/notebook/plan';
+import { TIMING_NOTE, UNTIMED_NOTE } from '../../../../src/core/notebook/normalise';
+import { asRun, planNotebook } from '../../../../src/core/notebook/plan';
 import { codeCell, ctx, display, error, handCell, nb40, nb44, nb45, plans40, plans44, plans45, ran, result, stderr, stdout } from './cells';
 import { canvas, encode, gradient, withChanged } from './pngs';
 
@@ -378,6 +379,78 @@ describe('compareCell: one status per cell', () => {
     assert.equal(c.container, '');
     assert.equal(c.saved, 'disk usage:\n12K\tdata');
     assert.deepEqual(c.skipped, ['%%bash']);
+  });
+
+  test('skipped: a cell made only of IPython syntax is not run, the syntax named, not "differs"', () => {
+    const timeit = handCell('%timeit sum(range(100))', [
+      stdout('659 ns ± 95.3 ns per loop (mean ± std. dev. of 7 runs, 1,000,000 loops each)\n'),
+    ]);
+    const c = compareCell(timeit.plan, timeit.saved, undefined, ctx());
+    assert.equal(c.status, 'skipped');
+    assert.equal(
+      c.reason,
+      "%timeit sum(range(100)) is IPython syntax: the cell is not run in the container (%timeit's output is a timing, which only IPython makes)",
+    );
+    assert.deepEqual(c.skipped, ['%timeit sum(range(100))']);
+    const ext = handCell('%load_ext autoreload\n%autoreload 2', []);
+    assert.equal(
+      compareCell(ext.plan, ext.saved, undefined, ctx()).reason,
+      '%load_ext autoreload; %autoreload 2 are IPython syntax: the cell is not run in the container',
+    );
+    const pip = handCell('!pip install x', [stdout('Requirement already satisfied: x in /usr/lib/python3/dist-packages\n')]);
+    assert.equal(compareCell(pip.plan, pip.saved, undefined, ctx()).status, 'skipped');
+  });
+
+  test('timings: a %timeit or %%time cell run by IPython on both sides is within tolerance, saying the timings differ', () => {
+    const timeit = handCell('%timeit -n 3 -r 2 sum(range(100))', [
+      stdout('659 ns ± 95.3 ns per loop (mean ± std. dev. of 2 runs, 3 loops each)\n'),
+    ]);
+    const plan = asRun(timeit.plan, '8.5.0');
+    const c = compareCell(
+      plan,
+      timeit.saved,
+      ran(plan, [stdout('1.21 µs ± 310 ns per loop (mean ± std. dev. of 2 runs, 3 loops each)\n')]),
+      ctx(),
+    );
+    assert.equal(c.status, 'within-tolerance');
+    assert.equal(c.reason, `stdout: ${TIMING_NOTE}`);
+    const time = handCell('%%time\ntotal = sum(range(1000))\ntotal', [
+      stdout('CPU times: user 6 µs, sys: 1 µs, total: 7 µs\nWall time: 10.3 µs\n'),
+      result('499500'),
+    ]);
+    const t = asRun(time.plan, '8.5.0');
+    const d = compareCell(
+      t,
+      time.saved,
+      ran(t, [stdout('CPU times: user 1.2 ms, sys: 0 ns, total: 1.2 ms\nWall time: 1.5 ms\n'), result('499500')]),
+      ctx(),
+    );
+    assert.equal(d.status, 'within-tolerance');
+    assert.equal(d.reason, `stdout: ${TIMING_NOTE}`);
+    // the same timings, a different result: differs
+    assert.equal(
+      compareCell(t, time.saved, ran(t, [stdout('CPU times: user 6 µs, sys: 1 µs, total: 7 µs\nWall time: 10.3 µs\n'), result('1')]), ctx())
+        .status,
+      'differs',
+    );
+  });
+
+  test('timings: %time runs untimed without IPython, its statement compared and the timing lines noted', () => {
+    const { plan, saved } = handCell('%time x = sum(range(100))\nprint(x)', [
+      stdout('CPU times: user 3 µs, sys: 0 ns, total: 3 µs\nWall time: 4.77 µs\n4950\n'),
+    ]);
+    assert.equal(plan.skippedWhole, false);
+    const c = compareCell(plan, saved, ran(plan, [stdout('4950\n')]), ctx());
+    assert.equal(c.status, 'within-tolerance');
+    assert.equal(c.reason, `stdout: ${TIMING_NOTE}; ${UNTIMED_NOTE}`);
+  });
+
+  test('a cell mixing a skipped line with real code runs its code and is compared', () => {
+    const { plan, saved } = handCell('%load_ext autoreload\nvalue = 6 * 7\nvalue', [result('42')]);
+    assert.equal(plan.skippedWhole, false);
+    const c = compareCell(plan, saved, ran(plan, [result('42')]), ctx());
+    assert.equal(c.status, 'identical');
+    assert.deepEqual(c.notes, ['not run in the container (IPython syntax): %load_ext autoreload']);
   });
 
   test('skipped lines are noted on a cell that ran', () => {

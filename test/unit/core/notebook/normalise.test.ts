@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { close, compareText, DEFAULT_TOLERANCE, normaliseText, skeleton } from '../../../../src/core/notebook/normalise';
+import {
+  close,
+  compareText,
+  DEFAULT_TOLERANCE,
+  normaliseText,
+  skeleton,
+  TIMING_NOTE,
+  UNTIMED_NOTE,
+} from '../../../../src/core/notebook/normalise';
 
 describe('normaliseText: what changes from run to run', () => {
   test('memory addresses', () => {
@@ -30,14 +38,70 @@ describe('normaliseText: what changes from run to run', () => {
     assert.equal(normaliseText('\x1b[0;31mKeyError\x1b[0m: \x1b[1m42\x1b[0m  \r\nnext\r\n\n\n').text, 'KeyError: 42\nnext');
   });
 
-  test('%time output and tqdm progress', () => {
+  test('%time output and tqdm progress: durations and rates become placeholders, with a note', () => {
+    const t = normaliseText('CPU times: user 1.21 ms, sys: 0 ns, total: 1.21 ms\nWall time: 1.2 s\nresult 3');
+    assert.equal(t.text, 'CPU times: user <duration>, sys: <duration>, total: <duration>\nWall time: <duration>\nresult 3');
+    assert.deepEqual(t.notes, [TIMING_NOTE]);
+    assert.equal(normaliseText('Wall time: 1min 5s').text, 'Wall time: <duration>');
     assert.equal(
-      // the container runs %time cells untimed: the timing lines are dropped, not compared
-      normaliseText('CPU times: user 1.21 ms, sys: 0 ns, total: 1.21 ms\nWall time: 1.2 s\nresult 3').text,
-      'result 3',
+      normaliseText('CPU times: user 6 µs, sys: 1 µs, total: 7 µs\nWall time: 10.3 µs').text,
+      normaliseText('CPU times: user 2h 3min 4s, sys: 0 ns, total: 1e+03 ns\nWall time: 3 us').text,
+    );
+    // printed only when compiling or parsing was slow
+    assert.equal(
+      normaliseText('Compiler : 123 ms\nParser   : 105 ms\nCPU times: user 1 s, sys: 0 ns, total: 1 s').text,
+      'CPU times: user <duration>, sys: <duration>, total: <duration>',
     );
     assert.equal(normaliseText('100%|██████████| 10/10 [00:01<00:00,  9.50it/s]').text, '100%|██████████| 10/10 [<progress>]');
-    assert.equal(normaliseText('epoch 1: 1.5 s/it, 32/32 - 0s 2ms/step').text, 'epoch 1: <rate>, 32/32 - 0s <rate>');
+    assert.equal(normaliseText('45it [00:01, 30.2it/s]').text, '45it [<progress>]');
+    assert.equal(normaliseText('  0%|          | 0/100 [00:00<?, ?it/s]').text, '  0%|          | 0/100 [<progress>]');
+    // a bracketed clock time without a rate is no progress bar
+    assert.deepEqual(normaliseText('[12:30] standup'), { text: '[12:30] standup', notes: [] });
+    assert.equal(normaliseText('epoch 1: 1.5 s/it, 32/32 - 0s 2ms/step').text, 'epoch 1: <rate>, 32/32 - <duration> <rate>');
+    // ordinary durations in a program's own output are data
+    assert.deepEqual(normaliseText('timeout after 5 s, 30 ms backoff'), { text: 'timeout after 5 s, 30 ms backoff', notes: [] });
+  });
+
+  test('%timeit: every form, the loop count included, reads the same', () => {
+    const forms = [
+      '659 ns ± 95.3 ns per loop (mean ± std. dev. of 7 runs, 1,000,000 loops each)',
+      '1.2 ms ± 3 µs per loop (mean ± std. dev. of 7 runs, 1,000 loops each)',
+      '3.1 s ± 0 ns per loop (mean ± std. dev. of 1 run, 1 loop each)',
+      '12.5 us +- 100 ns per loop (mean +- std. dev. of 2 runs, 3 loops each)',
+      '1000000 loops, best of 3: 659 ns per loop',
+      '100 loops, best of 5: 2.1 ms per loop',
+      '1 loop, best of 3: 1.5 s per loop',
+    ];
+    for (const form of forms) assert.deepEqual(normaliseText(form), { text: '<duration> per loop (timeit)', notes: [TIMING_NOTE] }, form);
+    // the warning about caching comes and goes with the clock
+    assert.equal(
+      normaliseText(
+        'The slowest run took 5.32 times longer than the fastest. This could mean that an intermediate result is being cached.\n1.2 ms ± 3 µs per loop (mean ± std. dev. of 7 runs, 1,000 loops each)',
+      ).text,
+      '<duration> per loop (timeit)',
+    );
+  });
+
+  test('progress bars redrawn after a carriage return read as their last drawing', () => {
+    const tqdm = (rates: number[]): string =>
+      rates
+        .map((r, i) => `\r${String((i + 1) * 25).padStart(3)}%|${'█'.repeat(i + 1)}| ${(i + 1) * 25}/100 [00:0${i}<00:0${3 - i}, ${r}it/s]`)
+        .join('') + '\n';
+    const saved = normaliseText(tqdm([30.2, 31.5, 29.9, 30.0]));
+    assert.equal(saved.text, '100%|████| 100/100 [<progress>]');
+    // fewer redraws, other rates: the same last drawing
+    assert.equal(normaliseText(`\r  0%|| 0/100 [00:00<?, ?it/s]${tqdm([12.5, 3, 4, 80])}`).text, saved.text);
+    // keras 2 redraws with backspaces and a carriage return
+    assert.equal(
+      normaliseText('Epoch 1/5\n 16/32 [==>...] - ETA: 1s - loss: 0.5\b\b\b\b\r32/32 [======] - 1s 3ms/step - loss: 0.2500\n').text,
+      'Epoch 1/5\n32/32 [======] - <duration> <rate> - loss: 0.2500',
+    );
+    assert.equal(
+      normaliseText('32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 14ms/step - loss: 0.25').text,
+      '32/32 ━━━━━━━━━━━━━━━━━━━━ <duration> <rate> - loss: 0.25',
+    );
+    // CRLF line ends are line ends, and a carriage return ending the text erases nothing
+    assert.equal(normaliseText('a\r\nb\r').text, 'a\nb');
   });
 
   test('IPython and runner tracebacks name the cell the same way', () => {
@@ -149,6 +213,27 @@ describe('compareText', () => {
 
   test('a looser tolerance lets the same numbers through', () => {
     assert.equal(compareText('accuracy: 0.9533', 'accuracy: 0.9612', { rtol: 0.01, atol: 0 }).kind, 'within-tolerance');
+  });
+
+  test('only the timings differ: within tolerance, saying so', () => {
+    assert.deepEqual(
+      compareText(
+        '659 ns ± 95.3 ns per loop (mean ± std. dev. of 7 runs, 1,000,000 loops each)\n',
+        '702 ns ± 12.1 ns per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n',
+        DEFAULT_TOLERANCE,
+      ),
+      { kind: 'within-tolerance', reason: TIMING_NOTE, notes: [TIMING_NOTE] },
+    );
+    const time = (cpu: string, wall: string): string => `CPU times: user ${cpu}, sys: 0 ns, total: ${cpu}\nWall time: ${wall}\nOut: 45`;
+    assert.equal(compareText(time('6 µs', '10.3 µs'), time('1.2 ms', '1.5 ms'), DEFAULT_TOLERANCE).kind, 'within-tolerance');
+    // a different result next to the timing still differs
+    assert.equal(compareText(time('6 µs', '10.3 µs'), time('6 µs', '10.3 µs').replace('45', '46'), DEFAULT_TOLERANCE).kind, 'differs');
+  });
+
+  test('%time lines on one side only (the statement ran untimed): left out, with a note', () => {
+    const v = compareText('CPU times: user 1.21 ms, sys: 0 ns, total: 1.21 ms\nWall time: 1.2 s\n5000\n', '5000\n', DEFAULT_TOLERANCE);
+    assert.deepEqual(v, { kind: 'within-tolerance', reason: `${TIMING_NOTE}; ${UNTIMED_NOTE}`, notes: [TIMING_NOTE, UNTIMED_NOTE] });
+    assert.equal(compareText('Wall time: 1.2 s\n5000', '6000', DEFAULT_TOLERANCE).kind, 'differs');
   });
 
   test('only spacing differs: within tolerance', () => {

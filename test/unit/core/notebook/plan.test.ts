@@ -36,13 +36,15 @@ describe('planCell: IPython syntax becomes pass, reported as skipped', () => {
   });
 
   test('a bare %time (no statement) becomes pass', () => {
-    assert.equal(planCell('%time').source, 'pass');
+    assert.equal(planCell('x = 1\n%time').source, 'x = 1\npass');
   });
 
-  test('%timeit with options runs the statement, not the options', () => {
+  test('%timeit with options runs the statement, not the options, when the cell has other code', () => {
     // `%timeit -n 10 -r 3 f()` is how timeit is usually written; `-n 10 -r 3 f()` is not Python
-    const p = planCell('%timeit -n 10 -r 3 f()');
-    assert.equal(p.source, 'f()');
+    const p = planCell('def f():\n    return 1\n%timeit -n 10 -r 3 f()');
+    assert.equal(p.source, 'def f():\n    return 1\nf()');
+    assert.deepEqual(p.skipped, []);
+    assert.equal(p.skippedWhole, false);
   });
 
   test('%%time: the body runs, the magic line is blanked', () => {
@@ -52,8 +54,8 @@ describe('planCell: IPython syntax becomes pass, reported as skipped', () => {
     assert.equal(p.skippedWhole, false);
   });
 
-  test('%%timeit and %%capture run their body too', () => {
-    assert.equal(planCell('%%timeit\nsum(range(10))').source, '\nsum(range(10))');
+  test('%%time and %%capture run their body', () => {
+    assert.equal(planCell('%%time\nsum(range(10))').source, '\nsum(range(10))');
     assert.equal(planCell('%%capture out\nprint(1)').source, '\nprint(1)');
   });
 
@@ -118,6 +120,76 @@ describe('planCell: IPython syntax becomes pass, reported as skipped', () => {
 
   test('empty cell', () => {
     assert.deepEqual(planCell(''), { source: '', skipped: [], skippedWhole: false });
+  });
+});
+
+describe('planCell: a cell made only of syntax the runner does not run is skipped whole', () => {
+  const skippedWhole = (source: string, skipped: string[]): void =>
+    assert.deepEqual(planCell(source), { source: 'pass\n', skipped, skippedWhole: true }, source);
+
+  test('%timeit alone: its output is the timing, and IPython keeps none of its names', () => {
+    skippedWhole('%timeit sum(range(100))', ['%timeit sum(range(100))']);
+    skippedWhole('# how fast?\n%timeit -n 3 -r 2 sum(range(100))\n\n%timeit sorted(x)\n', [
+      '%timeit -n 3 -r 2 sum(range(100))',
+      '%timeit sorted(x)',
+    ]);
+    skippedWhole('%%timeit\nsum(range(10))', ['%%timeit']);
+    skippedWhole('%%timeit x = list(range(10))\nsorted(x)', ['%%timeit x = list(range(10))']);
+  });
+
+  test('magics, shell escapes and help alone', () => {
+    skippedWhole('%matplotlib inline', ['%matplotlib inline']);
+    skippedWhole('!pip install x', ['!pip install x']);
+    skippedWhole('%load_ext autoreload\n%autoreload 2', ['%load_ext autoreload', '%autoreload 2']);
+    skippedWhole('obj?', ['obj?']);
+    skippedWhole('%time', ['%time']);
+    skippedWhole('  \n%cd /tmp\n# back later\n', ['%cd /tmp']);
+    // the lines continuing a shell escape are part of it
+    skippedWhole('!pip install \\\n    numpy \\\n    pandas', ['!pip install \\']);
+  });
+
+  test('%%capture or %%time over nothing but such syntax', () => {
+    skippedWhole('%%capture\n%pip install -q numpy\n!apt-get -y install graphviz', [
+      '%%capture',
+      '%pip install -q numpy',
+      '!apt-get -y install graphviz',
+    ]);
+    skippedWhole('%%time\n%timeit f()', ['%%time', '%timeit f()']);
+  });
+
+  test('%time runs: a cell of %time statements is not skipped (its names are kept for later cells)', () => {
+    assert.deepEqual(planCell('%time x = f()\nprint(x)'), { source: 'x = f()\nprint(x)', skipped: [], skippedWhole: false });
+    assert.deepEqual(planCell('%time x = f()'), { source: 'x = f()', skipped: [], skippedWhole: false });
+  });
+
+  test('a cell mixing skipped lines with real code still runs its code', () => {
+    assert.deepEqual(planCell('%load_ext autoreload\nvalue = 6 * 7\nvalue'), {
+      source: 'pass\nvalue = 6 * 7\nvalue',
+      skipped: ['%load_ext autoreload'],
+      skippedWhole: false,
+    });
+    assert.deepEqual(planCell('%timeit sum(range(100))\nprint("done")'), {
+      source: 'sum(range(100))\nprint("done")',
+      skipped: [],
+      skippedWhole: false,
+    });
+    assert.deepEqual(planCell('!pip install x\n"""a docstring"""'), {
+      source: 'pass\n"""a docstring"""',
+      skipped: ['!pip install x'],
+      skippedWhole: false,
+    });
+    assert.equal(planCell('%%capture\n!ls\nprint(1)').skippedWhole, false);
+  });
+
+  test('a cell of comments and blank lines only is not skipped (nothing IPython in it)', () => {
+    assert.deepEqual(planCell('# notes\n\n'), { source: '# notes\n\n', skipped: [], skippedWhole: false });
+  });
+
+  test("as run in IPython's shell, nothing is skipped", () => {
+    const p = { index: 0, ordinal: 1, title: '%timeit f()', original: '%timeit f()', ...planCell('%timeit f()') };
+    assert.equal(p.skippedWhole, true);
+    assert.deepEqual(asRun(p, '8.5.0'), { ...p, skipped: [], skippedWhole: false });
+    assert.equal(asRun(p, undefined), p);
   });
 });
 
