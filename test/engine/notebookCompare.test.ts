@@ -12,11 +12,12 @@ import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import type { Engine } from '../../src/core/engine/engine';
 import { containerLogs } from '../../src/core/engine/logs';
-import { DEFAULT_SETTINGS, type CellComparison, type CompareSettings } from '../../src/core/notebook/compareCells';
+import { DEFAULT_SETTINGS, type CompareSettings } from '../../src/core/notebook/compareCells';
 import { compareNotebook, type CompareEvents, type ComparisonReport } from '../../src/core/notebook/comparison';
 import { NotebookRunError, type PythonEnvironment } from '../../src/core/notebook/containerRun';
 import { probeLocalPython } from '../../src/core/notebook/localProbe';
 import { BUSYBOX, cleanup, collect, connect, labels, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
+import { cellOf, explainReport } from './report';
 
 const SAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');
 
@@ -131,14 +132,8 @@ describe('engine: a notebook compared with its cells run in a container', { time
   /** Containers of this run, stopped ones included. */
   const remaining = async (): Promise<string[]> =>
     (await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } })).map((c) => `${c.id} ${c.state}`);
-  const cell = (report: ComparisonReport, ordinal: number): CellComparison => {
-    const c = report.cells.find((x) => x.ordinal === ordinal);
-    assert.ok(c, `no cell ${ordinal} in the report`);
-    return c;
-  };
-  const explain = (report: ComparisonReport): string =>
-    report.cells.map((c) => `[${c.ordinal}] ${c.status}: ${c.reason}${c.notes.length ? ` (${c.notes.join('; ')})` : ''}`).join('\n') +
-    `\noutcome ${JSON.stringify(report.outcome)}; stray ${JSON.stringify(report.stray)}`;
+  const cell = cellOf;
+  const explain = (report: ComparisonReport): string => explainReport(report);
 
   before(async () => {
     engine = await connect();

@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/core/engine/engine';
-import { DEFAULT_SETTINGS, type CellComparison } from '../../src/core/notebook/compareCells';
+import { DEFAULT_SETTINGS } from '../../src/core/notebook/compareCells';
 import { compareNotebook, type ComparisonReport } from '../../src/core/notebook/comparison';
 import { compareContainerOptions, runInContainer } from '../../src/core/notebook/containerRun';
 import { planNotebook } from '../../src/core/notebook/plan';
 import { parseNotebook } from '../../src/core/notebook/nbformat';
 import { WARM_LABEL, WarmRunners } from '../../src/core/notebook/warmRunners';
 import { cleanup, connect, IPYTHON, labels, PYTHON, RUN_ID, TEST_LABEL } from './harness';
+import { cellOf, explainReport } from './report';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/notebooks');
 const NOTEBOOK = path.join(FIXTURES, 'ipython-magics.ipynb');
@@ -31,18 +32,8 @@ describe('engine: IPython syntax, through IPython where the image has it', { tim
       settings: { ...DEFAULT_SETTINGS, timeoutSeconds: 60 },
       labels: labels(),
     });
-  const cell = (report: ComparisonReport, ordinal: number): CellComparison => {
-    const c = report.cells.find((x) => x.ordinal === ordinal);
-    assert.ok(c, `no cell ${ordinal} in the report`);
-    return c;
-  };
-  const explain = (report: ComparisonReport): string =>
-    report.cells
-      .map(
-        (c) =>
-          `[${c.ordinal}] ${c.status}: ${c.reason}${c.notes.length ? ` (${c.notes.join('; ')})` : ''}\n  saved: ${JSON.stringify(c.saved)}\n  container: ${JSON.stringify(c.container)}`,
-      )
-      .join('\n') + `\noutcome ${JSON.stringify(report.outcome)}; stray ${JSON.stringify(report.stray)}`;
+  const cell = cellOf;
+  const explain = (report: ComparisonReport): string => explainReport(report, { sides: true });
 
   before(async () => {
     engine = await connect();

@@ -13,9 +13,10 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/core/engine/engine';
 import type { RunPlan } from '../../src/core/project/createOptions';
-import { DEFAULT_SETTINGS, type CellComparison } from '../../src/core/notebook/compareCells';
+import { DEFAULT_SETTINGS } from '../../src/core/notebook/compareCells';
 import { compareNotebook, type ComparisonReport, type CompareInput } from '../../src/core/notebook/comparison';
 import { cleanup, connect, labels, PYTHON, RUN_ID, TEST_LABEL } from './harness';
+import { cellOf, explainReport } from './report';
 
 interface Cell {
   readonly source: string;
@@ -71,14 +72,8 @@ describe('engine: the runner when a notebook misbehaves', { timeout: 300_000 }, 
       ...input,
     });
   };
-  const cell = (report: ComparisonReport, ordinal: number): CellComparison => {
-    const c = report.cells.find((x) => x.ordinal === ordinal);
-    assert.ok(c, `no cell ${ordinal}`);
-    return c;
-  };
-  const explain = (report: ComparisonReport): string =>
-    report.cells.map((c) => `[${c.ordinal}] ${c.status}: ${c.reason} ${JSON.stringify(c.notes)}`).join('\n') +
-    `\noutcome ${JSON.stringify(report.outcome)}; ${report.message}; stray ${JSON.stringify(report.stray).slice(0, 2000)}`;
+  const cell = cellOf;
+  const explain = (report: ComparisonReport): string => explainReport(report);
   const remaining = async (): Promise<string[]> =>
     (await engine.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } })).map((c) => `${c.id} ${c.state}`);
 

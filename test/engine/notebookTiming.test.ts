@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/core/engine/engine';
-import { DEFAULT_SETTINGS, type CellComparison } from '../../src/core/notebook/compareCells';
+import { DEFAULT_SETTINGS } from '../../src/core/notebook/compareCells';
 import { compareNotebook, type ComparisonReport } from '../../src/core/notebook/comparison';
 import { TIMING_NOTE, UNTIMED_NOTE } from '../../src/core/notebook/normalise';
 import { cleanup, connect, IPYTHON, labels, PYTHON } from './harness';
+import { cellOf, explainReport } from './report';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/notebooks');
 const NOTEBOOK = path.join(FIXTURES, 'timing-and-magics.ipynb');
@@ -32,18 +33,8 @@ describe('engine: timings and IPython syntax alone in a cell', { timeout: 180_00
       settings: { ...DEFAULT_SETTINGS, timeoutSeconds: 60, compareStderr: true },
       labels: labels(),
     });
-  const cell = (report: ComparisonReport, ordinal: number): CellComparison => {
-    const c = report.cells.find((x) => x.ordinal === ordinal);
-    assert.ok(c, `no cell ${ordinal} in the report`);
-    return c;
-  };
-  const explain = (report: ComparisonReport): string =>
-    report.cells
-      .map(
-        (c) =>
-          `[${c.ordinal}] ${c.status}: ${c.reason}${c.notes.length ? ` (${c.notes.join('; ')})` : ''}\n  saved: ${JSON.stringify(c.saved)}\n  container: ${JSON.stringify(c.container)}`,
-      )
-      .join('\n') + `\noutcome ${JSON.stringify(report.outcome)}`;
+  const cell = cellOf;
+  const explain = (report: ComparisonReport): string => explainReport(report, { sides: true });
 
   before(async () => {
     engine = await connect();

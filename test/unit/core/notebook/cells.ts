@@ -63,3 +63,28 @@ export function codeCell(nb: typeof nb44, plans: CellPlan[], ordinal: number): {
   const plan = plans[ordinal - 1]!;
   return { plan, saved: nb.cells[plan.index]! };
 }
+
+/** A one-cell notebook ("x") whose saved outputs are these. */
+export function cellWith(outputs: CellOutput[]): { plan: CellPlan; saved: NotebookCell } {
+  const nb = parseNotebook(
+    JSON.stringify({
+      cells: [{ cell_type: 'code', execution_count: 1, metadata: {}, outputs: [], source: 'x' }],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
+  );
+  return { plan: planNotebook(nb)[0]!, saved: { ...nb.cells[0]!, outputs } };
+}
+
+/** A cell's result from the container, `cut` characters of it cut. */
+export const ranCut = (index: number, outputs: CellOutput[], cut?: number): ExecutedCell => ({
+  index,
+  outputs,
+  durationMs: 1,
+  timedOut: false,
+  ...(cut ? { cut } : {}),
+});
+
+/** The context of a run that completed, with the default settings. */
+export const completed = { settings: DEFAULT_SETTINGS, outcome: { kind: 'completed' } as const };

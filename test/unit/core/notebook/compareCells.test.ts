@@ -14,32 +14,31 @@ import {
   summarise,
   type CellComparison,
 } from '../../../../src/core/notebook/compareCells';
-import type { ExecutedCell, PythonEnvironment, RunOutcome } from '../../../../src/core/notebook/containerRun';
-import { parseNotebook, type CellOutput, type NotebookCell } from '../../../../src/core/notebook/nbformat';
+import type { PythonEnvironment, RunOutcome } from '../../../../src/core/notebook/containerRun';
+import type { CellOutput } from '../../../../src/core/notebook/nbformat';
 import { TIMING_NOTE, UNTIMED_NOTE } from '../../../../src/core/notebook/normalise';
-import { asRun, planNotebook } from '../../../../src/core/notebook/plan';
-import { codeCell, ctx, display, error, handCell, nb40, nb44, nb45, plans40, plans44, plans45, ran, result, stderr, stdout } from './cells';
+import { asRun } from '../../../../src/core/notebook/plan';
+import {
+  cellWith,
+  codeCell,
+  completed,
+  ctx,
+  display,
+  error,
+  handCell,
+  nb40,
+  nb44,
+  nb45,
+  plans40,
+  plans44,
+  plans45,
+  ran,
+  ranCut,
+  result,
+  stderr,
+  stdout,
+} from './cells';
 import { canvas, encode, gradient, withChanged } from './pngs';
-
-function cellWith(outputs: CellOutput[]): { plan: ReturnType<typeof planNotebook>[number]; saved: NotebookCell } {
-  const nb = parseNotebook(
-    JSON.stringify({
-      cells: [{ cell_type: 'code', execution_count: 1, metadata: {}, outputs: [], source: 'x' }],
-      metadata: {},
-      nbformat: 4,
-      nbformat_minor: 5,
-    }),
-  );
-  return { plan: planNotebook(nb)[0]!, saved: { ...nb.cells[0]!, outputs } };
-}
-const ranCut = (index: number, outputs: CellOutput[], cut?: number): ExecutedCell => ({
-  index,
-  outputs,
-  durationMs: 1,
-  timedOut: false,
-  ...(cut ? { cut } : {}),
-});
-const completed = { settings: DEFAULT_SETTINGS, outcome: { kind: 'completed' } as const };
 
 describe('renderOutputs and sideBySide', () => {
   test('every output kind rendered as text, each marked', () => {

@@ -3,32 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { compareCell, DEFAULT_SETTINGS } from '../../../../src/core/notebook/compareCells';
-import type { ExecutedCell } from '../../../../src/core/notebook/containerRun';
+import { compareCell } from '../../../../src/core/notebook/compareCells';
 import { comparePng, pngSize } from '../../../../src/core/notebook/images';
-import { parseNotebook, type CellOutput, type NotebookCell } from '../../../../src/core/notebook/nbformat';
-import { planNotebook } from '../../../../src/core/notebook/plan';
 import { bilevelPng, canvas, encode, gradient, withChanged } from './pngs';
-
-function cellWith(outputs: CellOutput[]): { plan: ReturnType<typeof planNotebook>[number]; saved: NotebookCell } {
-  const nb = parseNotebook(
-    JSON.stringify({
-      cells: [{ cell_type: 'code', execution_count: 1, metadata: {}, outputs: [], source: 'x' }],
-      metadata: {},
-      nbformat: 4,
-      nbformat_minor: 5,
-    }),
-  );
-  return { plan: planNotebook(nb)[0]!, saved: { ...nb.cells[0]!, outputs } };
-}
-const ranCut = (index: number, outputs: CellOutput[], cut?: number): ExecutedCell => ({
-  index,
-  outputs,
-  durationMs: 1,
-  timedOut: false,
-  ...(cut ? { cut } : {}),
-});
-const completed = { settings: DEFAULT_SETTINGS, outcome: { kind: 'completed' } as const };
+import { cellWith, completed, ranCut } from './cells';
 
 describe('comparePng and pngSize: pictures, not bytes', () => {
   const base = canvas(100, 100, gradient);
