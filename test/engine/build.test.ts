@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BuildFailedError, buildImage, type BuildEvent } from '../../src/core/engine/build';
-import type { Engine } from '../../src/core/engine/engine';
+import { BuildFailedError, buildImage, packContext, type BuildEvent } from '../../src/core/engine/build';
+import { dockerodeOf, type Engine } from '../../src/core/engine/engine';
 import { CancelledError, NotFoundError } from '../../src/core/engine/errors';
 import { ignoreLinesFor, scanContext } from '../../src/core/project/buildContext';
 import { BUSYBOX, connect, PYTHON, RUN_ID, TEST_LABEL } from './harness';
@@ -141,5 +141,30 @@ describe('engine: building images through the Engine API', { timeout: 180_000 },
     const t = tag('slim');
     await buildImage(engine, { scan: afterScan, dockerfile: 'Dockerfile', tag: t });
     assert.ok((await engine.inspectImage(t)).size < 5 * 2 ** 20);
+  });
+
+  test('a Dockerfile that needs BuildKit is refused before the context is sent, naming its line — as the engine itself refuses it', async () => {
+    const dockerfile = `FROM ${BUSYBOX}\nRUN echo one\nRUN --mount=type=cache,target=/cache \\\n    echo two\n`;
+    const dir = project({ Dockerfile: dockerfile });
+    dirs.push(dir);
+    const t = tag('needs-buildkit');
+    await assert.rejects(
+      buildImage(engine, { scan: scanContext(dir), dockerfile: 'Dockerfile', tag: t }),
+      (err: unknown) =>
+        err instanceof BuildFailedError &&
+        /^Build failed: Dockerfile needs BuildKit \(line 3: RUN --mount=type=cache\)/.test(err.message) &&
+        err.step === undefined,
+    );
+    // the engine's classic builder, asked directly, refuses the same line: Berth's check says what the engine would
+    const docker = dockerodeOf(engine);
+    const stream = await docker.buildImage(packContext(scanContext(dir)), { t, dockerfile: 'Dockerfile' });
+    const said = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      stream.on('end', () => resolve(text));
+      stream.on('error', reject);
+    });
+    assert.match(said, /--mount option requires BuildKit/);
+    await assert.rejects(engine.inspectImage(t), NotFoundError);
   });
 });

@@ -5,8 +5,11 @@
  * down and the engine abandons it), and a failure that names its step and carries its output.
  * Uses the engine's classic builder through the API, which engines with BuildKit still serve.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-fs';
+import { buildKitNeeds, needsBuildKitMessage } from './dockerfile';
 import { dockerodeOf, type Engine } from './engine';
 import { CancelledError, EngineError } from './errors';
 import { jsonLines } from './streams';
@@ -97,12 +100,29 @@ export function packContext(scan: BuildContext): Readable {
   return tar.pack(scan.contextDir, { entries: scan.files.map((f) => f.path) });
 }
 
-/** Build and tag an image; resolves to its id. */
+/**
+ * The engine's classic builder refuses BuildKit-only syntax only when it reaches that step; say so
+ * before the context is sent, naming the lines. (A Dockerfile Berth cannot read is the engine's to
+ * report.)
+ */
+function refuseBuildKitOnly(options: BuildOptions): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(options.scan.contextDir, options.dockerfile), 'utf8');
+  } catch {
+    return;
+  }
+  const needs = buildKitNeeds(text);
+  if (needs.length > 0) throw new BuildFailedError(needsBuildKitMessage(options.dockerfile, needs), undefined, []);
+}
+
+/** Build and tag an image (with the engine's classic builder); resolves to its id. */
 export async function buildImage(engine: Engine, options: BuildOptions): Promise<string> {
   const { signal } = options;
   // a function, not a narrowed property: the signal can fire while we await
   const aborted = (): boolean => signal?.aborted === true;
   if (aborted()) throw new CancelledError('the build');
+  refuseBuildKitOnly(options);
   let stream: NodeJS.ReadableStream;
   try {
     const docker = dockerodeOf(engine);
