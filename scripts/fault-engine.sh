@@ -198,10 +198,12 @@ signal_dockerd() {
   kill "-$sig" "$OUR_PID"
 }
 
-# Wait until the dockerd we started, and the containerd it started, have exited.
+# Wait until the dockerd we started, and the containerd it started, have exited. Its pid and start
+# time are enough to know it: while it exits, its namespace may already be unreadable, and a
+# revive must not find it still there (its pidfile would name a live process).
 wait_dockerd_gone() {
   local deadline=$((SECONDS + STOP_TIMEOUT))
-  while is_that_dockerd "$OUR_PID" "$OUR_START" || [[ -n "$(our_containerd)" ]]; do
+  while { pid_alive "$OUR_PID" && [[ "$(proc_starttime "$OUR_PID")" == "$OUR_START" ]]; } || [[ -n "$(our_containerd)" ]]; do
     ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
