@@ -192,14 +192,20 @@ async function bareLifecycle(engine: Engine, image = IMAGE): Promise<BareRound> 
   return { totalMs: t4 - t0, createMs: t1 - t0, startMs: t2 - t1, waitMs: t3 - t2, removeMs: t4 - t3 };
 }
 
-async function main(): Promise<void> {
-  const { engine, endpoint } = await connect();
+/** A temp folder with the bench notebook and an output folder the container may write. */
+function benchFolder(): { dir: string; notebookPath: string; outputDir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-compare-'));
   const notebookPath = path.join(dir, 'bench.ipynb');
   const outputDir = path.join(dir, 'output');
   fs.mkdirSync(outputDir);
   fs.chmodSync(outputDir, 0o777);
   fs.writeFileSync(notebookPath, JSON.stringify(benchNotebook(CELLS), null, 1));
+  return { dir, notebookPath, outputDir };
+}
+
+async function main(): Promise<void> {
+  const { engine, endpoint } = await connect();
+  const { dir, notebookPath, outputDir } = benchFolder();
   const cold: CompareRound[] = [];
   const warmRounds: CompareRound[] = [];
   const bare: BareRound[] = [];
@@ -282,12 +288,7 @@ async function main(): Promise<void> {
 /** The --ipython mode: (a) the standard-library runner, (b) IPython's shell, (c) the standard-library runner in (b)'s image. */
 async function mainIpython(): Promise<void> {
   const { engine, endpoint } = await connect();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-compare-'));
-  const notebookPath = path.join(dir, 'bench.ipynb');
-  const outputDir = path.join(dir, 'output');
-  fs.mkdirSync(outputDir);
-  fs.chmodSync(outputDir, 0o777);
-  fs.writeFileSync(notebookPath, JSON.stringify(benchNotebook(CELLS), null, 1));
+  const { dir, notebookPath, outputDir } = benchFolder();
   const contenders = {
     a: { image: IMAGE, expectIpython: false },
     b: { image: IPYTHON_IMAGE, expectIpython: true },

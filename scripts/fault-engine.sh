@@ -203,7 +203,7 @@ signal_dockerd() {
 # revive must not find it still there (its pidfile would name a live process).
 wait_dockerd_gone() {
   local deadline=$((SECONDS + STOP_TIMEOUT))
-  while { pid_alive "$OUR_PID" && [[ "$(proc_starttime "$OUR_PID")" == "$OUR_START" ]]; } || [[ -n "$(our_containerd)" ]]; do
+  while same_process "$OUR_PID" "$OUR_START" || [[ -n "$(our_containerd)" ]]; do
     ((SECONDS < deadline)) || return 1
     sleep 0.1
   done

@@ -26,3 +26,8 @@ pid_alive() {
   stat="${stat##*) }"
   [[ "${stat:0:1}" != Z ]]
 }
+
+# The process PID that started at START (proc_starttime) is still running.
+same_process() {
+  pid_alive "$1" && [[ "$(proc_starttime "$1")" == "$2" ]]
+}

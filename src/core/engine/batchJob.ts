@@ -3,7 +3,7 @@
  * code, duration and whether it was killed for memory.
  */
 import type { Engine } from './engine';
-import { oomEventSince } from './events';
+import { endedByOom } from './events';
 import { containerLogs, type LogLine } from './logs';
 import { startRun, type RunPlan } from './run';
 import type { GpuDetection } from './gpu';
@@ -48,8 +48,7 @@ export async function runBatchJob(engine: Engine, plan: RunPlan, options: BatchO
     const details = await engine.inspectContainerJson(id);
     const state = details.State;
     const durationMs = Math.max(0, Date.parse(state.FinishedAt) - Date.parse(state.StartedAt));
-    // the engine's flag can miss an OOM kill its own `oom` event reported: ask the events too
-    const oomKilled = state.OOMKilled || (state.ExitCode === 137 && (await oomEventSince(engine, id, state.StartedAt).catch(() => false)));
+    const oomKilled = await endedByOom(engine, id, { oomKilled: state.OOMKilled, exitCode: state.ExitCode, startedAt: state.StartedAt });
     return { id, exitCode: state.ExitCode, oomKilled, durationMs, memoryLimit: details.HostConfig.Memory ?? 0 };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

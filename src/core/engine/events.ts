@@ -215,3 +215,18 @@ export async function oomEventSince(engine: Engine, id: string, startedAt: strin
   });
   return events.some((e) => e.id === id && e.verb === 'oom');
 }
+
+/**
+ * Whether a run that ended was killed for memory: the engine's flag, or, for an exit 137 the flag
+ * missed, the engine's `oom` event for that run.
+ */
+export async function endedByOom(
+  engine: Engine,
+  id: string,
+  ended: { readonly oomKilled?: boolean; readonly exitCode: number; readonly startedAt?: string },
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (ended.oomKilled === true) return true;
+  if (ended.exitCode !== 137 || ended.startedAt === undefined) return false;
+  return oomEventSince(engine, id, ended.startedAt, signal).catch(() => false);
+}

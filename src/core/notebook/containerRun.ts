@@ -14,7 +14,7 @@ import * as tarStream from 'tar-stream';
 import type { ContainerCreateOptions, Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { BERTH_LABEL } from '../engine/labels';
-import { oomEventSince } from '../engine/events';
+import { endedByOom } from '../engine/events';
 import { WORKSPACE_MOUNT } from '../project/batchProfile';
 import { containerLogs, type LogLine } from '../engine/logs';
 import type { RunPlan } from '../project/createOptions';
@@ -577,10 +577,11 @@ async function exitOutcome(engine: Engine, id: string, options: ContainerCreateO
     return engine.waitContainer(id, AbortSignal.timeout(30_000)).catch(() => -1);
   });
   const inspected = await engine.inspectContainer(id);
-  // the engine's flag can miss an OOM kill its own `oom` event reported: ask the events too
-  const oomKilled =
-    inspected.oomKilled === true ||
-    (exitCode === 137 && inspected.startedAt !== undefined && (await oomEventSince(engine, id, inspected.startedAt).catch(() => false)));
+  const oomKilled = await endedByOom(engine, id, {
+    exitCode,
+    ...(inspected.oomKilled === undefined ? {} : { oomKilled: inspected.oomKilled }),
+    ...(inspected.startedAt === undefined ? {} : { startedAt: inspected.startedAt }),
+  });
   if (run.killedAfterEnd)
     run.stray.push(
       `berth: the Python process was still running ${Math.round(run.bounds.exitMs / 1000)} s after the last cell (a thread or a child process a cell left running?); the container was stopped`,

@@ -5,7 +5,7 @@
  * No vscode import: `npm run manifest` writes the welcome content into package.json, and a unit
  * test checks that package.json says the same.
  */
-import { ENGINE_ERROR_CODES, type EngineErrorCode } from '../../core/engine/errors';
+import { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode } from '../../core/engine/errors';
 
 export interface WelcomeEntry {
   readonly view: string;
@@ -97,10 +97,8 @@ export interface ErrorRow {
  * are typed; any other error is shown by its message. `retry` lists again.
  */
 export function listingErrorRows(what: string, err: unknown, retry: ErrorAction): ErrorRow[] {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
-  const known = (ENGINE_ERROR_CODES as readonly unknown[]).includes(code) ? (code as EngineErrorCode) : undefined;
   const message = err instanceof Error ? err.message : String(err);
-  const guidance = known !== undefined && BY_CODE[known] ? errorContent(known) : undefined;
+  const guidance = err instanceof EngineError ? BY_CODE[err.code] : undefined;
   const actions = [retry, ...(guidance?.actions ?? [LOG]).filter((a) => a.command !== RETRY.command)];
   if (!actions.includes(LOG)) actions.push(LOG);
   return [
