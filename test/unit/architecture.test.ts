@@ -55,10 +55,16 @@ export function layerOf(file: string): string | undefined {
 
 /** Which layers each layer may import (besides itself). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  entry: ['ui', 'core/engine', 'core/project', 'core/notebook'],
-  cli: ['core/engine', 'core/project', 'core/notebook'],
-  ui: ['core/engine', 'core/project', 'core/notebook'],
+  entry: ['ui', 'core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan'],
+  cli: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan'],
+  ui: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan'],
   'core/notebook': ['core/engine', 'core/project'],
+  // BuildKit builds through a docker CLI, or the engine's classic builder
+  'core/build': ['core/engine', 'core/project'],
+  // docker config, credential stores and the Registry HTTP API v2
+  'core/registry': ['core/engine'],
+  // image scanners (Trivy, Grype, Docker Scout) and their reports
+  'core/scan': ['core/engine'],
   'core/project': ['core/engine'],
   'core/engine': [],
   webview: [],
