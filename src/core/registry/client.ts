@@ -380,7 +380,7 @@ export class RegistryClient {
     }
     const digest = response.headers.get('docker-content-digest') || `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() || manifest.mediaType || '';
-    if (manifest.schemaVersion === 1 || mediaType.includes('manifest.v1')) {
+    if (manifest.schemaVersion === 1 || mediaType.includes('distribution.manifest.v1')) {
       throw new RegistryError(
         'unsupported',
         this.registry,
