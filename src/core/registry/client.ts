@@ -610,8 +610,14 @@ export class RegistryClient {
     if (status === 403 || code === 'DENIED')
       return new RegistryError('denied', r, `${r} denied access to ${options.what}${said} — this account may not do that.`, { status });
     if (status === 404 || code === 'NAME_UNKNOWN' || code === 'MANIFEST_UNKNOWN') {
-      const which = code === 'NAME_UNKNOWN' ? `the repository of ${options.what}` : options.what;
-      return new RegistryError('not-found', r, `${r} has no ${which.replace(/^the /, '')} — check the name and tag.`, { status });
+      const thing = options.what.replace(/^the /, '');
+      const unknownRepo = code === 'NAME_UNKNOWN' && !thing.startsWith('repository') ? ' (it does not know the repository)' : '';
+      return new RegistryError(
+        'not-found',
+        r,
+        `${r} has no ${thing}${unknownRepo} — check the name${thing.startsWith('tag') ? ' and tag' : ''}.`,
+        { status },
+      );
     }
     return new RegistryError('protocol', r, `${r} answered ${status} for ${options.what}${said}.`, { status });
   }
