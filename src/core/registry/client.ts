@@ -602,7 +602,7 @@ export class RegistryClient {
         (c) => c.params.error === 'insufficient_scope',
       );
       if (insufficient && this.#credential)
-        return new RegistryError('denied', r, `${r} denied access to ${options.what}${said} — this account may not do that.`, { status });
+        return new RegistryError('denied', r, `${r} denied access to ${options.what} — this account may not do that.`, { status });
       return new RegistryError(
         'unauthorized',
         r,
