@@ -209,7 +209,8 @@ describe('registry: push, pull, browse and delete through the engine and the Reg
     await tag(BUSYBOX, ref);
     await assert.rejects(
       pushImage(engine, ref, { auth: { ...auth, serverAddress: `127.0.0.1:${port}` } }),
-      (err: unknown) => err instanceof TransferError && /connection refused/.test(err.message),
+      (err: unknown) =>
+        err instanceof TransferError && err.reason === 'unreachable' && /cannot reach the registry.*connection refused/.test(err.message),
     );
   });
 

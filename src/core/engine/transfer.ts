@@ -57,7 +57,7 @@ export interface TransferResult {
   readonly digest?: string;
 }
 
-export type TransferFailure = 'unauthorized' | 'denied' | 'not-found' | 'no-space' | 'failed';
+export type TransferFailure = 'unauthorized' | 'denied' | 'not-found' | 'no-space' | 'unreachable' | 'failed';
 
 export class TransferError extends EngineError {
   constructor(
@@ -97,6 +97,8 @@ function transferMessage(reason: TransferFailure, ref: string, kind: 'push' | 'p
       return kind === 'push'
         ? `${verb} ${ref} failed: ${said}.`
         : `${verb} ${ref} failed: the registry has no such repository or tag (${said}).`;
+    case 'unreachable':
+      return `${verb} ${ref} failed: the engine cannot reach the registry — is it running, and is the address right? (${said})`;
     case 'no-space':
       return `${verb} ${ref} failed: no space left on device — free space on the ${kind === 'pull' ? "engine's" : "registry's"} disk and try again (${said}).`;
     default:
@@ -109,6 +111,8 @@ export function classifyTransferError(message: string): TransferFailure {
   if (/no space left on device/i.test(message)) return 'no-space';
   if (/unauthorized|authentication required|no basic auth credentials|incorrect username or password/i.test(message)) return 'unauthorized';
   if (/denied/i.test(message)) return 'denied';
+  if (/connection refused|no such host|i\/o timeout|network is unreachable|no route to host|TLS handshake timeout/i.test(message))
+    return 'unreachable';
   if (/manifest unknown|not found|does not exist|no such image|unknown blob|name unknown/i.test(message)) return 'not-found';
   return 'failed';
 }

@@ -81,6 +81,8 @@ describe('push and pull progress from the engine stream (Engine 20.10, docker-re
       ['manifest for x:nope not found: manifest unknown: manifest unknown', 'not-found'],
       ['An image does not exist locally with the tag: x', 'not-found'],
       ['write /var/lib/docker/tmp/GetImageBlob123: no space left on device', 'no-space'],
+      ['Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused', 'unreachable'],
+      ['Get "https://registry.example/v2/": dial tcp: lookup registry.example: no such host', 'unreachable'],
       ['received unexpected HTTP status: 500 Internal Server Error', 'failed'],
     ];
     for (const [message, reason] of cases) assert.equal(classifyTransferError(message), reason, message);
