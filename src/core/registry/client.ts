@@ -162,6 +162,11 @@ export function registryHost(server: string): string {
   return isDockerHub(server) ? DOCKER_HUB_REGISTRY : normaliseServer(server);
 }
 
+/** The repository's path in the API: Docker Hub's official images live under library/ (python → library/python). */
+export function repositoryPath(registry: string, repo: string): string {
+  return registry === DOCKER_HUB_REGISTRY && !repo.includes('/') ? `library/${repo}` : repo;
+}
+
 interface RegistryErrorBody {
   errors?: { code?: string; message?: string; detail?: unknown }[];
 }
@@ -255,6 +260,7 @@ export class RegistryClient {
   }
 
   async tags(repo: string, options: { signal?: AbortSignal; pageSize?: number } = {}): Promise<string[]> {
+    repo = repositoryPath(this.registry, repo);
     const tags: string[] = [];
     let url: string | undefined = `${this.#base}/v2/${repo}/tags/list?n=${options.pageSize ?? 1000}`;
     while (url !== undefined) {
@@ -274,6 +280,7 @@ export class RegistryClient {
   }
 
   async hasTag(repo: string, tag: string, signal?: AbortSignal): Promise<boolean> {
+    repo = repositoryPath(this.registry, repo);
     try {
       await this.#headDigest(repo, tag, signal);
       return true;
@@ -284,6 +291,7 @@ export class RegistryClient {
   }
 
   async describe(repo: string, tag: string, signal?: AbortSignal): Promise<ManifestDescription> {
+    repo = repositoryPath(this.registry, repo);
     const what = `the tag ${repo}:${tag}`;
     const { manifest, digest, mediaType } = await this.#manifest(repo, tag, signal, what);
     const annotations = manifest.annotations ?? {};
@@ -334,6 +342,7 @@ export class RegistryClient {
 
   /** Delete a tag: its manifest, by the digest the registry reports for it. Resolves to that digest. */
   async deleteTag(repo: string, tag: string, signal?: AbortSignal): Promise<string> {
+    repo = repositoryPath(this.registry, repo);
     const digest = await this.#headDigest(repo, tag, signal);
     const response = await this.#request(`${this.#base}/v2/${repo}/manifests/${digest}`, {
       method: 'DELETE',

@@ -11,6 +11,7 @@ import {
   nextPageUrl,
   parseAuthenticate,
   registryHost,
+  repositoryPath,
 } from '../../../../src/core/registry/client';
 
 describe('registry client: headers', () => {
@@ -55,6 +56,12 @@ describe('registry client: headers', () => {
     assert.equal(registryHost('https://index.docker.io/v1/'), 'registry-1.docker.io');
     assert.equal(registryHost('docker.io'), 'registry-1.docker.io');
     assert.equal(registryHost('http://127.0.0.1:5000/v2/'), '127.0.0.1:5000');
+  });
+
+  test("Docker Hub's official images are under library/; other registries' paths are as given", () => {
+    assert.equal(repositoryPath('registry-1.docker.io', 'python'), 'library/python');
+    assert.equal(repositoryPath('registry-1.docker.io', 'me/model'), 'me/model');
+    assert.equal(repositoryPath('127.0.0.1:5000', 'python'), 'python');
   });
 
   test('the Accept header names Docker v2 schema 2 (manifest and list) and OCI (manifest and index)', () => {
