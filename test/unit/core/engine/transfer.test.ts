@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { resolveEndpoint } from '../../../../src/core/engine/connection';
+import { Engine } from '../../../../src/core/engine/engine';
 import {
+  TransferCancelledError,
+  pushImage,
   TransferError,
   TransferTracker,
   classifyTransferError,
@@ -95,5 +101,105 @@ describe('push and pull progress from the engine stream (Engine 20.10, docker-re
     assert.deepEqual(splitReference('ghcr.io/a/b:v1@sha256:abc'), { repo: 'ghcr.io/a/b', tag: 'v1', digest: 'sha256:abc' });
     assert.deepEqual(toRegistryAuth('h:1', { username: 'u', secret: 'p' }), { serverAddress: 'h:1', username: 'u', password: 'p' });
     assert.deepEqual(toRegistryAuth('h:1', { username: '<token>', secret: 't' }), { serverAddress: 'h:1', identityToken: 't' });
+  });
+});
+
+/**
+ * An engine on a unix socket that answers a push with the captured stream, a line every 20 ms,
+ * and then keeps the connection open until the client goes (as a slow registry would).
+ */
+describe('pushImage against an engine on a unix socket: the auth header, cancel, a cancel after the digest', { timeout: 20_000 }, () => {
+  let dir = '';
+  let server: http.Server;
+  let engine: Engine;
+  const seen: { url: string; auth: string | undefined; closedEarly: boolean }[] = [];
+  const lines = fs
+    .readFileSync(path.join(FIXTURES, 'push-stream.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-push-'));
+    const socket = path.join(dir, 'engine.sock');
+    server = http.createServer((req, res) => {
+      const url = (req.url ?? '').replace(/^\/v[\d.]+/, '');
+      if (url.startsWith('/version')) {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' }));
+        return;
+      }
+      const record = { url, auth: req.headers['x-registry-auth'] as string | undefined, closedEarly: false };
+      seen.push(record);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i < lines.length) res.write(`${lines[i++]}\r\n`);
+      }, 20);
+      res.on('close', () => {
+        clearInterval(timer);
+        record.closedEarly = i < lines.length || !res.writableEnded;
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    const endpoint = resolveEndpoint({
+      env: { DOCKER_HOST: `unix://${socket}` },
+      homeDir: os.homedir(),
+      platform: process.platform,
+      readFile: () => undefined,
+    });
+    engine = await Engine.connect(endpoint, { timeoutMs: 5000, env: {} });
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the credential goes in X-Registry-Auth (never the URL); without one, {} as the CLI sends', async () => {
+    const controller = new AbortController();
+    const withAuth = pushImage(engine, '127.0.0.1:5000/a/b:1', {
+      auth: { serverAddress: '127.0.0.1:5000', username: 'u', password: 'pw' },
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    await assert.rejects(withAuth, TransferCancelledError);
+    const controller2 = new AbortController();
+    await assert.rejects(
+      pushImage(engine, '127.0.0.1:5000/a/b:1', { signal: controller2.signal, onProgress: () => controller2.abort() }),
+      TransferCancelledError,
+    );
+    const [first, second] = seen.slice(-2);
+    assert.equal(first?.url, '/images/127.0.0.1:5000/a/b/push?tag=1');
+    assert.deepEqual(JSON.parse(Buffer.from(first?.auth ?? '', 'base64url').toString()), {
+      serveraddress: '127.0.0.1:5000',
+      username: 'u',
+      password: 'pw',
+    });
+    assert.deepEqual(JSON.parse(Buffer.from(second?.auth ?? '', 'base64url').toString()), {});
+    assert.ok(!(first?.url ?? '').includes('pw'));
+  });
+
+  test('a cancel mid-push tears the request down and says the registry got no tag', async () => {
+    const controller = new AbortController();
+    const push = pushImage(engine, 'reg/x:1', { signal: controller.signal, onProgress: (p) => p.bytesDone > 0 && controller.abort() });
+    await assert.rejects(
+      push,
+      (err: unknown) =>
+        err instanceof TransferCancelledError && err.code === 'cancelled' && /The registry was not given the tag/.test(err.message),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(seen[seen.length - 1]?.closedEarly, true);
+  });
+
+  test('a cancel after the digest was reported is no cancel: the push resolves with the digest', async () => {
+    const controller = new AbortController();
+    const push = pushImage(engine, 'reg/x:1', {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.status?.includes('digest:')) controller.abort();
+      },
+    });
+    assert.deepEqual(await push, { ref: 'reg/x:1', digest: 'sha256:b24cded8c57af9cdb836bc13c18c7827a5ea3f64d12e227e83e39d175f19a728' });
   });
 });
