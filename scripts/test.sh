@@ -50,6 +50,9 @@ if bash scripts/engine.sh ensure | tee "$REPORTS/engine.log"; then
   if bash scripts/base-images.sh; then
     # a second engine the fault tests may crash and fill (test/engine/faults.test.ts), stopped after the tier if started here
     bash scripts/fault-engine.sh start >"$REPORTS/fault-engine.log" 2>&1 || echo "the fault engine did not start (see $REPORTS/fault-engine.log)" >&2
+    # the registry the registry tests push to and pull from (test/engine/registry*.test.ts require it), stopped after e2e if started here
+    bash scripts/registry.sh start >"$REPORTS/registry.log" 2>&1 || { cat "$REPORTS/registry.log" >&2; echo "the test registry did not start: the registry tests fail" >&2; }
+    if grep -q '^registry: started ' "$REPORTS/registry.log"; then REGISTRY_STARTED=1; fi
     tier engine --test-concurrency=1 test/engine/*.test.ts || status=1
     if grep -q '^fault-engine: started ' "$REPORTS/fault-engine.log"; then bash scripts/fault-engine.sh stop; fi
     step "e2e: the packaged extension in a real VS Code (code-server) driven through Chromium"
@@ -59,6 +62,7 @@ if bash scripts/engine.sh ensure | tee "$REPORTS/engine.log"; then
       echo "code-server or Chromium could not be installed: e2e tests not run" >&2
       status=1
     fi
+    if [ "${REGISTRY_STARTED:-0}" = 1 ]; then bash scripts/registry.sh stop; fi
   else
     echo "base images could not be built: engine tests not run" >&2
     status=1
