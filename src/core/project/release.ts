@@ -246,3 +246,52 @@ export class ModelDigests {
 export function modelLabelPath(projectDir: string, modelFile: string): string {
   return path.relative(projectDir, path.resolve(projectDir, modelFile)).split(path.sep).join('/');
 }
+
+/** A version a release could take, as the version picker offers it. */
+export interface VersionProposal {
+  readonly version: string;
+  readonly label: string;
+  readonly detail: string;
+}
+
+/**
+ * The versions to offer: the latest release bumped (patch first, then minor and major), then the
+ * git version (describe: the nearest tag, commits since, the commit; -dirty when changed).
+ */
+export function versionProposals(tags: readonly string[], git: Pick<GitRelease, 'describe'> | undefined): VersionProposal[] {
+  const latest = latestRelease(tags);
+  const since = latest ? `after ${formatSemver(latest)}` : 'first release';
+  const proposals: VersionProposal[] = (['patch', 'minor', 'major'] as const).map((bump) => ({
+    version: nextVersion(tags, bump),
+    label: nextVersion(tags, bump),
+    detail: `${bump} ${since}`,
+  }));
+  if (git) {
+    const version = gitVersionTag(git.describe);
+    if (!proposals.some((p) => p.version === version)) proposals.push({ version, label: version, detail: 'git describe' });
+  }
+  // a version the repository already has is no proposal (git describe can name an existing tag)
+  const out: VersionProposal[] = [];
+  for (const p of proposals) if (!tags.includes(p.version) && !out.some((o) => o.version === p.version)) out.push(p);
+  return out;
+}
+
+/**
+ * The model file a release names when a profile's model path is a folder: its largest weight file
+ * (searched `depth` folders down; an absolute path), or undefined when it holds none.
+ */
+export function largestWeightFile(dir: string, isWeight: (file: string) => boolean, depth = 3): string | undefined {
+  let best: { file: string; size: number } | undefined;
+  const walk = (folder: string, left: number): void => {
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory() && left > 0) walk(full, left - 1);
+      else if (entry.isFile() && isWeight(entry.name)) {
+        const size = fs.statSync(full).size;
+        if (!best || size > best.size) best = { file: full, size };
+      }
+    }
+  };
+  walk(dir, depth);
+  return best?.file;
+}

@@ -8,6 +8,7 @@ import {
   gitRelease,
   gitVersionTag,
   isValidTag,
+  largestWeightFile,
   latestRelease,
   ModelDigests,
   modelLabelPath,
@@ -18,6 +19,7 @@ import {
   releaseLabels,
   releaseLabelsOf,
   sha256File,
+  versionProposals,
 } from '../../../../src/core/project/release';
 
 test('versions: the latest release among tags, bumped patch by default, minor or major on request', () => {
@@ -140,6 +142,46 @@ test('git facts: full commit, describe, dirty, and the remote without its token'
     const dirty = await gitRelease(dir);
     assert.equal(dirty?.describe, 'v1.0.0-dirty');
     assert.equal(dirty?.dirty, true);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('version proposals: patch, minor, major after the latest release, then git describe; none the repository has', () => {
+  assert.deepEqual(versionProposals(['1.2.3', 'latest'], { describe: 'v2.0.0-4-gabc1234' }), [
+    { version: '1.2.4', label: '1.2.4', detail: 'patch after 1.2.3' },
+    { version: '1.3.0', label: '1.3.0', detail: 'minor after 1.2.3' },
+    { version: '2.0.0', label: '2.0.0', detail: 'major after 1.2.3' },
+    { version: 'v2.0.0-4-gabc1234', label: 'v2.0.0-4-gabc1234', detail: 'git describe' },
+  ]);
+  assert.deepEqual(
+    versionProposals([], undefined).map((p) => [p.version, p.detail]),
+    [
+      ['0.1.0', 'patch first release'],
+      ['1.0.0', 'major first release'],
+    ],
+  );
+  // git describe naming a tag the repository already has is not proposed
+  assert.deepEqual(
+    versionProposals(['v1.0.0'], { describe: 'v1.0.0' }).map((p) => p.version),
+    ['v1.0.1', 'v1.1.0', 'v2.0.0'],
+  );
+});
+
+test('a model folder: its largest weight file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-release-model-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'config.json'), 'x'.repeat(5000));
+    fs.writeFileSync(path.join(dir, 'small.pt'), 'x'.repeat(10));
+    fs.writeFileSync(path.join(dir, 'sub', 'big.safetensors'), 'x'.repeat(1000));
+    const isWeight = (f: string) => /\.(pt|safetensors)$/.test(f);
+    assert.equal(largestWeightFile(dir, isWeight), path.join(dir, 'sub', 'big.safetensors'));
+    assert.equal(largestWeightFile(dir, isWeight, 0), path.join(dir, 'small.pt'));
+    assert.equal(
+      largestWeightFile(path.join(dir, 'sub'), () => false),
+      undefined,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
