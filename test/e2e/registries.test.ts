@@ -1,0 +1,188 @@
+/**
+ * Registries in the real VS Code, against the real local registry (scripts/registry.sh: Debian's
+ * docker-registry with htpasswd auth): Log In from the palette (a wrong password refused and
+ * nothing stored, then the right one), Push Image from the Images view, the repository and tag
+ * in the Registries view, the image removed locally and pulled back from the tag's row.
+ *
+ * The extension host gets a DOCKER_CONFIG of its own (an empty config): it never sees the
+ * machine's ~/.docker, and the login goes to VS Code's secret storage.
+ *
+ * The image pushed is made by `makeImage` (a labelled one-line build on the busybox base); a flow
+ * that builds the sample first can replace it and keep the rest.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Engine } from '../../src/core/engine/engine';
+import { buildReleaseImage } from '../../src/core/project/release';
+import { RegistryClient } from '../../src/core/registry/client';
+import {
+  contextMenu,
+  eventually,
+  openBerthView,
+  rowTexts,
+  runCommand,
+  startVSCode,
+  testEngine,
+  treeRow,
+  UI_TIMEOUT,
+  waitForNotification,
+  type VSCode,
+} from './harness';
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
+const BUSYBOX = process.env.BERTH_BUSYBOX_IMAGE ?? 'berth-busybox:latest';
+const NAME = `berth-e2e-push${process.pid}`;
+const SOURCE = `${NAME}:1.0`;
+const LABEL = 'berth.e2e.registries';
+
+interface TestRegistry {
+  readonly addr: string;
+  readonly user: string;
+  readonly password: string;
+}
+
+async function startRegistry(): Promise<{ registry: TestRegistry; started: boolean }> {
+  const { execa } = await import('execa');
+  const { stdout } = await execa('bash', [path.join(REPO_ROOT, 'scripts', 'registry.sh'), 'start'], { cwd: REPO_ROOT });
+  const text = fs.readFileSync(path.join(REPO_ROOT, '.berth-state', 'registry.env'), 'utf8');
+  const value = (key: string): string => {
+    const m = new RegExp(`^${key}=(.*)$`, 'm').exec(text);
+    if (!m?.[1]) throw new Error(`registry.env has no ${key}`);
+    return m[1];
+  };
+  return {
+    registry: { addr: value('REGISTRY_ADDR'), user: value('REGISTRY_USER'), password: value('REGISTRY_PASSWORD') },
+    started: /registry: started/.test(stdout),
+  };
+}
+
+/** The image the scenario pushes: busybox with a label of this run. */
+async function makeImage(engine: Engine): Promise<string> {
+  await buildReleaseImage(engine, { base: BUSYBOX, tag: SOURCE, labels: { [LABEL]: String(process.pid) } });
+  return SOURCE;
+}
+
+describe('e2e: log in, push, browse and pull back through the Registries view', { timeout: 240_000 }, () => {
+  let vscode: VSCode | undefined;
+  let engine: Engine;
+  let registry: TestRegistry;
+  let startedRegistry = false;
+  let dockerConfig: string;
+  const made: string[] = [];
+
+  before(async () => {
+    engine = await testEngine();
+    ({ registry, started: startedRegistry } = await startRegistry());
+    dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-docker-config-'));
+    fs.writeFileSync(path.join(dockerConfig, 'config.json'), '{}\n');
+    made.push(await makeImage(engine));
+    vscode = await startVSCode('registries', { env: { DOCKER_CONFIG: dockerConfig } });
+  });
+
+  after(async () => {
+    await vscode?.close();
+    for (const ref of made) await engine.removeImage(ref, { force: true }).catch(() => undefined);
+    const client = new RegistryClient({ server: registry.addr, credential: { username: registry.user, secret: registry.password } });
+    await client.deleteTag(NAME, '1.0').catch(() => undefined);
+    fs.rmSync(dockerConfig, { recursive: true, force: true });
+    if (startedRegistry) {
+      const { execa } = await import('execa');
+      await execa('bash', [path.join(REPO_ROOT, 'scripts', 'registry.sh'), 'stop'], { cwd: REPO_ROOT });
+    }
+  });
+
+  /** Log In from the palette: server, user, password. */
+  async function logIn(password: string): Promise<void> {
+    const page = vscode!.page;
+    await runCommand(page, 'Berth: Log In to Registry…', { opensPick: true });
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    for (const [value, title] of [
+      [registry.addr, 'server'],
+      [registry.user, 'user name'],
+      [password, 'password'],
+    ] as const) {
+      await page.locator('.quick-input-widget', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT });
+      await input.fill(value);
+      await input.press('Enter');
+    }
+  }
+
+  test('Log In: a wrong password is refused and stored nowhere; the right one lists the registry', async () => {
+    const page = vscode!.page;
+    const pane = await openBerthView(page, 'Registries');
+    await eventually(
+      () => rowTexts(pane),
+      (r) => r.includes('No registries in the docker config') && r.includes('Log In…'),
+      'the empty Registries view offering Log In…',
+    );
+    await logIn('not-the-password');
+    await waitForNotification(page, /refused the user name or password for berth-test: nothing was stored/);
+    await vscode!.screenshot('registries-wrong-password');
+    assert.equal(fs.readFileSync(path.join(dockerConfig, 'config.json'), 'utf8'), '{}\n', 'the docker config is untouched');
+    assert.ok((await rowTexts(pane)).includes('No registries in the docker config'));
+
+    await logIn(registry.password);
+    await waitForNotification(page, new RegExp(`Logged in to ${registry.addr.replace(/\./g, '\\.')} as berth-test`));
+    await eventually(
+      () => rowTexts(pane),
+      (r) => r.some((x) => x.startsWith(registry.addr)),
+      'the registry in the view',
+    );
+    assert.equal(fs.readFileSync(path.join(dockerConfig, 'config.json'), 'utf8'), '{}\n', 'no credential in the docker config');
+  });
+
+  test('Push Image from the Images view: the repository and tag appear in the Registries view', async () => {
+    const page = vscode!.page;
+    const images = await openBerthView(page, 'Images');
+    await eventually(
+      () => rowTexts(images),
+      (r) => r.some((x) => x.startsWith(SOURCE)),
+      'the test image in the Images view',
+    );
+    await contextMenu(page, treeRow(images, SOURCE), 'Push Image…');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.locator('.quick-input-widget', { hasText: 'to which registry' }).first().waitFor({ timeout: UI_TIMEOUT });
+    await input.fill(registry.addr);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: registry.addr }).first().waitFor({ timeout: UI_TIMEOUT });
+    await input.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'repository:tag' }).first().waitFor({ timeout: UI_TIMEOUT });
+    await eventually(
+      () => input.inputValue(),
+      (v) => v === `${NAME}:1.0`,
+      'the repository:tag proposed from the image name',
+    );
+    await input.press('Enter');
+    const target = `${registry.addr}/${NAME}:1.0`;
+    made.push(target);
+    await waitForNotification(page, new RegExp(`Pushed ${target.replace(/\./g, '\\.')} \\(sha256:`));
+    const pane = await openBerthView(page, 'Registries');
+    const rows = await eventually(
+      () => rowTexts(pane),
+      (r) => r.some((x) => x === NAME) && r.some((x) => /^1\.0 {2}\S+ \S*B · \S+ ago$/.test(x)),
+      'the repository and its tag (size, age) in the Registries view',
+      { timeoutMs: 30_000 },
+    );
+    assert.ok(
+      rows.some((x) => x.startsWith(registry.addr)),
+      rows.join('\n'),
+    );
+    await vscode!.screenshot('registries-pushed');
+  });
+
+  test('the image removed locally and pulled back from its tag in the Registries view', async () => {
+    const page = vscode!.page;
+    const target = `${registry.addr}/${NAME}:1.0`;
+    await engine.removeImage(target, { force: true });
+    await engine.removeImage(SOURCE, { force: true });
+    await assert.rejects(engine.inspectImage(target));
+    const pane = await openBerthView(page, 'Registries');
+    await contextMenu(page, treeRow(pane, '1.0'), 'Pull Image…');
+    await waitForNotification(page, new RegExp(`Pulled ${target.replace(/\./g, '\\.')}`));
+    const pulled = await engine.inspectImage(target);
+    assert.equal(pulled.labels[LABEL], String(process.pid));
+    await vscode!.screenshot('registries-pulled');
+  });
+});
