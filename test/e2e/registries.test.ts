@@ -11,6 +11,7 @@
  * that builds the sample first can replace it and keep the rest.
  */
 import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +22,7 @@ import { RegistryClient } from '../../src/core/registry/client';
 import {
   contextMenu,
   eventually,
+  makeWorkspace,
   openBerthView,
   rowTexts,
   runCommand,
@@ -65,12 +67,26 @@ async function makeImage(engine: Engine): Promise<string> {
   return SOURCE;
 }
 
+/** The project a release is made for: in git, with a model file. */
+async function releaseWorkspace(): Promise<string> {
+  const dir = makeWorkspace('registries');
+  fs.mkdirSync(path.join(dir, 'model'));
+  fs.writeFileSync(path.join(dir, 'model', 'iris.npz'), crypto.randomBytes(256 * 1024));
+  const { execa } = await import('execa');
+  const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir });
+  await git('init', '-q');
+  await git('add', '.');
+  await git('commit', '-qm', 'iris');
+  return dir;
+}
+
 describe('e2e: log in, push, browse and pull back through the Registries view', { timeout: 240_000 }, () => {
   let vscode: VSCode | undefined;
   let engine: Engine;
   let registry: TestRegistry;
   let startedRegistry = false;
   let dockerConfig: string;
+  let workspace: string;
   const made: string[] = [];
 
   before(async () => {
@@ -79,7 +95,8 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-docker-config-'));
     fs.writeFileSync(path.join(dockerConfig, 'config.json'), '{}\n');
     made.push(await makeImage(engine));
-    vscode = await startVSCode('registries', { env: { DOCKER_CONFIG: dockerConfig } });
+    workspace = await releaseWorkspace();
+    vscode = await startVSCode('registries', { workspace, env: { DOCKER_CONFIG: dockerConfig } });
   });
 
   after(async () => {
@@ -87,7 +104,9 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     for (const ref of made) await engine.removeImage(ref, { force: true }).catch(() => undefined);
     const client = new RegistryClient({ server: registry.addr, credential: { username: registry.user, secret: registry.password } });
     await client.deleteTag(NAME, '1.0').catch(() => undefined);
+    await client.deleteTag(NAME, '0.1.0').catch(() => undefined);
     fs.rmSync(dockerConfig, { recursive: true, force: true });
+    fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
     if (startedRegistry) {
       const { execa } = await import('execa');
       await execa('bash', [path.join(REPO_ROOT, 'scripts', 'registry.sh'), 'stop'], { cwd: REPO_ROOT });
@@ -184,5 +203,88 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     const pulled = await engine.inspectImage(target);
     assert.equal(pulled.labels[LABEL], String(process.pid));
     await vscode!.screenshot('registries-pulled');
+  });
+
+  test('Push Model Release from the Images view: a version, the model sha256 and the commit in the labels; the release selected in the view', async () => {
+    const page = vscode!.page;
+    const base = `${registry.addr}/${NAME}:1.0`;
+    const images = await openBerthView(page, 'Images');
+    await eventually(
+      () => rowTexts(images),
+      (r) => r.some((x) => x.startsWith(base)),
+      'the pulled image in the Images view',
+    );
+    await contextMenu(page, treeRow(images, base), 'Push Model Release…');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    const pick = async (title: string, text: string): Promise<void> => {
+      await page.locator('.quick-input-widget', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT });
+      await input.fill(text);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: UI_TIMEOUT });
+      await input.press('Enter');
+    };
+    await pick('which model file', 'model/iris.npz');
+    await pick('to which registry', registry.addr);
+    await page.locator('.quick-input-widget', { hasText: 'repository' }).first().waitFor({ timeout: UI_TIMEOUT });
+    await eventually(
+      () => input.inputValue(),
+      (v) => v === NAME,
+      'the repository proposed from the image',
+    );
+    await input.press('Enter');
+    // 1.0 is no release: the first one is proposed first
+    await page.locator('.quick-input-widget', { hasText: 'version of' }).first().waitFor({ timeout: UI_TIMEOUT });
+    const first = page.locator('.quick-input-list .monaco-list-row').first();
+    await eventually(
+      async () => (await first.innerText()).replace(/\s+/g, ' '),
+      (t) => /^0\.1\.0 ?patch first release/.test(t),
+      'the first version proposed',
+    );
+    await vscode!.screenshot('registries-release-version');
+    await input.press('Enter');
+    const target = `${registry.addr}/${NAME}:0.1.0`;
+    made.push(target);
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(workspace, 'model', 'iris.npz')))
+      .digest('hex');
+    await waitForNotification(page, new RegExp(`Released ${target.replace(/\./g, '\\.')} — model sha256 ${sha.slice(0, 12)}`));
+    const pane = await openBerthView(page, 'Registries');
+    await eventually(
+      () => pane.locator('.monaco-list-row.selected .label-name').allInnerTexts(),
+      (t) => t.includes('0.1.0'),
+      'the release selected in the Registries view',
+      { timeoutMs: 30_000 },
+    );
+    await treeRow(pane, '0.1.0').hover();
+    await page.waitForTimeout(1500);
+    await vscode!.screenshot('registries-release', { keepPointer: true });
+    const client = new RegistryClient({ server: registry.addr, credential: { username: registry.user, secret: registry.password } });
+    const described = await client.describe(NAME, '0.1.0');
+    const { execa } = await import('execa');
+    assert.equal(described.labels['berth.model.sha256'], sha);
+    assert.equal(described.labels['berth.model.file'], 'model/iris.npz');
+    assert.equal(described.labels['org.opencontainers.image.version'], '0.1.0');
+    assert.equal(
+      described.labels['org.opencontainers.image.revision'],
+      (await execa('git', ['rev-parse', 'HEAD'], { cwd: workspace })).stdout.trim(),
+    );
+    assert.equal(described.labels[LABEL], String(process.pid), 'the base image’s own labels kept');
+  });
+
+  test('Delete Tag (confirmed) removes the tag from the registry and the view', async () => {
+    const page = vscode!.page;
+    const pane = await openBerthView(page, 'Registries');
+    await contextMenu(page, treeRow(pane, '0.1.0'), 'Delete Tag…');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: UI_TIMEOUT });
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await waitForNotification(page, /Deleted .*:0\.1\.0/);
+    await eventually(
+      () => rowTexts(pane),
+      (r) => !r.some((x) => x.startsWith('0.1.0')) && r.some((x) => x.startsWith('1.0')),
+      'the tag gone from the view, the other one kept',
+    );
+    const client = new RegistryClient({ server: registry.addr, credential: { username: registry.user, secret: registry.password } });
+    assert.deepEqual(await client.tags(NAME), ['1.0']);
   });
 });

@@ -117,6 +117,8 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
   private readonly changed = new vscode.EventEmitter<RegistriesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /** The nodes last handed to VS Code, by id: a change event must name the instance the view holds. */
+  private readonly shown = new Map<string, RegistriesNode>();
 
   constructor(private readonly services: Pick<Services, 'registries' | 'log'>) {
     this.subscription = services.registries.onDidChange(() => this.changed.fire(undefined));
@@ -124,7 +126,8 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
 
   /** List again: one node's children, or the whole view. */
   refresh(node?: RegistriesNode): void {
-    this.changed.fire(node && node.kind !== 'row' && node.kind !== 'tag' ? node : undefined);
+    const held = node && node.kind !== 'row' && node.kind !== 'tag' ? this.shown.get(nodeId(node)) : undefined;
+    this.changed.fire(held);
   }
 
   getTreeItem(node: RegistriesNode): vscode.TreeItem {
@@ -183,19 +186,26 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
   }
 
   getParent(node: RegistriesNode): RegistriesNode | undefined {
-    switch (node.kind) {
-      case 'registry':
-        return undefined;
-      case 'repository':
-        return { kind: 'registry', registry: node.registry };
-      case 'tag':
-        return { kind: 'repository', registry: node.registry, repository: node.repository };
-      case 'row':
-        return node.parent;
-    }
+    const parent: RegistriesNode | undefined =
+      node.kind === 'repository'
+        ? { kind: 'registry', registry: node.registry }
+        : node.kind === 'tag'
+          ? { kind: 'repository', registry: node.registry, repository: node.repository }
+          : node.kind === 'row'
+            ? node.parent
+            : undefined;
+    return parent && (this.shown.get(nodeId(parent)) ?? parent);
   }
 
   async getChildren(node?: RegistriesNode): Promise<RegistriesNode[]> {
+    const children = await this.childrenOf(node);
+    // the whole view lists again: what it held before is gone
+    if (!node) this.shown.clear();
+    for (const child of children) this.shown.set(nodeId(child), child);
+    return children;
+  }
+
+  private async childrenOf(node: RegistriesNode | undefined): Promise<RegistriesNode[]> {
     try {
       if (!node) return await this.registries();
       if (node.kind === 'registry') return await this.repositories(node);
@@ -297,6 +307,7 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
   }
 
   dispose(): void {
+    this.shown.clear();
     this.subscription.dispose();
     this.changed.dispose();
   }

@@ -114,6 +114,30 @@ describe('failures under their node', () => {
     assert.equal(tree.getParent(children[0]!), node);
   });
 
+  test('refreshing a node names the instance the view holds (VS Code matches change events by instance)', async () => {
+    const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-registries-tree-config-'));
+    try {
+      fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ auths: { [addr]: {} } }));
+      const tree = new RegistriesTree({
+        registries: new Registries(fakeContext(), { ...process.env, DOCKER_CONFIG: configDir }),
+        log: quietLog,
+      });
+      const fired: unknown[] = [];
+      tree.onDidChangeTreeData((e) => void fired.push(e));
+      const [held] = await tree.getChildren();
+      assert.equal(held?.kind, 'registry');
+      // a command builds its own node for the same registry: the event names the view's instance
+      tree.refresh(held?.kind === 'registry' ? { kind: 'registry', registry: { ...held.registry } } : undefined);
+      assert.equal(fired.length, 1);
+      assert.equal(fired[0], held);
+      // a node the view never got: the whole view lists again
+      tree.refresh({ kind: 'repository', registry: { server: addr, display: addr, source: 'auths' }, repository: 'never/shown' });
+      assert.deepEqual(fired.slice(1), [undefined]);
+    } finally {
+      fs.rmSync(configDir, { recursive: true, force: true });
+    }
+  });
+
   test('a registry that does not answer: "Registry unreachable" and Retry listing that node', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
