@@ -136,8 +136,12 @@ export function toRegistryAuth(serverAddress: string, cred: { readonly username:
     : { serverAddress, username: cred.username, password: cred.secret };
 }
 
-/** The X-Registry-Auth JSON the engine expects. */
-function engineAuth(auth: RegistryAuth): Record<string, string> {
+/**
+ * The X-Registry-Auth JSON the engine expects. Without credentials it is `{}`, as the CLI sends:
+ * an engine of API 1.41 refuses a push without the header ("missing X-Registry-Auth").
+ */
+function engineAuth(auth: RegistryAuth | undefined): Record<string, string> {
+  if (auth === undefined) return {};
   return {
     serveraddress: auth.serverAddress,
     ...(auth.username === undefined ? {} : { username: auth.username }),
@@ -190,6 +194,9 @@ export class TransferTracker {
       if ((status === 'Pushing' || status === 'Downloading') && detail) {
         if (typeof detail.total === 'number' && detail.total > 0) layer.total = detail.total;
         if (typeof detail.current === 'number') layer.current = detail.current;
+      } else if (status === 'Extracting' && layer.total === undefined && typeof detail?.total === 'number' && detail.total > 0) {
+        // a layer small enough to come in one read is never reported Downloading
+        layer.total = detail.total;
       }
       if (LAYER_DONE.test(status)) {
         layer.done = true;
@@ -245,7 +252,11 @@ async function follow(
     stream = await open(signal);
   } catch (err) {
     if (aborted()) throw new TransferCancelledError(ref, kind, err);
-    throw engine.translate(err, `${kind} ${ref}`);
+    const translated = engine.translate(err, `${kind} ${ref}`);
+    // the engine refused before streaming (a pull's unknown tag or wrong password, a push of a missing image)
+    if (translated.statusCode !== undefined)
+      throw new TransferError(classifyTransferError(translated.message), ref, kind, translated.message);
+    throw translated;
   }
   const tracker = new TransferTracker(kind, ref);
   try {
@@ -273,7 +284,7 @@ export function pushImage(engine: Engine, ref: string, options: TransferOptions 
     const docker = dockerodeOf(engine);
     return docker.getImage(repo).push({
       tag: tag ?? 'latest',
-      ...(options.auth ? { authconfig: engineAuth(options.auth) } : {}),
+      authconfig: engineAuth(options.auth),
       ...(signal ? { abortSignal: signal } : {}),
     });
   }) as Promise<TransferResult & { digest: string }>;
@@ -285,7 +296,7 @@ export function pullImage(engine: Engine, ref: string, options: TransferOptions 
   return follow(engine, 'pull', ref, options, async (signal) => {
     const docker = dockerodeOf(engine);
     const create = docker.createImage.bind(docker) as (auth: object | undefined, opts: object) => Promise<NodeJS.ReadableStream>;
-    return create(options.auth ? engineAuth(options.auth) : undefined, {
+    return create(engineAuth(options.auth), {
       fromImage: repo,
       tag: digest ?? tag ?? 'latest',
       ...(signal ? { abortSignal: signal } : {}),

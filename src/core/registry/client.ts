@@ -380,7 +380,7 @@ export class RegistryClient {
     }
     const digest = response.headers.get('docker-content-digest') || `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() || manifest.mediaType || '';
-    if (manifest.schemaVersion === 1 || mediaType.includes('manifest.v1')) {
+    if (manifest.schemaVersion === 1 || mediaType.includes('distribution.manifest.v1')) {
       throw new RegistryError(
         'unsupported',
         this.registry,
@@ -492,7 +492,7 @@ export class RegistryClient {
       if (auth !== undefined) h.authorization = auth;
       return h;
     };
-    let sentAuth = headers().authorization !== undefined;
+    const sentAuth = headers().authorization !== undefined;
     let response = await this.#fetch(url, { method: options.method ?? 'GET', headers: headers() }, options.signal, options.what);
     if (response.status === 401) {
       const challenges = parseAuthenticate(response.headers.get('www-authenticate') ?? '');
@@ -510,13 +510,12 @@ export class RegistryClient {
         } else if (challenge.scheme === 'basic' && !sentAuth && this.#basic() !== undefined) retry = true;
         if (retry) {
           await response.body?.cancel();
-          sentAuth = headers().authorization !== undefined;
           response = await this.#fetch(url, { method: options.method ?? 'GET', headers: headers() }, options.signal, options.what);
         }
       }
     }
     if (response.ok) return response;
-    throw await this.#failure(response, options, sentAuth);
+    throw await this.#failure(response, options);
   }
 
   async #token(challenge: Challenge, scope: string, signal: AbortSignal | undefined): Promise<string> {
@@ -572,7 +571,7 @@ export class RegistryClient {
     return token;
   }
 
-  async #failure(response: Response, options: RequestOptions, sentAuth: boolean): Promise<RegistryError> {
+  async #failure(response: Response, options: RequestOptions): Promise<RegistryError> {
     let body: RegistryErrorBody = {};
     if (options.method !== 'HEAD') {
       try {
@@ -598,10 +597,16 @@ export class RegistryClient {
       return new RegistryError('unsupported', r, `${r} does not support this operation on ${options.what}${said}.`, { status });
     }
     if (status === 401) {
+      // a token that was granted without the access asked for: the account may not, its password is fine
+      const insufficient = parseAuthenticate(response.headers.get('www-authenticate') ?? '').some(
+        (c) => c.params.error === 'insufficient_scope',
+      );
+      if (insufficient && this.#credential)
+        return new RegistryError('denied', r, `${r} denied access to ${options.what} — this account may not do that.`, { status });
       return new RegistryError(
         'unauthorized',
         r,
-        sentAuth || this.#credential
+        this.#credential
           ? `${r} refused the username or password${said}. Log in again with the right credentials.`
           : `${r} needs you to log in to read ${options.what}.`,
         { status },
@@ -610,8 +615,14 @@ export class RegistryClient {
     if (status === 403 || code === 'DENIED')
       return new RegistryError('denied', r, `${r} denied access to ${options.what}${said} — this account may not do that.`, { status });
     if (status === 404 || code === 'NAME_UNKNOWN' || code === 'MANIFEST_UNKNOWN') {
-      const which = code === 'NAME_UNKNOWN' ? `the repository of ${options.what}` : options.what;
-      return new RegistryError('not-found', r, `${r} has no ${which.replace(/^the /, '')} — check the name and tag.`, { status });
+      const thing = options.what.replace(/^the /, '');
+      const unknownRepo = code === 'NAME_UNKNOWN' && !thing.startsWith('repository') ? ' (it does not know the repository)' : '';
+      return new RegistryError(
+        'not-found',
+        r,
+        `${r} has no ${thing}${unknownRepo} — check the name${thing.startsWith('tag') ? ' and tag' : ''}.`,
+        { status },
+      );
     }
     return new RegistryError('protocol', r, `${r} answered ${status} for ${options.what}${said}.`, { status });
   }
