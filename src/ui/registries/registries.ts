@@ -1,6 +1,13 @@
 import * as vscode from 'vscode';
 import { RegistryClient } from '../../core/registry/client';
-import { credentialsFor, eraseCredentials, helperFor, storeCredentials, type RegistryCredential } from '../../core/registry/credentials';
+import {
+  CredentialHelperError,
+  credentialsFor,
+  eraseCredentials,
+  helperFor,
+  storeCredentials,
+  type RegistryCredential,
+} from '../../core/registry/credentials';
 import {
   displayServer,
   listRegistries,
@@ -125,7 +132,12 @@ export class Registries implements vscode.Disposable {
   /** Erase the credential wherever Berth could have kept it. */
   async logout(server: string): Promise<void> {
     const key = normaliseServer(server);
-    await eraseCredentials(await this.config(), key, { env: this.env });
+    try {
+      await eraseCredentials(await this.config(), key, { env: this.env });
+    } catch (err) {
+      // the helper has nothing for it (the login may be in SecretStorage): that is logged out too
+      if (!(err instanceof CredentialHelperError && /credentials not found/i.test(err.message))) throw err;
+    }
     await this.context.secrets.delete(SECRET_PREFIX + key);
     await this.context.globalState.update(
       SERVERS_KEY,

@@ -77,7 +77,7 @@ input=$(cat)
 case "$1" in
   store) server=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/'); printf '%s' "$input" > "$STORE/$(printf '%s' "$server" | tr '/:' '__')";;
   get) f="$STORE/$(printf '%s' "$input" | tr '/:' '__')"; if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi;;
-  erase) rm -f "$STORE/$(printf '%s' "$input" | tr '/:' '__')";;
+  erase) f="$STORE/$(printf '%s' "$input" | tr '/:' '__')"; if [ -f "$f" ]; then rm -f "$f"; else echo "credentials not found in native keychain"; exit 1; fi;;
   list) echo '{}';;
 esac
 `;
@@ -165,6 +165,29 @@ describe('Registries: log in, credentials, log out', () => {
     await registries.logout(registry.addr);
     assert.deepEqual(fs.readdirSync(helper.store), []);
     assert.equal(await registries.credential(registry.addr), undefined);
+    // logging out where the helper has nothing (it says "credentials not found") is no failure
+    await registries.logout(registry.addr);
+  });
+
+  test('a login kept in SecretStorage before a credsStore was configured is still erased by Log Out', async () => {
+    const { context, secrets } = fakeContext();
+    const helper = credentialHelper(dir);
+    const env = { ...process.env, DOCKER_CONFIG: dir, PATH: `${helper.bin}:${process.env.PATH ?? ''}` };
+    await new Registries(context, env).login(registry.addr, { username: 'berth', secret: 's3cret-pw' });
+    assert.equal(secrets.size, 1);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ credsStore: 'berthtest' }));
+    const registries = new Registries(context, env);
+    // the helper has none: the CLI's order falls back to Berth's SecretStorage
+    assert.deepEqual(await registries.credential(registry.addr), { username: 'berth', secret: 's3cret-pw' });
+    await registries.logout(registry.addr);
+    assert.equal(secrets.size, 0);
+  });
+
+  test('a helper that fails otherwise: Log Out says which helper is missing', async () => {
+    const { context } = fakeContext();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ credsStore: 'berth-missing-helper' }));
+    const registries = new Registries(context, { ...process.env, DOCKER_CONFIG: dir });
+    await assert.rejects(registries.logout(registry.addr), /docker-credential-berth-missing-helper not found on PATH/);
   });
 
   test('registries from the docker config (auths, credHelpers) and repositories remembered per server', async () => {
