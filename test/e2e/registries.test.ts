@@ -22,6 +22,7 @@ import { RegistryClient } from '../../src/core/registry/client';
 import {
   contextMenu,
   eventually,
+  explorerMenu,
   makeWorkspace,
   openBerthView,
   rowTexts,
@@ -72,6 +73,10 @@ async function releaseWorkspace(): Promise<string> {
   const dir = makeWorkspace('registries');
   fs.mkdirSync(path.join(dir, 'model'));
   fs.writeFileSync(path.join(dir, 'model', 'iris.npz'), crypto.randomBytes(256 * 1024));
+  fs.writeFileSync(
+    path.join(dir, 'berth.yaml'),
+    'version: 1\nprofiles:\n  serve:\n    build: { dockerfile: Dockerfile, context: . }\n    model: { path: model/iris.npz, mountAt: /models/iris.npz }\n',
+  );
   const { execa } = await import('execa');
   const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir });
   await git('init', '-q');
@@ -105,6 +110,7 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     const client = new RegistryClient({ server: registry.addr, credential: { username: registry.user, secret: registry.password } });
     await client.deleteTag(NAME, '1.0').catch(() => undefined);
     await client.deleteTag(NAME, '0.1.0').catch(() => undefined);
+    await client.deleteTag(`${NAME}-profile`, '0.1.0').catch(() => undefined);
     fs.rmSync(dockerConfig, { recursive: true, force: true });
     fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
     if (startedRegistry) {
@@ -286,5 +292,50 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     );
     const client = new RegistryClient({ server: registry.addr, credential: { username: registry.user, secret: registry.password } });
     assert.deepEqual(await client.tags(NAME), ['1.0']);
+  });
+
+  test('Push Model Release from a run profile (berth.yaml in the Explorer): the profile built, its model and name in the labels', async () => {
+    const page = vscode!.page;
+    const { execa } = await import('execa');
+    // the profile's image is built and tagged as Berth tags a project's image: folder and commit
+    const built = `ml-project:${(await execa('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: workspace })).stdout.trim()}`;
+    made.push(built);
+    await runCommand(page, 'View: Show Explorer');
+    const row = page.getByRole('treeitem', { name: 'berth.yaml', exact: true });
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    await explorerMenu(page, row, 'Push Model Release…');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    const pick = async (title: string, text: string): Promise<void> => {
+      await page.locator('.quick-input-widget', { hasText: title }).first().waitFor({ timeout: 60_000 });
+      await input.fill(text);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: UI_TIMEOUT });
+      await input.press('Enter');
+    };
+    await pick('from which run profile or image', 'serve');
+    // the build runs, then the registry is asked for
+    await pick('to which registry', registry.addr);
+    await page.locator('.quick-input-widget', { hasText: 'repository' }).first().waitFor({ timeout: UI_TIMEOUT });
+    await eventually(
+      () => input.inputValue(),
+      (v) => v === 'ml-project',
+      'the repository proposed from the project image',
+    );
+    await input.fill(`${NAME}-profile`);
+    await input.press('Enter');
+    await pick('version of', '0.1.0');
+    const target = `${registry.addr}/${NAME}-profile:0.1.0`;
+    made.push(target);
+    await waitForNotification(page, new RegExp(`Released ${target.replace(/\./g, '\\.')}`));
+    const client = new RegistryClient({ server: registry.addr, credential: { username: registry.user, secret: registry.password } });
+    const described = await client.describe(`${NAME}-profile`, '0.1.0');
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(workspace, 'model', 'iris.npz')))
+      .digest('hex');
+    assert.equal(described.labels['berth.profile'], 'serve');
+    assert.equal(described.labels['berth.model.file'], 'model/iris.npz');
+    assert.equal(described.labels['berth.model.sha256'], sha);
+    assert.equal(described.labels['berth.project'], workspace, 'built from the project by Berth');
+    await vscode!.screenshot('registries-release-profile');
   });
 });
