@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { splitReference, tagImage } from '../../core/engine/transfer';
-import { RegistryError } from '../../core/registry/client';
 import { displayServer, normaliseServer, registryOfReference } from '../../core/registry/dockerConfig';
 import type { CommandContext } from '../commands';
 import type { ImageNode } from '../images/resourceTrees';
@@ -173,17 +172,8 @@ export async function deleteTagCommand(ctx: CommandContext, ...args: unknown[]):
     'Delete',
   );
   if (choice !== 'Delete') return false;
-  const client = await ctx.registries.client(node.registry.server);
-  try {
-    await client.deleteTag(node.repository, node.tag);
-  } catch (err) {
-    if (err instanceof RegistryError && err.code === 'unsupported')
-      throw new Error(
-        `${displayServer(node.registry.server)} does not allow deleting tags (its storage has deletes turned off, or it never deletes through the API). ${err.message}`,
-        { cause: err },
-      );
-    throw err;
-  }
+  // a registry that does not delete says so through its typed error (unsupported), with what would enable it
+  await (await ctx.registries.client(node.registry.server)).deleteTag(node.repository, node.tag);
   ctx.trees.registries.provider.refresh({ kind: 'repository', registry: node.registry, repository: node.repository });
   void vscode.window.showInformationMessage(`Deleted ${ref}.`);
   return true;

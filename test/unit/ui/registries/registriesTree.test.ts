@@ -151,4 +151,36 @@ describe('failures under their node', () => {
       ['action', 'Retry', 'berth.registries.refresh', [node]],
     ]);
   });
+
+  test('a registry without a catalog: say so, offer Add Repository…, and list the repositories remembered for it', async () => {
+    const noCatalog = http.createServer((req, res) => {
+      res.setHeader('docker-distribution-api-version', 'registry/2.0');
+      if (req.url === '/v2/') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ code: 'UNSUPPORTED', message: 'The operation is unsupported.' }] }));
+      }
+    });
+    await new Promise<void>((resolve) => noCatalog.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = `127.0.0.1:${(noCatalog.address() as AddressInfo).port}`;
+      const registries = new Registries(fakeContext(), { ...process.env, DOCKER_CONFIG: dir });
+      const tree = new RegistriesTree({ registries, log: quietLog });
+      const node: RegistriesNode = { kind: 'registry', registry: { server: at, display: at, source: 'berth' } };
+      assert.deepEqual(rows(await tree.getChildren(node)), [
+        ['info', 'This registry does not list its repositories', undefined, undefined],
+        ['action', 'Add Repository…', 'berth.registry.addRepository', [node]],
+      ]);
+      await registries.rememberRepository(at, 'acme/iris');
+      assert.deepEqual(rows(await tree.getChildren(node)), [
+        ['repository'],
+        ['info', 'This registry does not list its repositories', undefined, undefined],
+        ['action', 'Add Repository…', 'berth.registry.addRepository', [node]],
+      ]);
+    } finally {
+      noCatalog.close();
+    }
+  });
 });
