@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { splitReference, tagImage } from '../../core/engine/transfer';
-import { displayServer, normaliseServer, registryOfReference } from '../../core/registry/dockerConfig';
+import { displayServer, normaliseServer } from '../../core/registry/dockerConfig';
 import type { CommandContext } from '../commands';
 import type { ImageNode } from '../images/resourceTrees';
 import type { KnownRegistry } from './registries';
@@ -205,10 +205,4 @@ export async function addRepositoryCommand(ctx: CommandContext, ...args: unknown
 /** Refresh: a node's children, or the whole view. */
 export function refreshRegistries(ctx: CommandContext, ...args: unknown[]): void {
   ctx.trees.registries.provider.refresh(args[0] as RegistriesNode | undefined);
-}
-
-/** The registry of a reference, as the view names it. */
-export function registryForReference(ref: string): KnownRegistry {
-  const server = registryOfReference(ref);
-  return { server, display: displayServer(server), source: 'berth' };
 }
