@@ -63,7 +63,15 @@ export interface OwnRegistry {
  */
 export async function startRegistry(
   bin: string,
-  options: { deleteEnabled: boolean; basicAuth?: { user: string; password: string }; authYaml?: string },
+  options: {
+    deleteEnabled: boolean;
+    basicAuth?: { user: string; password: string };
+    authYaml?: string;
+    /** Serve this storage folder (kept when the registry stops) instead of an empty one. */
+    storage?: string;
+    /** Run inside this network namespace (a bind-mounted netns file), on its 127.0.0.1:5000. */
+    netns?: string;
+  },
 ): Promise<OwnRegistry> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-registry-'));
   let authYaml = options.authYaml;
@@ -74,7 +82,7 @@ export async function startRegistry(
     await execa('htpasswd', ['-Bic', htpasswd, options.basicAuth.user], { input: options.basicAuth.password });
     authYaml = ['auth:', '  htpasswd:', '    realm: berth-test-registry', `    path: ${htpasswd}`].join('\n');
   }
-  const port = await freePort();
+  const port = options.netns ? 5000 : await freePort();
   const addr = `127.0.0.1:${port}`;
   const config = path.join(dir, 'config.yml');
   await fs.writeFile(
@@ -87,7 +95,7 @@ export async function startRegistry(
       '    disabled: true',
       'storage:',
       '  filesystem:',
-      `    rootdirectory: ${path.join(dir, 'data')}`,
+      `    rootdirectory: ${options.storage ?? path.join(dir, 'data')}`,
       '  delete:',
       `    enabled: ${options.deleteEnabled}`,
       'http:',
@@ -97,7 +105,10 @@ export async function startRegistry(
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn(bin, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // nsenter execs the registry: the child's PID is the registry's
+  const child: ChildProcess = options.netns
+    ? spawn('nsenter', [`--net=${options.netns}`, bin, 'serve', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(bin, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const stop = async (): Promise<void> => {
@@ -114,13 +125,7 @@ export async function startRegistry(
       await stop();
       throw new Error(`docker-registry exited: ${stderr}`);
     }
-    const status = await new Promise<number>((resolve) => {
-      const req = http.get(`http://${addr}/v2/`, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', () => resolve(0));
-    });
+    const status = options.netns ? await statusInNetns(options.netns, `http://${addr}/v2/`) : await statusOf(`http://${addr}/v2/`);
     if (status !== 0) break;
     if (Date.now() > deadline) {
       await stop();
@@ -129,4 +134,22 @@ export async function startRegistry(
     await new Promise((r) => setTimeout(r, 100));
   }
   return { addr, stop };
+}
+
+function statusOf(url: string): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+  });
+}
+
+async function statusInNetns(netns: string, url: string): Promise<number> {
+  const { execa } = await import('execa');
+  const result = await execa('nsenter', [`--net=${netns}`, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', url], {
+    reject: false,
+  });
+  return Number(result.stdout) || 0;
 }

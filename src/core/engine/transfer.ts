@@ -259,18 +259,20 @@ async function follow(
     throw translated;
   }
   const tracker = new TransferTracker(kind, ref);
+  // a push whose digest was reported has put its manifest: the tag exists, a late cancel changes nothing
+  const pushed = (): boolean => kind === 'push' && tracker.digest !== undefined;
   try {
     for await (const message of jsonLines<RawTransferMessage>(stream as AsyncIterable<Buffer>)) {
       if (tracker.apply(message)) options.onProgress?.(tracker.progress());
     }
   } catch (err) {
     if (err instanceof TransferError) throw err;
-    if (aborted()) throw new TransferCancelledError(ref, kind, err);
-    throw engine.translate(err, `${kind} ${ref}`);
+    if (aborted() && !pushed()) throw new TransferCancelledError(ref, kind, err);
+    if (!aborted()) throw engine.translate(err, `${kind} ${ref}`);
   } finally {
     (stream as Readable).destroy();
   }
-  if (aborted()) throw new TransferCancelledError(ref, kind);
+  if (aborted() && !pushed()) throw new TransferCancelledError(ref, kind);
   if (kind === 'push' && tracker.digest === undefined) {
     throw new TransferError('failed', ref, kind, 'the engine ended the push without reporting a digest');
   }

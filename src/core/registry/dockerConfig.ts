@@ -190,3 +190,50 @@ export function listRegistries(config: DockerConfig): RegistryEntry[] {
     a.server === DOCKER_HUB_SERVER ? -1 : b.server === DOCKER_HUB_SERVER ? 1 : a.display.localeCompare(b.display),
   );
 }
+
+/**
+ * Record a login the way `docker login` does when a credential store holds the secret: an empty
+ * `auths` entry for the server, so the CLI and Berth list the registry. The rest of the file is kept;
+ * the file is replaced atomically. Never writes a secret.
+ */
+export async function recordLogin(config: DockerConfig, server: string): Promise<void> {
+  await editAuths(config, (auths) => {
+    if (lookupServer(auths, server) !== undefined) return false;
+    auths[normaliseServer(server)] = {};
+    return true;
+  });
+}
+
+/** Forget a registry as `docker logout` does: its `auths` entry (any spelling of the server) removed. */
+export async function forgetLogin(config: DockerConfig, server: string): Promise<void> {
+  await editAuths(config, (auths) => {
+    let changed = false;
+    for (const key of Object.keys(auths)) {
+      if (normaliseServer(key) === normaliseServer(server)) {
+        delete auths[key];
+        changed = true;
+      }
+    }
+    return changed;
+  });
+}
+
+async function editAuths(config: DockerConfig, edit: (auths: Record<string, unknown>) => boolean): Promise<void> {
+  let raw: Record<string, unknown> = {};
+  try {
+    const text = await fs.readFile(config.file, 'utf8');
+    const parsed: unknown = text.trim() === '' ? {} : JSON.parse(text);
+    if (!isRecord(parsed)) throw new DockerConfigError(config.file, 'it is not a JSON object');
+    raw = parsed;
+  } catch (err) {
+    if (err instanceof DockerConfigError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new DockerConfigError(config.file, (err as Error).message, err);
+  }
+  const auths = isRecord(raw.auths) ? raw.auths : {};
+  if (!edit(auths)) return;
+  raw.auths = auths;
+  await fs.mkdir(path.dirname(config.file), { recursive: true, mode: 0o700 });
+  const temp = `${config.file}.berth-${process.pid}.tmp`;
+  await fs.writeFile(temp, `${JSON.stringify(raw, null, '\t')}\n`, { mode: 0o600 });
+  await fs.rename(temp, config.file);
+}

@@ -8,6 +8,8 @@ import {
   DockerConfigError,
   displayServer,
   dockerConfigPath,
+  forgetLogin,
+  recordLogin,
   listRegistries,
   normaliseServer,
   parseDockerConfig,
@@ -128,6 +130,42 @@ describe('docker config', () => {
       assert.deepEqual(config.auths['localhost:5000'], { username: 'u', password: 'p' });
       await fs.writeFile(path.join(dir, 'config.json'), '{oops');
       await assert.rejects(readDockerConfig({ DOCKER_CONFIG: dir }), DockerConfigError);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docker config: logins recorded as the CLI records them with a credential store', () => {
+  test('recordLogin adds an empty auths entry (keeping the rest of the file); forgetLogin removes every spelling', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-dockercfg-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      await fs.writeFile(
+        file,
+        JSON.stringify({ credsStore: 'pass', auths: { 'https://ghcr.io': {} }, proxies: { default: { httpProxy: 'x' } } }),
+      );
+      let config = await readDockerConfig({ DOCKER_CONFIG: dir });
+      await recordLogin(config, 'http://127.0.0.1:5000/v2/');
+      await recordLogin(config, 'ghcr.io');
+      config = await readDockerConfig({ DOCKER_CONFIG: dir });
+      assert.deepEqual(Object.keys(config.auths), ['https://ghcr.io', '127.0.0.1:5000']);
+      assert.deepEqual(
+        listRegistries(config).map((r) => [r.server, r.source]),
+        [
+          ['127.0.0.1:5000', 'credsStore'],
+          ['ghcr.io', 'credsStore'],
+        ],
+      );
+      const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(raw.proxies, { default: { httpProxy: 'x' } });
+      await forgetLogin(config, 'ghcr.io');
+      assert.deepEqual(Object.keys((await readDockerConfig({ DOCKER_CONFIG: dir })).auths), ['127.0.0.1:5000']);
+      // a config that does not exist yet is created, private
+      const fresh = path.join(dir, 'new');
+      await recordLogin(await readDockerConfig({ DOCKER_CONFIG: fresh }), 'docker.io');
+      assert.deepEqual(Object.keys((await readDockerConfig({ DOCKER_CONFIG: fresh })).auths), [DOCKER_HUB_SERVER]);
+      assert.equal((await fs.stat(path.join(fresh, 'config.json'))).mode & 0o777, 0o600);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
