@@ -23,39 +23,24 @@ import {
 } from '../../src/core/project/release';
 import { RegistryClient } from '../../src/core/registry/client';
 import { BUSYBOX, connect, RUN_ID, TEST_LABEL } from './harness';
+import { sharedRegistry, type SharedRegistry } from './registries';
 
 const ROOT = path.join(__dirname, '..', '..');
-const ENV_FILE = path.join(ROOT, '.berth-state', 'registry.env');
 
 // execa is ESM-only: loaded in before()
 let execa: typeof import('execa').execa;
 let engine: Engine;
-let registry: { addr: string; user: string; password: string };
+let registry: SharedRegistry;
 let startedRegistry = false;
 let project: string;
 const made: string[] = [];
-
-function readRegistryEnv(): { addr: string; user: string; password: string } | undefined {
-  if (!fs.existsSync(ENV_FILE)) return undefined;
-  const env = Object.fromEntries(
-    fs
-      .readFileSync(ENV_FILE, 'utf8')
-      .split('\n')
-      .flatMap((l) => (/^\w+=/.test(l) ? [[l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]] : [])),
-  ) as Record<string, string | undefined>;
-  return env.REGISTRY_ADDR && env.REGISTRY_USER && env.REGISTRY_PASSWORD
-    ? { addr: env.REGISTRY_ADDR, user: env.REGISTRY_USER, password: env.REGISTRY_PASSWORD }
-    : undefined;
-}
 
 before(async () => {
   ({ execa } = await import('execa'));
   engine = await connect();
   const { stdout } = await execa('bash', [path.join(ROOT, 'scripts', 'registry.sh'), 'start'], { cwd: ROOT });
   startedRegistry = /registry: started/.test(stdout);
-  const found = readRegistryEnv();
-  if (!found) throw new Error(`scripts/registry.sh start wrote no ${ENV_FILE}`);
-  registry = found;
+  registry = await sharedRegistry();
   // a project in git, with a remote whose URL carries a token, and a model file
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-release-project-'));
   const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: project });
