@@ -26,6 +26,17 @@ import { runBatchJobCommand } from './run/runBatchJob';
 import { runModel } from './run/runModel';
 import { showEngineInfo } from './engine/engineInfo';
 import { retryEngineConnection, showLog } from './engine/connectionCommands';
+import { logIn, logOut } from './registries/loginCommands';
+import {
+  addRepositoryCommand,
+  deleteTagCommand,
+  pullImageCommand,
+  pushImageCommand,
+  refreshRegistries,
+  tagImageCommand,
+} from './registries/imageCommands';
+import { pushReleaseCommand } from './registries/pushRelease';
+import { loginTargetOf } from './registries/registryErrors';
 
 /** What a command handler receives: the services and the registered views. */
 export type CommandContext = Services & { readonly trees: Trees };
@@ -63,17 +74,33 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.notebook.compare': compareNotebookCommand,
   'berth.image.remove': removeImage,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
+  'berth.image.push': pushImageCommand,
+  'berth.image.tag': tagImageCommand,
+  'berth.image.pull': pullImageCommand,
+  'berth.registries.refresh': refreshRegistries,
+  'berth.registry.login': logIn,
+  'berth.registry.logout': logOut,
+  'berth.registry.addRepository': addRepositoryCommand,
+  'berth.registry.deleteTag': deleteTagCommand,
+  'berth.release.push': pushReleaseCommand,
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */
 export async function reportError(services: Services, command: string, err: unknown): Promise<void> {
   services.log.error(`${command} failed`, err);
   const message = err instanceof Error ? err.message : String(err);
+  // a refused credential offers to log in to that registry
+  const login = loginTargetOf(err);
   const actions =
-    err instanceof EngineError && (err.code === 'unreachable' || err.code === 'timeout') ? ['Retry', 'Show Log'] : ['Show Log'];
+    login !== undefined
+      ? ['Log In…', 'Show Log']
+      : err instanceof EngineError && (err.code === 'unreachable' || err.code === 'timeout')
+        ? ['Retry', 'Show Log']
+        : ['Show Log'];
   const choice = await vscode.window.showErrorMessage(message, ...actions);
   if (choice === 'Show Log') services.log.show(true);
   else if (choice === 'Retry') await vscode.commands.executeCommand('berth.engine.retry');
+  else if (choice === 'Log In…') await vscode.commands.executeCommand('berth.registry.login', login);
 }
 
 export function registerCommands(services: Services, trees: Trees): void {

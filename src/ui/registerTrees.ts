@@ -2,14 +2,16 @@ import type * as vscode from 'vscode';
 import type { Services } from './services';
 import { registerContainersTree, type ContainersTreeProvider, type ContainerTreeNode } from './containers/containersTree';
 import { registerResourceTrees, type ImagesTree, type VolumesTree } from './images/resourceTrees';
+import { registerRegistriesTree, type RegistriesView } from './registries/registriesTree';
 
 export interface Trees {
   readonly containers: { readonly provider: ContainersTreeProvider; readonly view: vscode.TreeView<ContainerTreeNode> };
   readonly images: ImagesTree;
   readonly volumes: VolumesTree;
+  readonly registries: RegistriesView;
 }
 
 export function registerTrees(services: Services): Trees {
   const containers = registerContainersTree(services, services.containers);
-  return { containers, ...registerResourceTrees(services, services.containers) };
+  return { containers, ...registerResourceTrees(services, services.containers), registries: registerRegistriesTree(services) };
 }

@@ -9,6 +9,8 @@ import { beforeEach, describe, test } from 'node:test';
 import * as vscode from 'vscode';
 import { standIn } from '../../../scripts/lib/vscodeStub.mjs';
 import { EngineError } from '../../../src/core/engine/errors';
+import { TransferError } from '../../../src/core/engine/transfer';
+import { RegistryError } from '../../../src/core/registry/client';
 import { registerCommands, reportError } from '../../../src/ui/commands';
 import type { Trees } from '../../../src/ui/registerTrees';
 import type { Services } from '../../../src/ui/services';
@@ -61,6 +63,33 @@ describe('reportError', () => {
       assert.deepEqual(errors, [['berth.image.build failed', err]]);
     });
   }
+
+  test('a refused credential (registry or push): its message with Log In… to that registry, which runs Log In', async () => {
+    const cases: [unknown, string][] = [
+      [new RegistryError('unauthorized', '127.0.0.1:5000', '127.0.0.1:5000 wants a login (401).'), '127.0.0.1:5000'],
+      [new TransferError('unauthorized', '127.0.0.1:5001/ml/iris:1', 'push', 'no basic auth credentials'), '127.0.0.1:5001'],
+      [new TransferError('denied', 'ghcr.io/acme/iris:1', 'push', 'denied: requested access to the resource is denied'), 'ghcr.io'],
+    ];
+    for (const [err, server] of cases) {
+      standIn.reset();
+      const loggedIn: unknown[] = [];
+      vscode.commands.registerCommand('berth.registry.login', (arg: unknown) => void loggedIn.push(arg));
+      standIn.answer('window.showErrorMessage', () => 'Log In…');
+      const { services: s } = services();
+      await reportError(s, 'berth.image.push', err);
+      assert.deepEqual(errorMessages(), [[(err as Error).message, 'Log In…', 'Show Log']]);
+      assert.deepEqual(loggedIn, [server]);
+    }
+    // other registry failures: the message and Show Log
+    standIn.reset();
+    const { services: s } = services();
+    await reportError(
+      s,
+      'berth.image.pull',
+      new TransferError('no-space', 'x:1', 'pull', 'write /var/lib/docker: no space left on device'),
+    );
+    assert.deepEqual(errorMessages()[0]?.slice(1), ['Show Log']);
+  });
 
   test('Show Log shows the log, keeping the focus where it is', async () => {
     const { services: s, shown } = services();
