@@ -20,6 +20,8 @@ import { showLogs, showLogsWithOptions } from './logs/showLogs';
 import { showStats } from './stats/showStats';
 import { buildImageCommand } from './build/buildImage';
 import { removeImage } from './images/removeImage';
+import { pruneBuildCache, pruneDanglingImages } from './images/pruneImages';
+import { removeVolume } from './images/removeVolume';
 import { compareNotebookCommand } from './compare/compareNotebook';
 import { editRunProfiles } from './run/editRunProfiles';
 import { runBatchJobCommand } from './run/runBatchJob';
@@ -62,7 +64,10 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.model.runBatch': runBatchJobCommand,
   'berth.notebook.compare': compareNotebookCommand,
   'berth.image.remove': removeImage,
+  'berth.images.pruneDangling': pruneDanglingImages,
+  'berth.images.pruneBuildCache': pruneBuildCache,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
+  'berth.volume.remove': removeVolume,
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */
