@@ -22,6 +22,7 @@ import { buildImageCommand } from './build/buildImage';
 import { removeImage } from './images/removeImage';
 import { pruneBuildCache, pruneDanglingImages } from './images/pruneImages';
 import { removeVolume } from './images/removeVolume';
+import { scanImage } from './scan/scanImage';
 import { compareNotebookCommand } from './compare/compareNotebook';
 import { editRunProfiles } from './run/editRunProfiles';
 import { runBatchJobCommand } from './run/runBatchJob';
@@ -68,6 +69,8 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.images.pruneBuildCache': pruneBuildCache,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
   'berth.volume.remove': removeVolume,
+  'berth.image.scan': scanImage,
+  'berth.scanResults.clear': (ctx) => ctx.scans.clear(),
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */

@@ -8,6 +8,7 @@ import { RunProfiles } from './run/profiles';
 import { ProjectRuns } from './run/projectRuns';
 import { NotebookComparisons } from './compare/notebookComparisons';
 import { Playgrounds } from './playground/playgroundPanel';
+import { ScanResults } from './scan/scanResults';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
 export interface Services {
@@ -30,6 +31,8 @@ export interface Services {
   readonly comparisons: NotebookComparisons;
   /** The inference playgrounds, one per container. */
   readonly playgrounds: Playgrounds;
+  /** Image scans: the Scan Results view and the summaries on Dockerfiles' FROM lines. */
+  readonly scans: ScanResults;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -43,8 +46,9 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const runs = new ProjectRuns({ context, session, log, profiles, buildOutput, containers });
   const comparisons = new NotebookComparisons({ context, log, config, session, runs });
   const playgrounds = new Playgrounds({ context, log });
-  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds);
-  return { context, log, config, session, containers, stats, buildOutput, profiles, runs, comparisons, playgrounds };
+  const scans = new ScanResults({ config, log });
+  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds, scans);
+  return { context, log, config, session, containers, stats, buildOutput, profiles, runs, comparisons, playgrounds, scans };
 }
 
 /**
