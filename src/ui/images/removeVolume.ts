@@ -34,6 +34,8 @@ export async function removeVolume(ctx: CommandContext, ...args: unknown[]): Pro
     await engine.removeVolume(name);
   } finally {
     void ctx.trees.volumes.reload();
+    // the disk usage row counts volumes
+    void ctx.trees.images.reload();
   }
   void vscode.window.showInformationMessage(`Removed volume ${name}.`);
 }
