@@ -53,6 +53,8 @@ describe('disk usage and prunes on the fault engine', { timeout: 300_000, skip: 
   let startedHere = false;
   const dirs: string[] = [];
   const tag = `berth-df-${RUN_ID}:latest`;
+  /** The BuildKit build's own tag: built under `tag` it would leave the classic build dangling. */
+  const cacheTag = `berth-df-cache-${RUN_ID}:latest`;
 
   before(async () => {
     startedHere = /^fault-engine: started /m.test(await script('start'));
@@ -72,15 +74,18 @@ describe('disk usage and prunes on the fault engine', { timeout: 300_000, skip: 
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     if (engine) {
       await cleanup(engine).catch(() => undefined);
-      await engine.removeImage(tag, { force: true }).catch(() => undefined);
+      for (const t of [tag, cacheTag]) await engine.removeImage(t, { force: true }).catch(() => undefined);
     }
     if (startedHere) await script('stop');
   });
 
   test('a dangling image: counted reclaimable by df, removed by the prune, which reports the bytes freed', async () => {
     const before = await engine.diskUsage();
+    // the run id in the step: no cache of an earlier run makes this run's images
     const build = async (marker: string): Promise<void> => {
-      const dir = contextDir(`FROM ${BUSYBOX}\nRUN echo ${marker} > /marker && dd if=/dev/zero of=/blob bs=1k count=256 2>/dev/null\n`);
+      const dir = contextDir(
+        `FROM ${BUSYBOX}\nRUN echo ${RUN_ID}-${marker} > /marker && dd if=/dev/zero of=/blob bs=1k count=256 2>/dev/null\n`,
+      );
       dirs.push(dir);
       await buildImage(engine, { scan: scanContext(dir), dockerfile: 'Dockerfile', tag, labels: { [TEST_LABEL]: RUN_ID } });
     };
@@ -110,7 +115,7 @@ describe('disk usage and prunes on the fault engine', { timeout: 300_000, skip: 
       `FROM ${BUSYBOX}\nLABEL ${TEST_LABEL}=${RUN_ID}\nRUN --mount=type=cache,target=/cache dd if=/dev/zero of=/cache/download bs=1k count=512 2>/dev/null && echo ${RUN_ID}\n`,
     );
     dirs.push(dir);
-    const built = await execa(BUILDKIT_CLI, ['-H', host, 'build', '-q', '-t', tag, dir], {
+    const built = await execa(BUILDKIT_CLI, ['-H', host, 'build', '-q', '-t', cacheTag, dir], {
       env: { DOCKER_BUILDKIT: '1' },
       timeout: 120_000,
       reject: false,
