@@ -85,6 +85,19 @@ test('a trivy on PATH: the findings by severity, worst first, each with its fixe
   assert.equal(done?.[0], '1 critical, 2 high, 1 medium, 1 low vulnerabilities in berth-sample:dev; fixes available for 3.');
 });
 
+test('berth.scan.scanner names one that is not installed: said so, with what is installed; nothing scanned', async () => {
+  fs.writeFileSync(path.join(dir, 'trivy'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+  process.env.PATH = dir;
+  standIn.configure({ 'berth.scan.scanner': 'grype' });
+  const scans = new ScanResults({ config: new Config(), log });
+  assert.equal(await scans.scan('app:1', {}), undefined);
+  assert.equal(
+    standIn.callsTo('window.showInformationMessage')[0]?.[0],
+    'berth.scan.scanner is grype, which is not installed (found: trivy). Install it, or set berth.scan.scanner to auto.',
+  );
+  assert.deepEqual(standIn.callsTo('window.withProgress'), []);
+});
+
 test('a scanner that fails: the error reaches the command (one message), the tree stays empty', async () => {
   fs.writeFileSync(path.join(dir, 'trivy'), '#!/bin/sh\necho "FATAL image scan error: unable to find the image" >&2\nexit 1\n', {
     mode: 0o755,
