@@ -21,7 +21,7 @@ import { showStats } from './stats/showStats';
 import { buildImageCommand } from './build/buildImage';
 import { removeImage } from './images/removeImage';
 import { pruneBuildCache, pruneDanglingImages } from './images/pruneImages';
-import { removeVolume } from './images/removeVolume';
+import { pruneUnusedVolumes, removeVolume } from './images/removeVolume';
 import { scanImage } from './scan/scanImage';
 import { compareNotebookCommand } from './compare/compareNotebook';
 import { editRunProfiles } from './run/editRunProfiles';
@@ -69,6 +69,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.images.pruneBuildCache': pruneBuildCache,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
   'berth.volume.remove': removeVolume,
+  'berth.volumes.pruneUnused': pruneUnusedVolumes,
   'berth.image.scan': scanImage,
   'berth.scanResults.clear': (ctx) => ctx.scans.clear(),
 };

@@ -2,7 +2,8 @@
  * Disk usage and prunes on the fault engine (scripts/fault-engine.sh), which belongs to the tests:
  * the shared engine is never pruned. A dangling image (the same tag built twice) counted by
  * GET /system/df and freed by the prune; BuildKit build cache (a cache mount, built by Debian's
- * docker CLI with DOCKER_BUILDKIT=1) freed by the build cache prune. Volumes on the shared engine:
+ * docker CLI with DOCKER_BUILDKIT=1) freed by the build cache prune; an unused volume freed by the
+ * volume prune, one a stopped container mounts kept. Volumes on the shared engine:
  * one a container uses is refused naming that container; an unused one is removed.
  */
 import assert from 'node:assert/strict';
@@ -132,6 +133,29 @@ describe('disk usage and prunes on the fault engine', { timeout: 300_000, skip: 
     const afterPrune = await engine.diskUsage();
     assert.equal(afterPrune.buildCache.reclaimable, 0);
     assert.ok(afterPrune.buildCache.size < df.buildCache.size, `${afterPrune.buildCache.size} < ${df.buildCache.size}`);
+  });
+
+  test('unused volumes: the prune removes those no container mounts (named ones too), keeps the one a stopped container mounts', async () => {
+    const unused = `berth-df-unused-${RUN_ID}`;
+    const used = `berth-df-used-${RUN_ID}`;
+    for (const name of [unused, used]) await engine.createVolume({ name, labels: labels() });
+    // 128 KiB in the unused volume, written by a container removed afterwards
+    const writer = await run(engine, {
+      Cmd: ['sh', '-c', 'dd if=/dev/zero of=/d/x bs=1k count=128 2>/dev/null'],
+      HostConfig: { Binds: [`${unused}:/d`] },
+    });
+    assert.equal(await engine.waitContainer(writer), 0);
+    await engine.removeContainer(writer);
+    await run(engine, { start: false, HostConfig: { Binds: [`${used}:/d`] } });
+    const df = await engine.diskUsage();
+    assert.ok(df.volumes.reclaimable >= 128 * 1024, `reclaimable ${df.volumes.reclaimable}`);
+
+    const result = await engine.pruneVolumes();
+    assert.ok(result.removed >= 1);
+    assert.ok(result.spaceReclaimed >= 128 * 1024, `freed ${result.spaceReclaimed}`);
+    const left = (await engine.listVolumes()).map((v) => v.name);
+    assert.ok(!left.includes(unused), 'the unused volume is gone');
+    assert.ok(left.includes(used), 'the mounted one stays');
   });
 
   test('a df bounded by its own timeout: a too-short bound is a timeout error, not a hang', async () => {

@@ -123,7 +123,7 @@ export interface DiskUsage {
 
 /** What a prune removed, as the engine reports it. */
 export interface PruneResult {
-  /** Images deleted (layers not counted), or build cache records. */
+  /** Images deleted (layers not counted), build cache records, or volumes. */
   readonly removed: number;
   /** Bytes freed (the engine's SpaceReclaimed). */
   readonly spaceReclaimed: number;
@@ -258,6 +258,8 @@ export interface ContainerEngine {
   createVolume(options: { name: string; labels?: Labels }, signal?: AbortSignal): Promise<VolumeRecord>;
   /** Refused with a VolumeInUseError (naming the containers) while a container uses it. */
   removeVolume(name: string, signal?: AbortSignal): Promise<void>;
+  /** Remove the local volumes no container (running or stopped) uses, named ones included. */
+  pruneVolumes(signal?: AbortSignal): Promise<PruneResult>;
 
   listNetworks(options?: { filters?: Filters }, signal?: AbortSignal): Promise<NetworkRecord[]>;
   /** The network's id. */

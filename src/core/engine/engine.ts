@@ -393,6 +393,19 @@ export class Engine implements ContainerEngine {
     );
   }
 
+  pruneVolumes(signal?: AbortSignal): Promise<PruneResult> {
+    // API 1.42 (Docker 23) prunes only anonymous volumes unless asked for all; older engines know no such filter
+    const filters = compareApiVersions(this.apiVersion, '1.42') >= 0 ? { filters: JSON.stringify({ all: ['true'] }) } : {};
+    return bounded(
+      this.endpoint.host,
+      'prune unused volumes',
+      Math.max(this.timeoutMs, 120_000),
+      signal,
+      async (s) => pruneFromRaw(await this.#request<RawPruneReport>('POST', '/volumes/prune', filters, s)),
+      this.explain,
+    );
+  }
+
   pruneBuildCache(signal?: AbortSignal): Promise<PruneResult> {
     return bounded(
       this.endpoint.host,

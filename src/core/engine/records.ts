@@ -223,8 +223,9 @@ export interface RawDiskUsage {
   readonly BuildCache?: readonly { readonly Size?: number; readonly InUse?: boolean; readonly Shared?: boolean }[] | null;
 }
 
-/** POST /images/prune and POST /build/prune. */
+/** POST /images/prune, POST /build/prune and POST /volumes/prune. */
 export interface RawPruneReport {
+  readonly VolumesDeleted?: readonly string[] | null;
   readonly ImagesDeleted?: readonly { readonly Untagged?: string; readonly Deleted?: string }[] | null;
   readonly CachesDeleted?: readonly string[] | null;
   readonly SpaceReclaimed?: number | null;
@@ -277,9 +278,11 @@ export function pruneFromRaw(raw: RawPruneReport, imageIds?: ReadonlySet<string>
   const deleted = (raw.ImagesDeleted ?? []).flatMap((d) => (d.Deleted ? [d.Deleted] : []));
   const removed = raw.CachesDeleted
     ? raw.CachesDeleted.length
-    : imageIds
-      ? deleted.filter((id) => imageIds.has(id)).length
-      : deleted.length;
+    : raw.VolumesDeleted
+      ? raw.VolumesDeleted.length
+      : imageIds
+        ? deleted.filter((id) => imageIds.has(id)).length
+        : deleted.length;
   return { removed, spaceReclaimed: known(raw.SpaceReclaimed) };
 }
 

@@ -8,7 +8,7 @@ import { DISK_USAGE_TIMEOUT_MS } from './diskUsage';
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** The disk usage now: measured afresh (a prune must say what it frees today, not at the last refresh). */
-async function measure(ctx: CommandContext, engine: Engine): Promise<DiskUsage | undefined> {
+export async function measure(ctx: CommandContext, engine: Engine): Promise<DiskUsage | undefined> {
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Measuring disk usage…', cancellable: true },

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { VolumeInUseError } from '../../core/engine/errors';
+import { formatBytes } from '../../core/project/units';
+import { measure } from './pruneImages';
 import type { CommandContext } from '../commands';
 import type { VolumeNode } from './resourceTrees';
 
@@ -38,4 +40,34 @@ export async function removeVolume(ctx: CommandContext, ...args: unknown[]): Pro
     void ctx.trees.images.reload();
   }
   void vscode.window.showInformationMessage(`Removed volume ${name}.`);
+}
+
+/** Remove Unused Volumes: the unused ones named and their size (df) first, confirmed; then what the engine freed. */
+export async function pruneUnusedVolumes(ctx: CommandContext): Promise<void> {
+  const engine = ctx.session.requireEngine();
+  const [volumes, containers] = await Promise.all([engine.listVolumes(), engine.listContainers({ all: true })]);
+  const mounted = new Set(containers.flatMap((c) => (c.mounts ?? []).flatMap((m) => (m.type === 'volume' && m.name ? [m.name] : []))));
+  const unused = volumes.filter((v) => v.driver === 'local' && !mounted.has(v.name)).map((v) => v.name);
+  if (unused.length === 0) {
+    void vscode.window.showInformationMessage('No unused volumes: every volume is mounted by a container.');
+    return;
+  }
+  const usage = await measure(ctx, engine);
+  const shown = unused.slice(0, 10).join(', ') + (unused.length > 10 ? `, and ${unused.length - 10} more` : '');
+  const choice = await vscode.window.showWarningMessage(
+    `Remove ${unused.length === 1 ? '1 unused volume' : `${unused.length} unused volumes`}?${usage ? ` This frees about ${formatBytes(usage.volumes.reclaimable)}.` : ''}`,
+    { modal: true, detail: `Their data is deleted: ${shown}. No container, running or stopped, mounts them.` },
+    'Remove',
+  );
+  if (choice !== 'Remove') return;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Removing unused volumes…' },
+    () => engine.pruneVolumes(),
+  );
+  ctx.log.info(`Removing unused volumes removed ${result.removed}, freed ${result.spaceReclaimed} bytes`);
+  void ctx.trees.volumes.reload();
+  void ctx.trees.images.reload();
+  void vscode.window.showInformationMessage(
+    `Removed ${result.removed === 1 ? '1 unused volume' : `${result.removed} unused volumes`}; freed ${formatBytes(result.spaceReclaimed)}.`,
+  );
 }

@@ -63,6 +63,10 @@ test('a build cache prune: the records deleted and the bytes freed', () => {
   assert.deepEqual(pruneFromRaw({ SpaceReclaimed: null }), { removed: 0, spaceReclaimed: 0 });
 });
 
+test('a volume prune: the volumes deleted and the bytes freed', () => {
+  assert.deepEqual(pruneFromRaw(fixture<RawPruneReport>('volumes-prune.json')), { removed: 1, spaceReclaimed: 65536 });
+});
+
 test("a volume in use: the container ids of the engine's refusal", () => {
   const { message } = fixture<{ message: string }>('volume-in-use.json');
   assert.deepEqual(volumeInUseIds(message), ['68447f799afda63a8fd58e6155668c6d702082fd6366a51225177d5364f6b28f']);

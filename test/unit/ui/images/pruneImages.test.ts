@@ -18,7 +18,7 @@ import { Engine } from '../../../../src/core/engine/engine';
 import type { CommandContext } from '../../../../src/ui/commands';
 import { diskSummary } from '../../../../src/ui/images/diskUsage';
 import { pruneBuildCache, pruneDanglingImages } from '../../../../src/ui/images/pruneImages';
-import { removeVolume } from '../../../../src/ui/images/removeVolume';
+import { pruneUnusedVolumes, removeVolume } from '../../../../src/ui/images/removeVolume';
 import type { VolumeNode } from '../../../../src/ui/images/resourceTrees';
 import { diskUsageFromRaw, type RawDiskUsage } from '../../../../src/core/engine/records';
 
@@ -41,7 +41,25 @@ describe('prune and remove volume commands', { timeout: 20_000 }, () => {
     const dangling = (JSON.parse(fixture('system-df.json')) as { Images: { RepoTags: string[] }[] }).Images.filter((i) =>
       i.RepoTags.includes('<none>:<none>'),
     );
-    const container = { ...(JSON.parse(fixture('containers.json')) as object[])[0], Id: RUNNING, Names: ['/berth-fixture-df-running'] };
+    // the volumes of the df capture: one the running container mounts, one unused
+    const volumes = (JSON.parse(fixture('system-df.json')) as { Volumes: object[] }).Volumes;
+    const container = {
+      ...(JSON.parse(fixture('containers.json')) as object[])[0],
+      Id: RUNNING,
+      Names: ['/berth-fixture-df-running'],
+      Mounts: [
+        {
+          Type: 'volume',
+          Name: 'berth-fixture-df-used',
+          Source: '',
+          Destination: '/data',
+          Driver: 'local',
+          Mode: 'z',
+          RW: true,
+          Propagation: '',
+        },
+      ],
+    };
     server = http.createServer((req, res) => {
       const url = (req.url ?? '').replace(/^\/v[\d.]+/, '');
       requests.push(`${req.method ?? ''} ${decodeURIComponent(url)}`);
@@ -52,6 +70,8 @@ describe('prune and remove volume commands', { timeout: 20_000 }, () => {
       else if (url.startsWith('/images/json')) send(200, JSON.stringify(dangling));
       else if (url.startsWith('/images/prune')) send(200, fixture('images-prune.json'));
       else if (url.startsWith('/build/prune')) send(200, fixture('build-prune.json'));
+      else if (url.startsWith('/volumes/prune')) send(200, fixture('volumes-prune.json'));
+      else if (url === '/volumes' || url.startsWith('/volumes?')) send(200, JSON.stringify({ Volumes: volumes, Warnings: null }));
       else if (url.startsWith('/volumes/berth-fixture-df-used')) send(409, fixture('volume-in-use.json'));
       else if (url.startsWith('/volumes/')) res.writeHead(204).end();
       else if (url.startsWith('/containers/json')) send(200, JSON.stringify([container]));
@@ -149,6 +169,21 @@ describe('prune and remove volume commands', { timeout: 20_000 }, () => {
       }),
       { message: 'Volume berth-fixture-df-used is in use by container berth-fixture-df-running. Remove it first, then remove the volume.' },
     );
+  });
+
+  test('Remove Unused Volumes: the unused ones named and their size, confirmed; then what the engine freed', async () => {
+    standIn.answer('window.showWarningMessage', () => 'Remove');
+    await pruneUnusedVolumes(ctx);
+    const [[question, options] = []] = standIn.callsTo('window.showWarningMessage');
+    // (the df capture's unused volume was empty; the prune capture's held 64 KiB: two moments)
+    assert.equal(question, 'Remove 1 unused volume? This frees about 0 B.');
+    assert.equal(
+      (options as { detail: string }).detail,
+      'Their data is deleted: berth-fixture-df-unused. No container, running or stopped, mounts them.',
+    );
+    assert.deepEqual(prunes(), ['POST /volumes/prune']);
+    assert.deepEqual(standIn.callsTo('window.showInformationMessage'), [['Removed 1 unused volume; freed 64 KiB.']]);
+    assert.deepEqual(reloads.sort(), ['images', 'volumes']);
   });
 
   test('the disk usage row as the Images view shows it', () => {
