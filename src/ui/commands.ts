@@ -20,6 +20,9 @@ import { showLogs, showLogsWithOptions } from './logs/showLogs';
 import { showStats } from './stats/showStats';
 import { buildImageCommand } from './build/buildImage';
 import { removeImage } from './images/removeImage';
+import { pruneBuildCache, pruneDanglingImages } from './images/pruneImages';
+import { pruneUnusedVolumes, removeVolume } from './images/removeVolume';
+import { scanImage } from './scan/scanImage';
 import { compareNotebookCommand } from './compare/compareNotebook';
 import { editRunProfiles } from './run/editRunProfiles';
 import { runBatchJobCommand } from './run/runBatchJob';
@@ -73,6 +76,8 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.model.runBatch': runBatchJobCommand,
   'berth.notebook.compare': compareNotebookCommand,
   'berth.image.remove': removeImage,
+  'berth.images.pruneDangling': pruneDanglingImages,
+  'berth.images.pruneBuildCache': pruneBuildCache,
   'berth.volumes.refresh': (ctx) => ctx.trees.volumes.reload(),
   'berth.image.push': pushImageCommand,
   'berth.image.tag': tagImageCommand,
@@ -83,6 +88,10 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.registry.addRepository': addRepositoryCommand,
   'berth.registry.deleteTag': deleteTagCommand,
   'berth.release.push': pushReleaseCommand,
+  'berth.volume.remove': removeVolume,
+  'berth.volumes.pruneUnused': pruneUnusedVolumes,
+  'berth.image.scan': scanImage,
+  'berth.scanResults.clear': (ctx) => ctx.scans.clear(),
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */

@@ -57,6 +57,12 @@ export class Config {
     };
   }
 
+  /** The image scanner to run (berth.scan.scanner): 'auto' is the first installed of Trivy, Grype, Docker Scout. */
+  get scanner(): 'auto' | 'trivy' | 'grype' | 'docker-scout' {
+    const value = this.section.get<string>('scan.scanner', 'auto');
+    return value === 'trivy' || value === 'grype' || value === 'docker-scout' ? value : 'auto';
+  }
+
   /** Fires when a setting that changes which engine Berth talks to changes. */
   static affectsEngine(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration('berth.engine');

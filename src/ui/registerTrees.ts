@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { Services } from './services';
 import { registerContainersTree, type ContainersTreeProvider, type ContainerTreeNode } from './containers/containersTree';
 import { registerResourceTrees, type ImagesTree, type VolumesTree } from './images/resourceTrees';
@@ -13,5 +13,6 @@ export interface Trees {
 
 export function registerTrees(services: Services): Trees {
   const containers = registerContainersTree(services, services.containers);
+  services.context.subscriptions.push(vscode.window.createTreeView('berth.scanResults', { treeDataProvider: services.scans }));
   return { containers, ...registerResourceTrees(services, services.containers), registries: registerRegistriesTree(services) };
 }

@@ -9,6 +9,7 @@ import { ProjectRuns } from './run/projectRuns';
 import { NotebookComparisons } from './compare/notebookComparisons';
 import { Playgrounds } from './playground/playgroundPanel';
 import { Registries } from './registries/registries';
+import { ScanResults } from './scan/scanResults';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
 export interface Services {
@@ -33,6 +34,8 @@ export interface Services {
   readonly playgrounds: Playgrounds;
   /** Registries and their credentials (docker credential store or SecretStorage), remembered repositories, model digests. */
   readonly registries: Registries;
+  /** Image scans: the Scan Results view and the summaries on Dockerfiles' FROM lines. */
+  readonly scans: ScanResults;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -47,8 +50,9 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const comparisons = new NotebookComparisons({ context, log, config, session, runs });
   const playgrounds = new Playgrounds({ context, log });
   const registries = new Registries(context);
-  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds, registries);
-  return { context, log, config, session, containers, stats, buildOutput, profiles, runs, comparisons, playgrounds, registries };
+  const scans = new ScanResults({ config, log });
+  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds, registries, scans);
+  return { context, log, config, session, containers, stats, buildOutput, profiles, runs, comparisons, playgrounds, registries, scans };
 }
 
 /**

@@ -100,6 +100,35 @@ export interface EngineInfo {
   readonly systemTime?: string;
 }
 
+/** One kind of what the engine stores, as `docker system df` counts it. */
+export interface DiskUsageKind {
+  readonly count: number;
+  /** In use: images with containers, running containers, volumes mounted, cache records in use. */
+  readonly active: number;
+  /** Bytes on disk (images: the layers, each counted once). */
+  readonly size: number;
+  /** Bytes a prune of the unused could free. */
+  readonly reclaimable: number;
+}
+
+/** GET /system/df: what the engine's images, containers, volumes and build cache take. */
+export interface DiskUsage {
+  readonly images: DiskUsageKind;
+  readonly containers: DiskUsageKind;
+  readonly volumes: DiskUsageKind;
+  readonly buildCache: DiskUsageKind;
+  /** Images no tag names and no container uses: what a prune of dangling images removes; size is theirs alone. */
+  readonly dangling: { readonly count: number; readonly size: number };
+}
+
+/** What a prune removed, as the engine reports it. */
+export interface PruneResult {
+  /** Images deleted (layers not counted), build cache records, or volumes. */
+  readonly removed: number;
+  /** Bytes freed (the engine's SpaceReclaimed). */
+  readonly spaceReclaimed: number;
+}
+
 export interface HealthConfig {
   Test?: string[] | undefined;
   /** Nanoseconds, as are the other durations. */
@@ -218,10 +247,19 @@ export interface ContainerEngine {
   inspectImageJson(ref: string, signal?: AbortSignal): Promise<InspectDocument>;
   tagImage(ref: string, target: { repo: string; tag: string }, signal?: AbortSignal): Promise<void>;
   removeImage(ref: string, options?: { force?: boolean }, signal?: AbortSignal): Promise<void>;
+  /** Remove the dangling images no container uses. */
+  pruneDanglingImages(signal?: AbortSignal): Promise<PruneResult>;
+  /** Remove the build cache no build is using (all of it, as `docker builder prune --all`). */
+  pruneBuildCache(signal?: AbortSignal): Promise<PruneResult>;
+  /** What images, containers, volumes and build cache take; bounded by `timeoutMs` (it can be slow). */
+  diskUsage(options?: { timeoutMs?: number }, signal?: AbortSignal): Promise<DiskUsage>;
 
   listVolumes(options?: { filters?: Filters }, signal?: AbortSignal): Promise<VolumeRecord[]>;
   createVolume(options: { name: string; labels?: Labels }, signal?: AbortSignal): Promise<VolumeRecord>;
+  /** Refused with a VolumeInUseError (naming the containers) while a container uses it. */
   removeVolume(name: string, signal?: AbortSignal): Promise<void>;
+  /** Remove the local volumes no container (running or stopped) uses, named ones included. */
+  pruneVolumes(signal?: AbortSignal): Promise<PruneResult>;
 
   listNetworks(options?: { filters?: Filters }, signal?: AbortSignal): Promise<NetworkRecord[]>;
   /** The network's id. */

@@ -9,7 +9,15 @@ import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
 import { explainTlsFailure, toModemOptions } from './connection';
-import { ApiVersionTooOldError, EngineError, EngineTimeoutError, HostKeyError, translateError } from './errors';
+import {
+  ApiVersionTooOldError,
+  ConflictError,
+  EngineError,
+  EngineTimeoutError,
+  HostKeyError,
+  translateError,
+  VolumeInUseError,
+} from './errors';
 import {
   checkHostKey,
   defaultKnownHostsFiles,
@@ -23,6 +31,7 @@ import { anySignal } from './streams';
 import type {
   ContainerCreateOptions,
   ContainerEngine,
+  DiskUsage,
   EngineInfo,
   EngineVersion,
   Filters,
@@ -30,20 +39,26 @@ import type {
   Labels,
   ListOptions,
   NetworkRecord,
+  PruneResult,
   VolumeRecord,
 } from './contract';
 import { recordFromDetails, recordFromSummary, type ContainerRecord } from './containerStore';
 import {
+  diskUsageFromRaw,
   imageFromDetails,
   imageFromSummary,
   infoFromRaw,
   networkFromRaw,
+  pruneFromRaw,
   volumeFromRaw,
+  volumeInUseIds,
   versionFromRaw,
   type RawEngineInfo,
   type RawEngineVersion,
   type RawImageSummary,
+  type RawDiskUsage,
   type RawNetwork,
+  type RawPruneReport,
   type RawVolume,
 } from './records';
 
@@ -328,8 +343,78 @@ export class Engine implements ContainerEngine {
     );
   }
 
-  removeVolume(name: string, signal?: AbortSignal): Promise<void> {
-    return this.call(`remove volume ${name}`, async (s) => void (await this.#docker.getVolume(name).remove({ abortSignal: s })), signal);
+  async removeVolume(name: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.call(`remove volume ${name}`, async (s) => void (await this.#docker.getVolume(name).remove({ abortSignal: s })), signal);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      // "volume is in use - [ids]": the ids as names, from the containers that mount it now
+      const ids = volumeInUseIds(err.message);
+      const users = await this.listContainers({ all: true, filters: { volume: [name] } }, signal).catch(() => []);
+      const names = ids.map((id) => users.find((c) => c.id.startsWith(id) || id.startsWith(c.id))?.name ?? id.slice(0, 12));
+      throw new VolumeInUseError(name, names.length > 0 ? names : users.map((c) => c.name), err);
+    }
+  }
+
+  /** A JSON request that dockerode does not offer as Berth needs it (query options it drops). */
+  #request<T>(method: 'GET' | 'POST', path: string, query: Record<string, unknown>, s: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#docker.modem.dial(
+        { path: `${path}?`, method, options: query, abortSignal: s, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
+        (err: unknown, data: unknown) => (err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(data as T)),
+      );
+    });
+  }
+
+  diskUsage(options: { timeoutMs?: number } = {}, signal?: AbortSignal): Promise<DiskUsage> {
+    return bounded(
+      this.endpoint.host,
+      'GET /system/df',
+      options.timeoutMs ?? this.timeoutMs,
+      signal,
+      async (s) => diskUsageFromRaw(await this.#request<RawDiskUsage>('GET', '/system/df', {}, s)),
+      this.explain,
+    );
+  }
+
+  async pruneDanglingImages(signal?: AbortSignal): Promise<PruneResult> {
+    const dangling = await this.listImages({ filters: { dangling: ['true'] } }, signal);
+    // a prune walks every image and deletes layers: the engine's timeout covers listing, not this
+    return bounded(
+      this.endpoint.host,
+      'prune dangling images',
+      Math.max(this.timeoutMs, 120_000),
+      signal,
+      async (s) => {
+        const raw = await this.#request<RawPruneReport>('POST', '/images/prune', { filters: JSON.stringify({ dangling: ['true'] }) }, s);
+        return pruneFromRaw(raw, new Set(dangling.map((i) => i.id)));
+      },
+      this.explain,
+    );
+  }
+
+  pruneVolumes(signal?: AbortSignal): Promise<PruneResult> {
+    // API 1.42 (Docker 23) prunes only anonymous volumes unless asked for all; older engines know no such filter
+    const filters = compareApiVersions(this.apiVersion, '1.42') >= 0 ? { filters: JSON.stringify({ all: ['true'] }) } : {};
+    return bounded(
+      this.endpoint.host,
+      'prune unused volumes',
+      Math.max(this.timeoutMs, 120_000),
+      signal,
+      async (s) => pruneFromRaw(await this.#request<RawPruneReport>('POST', '/volumes/prune', filters, s)),
+      this.explain,
+    );
+  }
+
+  pruneBuildCache(signal?: AbortSignal): Promise<PruneResult> {
+    return bounded(
+      this.endpoint.host,
+      'prune build cache',
+      Math.max(this.timeoutMs, 120_000),
+      signal,
+      async (s) => pruneFromRaw(await this.#request<RawPruneReport>('POST', '/build/prune', { all: true }, s)),
+      this.explain,
+    );
   }
 
   listNetworks(options: { filters?: Filters } = {}, signal?: AbortSignal): Promise<NetworkRecord[]> {

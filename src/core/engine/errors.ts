@@ -95,6 +95,27 @@ export class ConflictError extends EngineError {
   }
 }
 
+/** A volume a container still uses (running or stopped): the engine refuses to remove it. */
+export class VolumeInUseError extends EngineError {
+  constructor(
+    readonly volume: string,
+    /** The containers' names (their short ids where the engine no longer lists them). */
+    readonly containers: readonly string[],
+    cause?: unknown,
+  ) {
+    const who =
+      containers.length === 0 ? 'a container' : `${containers.length === 1 ? 'container' : 'containers'} ${containers.join(', ')}`;
+    super(
+      'conflict',
+      `Volume ${volume} is in use by ${who}. Remove ${containers.length > 1 ? 'those containers' : 'it'} first, then remove the volume.`,
+      {
+        cause,
+        statusCode: 409,
+      },
+    );
+  }
+}
+
 export class ApiVersionTooOldError extends EngineError {
   constructor(
     readonly engineApiVersion: string,

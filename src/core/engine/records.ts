@@ -3,7 +3,16 @@
  * from a real engine (test/fixtures/engine). The raw shapes below are what engines send, nulls
  * included (dockerode's type definitions say `Labels` is always an object; it is often null).
  */
-import type { EngineInfo, EngineVersion, ImageRecord, NetworkRecord, VolumeRecord } from './contract';
+import type {
+  DiskUsage,
+  DiskUsageKind,
+  EngineInfo,
+  EngineVersion,
+  ImageRecord,
+  NetworkRecord,
+  PruneResult,
+  VolumeRecord,
+} from './contract';
 
 type RawLabels = Readonly<Record<string, string>> | null | undefined;
 
@@ -203,4 +212,82 @@ export function infoFromRaw(raw: RawEngineInfo): EngineInfo {
     warnings: raw.Warnings ?? [],
     ...some('systemTime', raw.SystemTime),
   };
+}
+
+/** GET /system/df (the fields Berth reads). Sizes of -1 mean "not computed". */
+export interface RawDiskUsage {
+  readonly LayersSize?: number | null;
+  readonly Images?: readonly (RawImageSummary & { readonly SharedSize?: number; readonly Containers?: number })[] | null;
+  readonly Containers?: readonly { readonly State?: string; readonly SizeRw?: number | null }[] | null;
+  readonly Volumes?: readonly RawVolume[] | null;
+  readonly BuildCache?: readonly { readonly Size?: number; readonly InUse?: boolean; readonly Shared?: boolean }[] | null;
+}
+
+/** POST /images/prune, POST /build/prune and POST /volumes/prune. */
+export interface RawPruneReport {
+  readonly VolumesDeleted?: readonly string[] | null;
+  readonly ImagesDeleted?: readonly { readonly Untagged?: string; readonly Deleted?: string }[] | null;
+  readonly CachesDeleted?: readonly string[] | null;
+  readonly SpaceReclaimed?: number | null;
+}
+
+const known = (n: number | null | undefined): number => (n === undefined || n === null || n < 0 ? 0 : n);
+
+function kind(count: number, active: number, size: number, reclaimable: number): DiskUsageKind {
+  return { count, active, size, reclaimable: Math.max(0, Math.min(size, reclaimable)) };
+}
+
+/** The figures as the docker CLI's `system df` computes them from the same answer. */
+export function diskUsageFromRaw(raw: RawDiskUsage): DiskUsage {
+  const images = raw.Images ?? [];
+  const usedImages = images.filter((i) => (i.Containers ?? 0) > 0);
+  // an image a container uses keeps its own layers; the shared ones stay while any image needs them
+  const usedBytes = usedImages.reduce((n, i) => n + Math.max(0, known(i.Size) - known(i.SharedSize)), 0);
+  const layers = known(raw.LayersSize);
+  const dangling = images.filter((i) => imageTags(i.RepoTags).length === 0 && (i.Containers ?? 0) <= 0);
+
+  const containers = raw.Containers ?? [];
+  const running = containers.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting');
+  const containerBytes = containers.reduce((n, c) => n + known(c.SizeRw), 0);
+  const runningBytes = running.reduce((n, c) => n + known(c.SizeRw), 0);
+
+  const volumes = raw.Volumes ?? [];
+  const mounted = volumes.filter((v) => known(v.UsageData?.RefCount) > 0);
+  const volumeBytes = volumes.reduce((n, v) => n + known(v.UsageData?.Size), 0);
+  const mountedBytes = mounted.reduce((n, v) => n + known(v.UsageData?.Size), 0);
+
+  const cache = raw.BuildCache ?? [];
+  const own = cache.filter((c) => !c.Shared);
+  const cacheBytes = own.reduce((n, c) => n + known(c.Size), 0);
+  const cacheFree = own.filter((c) => !c.InUse).reduce((n, c) => n + known(c.Size), 0);
+
+  return {
+    images: kind(images.length, usedImages.length, layers, layers - usedBytes),
+    containers: kind(containers.length, running.length, containerBytes, containerBytes - runningBytes),
+    volumes: kind(volumes.length, mounted.length, volumeBytes, volumeBytes - mountedBytes),
+    buildCache: kind(cache.length, cache.filter((c) => c.InUse).length, cacheBytes, cacheFree),
+    dangling: { count: dangling.length, size: dangling.reduce((n, i) => n + Math.max(0, known(i.Size) - known(i.SharedSize)), 0) },
+  };
+}
+
+/**
+ * An image prune lists the image ids and their layers' ids alike as `Deleted`: the images are
+ * counted among `imageIds` (the dangling images listed just before), when given.
+ */
+export function pruneFromRaw(raw: RawPruneReport, imageIds?: ReadonlySet<string>): PruneResult {
+  const deleted = (raw.ImagesDeleted ?? []).flatMap((d) => (d.Deleted ? [d.Deleted] : []));
+  const removed = raw.CachesDeleted
+    ? raw.CachesDeleted.length
+    : raw.VolumesDeleted
+      ? raw.VolumesDeleted.length
+      : imageIds
+        ? deleted.filter((id) => imageIds.has(id)).length
+        : deleted.length;
+  return { removed, spaceReclaimed: known(raw.SpaceReclaimed) };
+}
+
+/** The container ids of the engine's refusal "remove v: volume is in use - [id1, id2]". */
+export function volumeInUseIds(message: string): string[] {
+  const list = /volume is in use - \[([^\]]*)\]/.exec(message)?.[1];
+  return list === undefined ? [] : list.split(/[\s,]+/).filter((id) => /^[0-9a-f]{12,64}$/.test(id));
 }

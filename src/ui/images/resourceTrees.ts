@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ImageRecord, VolumeRecord } from '../../core/engine/contract';
+import type { DiskUsage, ImageRecord, VolumeRecord } from '../../core/engine/contract';
 import type { Engine } from '../../core/engine/engine';
 import { engineEvents } from '../../core/engine/events';
 import type { Services } from '../services';
@@ -8,10 +8,20 @@ import { formatDuration } from '../containers/format';
 import type { LiveContainers } from '../containers/liveContainers';
 import { errorTreeItem } from '../engine/errorItems';
 import { listingErrorRows, type ErrorRow } from '../engine/welcomeViews';
+import { DISK_KINDS, DISK_USAGE_TIMEOUT_MS, diskKindDescription, diskSummary, type DiskKindName } from './diskUsage';
 
 export type ImageNode =
   | { readonly kind: 'image'; readonly image: ImageRecord; readonly tag: string; readonly users: readonly string[] }
-  | { readonly kind: 'dangling'; readonly images: readonly ImageRecord[] };
+  | { readonly kind: 'dangling'; readonly images: readonly ImageRecord[] }
+  /** The disk usage summary at the top, and its rows per kind. */
+  | { readonly kind: 'disk' }
+  | { readonly kind: 'diskKind'; readonly name: DiskKindName; readonly label: string };
+
+/** The engine's disk usage as the Images view last measured it. */
+export type DiskState =
+  | { readonly kind: 'measuring'; readonly previous?: DiskUsage }
+  | { readonly kind: 'measured'; readonly usage: DiskUsage }
+  | { readonly kind: 'failed'; readonly message: string };
 export interface VolumeNode {
   readonly kind: 'volume';
   readonly volume: VolumeRecord;
@@ -126,8 +136,45 @@ export class ImagesTree extends ListedTree<ImageNode> {
     super(services, ['image'], { what: 'images', refresh: 'berth.images.refresh' });
   }
 
+  private disk: DiskState = { kind: 'measuring' };
+  private diskController: AbortController | undefined;
+  private readonly diskNode: ImageNode = { kind: 'disk' };
+
+  /** The disk usage last measured (for the prune commands), if any. */
+  get diskUsage(): DiskState {
+    return this.disk;
+  }
+
+  /** Measure again; a measurement still running is cancelled (a refresh supersedes it). */
+  measureDisk(engine: Engine): Promise<void> {
+    this.diskController?.abort();
+    const controller = new AbortController();
+    this.diskController = controller;
+    const previous = this.disk.kind === 'measured' ? this.disk.usage : this.disk.kind === 'measuring' ? this.disk.previous : undefined;
+    this.disk = { kind: 'measuring', ...(previous ? { previous } : {}) };
+    return engine.diskUsage({ timeoutMs: DISK_USAGE_TIMEOUT_MS }, controller.signal).then(
+      (usage) => {
+        if (controller.signal.aborted) return;
+        this.disk = { kind: 'measured', usage };
+        this.changed.fire(undefined);
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        this.services.log.error('Could not measure disk usage (GET /system/df)', err);
+        this.disk = { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+        this.changed.fire(undefined);
+      },
+    );
+  }
+
+  override dispose(): void {
+    this.diskController?.abort();
+    super.dispose();
+  }
+
   protected async load(engine: Engine): Promise<ImageNode[]> {
     const images = await engine.listImages();
+    void this.measureDisk(engine);
     // image → container names, from the live model when it runs, else from one list
     let users = containerNamesByImage(this.live);
     if (!this.live.current) {
@@ -141,16 +188,53 @@ export class ImagesTree extends ListedTree<ImageNode> {
       for (const tag of image.tags) tagged.push({ kind: 'image', image, tag, users: users.get(image.id) ?? [] });
     }
     tagged.sort((a, b) => (a.kind === 'image' && b.kind === 'image' ? a.tag.localeCompare(b.tag) : 0));
-    return dangling.length > 0 ? [...tagged, { kind: 'dangling', images: dangling }] : tagged;
+    return [this.diskNode, ...tagged, ...(dangling.length > 0 ? [{ kind: 'dangling', images: dangling } as const] : [])];
   }
 
   protected override childrenOf(node: ImageNode): ImageNode[] {
+    if (node.kind === 'disk') return this.disk.kind === 'failed' ? [] : DISK_KINDS.map((k) => ({ kind: 'diskKind', ...k }));
     return node.kind === 'dangling'
       ? node.images.map((image) => ({ kind: 'image', image, tag: `<none> ${image.id.replace('sha256:', '').slice(0, 12)}`, users: [] }))
       : [];
   }
 
+  private diskItem(): vscode.TreeItem {
+    const disk = this.disk;
+    const usage = disk.kind === 'measured' ? disk.usage : disk.kind === 'measuring' ? disk.previous : undefined;
+    const item = new vscode.TreeItem(
+      'Disk',
+      disk.kind === 'failed' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    item.id = 'berth.disk';
+    item.iconPath = new vscode.ThemeIcon(
+      disk.kind === 'failed' ? 'warning' : disk.kind === 'measuring' && !usage ? 'loading~spin' : 'server',
+    );
+    item.contextValue = 'disk';
+    if (disk.kind === 'failed') {
+      item.description = 'could not measure — see the Berth log';
+      item.tooltip = disk.message;
+    } else if (!usage) {
+      item.description = 'measuring…';
+    } else {
+      item.description = `${diskSummary(usage)}${disk.kind === 'measuring' ? ' (measuring…)' : ''}`;
+      item.tooltip = `What the engine stores (as docker system df counts it)\n${diskSummary(usage).split(' · ').join('\n')}`;
+    }
+    return item;
+  }
+
   protected itemFor(node: ImageNode): vscode.TreeItem {
+    if (node.kind === 'disk') return this.diskItem();
+    if (node.kind === 'diskKind') {
+      const usage = this.disk.kind === 'measured' ? this.disk.usage : this.disk.kind === 'measuring' ? this.disk.previous : undefined;
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.id = `berth.disk.${node.name}`;
+      item.description = usage ? diskKindDescription(node.name, usage) : 'measuring…';
+      item.iconPath = new vscode.ThemeIcon(
+        { images: 'file-binary', buildCache: 'tools', volumes: 'database', containers: 'package' }[node.name],
+      );
+      item.contextValue = `disk.${node.name}`;
+      return item;
+    }
     if (node.kind === 'dangling') {
       const item = new vscode.TreeItem('Dangling images', vscode.TreeItemCollapsibleState.Collapsed);
       item.description = `${node.images.length} · ${formatBytes(node.images.reduce((n, i) => n + i.size, 0))}`;
