@@ -17,30 +17,14 @@ import { Engine } from '../../src/core/engine/engine';
 import { VolumeInUseError } from '../../src/core/engine/errors';
 import { scanContext } from '../../src/core/project/buildContext';
 import { BUSYBOX, cleanup, connect, labels, run, RUN_ID, TEST_LABEL } from './harness';
+import { engineScript, secondEngineSkip } from './secondEngines';
 
-const REPO = path.resolve(__dirname, '../..');
-const SCRIPT = path.join(REPO, 'scripts/fault-engine.sh');
 /** Debian's docker CLI 20.10: built-in BuildKit (the docker 28 client lacks the buildx plugin). */
 const BUILDKIT_CLI = '/usr/bin/docker';
 
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && fs.existsSync(path.join(dir, tool)));
-}
+const skipReason = secondEngineSkip('diskUsage.test.ts (prunes)', 'fault engine', ['unshare', 'nsenter']);
 
-const skipReason =
-  process.getuid?.() !== 0
-    ? 'the fault engine is a second dockerd, which needs root'
-    : !onPath('unshare') || !onPath('nsenter')
-      ? 'unshare and nsenter (util-linux) are not installed'
-      : undefined;
-if (skipReason) console.log(`diskUsage.test.ts: prunes skipped: ${skipReason}`);
-
-async function script(command: 'start' | 'stop' | 'env'): Promise<string> {
-  const { execa } = await import('execa');
-  const result = await execa('bash', [SCRIPT, command], { cwd: REPO, timeout: 180_000, all: true, reject: false });
-  assert.equal(result.exitCode, 0, `fault-engine.sh ${command} failed:\n${result.all}`);
-  return result.stdout;
-}
+const script = (command: 'start' | 'stop' | 'env'): Promise<string> => engineScript('fault-engine.sh', command);
 
 function contextDir(dockerfile: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-df-'));

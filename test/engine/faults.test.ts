@@ -18,30 +18,13 @@ import { containerLogs, type LogLine } from '../../src/core/engine/logs';
 import { delay } from '../../src/core/engine/streams';
 import { scanContext } from '../../src/core/project/buildContext';
 import { BUSYBOX, cleanup, collect, labels, RUN_ID, TEST_LABEL } from './harness';
+import { engineScript, secondEngineSkip } from './secondEngines';
 
-const REPO = path.resolve(__dirname, '../..');
-const SCRIPT = path.join(REPO, 'scripts/fault-engine.sh');
-
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && fs.existsSync(path.join(dir, tool)));
-}
-
-const skipReason =
-  process.getuid?.() !== 0
-    ? 'the fault engine is a second dockerd, which needs root'
-    : !onPath('unshare') || !onPath('nsenter')
-      ? 'unshare and nsenter (util-linux) are not installed'
-      : undefined;
-if (skipReason) console.log(`faults.test.ts skipped: ${skipReason}`);
+const skipReason = secondEngineSkip('faults.test.ts', 'fault engine', ['unshare', 'nsenter']);
 
 type Command = 'start' | 'stop' | 'env' | 'kill' | 'term' | 'revive';
 
-async function script(command: Command): Promise<string> {
-  const { execa } = await import('execa');
-  const result = await execa('bash', [SCRIPT, command], { cwd: REPO, timeout: 180_000, all: true, reject: false });
-  assert.equal(result.exitCode, 0, `fault-engine.sh ${command} failed:\n${result.all}`);
-  return result.stdout;
-}
+const script = (command: Command): Promise<string> => engineScript('fault-engine.sh', command);
 
 /** Prints "line N", one every ~20 ms, every tenth on stderr; exits 0 on SIGTERM. */
 const BUSY = [

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveEndpoint } from '../../src/core/engine/connection';
 import { Engine } from '../../src/core/engine/engine';
@@ -12,29 +10,13 @@ import { startRun } from '../../src/core/engine/run';
 import { toCreateOptions, type RunContext } from '../../src/core/project/createOptions';
 import { parseBerthConfig, type RunProfile } from '../../src/core/project/runProfile';
 import { BUSYBOX, cleanup, collect, connect, labels, RUN_ID, TEST_LABEL } from './harness';
+import { engineScript, secondEngineSkip } from './secondEngines';
 
-const REPO = path.resolve(__dirname, '../..');
-const SCRIPT = path.join(REPO, 'scripts/gpu-engine.sh');
 const PRINT = '[sh, -c, "cat /berth-gpu-marker 2>&1; echo ---; env"]';
 
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && fs.existsSync(path.join(dir, tool)));
-}
+const skipReason = secondEngineSkip('gpu.test.ts', 'GPU engine', ['unshare']);
 
-const skipReason =
-  process.getuid?.() !== 0
-    ? 'the GPU engine is a second dockerd, which needs root'
-    : !onPath('unshare')
-      ? 'unshare (util-linux) is not installed'
-      : undefined;
-if (skipReason) console.log(`gpu.test.ts skipped: ${skipReason}`);
-
-async function script(command: 'start' | 'stop' | 'env'): Promise<string> {
-  const { execa } = await import('execa');
-  const result = await execa('bash', [SCRIPT, command], { cwd: REPO, timeout: 120_000, all: true, reject: false });
-  assert.equal(result.exitCode, 0, `gpu-engine.sh ${command} failed:\n${result.all}`);
-  return result.stdout;
-}
+const script = (command: 'start' | 'stop' | 'env'): Promise<string> => engineScript('gpu-engine.sh', command, 120_000);
 
 function profileFrom(body: string): RunProfile {
   const config = parseBerthConfig(`profiles:\n  p:\n    image: x\n${body}`);

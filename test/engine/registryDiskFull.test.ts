@@ -13,19 +13,11 @@ import { resolveEndpoint } from '../../src/core/engine/connection';
 import { Engine } from '../../src/core/engine/engine';
 import { TransferError, pullImage, pushImage, tagImage } from '../../src/core/engine/transfer';
 import { BUSYBOX, PYTHON, RUN_ID, cleanup, connect } from './harness';
+import { engineScript, secondEngineSkip } from './secondEngines';
 import { sharedRegistry, startRegistry } from './registries';
 
-const REPO = path.resolve(__dirname, '../..');
-const SCRIPT = path.join(REPO, 'scripts/fault-engine.sh');
-
-async function script(command: 'start' | 'stop' | 'env'): Promise<string> {
-  const { execa } = await import('execa');
-  const result = await execa('bash', [SCRIPT, command], { cwd: REPO, timeout: 180_000, all: true, reject: false });
-  assert.equal(result.exitCode, 0, `fault-engine.sh ${command} failed:\n${result.all}`);
-  return result.stdout;
-}
-
-const skipReason = process.getuid?.() !== 0 ? 'the fault engine is a second dockerd, which needs root' : undefined;
+const script = (command: 'start' | 'stop' | 'env'): Promise<string> => engineScript('fault-engine.sh', command);
+const skipReason = secondEngineSkip('registryDiskFull.test.ts', 'fault engine', ['unshare', 'nsenter']);
 
 describe('registry: a pull onto a full disk', { timeout: 300_000, skip: skipReason }, () => {
   let faulty: Engine;
