@@ -19,6 +19,7 @@ import { openPort } from './containers/openPort';
 import { showLogs, showLogsWithOptions } from './logs/showLogs';
 import { showStats } from './stats/showStats';
 import { buildImageCommand } from './build/buildImage';
+import { forgetBuildSecrets } from './build/buildSecrets';
 import { removeImage } from './images/removeImage';
 import { compareNotebookCommand } from './compare/compareNotebook';
 import { editRunProfiles } from './run/editRunProfiles';
@@ -57,6 +58,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
   'berth.image.build': buildImageCommand,
+  'berth.build.forgetSecrets': forgetBuildSecrets,
   'berth.model.run': runModel,
   'berth.profile.edit': editRunProfiles,
   'berth.model.runBatch': runBatchJobCommand,

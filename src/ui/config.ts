@@ -57,6 +57,15 @@ export class Config {
     };
   }
 
+  /** How images are built (berth.build.*). */
+  get build(): { builder: 'auto' | 'buildkit' | 'classic'; dockerPath: string } {
+    const builder = this.section.get<string>('build.builder', 'auto');
+    return {
+      builder: builder === 'buildkit' || builder === 'classic' ? builder : 'auto',
+      dockerPath: this.section.get<string>('build.dockerPath', '').trim(),
+    };
+  }
+
   /** Fires when a setting that changes which engine Berth talks to changes. */
   static affectsEngine(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration('berth.engine');

@@ -53,9 +53,10 @@ export function buildKitCommand(
     args.push('--secret', `id=${secret.id},env=${name}`);
   }
   for (const ssh of options.ssh ?? []) {
-    if (ssh === 'default' && (env.SSH_AUTH_SOCK ?? '') === '')
+    // an id without a path ("default", "deploy") forwards the agent at SSH_AUTH_SOCK
+    if (!ssh.includes('=') && (env.SSH_AUTH_SOCK ?? '') === '')
       throw new BuildFailedError(
-        '--ssh default forwards your ssh agent, and SSH_AUTH_SOCK is not set: start an agent (ssh-agent) and add your key (ssh-add)',
+        `the Dockerfile forwards ssh (RUN --mount=type=ssh${ssh === 'default' ? '' : `,id=${ssh}`}) through your ssh agent, and SSH_AUTH_SOCK is not set: start an agent (ssh-agent), add your key (ssh-add) and start VS Code from that shell`,
         undefined,
         [],
       );

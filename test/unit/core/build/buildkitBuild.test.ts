@@ -121,7 +121,9 @@ describe('BuildKit through the docker CLI', () => {
       () => buildKitCommand(builtIn, endpoint, { scan, dockerfile: 'D', tag: 't', ssh: ['default'], env: { PATH: '/bin' } }),
       (err: unknown) =>
         err instanceof BuildFailedError &&
-        /SSH_AUTH_SOCK is not set: start an agent \(ssh-agent\) and add your key \(ssh-add\)/.test(err.message),
+        /forwards ssh \(RUN --mount=type=ssh\) through your ssh agent, and SSH_AUTH_SOCK is not set: start an agent \(ssh-agent\), add your key \(ssh-add\)/.test(
+          err.message,
+        ),
     );
   });
 
