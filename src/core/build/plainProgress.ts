@@ -86,7 +86,7 @@ export class PlainProgress {
     }
     // a status line of BuildKit's own work ("transferring context: 2B done", "writing image …")
     const image = IMAGE.exec(rest);
-    if (image?.[1]) {
+    if (image?.[1] && image[1] !== this.imageId) {
       this.imageId = image[1];
       events.push({ kind: 'done', imageId: image[1] });
     }
