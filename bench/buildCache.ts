@@ -10,7 +10,7 @@
  *
  * One warm-up build of each (the cache mount filled, the base layers cached), then --runs rebuilds
  * of each, interleaved, each after a new change to the copied file; medians and their ratio.
- * Images are labelled berth.bench=<pid> and removed at the end, as is the temp folder. The cache
+ * Images are labelled berth.bench=<pid> and removed at the end (each rebuild's too), as is the temp folder. The cache
  * mounts keep fixed ids (berth-bench-apt-*), so repeated runs reuse them instead of adding more
  * build cache; nothing is pruned.
  *
@@ -55,6 +55,8 @@ async function main(): Promise<void> {
   const { engine } = await connect();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-buildcache-'));
   const tags: string[] = [];
+  // a rebuild under the same tag leaves the earlier image untagged: remove those too
+  const built = new Set<string>();
   try {
     const buildkit = await chooseBuilder(engine, { setting: 'buildkit', finder: new BuildKitFinder() });
     const classic = await chooseBuilder(engine, { setting: 'classic', finder: new BuildKitFinder() });
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
       if (!tags.includes(tag)) tags.push(tag);
       const fetched: string[] = [];
       const started = performance.now();
-      await build(
+      const id = await build(
         engine,
         {
           scan: scanContext(c.dir),
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
         },
         c.choice,
       );
+      built.add(id);
       c.fetched = fetched;
       return performance.now() - started;
     };
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const t of tags) await engine.removeImage(t, { force: true }).catch(() => undefined);
+    for (const id of built) await engine.removeImage(id).catch(() => undefined);
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

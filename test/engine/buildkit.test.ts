@@ -31,6 +31,8 @@ const tag = (name: string): string => {
   tags.push(t);
   return t;
 };
+/** Every image id a build made: a rebuild under the same tag leaves the earlier one untagged. */
+const built = new Set<string>();
 const dirs: string[] = [];
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-buildkit-'));
@@ -69,17 +71,18 @@ describe('engine: BuildKit through the docker CLI', { timeout: 300_000 }, () => 
   });
   after(async () => {
     for (const t of tags) await engine.removeImage(t, { force: true }).catch(() => undefined);
+    for (const id of built) await engine.removeImage(id).catch(() => undefined);
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  const run = (
+  const run = async (
     dir: string,
     t: string,
     extra: Partial<BuildKitOptions> = {},
     events: BuildEvent[] = [],
     choice = buildkit,
-  ): Promise<string> =>
-    build(
+  ): Promise<string> => {
+    const id = await build(
       engine,
       {
         scan: scanContext(dir),
@@ -91,6 +94,9 @@ describe('engine: BuildKit through the docker CLI', { timeout: 300_000 }, () => 
       },
       choice,
     );
+    built.add(id);
+    return id;
+  };
 
   test('this machine: Debian’s docker 20.10 with built-in BuildKit is chosen, docker 28 without buildx is not, and why', () => {
     assert.equal(buildkit.kind, 'buildkit');
@@ -118,8 +124,11 @@ describe('engine: BuildKit through the docker CLI', { timeout: 300_000 }, () => 
     await run(dir, t, {}, second);
     assert.ok(outputs(second).includes(`cache holds 2 line(s): first-${RUN_ID} second-${RUN_ID} `), outputs(second).join('\n'));
     assert.deepEqual(
-      steps(second).map((s) => `${s.index}/${s.total}${s.cached === true ? ' cached' : ''}`),
-      ['1/3', '2/3', '3/3'],
+      // the FROM of a local image is "DONE" or "CACHED" as BuildKit pleases
+      steps(second)
+        .slice(1)
+        .map((s) => `${s.index}/${s.total}${s.cached === true ? ' cached' : ''}`),
+      ['2/3', '3/3'],
       'COPY changed, so it and the RUN after it ran again',
     );
   });
