@@ -252,7 +252,7 @@ describe('engine: BuildKit through the docker CLI', { timeout: 300_000 }, () => 
     const dir = project({ Dockerfile: `FROM ${BUSYBOX}\nRUN <<EOF\necho hi\nEOF\n` });
     await assert.rejects(
       run(dir, tag('heredoc')),
-      /Dockerfile uses heredocs \(line 2\), which need the dockerfile:1\.4\+ frontend; the built-in BuildKit of \/usr\/bin\/docker 20\.10\.24 has an older one/,
+      /Dockerfile uses heredocs \(line 2\), which need the dockerfile:1\.4\+ frontend; the built-in BuildKit that \/usr\/bin\/docker 20\.10\.24 uses \(Docker Engine 20\.10\.24\) has an older one/,
     );
   });
 

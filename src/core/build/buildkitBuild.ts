@@ -12,7 +12,7 @@ import { BuildFailedError, type BuildOptions } from '../engine/build';
 import type { EngineEndpoint } from '../engine/connection';
 import { buildKitNeeds } from '../engine/dockerfile';
 import { CancelledError } from '../engine/errors';
-import { cliEnv, type BuildKitCli } from './dockerCli';
+import { cliEnv, engineFrontendHasHeredocs, type BuildKitCli } from './dockerCli';
 import { PlainProgress } from './plainProgress';
 
 /** A secret for `RUN --mount=type=secret,id=…`; its value stays in memory and the child's environment. */
@@ -82,17 +82,18 @@ export function syntaxDirective(text: string): { line: number; image: string } |
 }
 
 /**
- * What BuildKit's built-in Dockerfile frontend cannot read, said before the build starts: heredocs
- * need the dockerfile:1.4+ frontend (a `# syntax=` image), which the built-in one predates.
+ * What the engine's built-in Dockerfile frontend cannot read, said before the build starts:
+ * heredocs need the dockerfile:1.4+ frontend (a `# syntax=` image, or the one built into Docker
+ * Engine 23+), which the built-in one of older engines (20.10 here) predates.
  */
 export function refuseForBuiltInFrontend(cli: BuildKitCli, dockerfile: string, text: string): void {
-  if (syntaxDirective(text) !== undefined) return;
+  if (syntaxDirective(text) !== undefined || engineFrontendHasHeredocs(cli.engineVersion)) return;
   const heredocs = buildKitNeeds(text).filter((n) => n.what.endsWith('<<heredoc'));
   if (heredocs.length === 0) return;
   const lines = heredocs.map((n) => n.line).join(', ');
   throw new BuildFailedError(
     `${dockerfile} uses heredocs (line${heredocs.length > 1 ? 's' : ''} ${lines}), which need the dockerfile:1.4+ frontend; ` +
-      `the built-in BuildKit of ${cli.path} ${cli.version.replace(/\+.*$/, '')} has an older one. ` +
+      `the built-in BuildKit that ${cli.path} ${cli.version.replace(/\+.*$/, '')} uses (${cli.engineVersion === undefined ? 'an engine of unknown version' : `Docker Engine ${cli.engineVersion.replace(/\+.*$/, '')}`}) has an older one. ` +
       'Write those lines as plain RUN/COPY instructions, or add "# syntax=docker/dockerfile:1.4" at the top where the frontend image can be pulled from a registry.',
     undefined,
     [],
@@ -139,7 +140,7 @@ export async function buildWithBuildKit(endpoint: EngineEndpoint, cli: BuildKitC
   const aborted = (): boolean => signal?.aborted === true;
   if (aborted()) throw new CancelledError('the build');
   const text = readDockerfile(options);
-  if (text !== undefined && cli.mode === 'built-in') refuseForBuiltInFrontend(cli, options.dockerfile, text);
+  if (text !== undefined) refuseForBuiltInFrontend(cli, options.dockerfile, text);
   const command = buildKitCommand(cli, endpoint, options);
   const { execa } = await import('execa');
   const child = execa(command.file, command.args, {

@@ -20,6 +20,8 @@ export interface BuildKitCli {
   readonly mode: CliMode;
   /** buildx's version when mode is buildx. */
   readonly buildxVersion?: string;
+  /** The engine's version, as the CLI saw it (its BuildKit's Dockerfile frontend goes with it). */
+  readonly engineVersion?: string;
 }
 
 export interface Rejected {
@@ -86,6 +88,11 @@ function firstLine(text: string): string {
   );
 }
 
+/** True when the engine's own BuildKit reads heredocs (BuildKit 0.10, Docker Engine 23.0). */
+export function engineFrontendHasHeredocs(engineVersion: string | undefined): boolean {
+  return engineVersion !== undefined && atLeast(engineVersion, 23, 0);
+}
+
 /** Decide on one candidate: the CLI and mode, or why not. */
 function judge(probe: CliProbe): BuildKitCli | Rejected {
   const { path: cli } = probe;
@@ -101,9 +108,9 @@ function judge(probe: CliProbe): BuildKitCli | Rejected {
   const bx = probe.buildx;
   if (bx !== undefined && bx.exitCode === 0) {
     const v = buildxVersion(bx.stdout);
-    return { path: cli, version: client, mode: 'buildx', ...(v === undefined ? {} : { buildxVersion: v }) };
+    return { path: cli, version: client, mode: 'buildx', ...(v === undefined ? {} : { buildxVersion: v }), engineVersion: server };
   }
-  if (atLeast(client, 18, 9) && !atLeast(client, 23, 0)) return { path: cli, version: client, mode: 'built-in' };
+  if (atLeast(client, 18, 9) && !atLeast(client, 23, 0)) return { path: cli, version: client, mode: 'built-in', engineVersion: server };
   if (!atLeast(client, 18, 9)) return { path: cli, why: `docker ${client} is older than 18.09 and has no BuildKit` };
   return {
     path: cli,

@@ -11,7 +11,7 @@ import type { BuildKitCli } from '../../../../src/core/build/dockerCli';
 
 const FIXTURES = path.resolve(__dirname, '../../../fixtures/buildkit');
 const endpoint: EngineEndpoint = { host: 'unix:///var/run/docker.sock', source: 'default', context: 'default', reason: '' };
-const builtIn: BuildKitCli = { path: '/usr/bin/docker', version: '20.10.24+dfsg1', mode: 'built-in' };
+const builtIn: BuildKitCli = { path: '/usr/bin/docker', version: '20.10.24+dfsg1', mode: 'built-in', engineVersion: '20.10.24+dfsg1' };
 const scan = { contextDir: '/proj', files: [] };
 const dirs: string[] = [];
 after(() => {
@@ -133,11 +133,14 @@ describe('BuildKit through the docker CLI', () => {
       () => refuseForBuiltInFrontend(builtIn, 'Dockerfile', text),
       (err: unknown) =>
         err instanceof BuildFailedError &&
-        /^Build failed: Dockerfile uses heredocs \(lines 2, 5\), which need the dockerfile:1\.4\+ frontend; the built-in BuildKit of \/usr\/bin\/docker 20\.10\.24 has an older one\./.test(
+        /^Build failed: Dockerfile uses heredocs \(lines 2, 5\), which need the dockerfile:1\.4\+ frontend; the built-in BuildKit that \/usr\/bin\/docker 20\.10\.24 uses \(Docker Engine 20\.10\.24\) has an older one\./.test(
           err.message,
         ),
     );
     assert.doesNotThrow(() => refuseForBuiltInFrontend(builtIn, 'Dockerfile', `# syntax=docker/dockerfile:1.7\n${text}`));
+    // an engine of 23.0 or later has a frontend that reads heredocs, whichever CLI drives it
+    assert.doesNotThrow(() => refuseForBuiltInFrontend({ ...builtIn, engineVersion: '24.0.7' }, 'Dockerfile', text));
+    assert.throws(() => refuseForBuiltInFrontend({ ...builtIn, mode: 'buildx' }, 'Dockerfile', text), /uses heredocs/);
     assert.doesNotThrow(() => refuseForBuiltInFrontend(builtIn, 'Dockerfile', 'FROM busybox\nRUN --mount=type=cache,target=/c ls\n'));
     assert.deepEqual(syntaxDirective('# syntax=docker/dockerfile:1.4\nFROM x\n'), { line: 1, image: 'docker/dockerfile:1.4' });
     assert.equal(syntaxDirective('FROM x\n# syntax=docker/dockerfile:1.4\n'), undefined);

@@ -35,7 +35,12 @@ const debian2010: CliProbe = {
 describe('finding a docker CLI that builds with BuildKit', () => {
   test('this machine: docker 28 without buildx is passed over for Debian’s 20.10 with built-in BuildKit, and says why', () => {
     const decision = chooseCli([docker28, debian2010]);
-    assert.deepEqual(decision.cli, { path: '/usr/bin/docker', version: '20.10.24+dfsg1', mode: 'built-in' });
+    assert.deepEqual(decision.cli, {
+      path: '/usr/bin/docker',
+      version: '20.10.24+dfsg1',
+      mode: 'built-in',
+      engineVersion: '20.10.24+dfsg1',
+    });
     assert.equal(decision.rejected.length, 1);
     assert.equal(decision.rejected[0]?.path, '/usr/local/bin/docker');
     assert.match(decision.rejected[0]?.why ?? '', /^docker 28\.2\.2 has no buildx plugin, and from 23\.0 on/);
@@ -48,7 +53,13 @@ describe('finding a docker CLI that builds with BuildKit', () => {
   test('buildx wins over built-in BuildKit, whatever the order', () => {
     const withBuildx: CliProbe = { ...docker28, buildx: ok(read('buildx-0.12.1.txt')) };
     const decision = chooseCli([debian2010, withBuildx]);
-    assert.deepEqual(decision.cli, { path: '/usr/local/bin/docker', version: '28.2.2', mode: 'buildx', buildxVersion: '0.12.1' });
+    assert.deepEqual(decision.cli, {
+      path: '/usr/local/bin/docker',
+      version: '28.2.2',
+      mode: 'buildx',
+      buildxVersion: '0.12.1',
+      engineVersion: '20.10.24+dfsg1',
+    });
     assert.equal(describeCli(decision.cli), 'BuildKit via /usr/local/bin/docker 28.2.2 (buildx 0.12.1)');
     assert.deepEqual(decision.rejected, []);
   });
