@@ -60,9 +60,12 @@ function logHeader(out: BuildOutput, request: BuildRequest, builder: BuilderChoi
   );
 }
 
-/** "step 3 of 7 (cached)", with the stage when BuildKit named one. */
-export function progressMessage(step: BuildStep): string {
-  return `step ${step.index} of ${step.total}${step.stage ? ` in ${step.stage}` : ''}${step.cached === true ? ' (cached)' : ''} — ${step.instruction.slice(0, 60)}`;
+/**
+ * "step 3 of 7 (cached)", with the stage when there are several (BuildKit calls the one stage of
+ * some Dockerfiles "stage-0").
+ */
+export function progressMessage(step: BuildStep, severalStages = true): string {
+  return `step ${step.index} of ${step.total}${step.stage && severalStages ? ` in ${step.stage}` : ''}${step.cached === true ? ' (cached)' : ''} — ${step.instruction.slice(0, 60)}`;
 }
 
 /**
@@ -92,7 +95,7 @@ function reportEvents(out: BuildOutput, progress: vscode.Progress<{ message?: st
         total += s.total;
       }
       const percent = Math.round((done / total) * 100);
-      progress.report({ message: progressMessage(step), increment: Math.max(0, percent - last) });
+      progress.report({ message: progressMessage(step, stages.size > 1), increment: Math.max(0, percent - last) });
       last = Math.max(last, percent);
     } else if (e.kind === 'output') {
       // parallel stages interleave: say whose line it is when it is not the last step's

@@ -13,6 +13,7 @@ describe('the build notification', () => {
       progressMessage({ index: 2, total: 5, instruction: 'COPY --from=deps /deps /deps', stage: 'stage-2', cached: false }),
       'step 2 of 5 in stage-2 — COPY --from=deps /deps /deps',
     );
+    assert.equal(progressMessage({ index: 2, total: 3, instruction: 'RUN make', stage: 'stage-0' }, false), 'step 2 of 3 — RUN make');
     assert.equal(progressMessage({ index: 1, total: 2, instruction: `RUN ${'x'.repeat(100)}` }).length, 'step 1 of 2 — '.length + 60);
   });
 });
