@@ -19,6 +19,7 @@ import { openPort } from './containers/openPort';
 import { showLogs, showLogsWithOptions } from './logs/showLogs';
 import { showStats } from './stats/showStats';
 import { buildImageCommand } from './build/buildImage';
+import { forgetBuildSecrets } from './build/buildSecrets';
 import { removeImage } from './images/removeImage';
 import { pruneBuildCache, pruneDanglingImages } from './images/pruneImages';
 import { pruneUnusedVolumes, removeVolume } from './images/removeVolume';
@@ -71,6 +72,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),
   'berth.image.build': buildImageCommand,
+  'berth.build.forgetSecrets': forgetBuildSecrets,
   'berth.model.run': runModel,
   'berth.profile.edit': editRunProfiles,
   'berth.model.runBatch': runBatchJobCommand,

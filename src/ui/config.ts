@@ -63,6 +63,15 @@ export class Config {
     return value === 'trivy' || value === 'grype' || value === 'docker-scout' ? value : 'auto';
   }
 
+  /** How images are built (berth.build.*). */
+  get build(): { builder: 'auto' | 'buildkit' | 'classic'; dockerPath: string } {
+    const builder = this.section.get<string>('build.builder', 'auto');
+    return {
+      builder: builder === 'buildkit' || builder === 'classic' ? builder : 'auto',
+      dockerPath: this.section.get<string>('build.dockerPath', '').trim(),
+    };
+  }
+
   /** Fires when a setting that changes which engine Berth talks to changes. */
   static affectsEngine(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration('berth.engine');

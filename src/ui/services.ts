@@ -3,6 +3,7 @@ import { Config } from './config';
 import { EngineSession } from './engine/engineSession';
 import { StatsHub } from './stats/statsHub';
 import { LiveContainers } from './containers/liveContainers';
+import { BuildKitFinder } from '../core/build/dockerCli';
 import { BuildOutput } from './build/buildOutput';
 import { RunProfiles } from './run/profiles';
 import { ProjectRuns } from './run/projectRuns';
@@ -24,6 +25,8 @@ export interface Services {
   readonly stats: StatsHub;
   /** The Berth Build output. */
   readonly buildOutput: BuildOutput;
+  /** The docker CLI that builds with BuildKit, found once per engine endpoint. */
+  readonly buildKit: BuildKitFinder;
   /** berth.yaml profiles, their problems in the Problems view. */
   readonly profiles: RunProfiles;
   /** Running a project's profile: profile → image → plan → GPU or CPU → start. */
@@ -45,14 +48,30 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const containers = new LiveContainers({ session, config, log });
   const stats = new StatsHub(log, containers);
   const buildOutput = new BuildOutput();
+  const buildKit = new BuildKitFinder();
   const profiles = new RunProfiles();
-  const runs = new ProjectRuns({ context, session, log, profiles, buildOutput, containers });
+  const runs = new ProjectRuns({ context, session, log, config, profiles, buildOutput, buildKit, containers });
   const comparisons = new NotebookComparisons({ context, log, config, session, runs });
   const playgrounds = new Playgrounds({ context, log });
   const registries = new Registries(context);
   const scans = new ScanResults({ config, log });
   context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds, registries, scans);
-  return { context, log, config, session, containers, stats, buildOutput, profiles, runs, comparisons, playgrounds, registries, scans };
+  return {
+    context,
+    log,
+    config,
+    session,
+    containers,
+    stats,
+    buildOutput,
+    buildKit,
+    profiles,
+    runs,
+    comparisons,
+    playgrounds,
+    registries,
+    scans,
+  };
 }
 
 /**

@@ -15,15 +15,26 @@ import { CancelledError, EngineError } from './errors';
 import { jsonLines } from './streams';
 
 export interface BuildStep {
+  /** Step k of n: of the whole Dockerfile (classic builder), of its stage (BuildKit, see `stage`). */
   readonly index: number;
   readonly total: number;
   readonly instruction: string;
+  /** BuildKit: the stage the step belongs to ("deps", "stage-2"); absent for a one-stage Dockerfile. */
+  readonly stage?: string;
+  /** BuildKit: the step's result came from the build cache. */
+  readonly cached?: boolean;
 }
 
 export type BuildEvent =
   | { readonly kind: 'step'; readonly step: BuildStep }
-  | { readonly kind: 'output'; readonly text: string }
+  /** A line of output; BuildKit says which step printed it (parallel stages interleave). */
+  | { readonly kind: 'output'; readonly text: string; readonly step?: BuildStep }
   | { readonly kind: 'done'; readonly imageId: string };
+
+/** "step 3/7 (RUN …)", with the stage when BuildKit named one. */
+export function stepLabel(step: BuildStep): string {
+  return `step ${step.index}/${step.total}${step.stage ? ` of stage ${step.stage}` : ''} (${step.instruction})`;
+}
 
 export class BuildFailedError extends EngineError {
   constructor(
@@ -32,10 +43,7 @@ export class BuildFailedError extends EngineError {
     /** The failing step's output, as the engine sent it. */
     readonly output: readonly string[],
   ) {
-    super(
-      'request',
-      step ? `Build failed at step ${step.index}/${step.total} (${step.instruction}): ${message}` : `Build failed: ${message}`,
-    );
+    super('request', step ? `Build failed at ${stepLabel(step)}: ${message}` : `Build failed: ${message}`);
   }
 }
 

@@ -1,13 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BuildFailedError, buildImage, type BuildEvent } from '../../core/engine/build';
+import { build, chooseBuilder, describeBuilder, type BuilderChoice } from '../../core/build/builder';
+import { mountNeeds } from '../../core/build/mounts';
+import { BuildFailedError, type BuildEvent, type BuildStep } from '../../core/engine/build';
 import { CancelledError } from '../../core/engine/errors';
 import { BERTH_LABEL } from '../../core/engine/labels';
 import { ignoreLinesFor, scanContext, type ContextScan } from '../../core/project/buildContext';
 import { formatBytes } from '../../core/project/units';
 import type { Services } from '../services';
 import type { BuildOutput } from './buildOutput';
+import { resolveBuildSecrets } from './buildSecrets';
 
 export interface BuildRequest {
   readonly scan: ContextScan;
@@ -45,27 +48,60 @@ export async function confirmContext(scan: ContextScan, contextDir: string, dock
   return scanContext(contextDir, dockerfile);
 }
 
-/** The log's header of one build: when, what, from where, and the context's size. */
-function logHeader(out: BuildOutput, request: BuildRequest): void {
+/** The log's header of one build: when, what, from where, which builder, and the context's size. */
+function logHeader(out: BuildOutput, request: BuildRequest, builder: BuilderChoice): void {
   const { scan, tag, target } = request;
   out.appendLine(
     `\n── ${new Date().toLocaleString()}: ${tag} from ${vscode.workspace.asRelativePath(request.source)}${target ? ` (stage ${target})` : ''}`,
   );
+  out.appendLine(`   ${describeBuilder(builder)}`);
   out.appendLine(
     `   context ${formatBytes(scan.totalBytes)} in ${scan.files.length} files${scan.ignoredCount > 0 ? `; ${scan.ignoredCount} files (${formatBytes(scan.ignoredBytes)}) left out by .dockerignore` : ''}`,
   );
 }
 
-/** Build events to the log and the notification: "step k of n" moves the bar. */
+/**
+ * "step 3 of 7 (cached)", with the stage when there are several (BuildKit calls the one stage of
+ * some Dockerfiles "stage-0").
+ */
+export function progressMessage(step: BuildStep, severalStages = true): string {
+  return `step ${step.index} of ${step.total}${step.stage && severalStages ? ` in ${step.stage}` : ''}${step.cached === true ? ' (cached)' : ''} — ${step.instruction.slice(0, 60)}`;
+}
+
+/**
+ * Build events to the log and the notification: "step k of n" moves the bar. BuildKit counts per
+ * stage, so the bar is the share of the steps of the stages seen so far.
+ */
 function reportEvents(out: BuildOutput, progress: vscode.Progress<{ message?: string; increment?: number }>): (e: BuildEvent) => void {
   let last = 0;
+  const stages = new Map<string, { done: number; total: number }>();
+  let lastStep: BuildStep | undefined;
   return (e) => {
     if (e.kind === 'step') {
-      out.appendLine(`Step ${e.step.index}/${e.step.total} : ${e.step.instruction}`);
-      const done = Math.round(((e.step.index - 1) / e.step.total) * 100);
-      progress.report({ message: `step ${e.step.index} of ${e.step.total} — ${e.step.instruction.slice(0, 60)}`, increment: done - last });
-      last = done;
-    } else if (e.kind === 'output') out.appendLine(e.text);
+      const { step } = e;
+      out.appendLine(
+        step.stage === undefined && step.cached === undefined
+          ? `Step ${step.index}/${step.total} : ${step.instruction}`
+          : `[${step.stage ? `${step.stage} ` : ''}${step.index}/${step.total}] ${step.instruction}${step.cached === true ? ' — cached' : ''}`,
+      );
+      lastStep = step;
+      const stage = stages.get(step.stage ?? '') ?? { done: 0, total: step.total };
+      stage.done = Math.max(stage.done, step.index - 1);
+      stages.set(step.stage ?? '', stage);
+      let done = 0;
+      let total = 0;
+      for (const s of stages.values()) {
+        done += s.done;
+        total += s.total;
+      }
+      const percent = Math.round((done / total) * 100);
+      progress.report({ message: progressMessage(step, stages.size > 1), increment: Math.max(0, percent - last) });
+      last = Math.max(last, percent);
+    } else if (e.kind === 'output') {
+      // parallel stages interleave: say whose line it is when it is not the last step's
+      const other = e.step !== undefined && e.step !== lastStep;
+      out.appendLine(other && e.step ? `[${e.step.stage ? `${e.step.stage} ` : ''}${e.step.index}/${e.step.total}] ${e.text}` : e.text);
+    }
   };
 }
 
@@ -79,7 +115,7 @@ async function reportEnd(out: BuildOutput, tag: string, err: unknown): Promise<u
   if (!(err instanceof BuildFailedError)) throw err;
   out.appendLine(`── ${err.message}`);
   const choice = await vscode.window.showErrorMessage(
-    `${err.message}${err.output.length > 0 ? ` — ${err.output.slice(-2).join(' ')}` : ''}`,
+    `${err.message}${err.output.length > 0 ? ` — last output: ${err.output.slice(-3).join(' ⏎ ')}` : ''}`,
     'Show Build Log',
   );
   if (choice) out.show(true);
@@ -92,13 +128,31 @@ async function reportEnd(out: BuildOutput, tag: string, err: unknown): Promise<u
  * failure is reported, naming its step).
  */
 export async function buildWithProgress(
-  services: Pick<Services, 'session' | 'buildOutput'>,
+  services: Pick<Services, 'session' | 'buildOutput' | 'context' | 'config' | 'buildKit' | 'log'>,
   request: BuildRequest,
 ): Promise<{ id: string; seconds: number } | undefined> {
   const engine = services.session.requireEngine();
   const { scan, tag, target } = request;
   const out = services.buildOutput;
-  logHeader(out, request);
+  const settings = services.config.build;
+  const builder = await chooseBuilder(engine, {
+    setting: settings.builder,
+    finder: services.buildKit,
+    ...(settings.dockerPath === '' ? {} : { cliPath: settings.dockerPath }),
+  });
+  for (const r of builder.decision?.rejected ?? []) services.log.info(`BuildKit: ${r.path} not used: ${r.why}`);
+  // secrets and ssh only BuildKit has; the classic builder refuses those lines by number
+  let text = '';
+  try {
+    text = fs.readFileSync(request.source.fsPath, 'utf8');
+  } catch {
+    // the builder reports a Dockerfile it cannot read
+  }
+  const needs = mountNeeds(text);
+  const secrets = builder.kind === 'buildkit' ? await resolveBuildSecrets(services.context, needs) : [];
+  if (secrets === undefined) return undefined;
+  const ssh = builder.kind === 'buildkit' ? needs.ssh.map((s) => s.id) : [];
+  logHeader(out, request, builder);
   const started = Date.now();
   try {
     const id = await vscode.window.withProgress(
@@ -106,16 +160,22 @@ export async function buildWithProgress(
       (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return buildImage(engine, {
-          scan,
-          dockerfile: request.dockerfile,
-          tag,
-          ...(target ? { target } : {}),
-          buildArgs: request.buildArgs,
-          labels: { [BERTH_LABEL.managed]: 'true', [BERTH_LABEL.project]: scan.contextDir },
-          signal: controller.signal,
-          onEvent: reportEvents(out, progress),
-        });
+        return build(
+          engine,
+          {
+            scan,
+            dockerfile: request.dockerfile,
+            tag,
+            ...(target ? { target } : {}),
+            buildArgs: request.buildArgs,
+            labels: { [BERTH_LABEL.managed]: 'true', [BERTH_LABEL.project]: scan.contextDir },
+            secrets,
+            ssh,
+            signal: controller.signal,
+            onEvent: reportEvents(out, progress),
+          },
+          builder,
+        );
       },
     );
     const seconds = (Date.now() - started) / 1000;

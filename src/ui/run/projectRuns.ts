@@ -51,7 +51,7 @@ export interface FinishedBatch {
   readonly outputDir: string;
 }
 
-type RunsServices = Pick<Services, 'context' | 'session' | 'log' | 'profiles' | 'buildOutput' | 'containers'>;
+type RunsServices = Pick<Services, 'context' | 'session' | 'log' | 'config' | 'profiles' | 'buildOutput' | 'buildKit' | 'containers'>;
 
 /**
  * Running a project's profile, for every command that does: the profile (written the first time),
