@@ -1,14 +1,13 @@
 /**
- * Registries in the real VS Code, against the real local registry (scripts/registry.sh: Debian's
- * docker-registry with htpasswd auth): Log In from the palette (a wrong password refused and
- * nothing stored, then the right one), Push Image from the Images view, the repository and tag
- * in the Registries view, the image removed locally and pulled back from the tag's row.
+ * The road to a registry in the real VS Code, against the real local registry (scripts/registry.sh:
+ * Debian's docker-registry with htpasswd auth): Log In from the palette (a wrong password refused
+ * and nothing stored, then the right one), Build Image of the sample project with BuildKit (the
+ * docker CLI found here), Push Image from the Images view, the repository and tag in the
+ * Registries view, the image removed locally and pulled back from the tag's row; then model
+ * releases and Delete Tag.
  *
  * The extension host gets a DOCKER_CONFIG of its own (an empty config): it never sees the
  * machine's ~/.docker, and the login goes to VS Code's secret storage.
- *
- * The image pushed is made by `makeImage` (a labelled one-line build on the busybox base); a flow
- * that builds the sample first can replace it and keep the rest.
  */
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -17,16 +16,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/core/engine/engine';
-import { buildReleaseImage } from '../../src/core/project/release';
 import { RegistryClient } from '../../src/core/registry/client';
 import {
   contextMenu,
   eventually,
   explorerMenu,
-  makeWorkspace,
   openBerthView,
   rowTexts,
   runCommand,
+  sampleWorkspace,
   startVSCode,
   testEngine,
   treeRow,
@@ -36,10 +34,8 @@ import {
 } from './harness';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
-const BUSYBOX = process.env.BERTH_BUSYBOX_IMAGE ?? 'berth-busybox:latest';
 const NAME = `berth-e2e-push${process.pid}`;
 const SOURCE = `${NAME}:1.0`;
-const LABEL = 'berth.e2e.registries';
 
 interface TestRegistry {
   readonly addr: string;
@@ -62,20 +58,17 @@ async function startRegistry(): Promise<{ registry: TestRegistry; started: boole
   };
 }
 
-/** The image the scenario pushes: busybox with a label of this run. */
-async function makeImage(engine: Engine): Promise<string> {
-  await buildReleaseImage(engine, { base: BUSYBOX, tag: SOURCE, labels: { [LABEL]: String(process.pid) } });
-  return SOURCE;
-}
-
-/** The project a release is made for: in git, with a model file. */
+/**
+ * The sample project, in git; its serve profile also mounts the model (so a release from it names
+ * the model), and the model is one of this run's own.
+ */
 async function releaseWorkspace(): Promise<string> {
-  const dir = makeWorkspace('registries');
-  fs.mkdirSync(path.join(dir, 'model'));
+  const dir = sampleWorkspace('registries', 'ml-project');
   fs.writeFileSync(path.join(dir, 'model', 'iris.npz'), crypto.randomBytes(256 * 1024));
+  const profiles = fs.readFileSync(path.join(dir, 'berth.yaml'), 'utf8');
   fs.writeFileSync(
     path.join(dir, 'berth.yaml'),
-    'version: 1\nprofiles:\n  serve:\n    build: { dockerfile: Dockerfile, context: . }\n    model: { path: model/iris.npz, mountAt: /models/iris.npz }\n',
+    profiles.replace('    ports:', '    model: { path: model/iris.npz, mountAt: /models/iris.npz }\n    ports:'),
   );
   const { execa } = await import('execa');
   const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir });
@@ -99,7 +92,6 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     ({ registry, started: startedRegistry } = await startRegistry());
     dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-docker-config-'));
     fs.writeFileSync(path.join(dockerConfig, 'config.json'), '{}\n');
-    made.push(await makeImage(engine));
     workspace = await releaseWorkspace();
     vscode = await startVSCode('registries', { workspace, env: { DOCKER_CONFIG: dockerConfig } });
   });
@@ -159,6 +151,37 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     assert.equal(fs.readFileSync(path.join(dockerConfig, 'config.json'), 'utf8'), '{}\n', 'no credential in the docker config');
   });
 
+  test('Build Image of the sample project: built with BuildKit through the docker CLI found here', async () => {
+    const page = vscode!.page;
+    await runCommand(page, 'Berth: Build Image', { opensPick: true });
+    // the build arguments (the profile's BASE), then the tag
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'BASE = berth-python-numpy:latest' })
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT });
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'tag' }).first().waitFor({ timeout: UI_TIMEOUT });
+    await eventually(
+      () => input.inputValue(),
+      (v) => v.startsWith('ml-project:'),
+      'the proposed tag',
+    );
+    await input.fill(SOURCE);
+    await input.press('Enter');
+    made.push(SOURCE);
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: new RegExp(`Built ${SOURCE.replace(/\./g, '\\.')} in`) })
+      .first()
+      .waitFor({ timeout: 120_000 });
+    const image = await engine.inspectImage(SOURCE);
+    assert.equal(image.labels['berth.managed'], 'true');
+    // BuildKit's layers say so in the image history (the classic builder's do not)
+    const { execa } = await import('execa');
+    assert.match((await execa('/usr/bin/docker', ['history', '--format', '{{.Comment}}', SOURCE])).stdout, /buildkit\.dockerfile\.v0/);
+    await vscode!.screenshot('registries-built');
+  });
+
   test('Push Image from the Images view: the repository and tag appear in the Registries view', async () => {
     const page = vscode!.page;
     const images = await openBerthView(page, 'Images');
@@ -200,6 +223,7 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
   test('the image removed locally and pulled back from its tag in the Registries view', async () => {
     const page = vscode!.page;
     const target = `${registry.addr}/${NAME}:1.0`;
+    const built = (await engine.inspectImage(SOURCE)).id;
     await engine.removeImage(target, { force: true });
     await engine.removeImage(SOURCE, { force: true });
     await assert.rejects(engine.inspectImage(target));
@@ -207,7 +231,7 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
     await contextMenu(page, treeRow(pane, '1.0'), 'Pull Image…');
     await waitForNotification(page, new RegExp(`Pulled ${target.replace(/\./g, '\\.')}`));
     const pulled = await engine.inspectImage(target);
-    assert.equal(pulled.labels[LABEL], String(process.pid));
+    assert.equal(pulled.id, built, 'the image pulled back is the one built');
     await vscode!.screenshot('registries-pulled');
   });
 
@@ -274,7 +298,7 @@ describe('e2e: log in, push, browse and pull back through the Registries view', 
       described.labels['org.opencontainers.image.revision'],
       (await execa('git', ['rev-parse', 'HEAD'], { cwd: workspace })).stdout.trim(),
     );
-    assert.equal(described.labels[LABEL], String(process.pid), 'the base image’s own labels kept');
+    assert.equal(described.labels['berth.managed'], 'true', 'the base image’s own labels kept');
   });
 
   test('Delete Tag (confirmed) removes the tag from the registry and the view', async () => {
