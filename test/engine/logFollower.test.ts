@@ -217,6 +217,35 @@ describe('engine: logs that survive restarts and engine reconnects', { timeout: 
     assert.deepEqual(texts(items), ['[stopped]', '[started]', 'run 2 line 1', 'run 2 line 2', 'run 2 line 3', '[stopped]']);
   });
 
+  test('a restart while the engine is away: its stop (exit code from the engine) and its start are both said', async () => {
+    const id = await run(engine, {
+      Cmd: ['sh', '-c', 'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo "run $n"; sleep 300'],
+    });
+    const { proxy, engine: viaProxy } = await connectThroughProxy();
+    const controller = new AbortController();
+    try {
+      const { items, until: seen } = consume(followContainerLogs(viaProxy, id, { signal: controller.signal, retryDelayMs: 100 }));
+      await seen((xs) => texts(xs).includes('run 1'), 'the first run');
+      proxy.refusing = true;
+      proxy.cut();
+      await seen((xs) => texts(xs).includes('[engine-lost]'), 'the lost marker');
+      // the container stops (killed: 137) and starts again while the follower cannot see it
+      await engine.restartContainer(id, { graceSeconds: 0 });
+      await until(async () => (await collect(containerLogs(engine, id))).length === 2);
+      proxy.refusing = false;
+      await seen((xs) => texts(xs).includes('run 2'), 'the second run');
+      controller.abort();
+      assert.deepEqual(texts(items), ['run 1', '[engine-lost]', '[engine-back]', '[stopped]', '[started]', 'run 2']);
+      const stop = items.find((i) => i.kind === 'marker' && i.marker.kind === 'stopped');
+      assert.ok(stop?.kind === 'marker' && stop.marker.kind === 'stopped');
+      assert.equal(stop.marker.exitCode, 137, 'the exit code of the run that ended, from its die event');
+      assert.equal(stop.marker.oomKilled, false);
+    } finally {
+      controller.abort();
+      await proxy.close();
+    }
+  });
+
   test('the engine lost before the first line: the reopen does not dump the history that was not asked for', async () => {
     const id = await run(engine, {
       Cmd: ['sh', '-c', 'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo "run $n a"; echo "run $n b"; sleep 300'],

@@ -6,7 +6,7 @@
  */
 import type { Engine } from './engine';
 import { ConflictError, EngineError, EngineRequestError, NotFoundError } from './errors';
-import { engineEvents, type EventStreamState } from './events';
+import { engineEvents, pastEvents, type EventStreamState } from './events';
 import { canonicalTime, containerLogs, nanosToTime, timestampToSince, timeToNanos, type LogLine } from './logs';
 import { delay } from './streams';
 
@@ -203,6 +203,9 @@ async function* streamLines(engine: Engine, id: string, options: FollowOptions, 
     // here rather than at the beginning of the container's history
     state.resume.startAt((await engineClock(engine, signal)) ?? now());
   } else if (details.State.Running && state.lastStartedAt !== undefined && details.State.StartedAt !== state.lastStartedAt) {
+    // a run that ended and started again unseen (a quick restart, or one while the engine was away)
+    const stop = await stopBetween(engine, id, state, state.lastStartedAt, details, signal);
+    if (stop) yield { kind: 'marker', marker: stop };
     yield { kind: 'marker', marker: { kind: 'started', time: details.State.StartedAt, restartCount: details.RestartCount } };
   }
   state.lastStartedAt = details.State.StartedAt;
@@ -231,7 +234,7 @@ async function* untilNextRun(
   signal: AbortSignal,
 ): AsyncGenerator<FollowItem, 'reopen' | 'end'> {
   const after = await engine.inspectContainerJson(id, signal);
-  if (after.State.Running) return 'reopen'; // restarted already
+  if (after.State.Running) return 'reopen'; // restarted already: the next open says the stop and the start
   // a container that never ran has nothing to report (its FinishedAt is the zero time)
   if (after.State.FinishedAt !== state.reportedStop && !after.State.FinishedAt.startsWith('0001')) {
     state.reportedStop = after.State.FinishedAt;
@@ -250,6 +253,39 @@ async function* untilNextRun(
   state.lastStartedAt = started.State.StartedAt;
   yield { kind: 'marker', marker: { kind: 'started', time: started.State.StartedAt, restartCount: started.RestartCount } };
   return 'reopen';
+}
+
+/**
+ * The stop of a run that ended unseen, before the container was found running again: its time from
+ * the container (FinishedAt stays while it runs again) and its exit code from the engine's `die`
+ * event between the run that was followed and the new one (a running container's inspect says 0).
+ * Undefined when that stop was said already.
+ */
+async function stopBetween(
+  engine: Engine,
+  id: string,
+  state: FollowState,
+  lastStartedAt: string,
+  details: { readonly State: { readonly FinishedAt: string; readonly StartedAt: string; readonly ExitCode: number } },
+  signal: AbortSignal | undefined,
+): Promise<Extract<LogMarker, { kind: 'stopped' }> | undefined> {
+  const finishedAt = details.State.FinishedAt;
+  if (finishedAt.startsWith('0001') || finishedAt === state.reportedStop) return undefined;
+  state.reportedStop = finishedAt;
+  const from = Date.parse(lastStartedAt);
+  const to = Date.parse(details.State.StartedAt);
+  const events =
+    Number.isNaN(from) || Number.isNaN(to)
+      ? []
+      : await pastEvents(engine, {
+          since: Math.floor(from / 1000),
+          until: Math.ceil(to / 1000) + 1,
+          filters: { type: ['container'], container: [id], event: ['die', 'oom'] },
+          ...(signal ? { signal } : {}),
+        }).catch(() => []);
+  const die = events.filter((e) => e.verb === 'die').pop();
+  const exitCode = Number(die?.attributes.exitCode ?? details.State.ExitCode);
+  return { kind: 'stopped', exitCode, oomKilled: events.some((e) => e.verb === 'oom'), time: finishedAt };
 }
 
 /**
