@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from '../../src/core/engine/engine';
 import {
+  allRowTexts,
   eventually,
   normalize,
   openBerthView,
-  rowTexts,
   runCommand,
   startVSCode,
   UI_TIMEOUT,
@@ -61,8 +61,9 @@ describe('e2e: Build Image on the sample project', { timeout: 180_000 }, () => {
     const history = (await execa('/usr/bin/docker', ['history', '--format', '{{.Comment}}', TAG])).stdout;
     assert.match(history, /buildkit\.dockerfile\.v0/, history);
     const pane = await openBerthView(page, 'Images');
+    // the engine may hold more images than the view shows at once: look through all its rows
     const rows = await eventually(
-      () => rowTexts(pane),
+      () => allRowTexts(pane),
       (r) => r.some((x) => x.startsWith(TAG)),
       'the new image in the Images view',
     );

@@ -316,6 +316,27 @@ export async function screenshot(page: Page, name: string, options: ScreenshotOp
 }
 
 /**
+ * Every row of a tree view, also those scrolled out of sight: VS Code renders only the rows in
+ * view, so this scrolls the list from the top to the bottom with the mouse wheel, collecting rows.
+ */
+export async function allRowTexts(pane: Locator): Promise<string[]> {
+  const page = pane.page();
+  const list = pane.locator('.monaco-list').first();
+  await list.hover();
+  await page.mouse.wheel(0, -1_000_000);
+  const seen: string[] = [];
+  for (let stale = 0, i = 0; stale < 2 && i < 200; i++) {
+    const before = seen.length;
+    for (const row of await rowTexts(pane)) if (!seen.includes(row)) seen.push(row);
+    stale = seen.length === before ? stale + 1 : 0;
+    await page.mouse.wheel(0, 120);
+    await page.waitForTimeout(50);
+  }
+  await page.mouse.wheel(0, -1_000_000);
+  return seen;
+}
+
+/**
  * Poll until fn returns a value that check accepts and that stays the same for `stableMs` (the UI
  * may pass through a state on its way to another); the last value is in the error if it never does.
  */
