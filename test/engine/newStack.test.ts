@@ -112,7 +112,7 @@ describe('New AI Stack with docker-compose v1', { timeout: 600_000 }, () => {
   });
 
   after(async () => {
-    if (!skip && dir && files.length > 0) await compose(['down', '-v', '-t', '1'], false);
+    if (!skip && dir && files.length > 0) await compose(['down', '-v', '--rmi', 'local', '-t', '1'], false);
     if (dir) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 
@@ -211,11 +211,13 @@ describe('New AI Stack with docker-compose v1', { timeout: 600_000 }, () => {
     assert.notEqual((await compose(['ps', '-q', 'inference'])).stdout.trim(), '');
   });
 
-  test('down -v removes the containers, volumes and network of this project only', async (t) => {
+  test('down -v removes the containers, volumes, network and built image of this project only', async (t) => {
     if (skip) return t.skip(skip);
     assert.ok(files.length > 0, 'the stack is up');
-    await compose(['down', '-v', '-t', '1']);
+    // --rmi local: the inference image this project built goes too
+    await compose(['down', '-v', '--rmi', 'local', '-t', '1']);
     const byProject = `label=com.docker.compose.project=${PROJECT}`;
+    assert.equal((await execa('docker', ['images', '-q', `${PROJECT}_inference`])).stdout.trim(), '');
     assert.equal((await execa('docker', ['ps', '-aq', '--filter', byProject])).stdout.trim(), '');
     assert.equal((await execa('docker', ['volume', 'ls', '-q', '--filter', byProject])).stdout.trim(), '');
     assert.equal((await execa('docker', ['network', 'ls', '-q', '--filter', byProject])).stdout.trim(), '');
