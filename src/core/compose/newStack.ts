@@ -104,7 +104,11 @@ function inferenceService(project: StackProject, choices: Required<Omit<StackCho
       `      - ${q(`./${project.model.hostPath}:${project.model.mountAt}:ro`)}`,
     );
   }
-  l.push(`      # downloaded weights (Hugging Face, torch caches) outlive the container`, `      - ${q('weights:/weights')}`);
+  l.push(
+    `      # a named volume for weights the service downloads (point its cache there, e.g. HF_HOME=/weights):`,
+    `      # they outlive the container`,
+    `      - ${q('weights:/weights')}`,
+  );
   if (project.healthPath !== undefined) {
     const url = `http://127.0.0.1:${project.port}${project.healthPath}`;
     l.push(`    # healthy once ${project.healthPath} answers; \`docker-compose ps\` and Berth show it`, `    healthcheck:`);
