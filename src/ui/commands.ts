@@ -41,6 +41,7 @@ import {
 } from './registries/imageCommands';
 import { pushReleaseCommand } from './registries/pushRelease';
 import { loginTargetOf } from './registries/registryErrors';
+import { newAiStack } from './compose/newStack';
 
 /** What a command handler receives: the services and the registered views. */
 export type CommandContext = Services & { readonly trees: Trees };
@@ -94,6 +95,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.volumes.pruneUnused': pruneUnusedVolumes,
   'berth.image.scan': scanImage,
   'berth.scanResults.clear': (ctx) => ctx.scans.clear(),
+  'berth.stack.new': newAiStack,
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */
