@@ -207,19 +207,29 @@ build_debian_python() {
 }
 
 # An image from a Dockerfile in scripts/images/<name>, FROM the python base: its RUN lines
-# install Debian packages with apt from the mirror the base was bootstrapped from.
+# install Debian packages with apt from the mirror the base was bootstrapped from. The image
+# carries a hash of its folder and of the base's id: a tag made from another recipe (an older
+# one, or by hand) is built again rather than trusted.
 build_from_dockerfile() {
   local tag=$1 name=$2
+  local dir="$SCRIPT_DIR/images/$name" recipe have
+  recipe="$( { docker image inspect -f '{{.Id}}' "$PYTHON_IMAGE"; \
+    find "$dir" -type f -printf '%P %m\n' | LC_ALL=C sort; \
+    find "$dir" -type f -print0 | LC_ALL=C sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)"
   if image_present "$tag"; then
-    log "$tag already present"
-    return
+    have="$(docker image inspect -f '{{index .Config.Labels "org.berth.recipe"}}' "$tag" 2>/dev/null || true)"
+    if [[ "$have" == "$recipe" ]]; then
+      log "$tag already present"
+      return
+    fi
+    log "$tag was not built from scripts/images/$name as it is now: building it again"
   fi
   local start out
   start="$(date +%s)"
   out="$(mktemp "${TMPDIR:-/tmp}/berth-$name-build.XXXXXX")"
   # The classic builder: the engine here has no BuildKit frontend to pull.
-  if ! DOCKER_BUILDKIT=0 docker build --build-arg "BASE=$PYTHON_IMAGE" -t "$tag" \
-      "$SCRIPT_DIR/images/$name" >"$out" 2>&1; then
+  if ! DOCKER_BUILDKIT=0 docker build --build-arg "BASE=$PYTHON_IMAGE" \
+      --label "org.berth.recipe=$recipe" -t "$tag" "$dir" >"$out" 2>&1; then
     tail -n 30 "$out" >&2
     rm -f "$out"
     die "building $tag from scripts/images/$name failed"
