@@ -7,11 +7,15 @@
 #   berth-busybox:latest       ~2 MB: sh, httpd, sleep, seq, ... from busybox-static
 #   berth-python-numpy:latest  ~170 MB: Debian bookworm minbase + python3 + python3-numpy
 #   berth-python-ipython:latest  the same + python3-ipython (notebooks run through IPython's shell)
+#   berth-redis:latest         the python base + Debian's redis-server (scripts/images/redis)
+#   berth-prometheus:latest    the python base + Debian's prometheus and promtool (scripts/images/prometheus)
 #
 # Environment:
 #   BERTH_BUSYBOX_IMAGE   tag of the busybox image       (default berth-busybox:latest)
 #   BERTH_PYTHON_IMAGE    tag of the python+numpy image  (default berth-python-numpy:latest)
 #   BERTH_IPYTHON_IMAGE   tag of the python+numpy+IPython image (default berth-python-ipython:latest)
+#   BERTH_REDIS_IMAGE     tag of the Redis image         (default berth-redis:latest)
+#   BERTH_PROMETHEUS_IMAGE  tag of the Prometheus image  (default berth-prometheus:latest)
 #   BERTH_DEBIAN_MIRROR   Debian mirror for debootstrap  (default: the one apt uses here; none: an error)
 #   BERTH_STATE_DIR       where the lock file lives      (default <repo>/.berth-state)
 #
@@ -25,6 +29,8 @@ STATE_DIR="${BERTH_STATE_DIR:-$REPO/.berth-state}"
 BUSYBOX_IMAGE="${BERTH_BUSYBOX_IMAGE:-berth-busybox:latest}"
 PYTHON_IMAGE="${BERTH_PYTHON_IMAGE:-berth-python-numpy:latest}"
 IPYTHON_IMAGE="${BERTH_IPYTHON_IMAGE:-berth-python-ipython:latest}"
+REDIS_IMAGE="${BERTH_REDIS_IMAGE:-berth-redis:latest}"
+PROMETHEUS_IMAGE="${BERTH_PROMETHEUS_IMAGE:-berth-prometheus:latest}"
 SUITE=bookworm
 # Lets tests and cleanup tell our base images apart from anything else on the engine.
 BASE_LABEL='LABEL org.berth.base=1'
@@ -200,6 +206,38 @@ build_debian_python() {
   log "built $tag in $(elapsed_since "$start") s"
 }
 
+# An image from a Dockerfile in scripts/images/<name>, FROM the python base: its RUN lines
+# install Debian packages with apt from the mirror the base was bootstrapped from. The image
+# carries a hash of its folder and of the base's id: a tag made from another recipe (an older
+# one, or by hand) is built again rather than trusted.
+build_from_dockerfile() {
+  local tag=$1 name=$2
+  local dir="$SCRIPT_DIR/images/$name" recipe have
+  recipe="$( { docker image inspect -f '{{.Id}}' "$PYTHON_IMAGE"; \
+    find "$dir" -type f -printf '%P %m\n' | LC_ALL=C sort; \
+    find "$dir" -type f -print0 | LC_ALL=C sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)"
+  if image_present "$tag"; then
+    have="$(docker image inspect -f '{{index .Config.Labels "org.berth.recipe"}}' "$tag" 2>/dev/null || true)"
+    if [[ "$have" == "$recipe" ]]; then
+      log "$tag already present"
+      return
+    fi
+    log "$tag was not built from scripts/images/$name as it is now: building it again"
+  fi
+  local start out
+  start="$(date +%s)"
+  out="$(mktemp "${TMPDIR:-/tmp}/berth-$name-build.XXXXXX")"
+  # The classic builder: the engine here has no BuildKit frontend to pull.
+  if ! DOCKER_BUILDKIT=0 docker build --build-arg "BASE=$PYTHON_IMAGE" \
+      --label "org.berth.recipe=$recipe" -t "$tag" "$dir" >"$out" 2>&1; then
+    tail -n 30 "$out" >&2
+    rm -f "$out"
+    die "building $tag from scripts/images/$name failed"
+  fi
+  rm -f "$out"
+  log "built $tag in $(elapsed_since "$start") s"
+}
+
 main() {
   command -v docker >/dev/null 2>&1 || die "the docker CLI is not on PATH"
   timeout 10 docker info >/dev/null 2>&1 \
@@ -214,6 +252,9 @@ main() {
   # Debian's IPython on the same base: its dependencies only (debootstrap installs no
   # Recommends), so no Jupyter, no kernel, no matplotlib.
   build_debian_python "$IPYTHON_IMAGE" python3,python3-numpy,python3-ipython
+  # The AI stack's cache and monitoring (New AI Stack): Debian's packages, no registry.
+  build_from_dockerfile "$REDIS_IMAGE" redis
+  build_from_dockerfile "$PROMETHEUS_IMAGE" prometheus
 }
 
 main "$@"

@@ -7,6 +7,8 @@ Endpoints
   POST /predict  <- {"instances": [[5.1, 3.5, 1.4, 0.2], ...]}
                     or {"features": [5.1, 3.5, 1.4, 0.2]}
                  -> {"predictions": ["setosa", ...], "probabilities": [[...], ...]}
+  GET  /metrics  -> request counts, latency histogram and errors in the Prometheus
+                    text exposition format 0.0.4
 
 Environment
   MODEL_PATH  model artefact written by the notebook (default /app/model/iris.npz)
@@ -14,6 +16,7 @@ Environment
   HOST        address to bind (default 0.0.0.0)
 """
 
+import bisect
 import json
 import math
 import os
@@ -28,6 +31,8 @@ import numpy as np
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
 MAX_INSTANCES = 10_000
+ROUTES = ("/health", "/predict", "/metrics")
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 _log_lock = threading.RLock()
@@ -120,9 +125,91 @@ def parse_instances(payload, n_features):
     return np.array(rows, dtype=np.float64)
 
 
+def _label_value(value):
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(pairs):
+    return "{" + ",".join(f'{k}="{_label_value(v)}"' for k, v in pairs) + "}"
+
+
+def _number(value):
+    if value == math.inf:
+        return "+Inf"
+    return repr(float(value))
+
+
+class Metrics:
+    """Request metrics in the Prometheus text exposition format (0.0.4), standard library only.
+
+    Labels stay bounded: a path outside ROUTES is counted as "other".
+    """
+
+    # Seconds; the upper bounds of the latency histogram's buckets (+Inf is implied).
+    BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._requests = {}  # (path, method, status) -> count
+        self._errors = {}  # (path, method, kind) -> count
+        self._durations = {}  # (path, method) -> [per-bucket counts..., +Inf count], sum
+
+    def observe(self, route, method, status, seconds):
+        path = route if route in ROUTES else "other"
+        with self._lock:
+            key = (path, method, str(status))
+            self._requests[key] = self._requests.get(key, 0) + 1
+            if status >= 400:
+                kind = "client" if status < 500 else "server"
+                key = (path, method, kind)
+                self._errors[key] = self._errors.get(key, 0) + 1
+            empty = ([0] * (len(self.BUCKETS) + 1), 0.0)
+            counts, total = self._durations.get((path, method), empty)
+            # Counted per bucket here; render() makes them cumulative, as the format wants.
+            index = bisect.bisect_left(self.BUCKETS, seconds)
+            counts[index] += 1
+            self._durations[(path, method)] = (counts, total + seconds)
+
+    def render(self):
+        with self._lock:
+            requests = sorted(self._requests.items())
+            errors = sorted(self._errors.items())
+            durations = sorted((k, (list(c), s)) for k, (c, s) in self._durations.items())
+        lines = [
+            "# HELP iris_requests_total HTTP requests answered, by path, method and status.",
+            "# TYPE iris_requests_total counter",
+        ]
+        for (path, method, status), count in requests:
+            labels = _labels([("path", path), ("method", method), ("status", status)])
+            lines.append(f"iris_requests_total{labels} {count}")
+        lines += [
+            "# HELP iris_request_errors_total HTTP requests answered with an error"
+            " (kind: client for 4xx, server for 5xx).",
+            "# TYPE iris_request_errors_total counter",
+        ]
+        for (path, method, kind), count in errors:
+            labels = _labels([("path", path), ("method", method), ("kind", kind)])
+            lines.append(f"iris_request_errors_total{labels} {count}")
+        lines += [
+            "# HELP iris_request_duration_seconds Time to answer an HTTP request, in seconds.",
+            "# TYPE iris_request_duration_seconds histogram",
+        ]
+        for (path, method), (counts, total) in durations:
+            base = [("path", path), ("method", method)]
+            cumulative = 0
+            for bound, count in zip(self.BUCKETS + (math.inf,), counts):
+                cumulative += count
+                labels = _labels(base + [("le", _number(bound))])
+                lines.append(f"iris_request_duration_seconds_bucket{labels} {cumulative}")
+            lines.append(f"iris_request_duration_seconds_sum{_labels(base)} {_number(total)}")
+            lines.append(f"iris_request_duration_seconds_count{_labels(base)} {cumulative}")
+        return "\n".join(lines) + "\n"
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "iris-classifier/1.0"
     model = None  # set in main()
+    metrics = Metrics()
 
     def do_GET(self):
         self._handle("GET")
@@ -133,12 +220,16 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, method):
         started = time.perf_counter()
         self._status, self._size = 500, 0
+        route = self.path.split("?", 1)[0]
         try:
-            route = self.path.split("?", 1)[0]
             if route == "/health":
                 if method != "GET":
                     raise BadRequest("method not allowed; use GET", 405)
                 self._send_json(200, {"status": "ok", **self.model.describe()})
+            elif route == "/metrics":
+                if method != "GET":
+                    raise BadRequest("method not allowed; use GET", 405)
+                self._send(200, METRICS_CONTENT_TYPE, self.metrics.render().encode("utf-8"))
             elif route == "/predict":
                 if method != "POST":
                     raise BadRequest("method not allowed; use POST", 405)
@@ -158,7 +249,9 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as err:  # keep serving; report the failure
             log(f"error handling {method} {self.path}: {err!r}")
             self._send_json(500, {"error": "internal server error"})
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed = time.perf_counter() - started
+        self.metrics.observe(route, method, self._status, elapsed)
+        elapsed_ms = elapsed * 1000
         log(
             f'{self.client_address[0]} "{self.requestline}" '
             f"{self._status} {self._size}B {elapsed_ms:.1f}ms"
@@ -185,12 +278,14 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest(f"invalid JSON: {err}") from None
 
     def _send_json(self, status, obj):
-        body = (json.dumps(obj) + "\n").encode("utf-8")
+        self._send(status, "application/json", (json.dumps(obj) + "\n").encode("utf-8"))
+
+    def _send(self, status, content_type, body):
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if status == 405:
-            self.send_header("Allow", "GET" if self.path.startswith("/health") else "POST")
+            self.send_header("Allow", "POST" if self.path.startswith("/predict") else "GET")
         self.end_headers()
         self.wfile.write(body)
         self._status, self._size = status, len(body)

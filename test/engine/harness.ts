@@ -12,6 +12,9 @@ export const BUSYBOX = process.env.BERTH_BUSYBOX_IMAGE ?? 'berth-busybox:latest'
 export const PYTHON = process.env.BERTH_PYTHON_IMAGE ?? 'berth-python-numpy:latest';
 /** The Python image with Debian's IPython: notebooks run through IPython's own shell. */
 export const IPYTHON = process.env.BERTH_IPYTHON_IMAGE ?? 'berth-python-ipython:latest';
+/** Debian's redis-server and prometheus on the Python base (scripts/images), for the AI stack. */
+export const REDIS = process.env.BERTH_REDIS_IMAGE ?? 'berth-redis:latest';
+export const PROMETHEUS = process.env.BERTH_PROMETHEUS_IMAGE ?? 'berth-prometheus:latest';
 export const TEST_LABEL = 'berth.test';
 export const RUN_ID = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
 

@@ -13,11 +13,9 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newStackFiles, writeStackFiles, type StackChoices } from '../../src/core/compose/newStack';
 import { stackProjectOf } from '../../src/core/compose/stackProject';
-import { PYTHON, RUN_ID, TEST_LABEL } from './harness';
+import { PROMETHEUS, REDIS, RUN_ID, TEST_LABEL } from './harness';
 
 const SAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');
-const REDIS = 'berth-redis:latest';
-const PROMETHEUS = 'berth-prometheus:latest';
 const PROJECT = `berth-test-stack-${RUN_ID}`.toLowerCase().replace(/[^a-z0-9_-]/g, '');
 interface Ran {
   readonly exitCode: number;
@@ -57,17 +55,6 @@ async function ensureCompose(): Promise<string | undefined> {
   return (await hasCompose()) ? undefined : `apt-get install docker-compose failed: ${r.stderr.slice(-400)}`;
 }
 
-/** The local Redis or Prometheus image, built from Debian's package on the Python base when missing. */
-async function ensureImage(tag: string, pkg: string): Promise<void> {
-  if ((await execa('docker', ['image', 'inspect', tag], { reject: false })).exitCode === 0) return;
-  const dockerfile = [
-    `FROM ${PYTHON}`,
-    `RUN apt-get update && apt-get install -y --no-install-recommends ${pkg} && apt-get clean && rm -rf /var/lib/apt/lists/*`,
-    '',
-  ].join('\n');
-  await execa('docker', ['build', '-t', tag, '-'], { input: dockerfile, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-}
-
 function writeStack(dir: string, choices: StackChoices): void {
   const result = writeStackFiles(dir, newStackFiles(stackProjectOf(dir), choices), true);
   assert.ok('written' in result);
@@ -105,8 +92,6 @@ describe('New AI Stack with docker-compose v1', { timeout: 600_000 }, () => {
   before(async () => {
     skip = await ensureCompose();
     if (skip) return;
-    await ensureImage(REDIS, 'redis-server');
-    await ensureImage(PROMETHEUS, 'prometheus');
     dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-stack-')), 'iris-classifier');
     fs.cpSync(SAMPLE, dir, { recursive: true });
   });

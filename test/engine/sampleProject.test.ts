@@ -3,19 +3,10 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/core/engine/engine';
 import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
+import { waitHealthy } from './sampleServer';
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');
 const TAG = `berth-test/iris-classifier:${RUN_ID}`;
-
-async function waitHealthy(engine: Engine, id: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const state = (await engine.inspectContainerJson(id)).State;
-    if (state.Health?.Status === 'healthy') return;
-    if (!state.Running) assert.fail(`the server exited (${state.ExitCode})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail('not healthy within 20 s');
-}
 
 describe('the sample ML project builds and serves in a real container', { timeout: 120_000 }, () => {
   let engine: Engine;
