@@ -55,9 +55,9 @@ export function layerOf(file: string): string | undefined {
 
 /** Which layers each layer may import (besides itself). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  entry: ['ui', 'core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan'],
-  cli: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan'],
-  ui: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan'],
+  entry: ['ui', 'core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan', 'core/compose'],
+  cli: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan', 'core/compose'],
+  ui: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan', 'core/compose'],
   'core/notebook': ['core/engine', 'core/project'],
   // BuildKit builds through a docker CLI, or the engine's classic builder
   'core/build': ['core/engine', 'core/project'],
@@ -65,6 +65,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'core/registry': ['core/engine'],
   // image scanners (Trivy, Grype, Docker Scout) and their reports
   'core/scan': ['core/engine'],
+  'core/compose': ['core/engine', 'core/project'],
   'core/project': ['core/engine'],
   'core/engine': [],
   webview: [],
