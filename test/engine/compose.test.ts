@@ -141,7 +141,8 @@ describe('Compose with the real CLI', () => {
     ]);
 
     const withDebug = { ...p, profiles: ['debug'] };
-    await run(withDebug, upArgs(cli, withDebug, { services: ['debug'] }));
+    // no service named: only the enabled profile starts `debug` (naming a service would start it anyway)
+    await run(withDebug, upArgs(cli, withDebug));
     assert.deepEqual(
       (await containers(p.projectName)).map((c) => c.service),
       ['debug', 'web', 'worker'],
