@@ -221,3 +221,12 @@ export function defaultProjectName(directory: string): string {
       .pop() ?? '';
   return base.toLowerCase().replace(/[^-_a-z0-9]/g, '');
 }
+
+/**
+ * The requested profiles no service of the project has. Compose starts nothing more for them
+ * and says nothing (v1 1.29.2 starts the services without a profile), so the caller can.
+ */
+export function unknownProfiles(project: ComposeProject, requested: readonly string[]): string[] {
+  const known = new Set(project.services.flatMap((s) => s.profiles));
+  return requested.filter((p) => p !== '*' && !known.has(p));
+}

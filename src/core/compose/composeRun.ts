@@ -9,6 +9,16 @@ import type { ComposeCommand } from './composeArgs';
 export interface ServiceError {
   readonly service: string;
   readonly message: string;
+  /** "127.0.0.1:8080" when the failure is a host port already taken. */
+  readonly portInUse?: string;
+}
+
+/** The host address and port a "port in use" error names (the engine's two wordings). */
+export function portInUse(message: string): string | undefined {
+  return (
+    /listen tcp[46]? ([^\s]+:\d+): bind: address already in use/.exec(message)?.[1] ??
+    /Bind for ([^\s]+:\d+) failed: port is already allocated/.exec(message)?.[1]
+  );
 }
 
 export class ComposeCommandError extends Error {
@@ -124,7 +134,10 @@ export function serviceErrors(output: string, services: readonly string[], proje
       pulling = undefined;
     }
   }
-  return [...found].map(([service, message]) => ({ service, message }));
+  return [...found].map(([service, message]) => {
+    const port = portInUse(message);
+    return { service, message, ...(port !== undefined ? { portInUse: port } : {}) };
+  });
 }
 
 /** The last lines of a text, without blank ones. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultProjectName, parseBytes, parsePort, projectFromConfig } from '../../../../src/core/compose/composeModel';
+import { defaultProjectName, parseBytes, parsePort, projectFromConfig, unknownProfiles } from '../../../../src/core/compose/composeModel';
 
 const fixture = (name: string): string => fs.readFileSync(path.join(__dirname, '../../../fixtures/compose', name), 'utf8');
 
@@ -54,6 +54,10 @@ describe('the project model from config', () => {
   });
   it('v1 default project name from the folder', () => {
     assert.equal(defaultProjectName('/home/u/My AI-Stack_2/'), 'myai-stack_2');
+  });
+  it('unknown profiles: those no service has', () => {
+    const p = projectFromConfig(fixture('v1/project.config.yaml'), 'v1', 'cap');
+    assert.deepEqual(unknownProfiles(p, ['debug', 'nope', '*']), ['nope']);
   });
   it('unreadable output is a typed error', () => {
     assert.throws(() => projectFromConfig('{', 'v2'), /cannot read/);
