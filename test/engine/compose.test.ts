@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { configArgs, downArgs, psArgs, scaleArgs, serviceArgs, upArgs, type ComposeTarget } from '../../src/core/compose/composeArgs';
 import { ComposeNotFoundError, composeEnv, detectCompose, type ComposeCli } from '../../src/core/compose/composeCli';
 import { configDiagnostics } from '../../src/core/compose/composeDiagnostics';
-import { projectFromConfig } from '../../src/core/compose/composeModel';
+import { projectFromConfig, unknownProfiles } from '../../src/core/compose/composeModel';
 import { ComposeCommandError, runCompose } from '../../src/core/compose/composeRun';
 import type { Engine } from '../../src/core/engine/engine';
 import { BUSYBOX, RUN_ID, TEST_LABEL, cleanup, connect, localEndpoint } from './harness';
@@ -168,7 +168,11 @@ describe('Compose with the real CLI', () => {
 
   it('an unknown profile: v1 starts the services without a profile and says nothing', async () => {
     const p = { ...project({ 'docker-compose.yml': TWO_SERVICES }), profiles: ['nope'] };
-    await run(p, upArgs(cli, p));
+    const model = projectFromConfig((await run(p, configArgs(cli, p))).stdout, cli.flavour, p.projectName);
+    assert.deepEqual(unknownProfiles(model, p.profiles), ['nope']);
+    const lines: string[] = [];
+    await run(p, upArgs(cli, p), lines);
+    assert.ok(!lines.some((l) => /nope|profile/i.test(l)), lines.join('\n'));
     assert.deepEqual(
       (await containers(p.projectName)).map((c) => c.service),
       ['web', 'worker'],
@@ -191,6 +195,7 @@ describe('Compose with the real CLI', () => {
           err.serviceErrors.map((e) => e.service),
           ['web'],
         );
+        assert.equal(err.serviceErrors[0]?.portInUse, `127.0.0.1:${port}`);
         assert.match(err.message, new RegExp(`^web: .*127\\.0\\.0\\.1:${port}.*(address already in use|port is already allocated)`));
         return true;
       });
