@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cliEnv } from '../engine/cliEnv';
 import type { EngineEndpoint } from '../engine/connection';
 
 export type CliMode = 'buildx' | 'built-in';
@@ -176,23 +177,8 @@ export function candidates(options: {
   return out;
 }
 
-/**
- * The environment for a docker CLI that must talk to the engine Berth talks to: DOCKER_HOST (and
- * TLS from the folder Berth read it from), with DOCKER_CONTEXT removed so that no context
- * overrides it.
- */
-export function cliEnv(endpoint: EngineEndpoint, base: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
-  for (const k of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_TLS', 'DOCKER_CERT_PATH']) delete env[k];
-  env.DOCKER_HOST = endpoint.host;
-  if (endpoint.tls) {
-    env.DOCKER_CERT_PATH = endpoint.tls.from;
-    if (endpoint.tls.verify) env.DOCKER_TLS_VERIFY = '1';
-    else env.DOCKER_TLS = '1';
-  }
-  return env;
-}
+/** The endpoint's environment for a docker CLI (shared with Compose, so it lives in the engine layer). */
+export { cliEnv };
 
 const PROBE_TIMEOUT_MS = 15_000;
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Make sure a Compose CLI is installed, for the engine tests of src/core/compose. Compose v2
+# (`docker compose`) cannot be installed here; Debian's docker-compose (v1.29.2) can.
+#
+#   compose.sh install   install docker-compose (Debian, as root) when neither CLI answers
+set -euo pipefail
+
+log() { printf 'compose: %s\n' "$*"; }
+die() { printf 'compose: error: %s\n' "$*" >&2; exit 1; }
+
+case "${1:-}" in
+  install)
+    if docker compose version >/dev/null 2>&1; then
+      log "present: docker compose ($(docker compose version --short 2>/dev/null || echo v2))"
+      exit 0
+    fi
+    if command -v docker-compose >/dev/null; then
+      log "present: $(command -v docker-compose)"
+      exit 0
+    fi
+    [[ "$(id -u)" == 0 ]] || die "no compose CLI, and installing one needs root: apt-get install docker-compose"
+    command -v apt-get >/dev/null || die "no compose CLI, and no apt-get to install docker-compose"
+    log "installing docker-compose"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; then
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+    fi
+    command -v docker-compose >/dev/null || die "docker-compose installed but not on PATH"
+    log "installed: $(command -v docker-compose)"
+    ;;
+  *)
+    echo "usage: scripts/compose.sh install" >&2
+    exit 2
+    ;;
+esac
