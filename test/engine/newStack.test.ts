@@ -38,21 +38,10 @@ async function execa(
 
 const LOCAL: StackChoices = { gpu: 'never', anyHostPort: true, images: { redis: REDIS, prometheus: PROMETHEUS } };
 
-async function hasCompose(): Promise<boolean> {
-  return (await execa('docker-compose', ['version'], { reject: false })).exitCode === 0;
-}
-
-/** docker-compose when missing: Debian's package, as root only. */
-async function ensureCompose(): Promise<string | undefined> {
-  if (await hasCompose()) return undefined;
-  if (process.getuid?.() !== 0) return 'docker-compose is not installed (and this is not root: cannot apt-get it)';
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'docker-compose'], { reject: false, env });
-  if (r.exitCode !== 0) {
-    await execa('apt-get', ['update'], { reject: false, env });
-    r = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'docker-compose'], { reject: false, env });
-  }
-  return (await hasCompose()) ? undefined : `apt-get install docker-compose failed: ${r.stderr.slice(-400)}`;
+/** docker-compose, installed by scripts/compose.sh when missing (as `npm test` does before this tier). */
+async function ensureCompose(): Promise<undefined> {
+  await execa('bash', [path.join(__dirname, '..', '..', 'scripts', 'compose.sh'), 'install']);
+  return undefined;
 }
 
 function writeStack(dir: string, choices: StackChoices): void {
