@@ -1,3 +1,5 @@
+import { dockerfileInstructions } from '../engine/dockerfile';
+
 /**
  * What a Dockerfile's RUN --mount flags ask the build for: the ids of its secret mounts (a value
  * each, supplied at build time) and whether it forwards ssh. BuildKit's rules: a secret mount's id
@@ -14,21 +16,7 @@ export interface MountNeeds {
 export function mountNeeds(text: string): MountNeeds {
   const secrets: { id: string; line: number }[] = [];
   const ssh: { id: string; line: number }[] = [];
-  const lines = text.split(/\r?\n/);
-  let start = 0;
-  let instruction = '';
-  for (const [i, raw] of lines.entries()) {
-    const line = raw.trim();
-    if (instruction === '') {
-      if (line === '' || line.startsWith('#')) continue;
-      start = i + 1;
-    }
-    if (line.startsWith('#')) continue;
-    const continued = line.endsWith('\\');
-    instruction += `${continued ? line.slice(0, -1) : line} `;
-    if (continued) continue;
-    const whole = instruction.trim();
-    instruction = '';
+  for (const { line: start, text: whole } of dockerfileInstructions(text)) {
     if (!/^RUN\s/i.test(whole)) continue;
     for (const m of whole.matchAll(/--mount=(\S+)/g)) {
       const fields = new Map<string, string>();

@@ -19,6 +19,30 @@ const FLAGS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
   [/^ADD\b.*?\s--(checksum|keep-git-dir)\b/i, (m) => `ADD --${(m[1] ?? '').toLowerCase()}`],
 ];
 
+/**
+ * A Dockerfile's instructions, each with the line it starts on: continuation lines joined, comments
+ * and blank lines left out (comments inside an instruction are dropped, as Docker does).
+ */
+export function dockerfileInstructions(text: string): { readonly line: number; readonly text: string }[] {
+  const instructions: { line: number; text: string }[] = [];
+  let start = 0;
+  let instruction = '';
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (instruction === '') {
+      if (line === '' || line.startsWith('#')) continue;
+      start = i + 1;
+    }
+    if (line.startsWith('#')) continue;
+    const continued = line.endsWith('\\');
+    instruction += `${continued ? line.slice(0, -1) : line} `;
+    if (continued) continue;
+    instructions.push({ line: start, text: instruction.trim() });
+    instruction = '';
+  }
+  return instructions;
+}
+
 /** Where a Dockerfile uses what only BuildKit builds: RUN --mount, heredocs, a `# syntax=` frontend, … */
 export function buildKitNeeds(text: string): BuildKitNeed[] {
   const needs: BuildKitNeed[] = [];
@@ -29,21 +53,7 @@ export function buildKitNeeds(text: string): BuildKitNeed[] {
     if (!directive) break;
     if (directive[1]?.toLowerCase() === 'syntax') needs.push({ line: i + 1, what: `# syntax=${directive[2] ?? ''} (a frontend image)` });
   }
-  let start = 0;
-  let instruction = '';
-  for (const [i, raw] of lines.entries()) {
-    const line = raw.trim();
-    if (instruction === '') {
-      if (line === '' || line.startsWith('#')) continue;
-      start = i + 1;
-    }
-    // continuation lines join the instruction (comments inside it are dropped, as Docker does)
-    if (line.startsWith('#')) continue;
-    const continued = line.endsWith('\\');
-    instruction += `${continued ? line.slice(0, -1) : line} `;
-    if (continued) continue;
-    const whole = instruction.trim();
-    instruction = '';
+  for (const { line: start, text: whole } of dockerfileInstructions(text)) {
     for (const [pattern, what] of FLAGS) {
       const m = pattern.exec(whole);
       if (m) needs.push({ line: start, what: what(m) });

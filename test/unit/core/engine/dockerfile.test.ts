@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildKitNeeds, needsBuildKitMessage } from '../../../../src/core/engine/dockerfile';
+import { buildKitNeeds, dockerfileInstructions, needsBuildKitMessage } from '../../../../src/core/engine/dockerfile';
 
 describe('what a Dockerfile needs from BuildKit', () => {
   test('each BuildKit-only form, at the line its instruction starts', () => {
@@ -58,5 +58,28 @@ describe('what a Dockerfile needs from BuildKit', () => {
       /^Dockerfile needs BuildKit \(line 3: RUN --mount=type=cache; line 4: RUN --mount=type=secret; line 6: RUN --network and 1 more\)/,
     );
     assert.match(message, /DOCKER_BUILDKIT=1 docker build, or docker buildx build/);
+  });
+});
+
+describe('dockerfileInstructions', () => {
+  test('continuation lines joined, comments inside dropped, each instruction with the line it starts on', () => {
+    const text = [
+      '# syntax=docker/dockerfile:1',
+      'FROM base AS build',
+      '',
+      'RUN apt-get update && \\',
+      '    # a comment inside the instruction',
+      '    apt-get install -y curl',
+      '  # an indented comment',
+      'COPY a \\',
+      '  b /dst/',
+      'CMD ["x"]',
+    ].join('\r\n');
+    assert.deepEqual(dockerfileInstructions(text), [
+      { line: 2, text: 'FROM base AS build' },
+      { line: 4, text: 'RUN apt-get update &&  apt-get install -y curl' },
+      { line: 8, text: 'COPY a  b /dst/' },
+      { line: 10, text: 'CMD ["x"]' },
+    ]);
   });
 });
