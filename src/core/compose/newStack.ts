@@ -73,6 +73,30 @@ function port(host: boolean, container: number, anyHostPort: boolean): string {
   return q(`127.0.0.1:${anyHostPort || !host ? '' : String(container)}:${container}`);
 }
 
+/** The one network, and a service's limits (memory, cpus) with a note on why, if any. */
+function networkAndLimits(memory: string, cpus: string, why?: string): string[] {
+  return [
+    `    networks: [${STACK_NETWORK}]`,
+    `    deploy:`,
+    `      resources:`,
+    `        limits:`,
+    ...(why ? [`          # ${why}`] : []),
+    `          memory: ${memory}`,
+    `          cpus: ${q(cpus)}`,
+  ];
+}
+
+/** A health check: its test (a compose list, as text) and its timings. */
+function healthcheck(test: string, interval: string, timeout: string, retries: number): string[] {
+  return [
+    `    healthcheck:`,
+    `      test: ${test}`,
+    `      interval: ${interval}`,
+    `      timeout: ${timeout}`,
+    `      retries: ${retries}`,
+  ];
+}
+
 function inferenceService(project: StackProject, choices: Required<Omit<StackChoices, 'images'>>): string[] {
   const { vectorDb, gpu, anyHostPort } = choices;
   const l: string[] = [
@@ -127,14 +151,7 @@ function inferenceService(project: StackProject, choices: Required<Omit<StackCho
   if (project.python) {
     l.push(`    # Python as PID 1 ignores SIGTERM: a tiny init forwards it, so \`down\` is quick`, `    init: true`);
   }
-  l.push(
-    `    networks: [${STACK_NETWORK}]`,
-    `    deploy:`,
-    `      resources:`,
-    `        limits:`,
-    `          memory: 2g`,
-    `          cpus: "2"`,
-  );
+  l.push(...networkAndLimits('2g', '2'));
   if (gpu !== 'never') {
     l.push(
       gpu === 'if-available'
@@ -161,18 +178,8 @@ function redisService(image: string, anyHostPort: boolean): string[] {
     `      - ${port(true, 6379, anyHostPort)}`,
     `    volumes:`,
     `      - ${q('redis-data:/data')}`,
-    `    healthcheck:`,
-    `      test: ["CMD", "redis-cli", "ping"]`,
-    `      interval: 5s`,
-    `      timeout: 3s`,
-    `      retries: 5`,
-    `    networks: [${STACK_NETWORK}]`,
-    `    deploy:`,
-    `      resources:`,
-    `        limits:`,
-    `          # above --maxmemory: room for Redis's own overhead`,
-    `          memory: 384m`,
-    `          cpus: "0.5"`,
+    ...healthcheck('["CMD", "redis-cli", "ping"]', '5s', '3s', 5),
+    ...networkAndLimits('384m', '0.5', "above --maxmemory: room for Redis's own overhead"),
   ];
 }
 
@@ -186,12 +193,7 @@ function qdrantService(image: string, anyHostPort: boolean): string[] {
     `      - ${port(true, 6334, anyHostPort)}`,
     `    volumes:`,
     `      - ${q('qdrant-data:/qdrant/storage')}`,
-    `    networks: [${STACK_NETWORK}]`,
-    `    deploy:`,
-    `      resources:`,
-    `        limits:`,
-    `          memory: 1g`,
-    `          cpus: "1"`,
+    ...networkAndLimits('1g', '1'),
   ];
 }
 
@@ -209,17 +211,8 @@ function milvusServices(images: StackImages, anyHostPort: boolean): string[] {
     `    command: ["etcd", "-advertise-client-urls=http://127.0.0.1:2379", "-listen-client-urls", "http://0.0.0.0:2379", "--data-dir", "/etcd"]`,
     `    volumes:`,
     `      - ${q('etcd-data:/etcd')}`,
-    `    healthcheck:`,
-    `      test: ["CMD", "etcdctl", "endpoint", "health"]`,
-    `      interval: 30s`,
-    `      timeout: 20s`,
-    `      retries: 3`,
-    `    networks: [${STACK_NETWORK}]`,
-    `    deploy:`,
-    `      resources:`,
-    `        limits:`,
-    `          memory: 512m`,
-    `          cpus: "0.5"`,
+    ...healthcheck('["CMD", "etcdctl", "endpoint", "health"]', '30s', '20s', 3),
+    ...networkAndLimits('512m', '0.5'),
     `  milvus-minio:`,
     `    image: ${q(images.minio)}`,
     `    # MinIO's default credentials: it is reachable only on the stack's network (no ports)`,
@@ -229,17 +222,8 @@ function milvusServices(images: StackImages, anyHostPort: boolean): string[] {
     `    command: ["minio", "server", "/minio_data", "--console-address", ":9001"]`,
     `    volumes:`,
     `      - ${q('minio-data:/minio_data')}`,
-    `    healthcheck:`,
-    `      test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/live"]`,
-    `      interval: 30s`,
-    `      timeout: 20s`,
-    `      retries: 3`,
-    `    networks: [${STACK_NETWORK}]`,
-    `    deploy:`,
-    `      resources:`,
-    `        limits:`,
-    `          memory: 512m`,
-    `          cpus: "0.5"`,
+    ...healthcheck('["CMD", "curl", "-f", "http://localhost:9000/minio/health/live"]', '30s', '20s', 3),
+    ...networkAndLimits('512m', '0.5'),
     `  milvus:`,
     `    image: ${q(images.milvus)}`,
     `    command: ["milvus", "run", "standalone"]`,
@@ -261,12 +245,7 @@ function milvusServices(images: StackImages, anyHostPort: boolean): string[] {
     `      start_period: 90s`,
     `      retries: 3`,
     `    depends_on: [milvus-etcd, milvus-minio]`,
-    `    networks: [${STACK_NETWORK}]`,
-    `    deploy:`,
-    `      resources:`,
-    `        limits:`,
-    `          memory: 4g`,
-    `          cpus: "2"`,
+    ...networkAndLimits('4g', '2'),
   ];
 }
 
@@ -283,12 +262,7 @@ function prometheusService(image: string, anyHostPort: boolean): string[] {
     `    volumes:`,
     `      - ${q('./prometheus.yml:/etc/prometheus/prometheus.yml:ro')}`,
     `      - ${q('prometheus-data:/prometheus')}`,
-    `    networks: [${STACK_NETWORK}]`,
-    `    deploy:`,
-    `      resources:`,
-    `        limits:`,
-    `          memory: 512m`,
-    `          cpus: "0.5"`,
+    ...networkAndLimits('512m', '0.5'),
   ];
 }
 
