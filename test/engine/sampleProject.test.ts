@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/core/engine/engine';
-import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
-import { waitHealthy } from './sampleServer';
+import { cleanup, connect, RUN_ID } from './harness';
+import { buildSample, startSample } from './sampleServer';
 
-const EXAMPLE = path.resolve(__dirname, '../../examples/iris-classifier');
 const TAG = `berth-test/iris-classifier:${RUN_ID}`;
 
 describe('the sample ML project builds and serves in a real container', { timeout: 120_000 }, () => {
@@ -19,25 +17,12 @@ describe('the sample ML project builds and serves in a real container', { timeou
   });
 
   test('docker build with the local base, then /health and /predict over a 127.0.0.1 port', async () => {
-    const { execa } = await import('execa');
-    await execa('docker', ['build', '--build-arg', `BASE=${PYTHON}`, '--label', `${TEST_LABEL}=${RUN_ID}`, '-t', TAG, EXAMPLE], {
-      env: { DOCKER_BUILDKIT: '0' },
-    });
+    await buildSample(TAG);
     const image = await engine.inspectImageJson(TAG);
     assert.equal(image.Config.User, '10001:10001');
     assert.equal((image.Config as { StopSignal?: string }).StopSignal, 'SIGINT');
 
-    const id = await run(engine, {
-      Image: TAG,
-      Cmd: undefined,
-      StopSignal: undefined,
-      ExposedPorts: { '8000/tcp': {} },
-      HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
-    });
-    await waitHealthy(engine, id);
-    const port = (await engine.inspectContainerJson(id)).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
-    assert.ok(port);
-    const base = `http://127.0.0.1:${port}`;
+    const { id, base } = await startSample(engine, TAG);
     const health = (await (await fetch(`${base}/health`)).json()) as { status: string };
     assert.equal(health.status, 'ok');
     const predict = await fetch(`${base}/predict`, {
