@@ -4,6 +4,9 @@
 #
 #   compose.sh install   install docker-compose (Debian, as root) when neither CLI answers
 set -euo pipefail
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/apt.sh
+source "$SCRIPT_DIR/lib/apt.sh"
 
 log() { printf 'compose: %s\n' "$*"; }
 die() { printf 'compose: error: %s\n' "$*" >&2; exit 1; }
@@ -18,13 +21,8 @@ case "${1:-}" in
       log "present: $(command -v docker-compose)"
       exit 0
     fi
-    [[ "$(id -u)" == 0 ]] || die "no compose CLI, and installing one needs root: apt-get install docker-compose"
-    command -v apt-get >/dev/null || die "no compose CLI, and no apt-get to install docker-compose"
     log "installing docker-compose"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; then
-      apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
-    fi
+    apt_install "a compose CLI" docker-compose || die "no compose CLI could be installed"
     command -v docker-compose >/dev/null || die "docker-compose installed but not on PATH"
     log "installed: $(command -v docker-compose)"
     ;;

@@ -16,6 +16,8 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=lib/process.sh
 source "$SCRIPT_DIR/lib/process.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/apt.sh
+source "$SCRIPT_DIR/lib/apt.sh"
 REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 STATE_PARENT="${BERTH_STATE_DIR:-$REPO/.berth-state}"
 STATE_DIR="$STATE_PARENT/registry"
@@ -42,14 +44,9 @@ install_packages() {
   [[ -x "$BIN" ]] || missing+=(docker-registry)
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   ((${#missing[@]} == 0)) && return 0
-  [[ "$(id -u)" == 0 ]] || die "${missing[*]} missing and installing needs root: apt-get install ${missing[*]}"
-  command -v apt-get >/dev/null || die "${missing[*]} missing and there is no apt-get to install them"
   log "installing ${missing[*]}"
-  # the package's service is not started (invoke-rc.d follows the machine's policy); we start our own
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  # the package's own registry service is not started: we start our own
+  apt_install "${missing[*]}" "${missing[@]}" || die "${missing[*]} could not be installed"
   [[ -x "$BIN" ]] || die "docker-registry installed but $BIN is missing"
   command -v htpasswd >/dev/null || die "apache2-utils installed but htpasswd is missing"
 }

@@ -6,6 +6,10 @@
 #   sshd.sh install   install openssh-server (Debian, as root) when /usr/sbin/sshd is missing
 set -euo pipefail
 
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/apt.sh
+source "$SCRIPT_DIR/lib/apt.sh"
+
 SSHD=/usr/sbin/sshd
 
 log() { printf 'sshd: %s\n' "$*"; }
@@ -17,14 +21,9 @@ case "${1:-}" in
       log "present: $SSHD"
       exit 0
     fi
-    [[ "$(id -u)" == 0 ]] || die "$SSHD is missing and installing it needs root: apt-get install openssh-server"
-    command -v apt-get >/dev/null || die "$SSHD is missing and there is no apt-get to install openssh-server"
     log "installing openssh-server"
-    # the service is not started: invoke-rc.d follows the machine's policy, and the tests start their own
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null; then
-      apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
-    fi
+    # the system's ssh service is not started: the tests start their own
+    apt_install "$SSHD" openssh-server || die "openssh-server could not be installed"
     [[ -x "$SSHD" ]] || die "openssh-server installed but $SSHD is missing"
     log "installed: $SSHD"
     ;;
