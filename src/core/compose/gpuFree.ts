@@ -111,6 +111,16 @@ function dropDevices(service: Json): void {
   if (Object.keys(deploy).length === 0) delete service.deploy;
 }
 
+/**
+ * v1 prints a short port as "127.0.0.1:8080:80/tcp" even when the file said "127.0.0.1:8080:80",
+ * and hashes the two differently: `up` with the copy would recreate every service with a port.
+ * TCP is the default, so the suffix goes (a port written with "/tcp" is then recreated once).
+ */
+function withoutDefaultProtocol(service: Json): void {
+  if (!Array.isArray(service.ports)) return;
+  service.ports = service.ports.map((p: unknown) => (typeof p === 'string' ? p.replace(/^(.*\d)\/tcp$/, '$1') : p));
+}
+
 function resolvedCopy(cli: Pick<ComposeCli, 'flavour'>, configOutput: string, services: readonly string[]): string {
   let doc: unknown;
   try {
@@ -125,6 +135,7 @@ function resolvedCopy(cli: Pick<ComposeCli, 'flavour'>, configOutput: string, se
     if (!isObj(service)) throw new ComposeConfigParseError(`compose config printed no service ${name}`);
     dropDevices(service);
   }
+  if (cli.flavour === 'v1') for (const service of Object.values(all)) if (isObj(service)) withoutDefaultProtocol(service);
   // noRefs: no anchors in the copy; lineWidth -1: long commands stay on one line
   return yaml.dump(doc, { noRefs: true, lineWidth: -1 });
 }

@@ -66,12 +66,16 @@ describe('GPU-free plan', () => {
     assert.deepEqual(copy.services.trainer, { build: { context: '/tmp/gpucap/ctx' }, profiles: ['train'] });
     // not a GPU: untouched, the FPGA reservation included; $$ stays escaped for Compose to read again
     assert.deepEqual(copy.services.accel, original.services.accel);
-    assert.deepEqual(copy.services.cache, original.services.cache);
     assert.equal((copy.services.cache?.command as string[])[2], 'echo $$MODE');
+    // short ports without v1's "/tcp" (as the file wrote them, so v1's config hash matches); UDP and long form kept
+    assert.deepEqual(original.services.cache?.ports, ['127.0.0.1:16379:6379/tcp', { protocol: 'udp', published: 19000, target: 9000 }]);
+    assert.deepEqual(copy.services.cache?.ports, ['127.0.0.1:16379:6379', { protocol: 'udp', published: 19000, target: 9000 }]);
+    assert.deepEqual(copy.services.infer?.ports, ['127.0.0.1:18099:8080']);
+    assert.deepEqual({ ...copy.services.cache, ports: [] }, { ...original.services.cache, ports: [] });
     // the rest of each GPU service and the top level as printed
     for (const name of plan.services) {
-      const { deploy: _a, ...rest } = copy.services[name] ?? {};
-      const { deploy: _b, ...was } = original.services[name] ?? {};
+      const { deploy: _a, ports: _p, ...rest } = copy.services[name] ?? {};
+      const { deploy: _b, ports: _q, ...was } = original.services[name] ?? {};
       assert.deepEqual(rest, was, name);
     }
     assert.equal(copy.version, '3.9');
@@ -124,6 +128,7 @@ describe('GPU-free plan', () => {
     assert.deepEqual(copy.services.trainer?.profiles, ['train']);
     const original = JSON.parse(v2Config) as Doc;
     assert.deepEqual(copy.services.cache, original.services.cache);
+    assert.deepEqual(copy.services.inference?.ports, original.services.inference?.ports);
     assert.deepEqual(copy.networks, original.networks);
     assert.match(headerOf(plan.text).join('\n'), /# {3}inference: driver nvidia, count 1, capabilities \[gpu\]/);
   });
