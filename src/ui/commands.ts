@@ -42,6 +42,20 @@ import {
 import { pushReleaseCommand } from './registries/pushRelease';
 import { loginTargetOf } from './registries/registryErrors';
 import { newAiStack } from './compose/newStack';
+import {
+  composeBuild,
+  composeDown,
+  composeOpenFile,
+  composePull,
+  composeRestartService,
+  composeScaleService,
+  composeShowLogs,
+  composeStartService,
+  composeStopService,
+  composeUp,
+  composeUpServices,
+} from './compose/composeCommands';
+import { forgetGpuChoices } from './compose/gpuChoice';
 
 /** What a command handler receives: the services and the registered views. */
 export type CommandContext = Services & { readonly trees: Trees };
@@ -96,6 +110,18 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.image.scan': scanImage,
   'berth.scanResults.clear': (ctx) => ctx.scans.clear(),
   'berth.stack.new': newAiStack,
+  'berth.compose.up': composeUp,
+  'berth.compose.upServices': composeUpServices,
+  'berth.compose.down': composeDown,
+  'berth.compose.build': composeBuild,
+  'berth.compose.pull': composePull,
+  'berth.compose.startService': composeStartService,
+  'berth.compose.stopService': composeStopService,
+  'berth.compose.restartService': composeRestartService,
+  'berth.compose.scaleService': composeScaleService,
+  'berth.compose.showLogs': composeShowLogs,
+  'berth.compose.openFile': composeOpenFile,
+  'berth.compose.forgetGpuChoice': forgetGpuChoices,
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */

@@ -11,6 +11,7 @@ import { NotebookComparisons } from './compare/notebookComparisons';
 import { Playgrounds } from './playground/playgroundPanel';
 import { Registries } from './registries/registries';
 import { ScanResults } from './scan/scanResults';
+import { ComposeProjects } from './compose/composeProjects';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
 export interface Services {
@@ -39,6 +40,8 @@ export interface Services {
   readonly registries: Registries;
   /** Image scans: the Scan Results view and the summaries on Dockerfiles' FROM lines. */
   readonly scans: ScanResults;
+  /** Compose projects: the workspace's compose files and the engine's projects, the Compose CLI, `config` problems. */
+  readonly compose: ComposeProjects;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -55,7 +58,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const playgrounds = new Playgrounds({ context, log });
   const registries = new Registries(context);
   const scans = new ScanResults({ config, log });
-  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds, registries, scans);
+  const compose = new ComposeProjects({ session, log, config, containers });
+  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds, registries, scans, compose);
   return {
     context,
     log,
@@ -71,6 +75,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
     playgrounds,
     registries,
     scans,
+    compose,
   };
 }
 

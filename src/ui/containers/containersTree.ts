@@ -17,6 +17,10 @@ import {
 import type { StatsHub } from '../stats/statsHub';
 import type { LiveContainers } from './liveContainers';
 import { RowRefresh, rowKey } from './rowRefresh';
+import type { ComposeProjects } from '../compose/composeProjects';
+import type { ComposeService } from '../../core/compose/composeModel';
+import { COMPOSE_LABEL } from '../../core/engine/labels';
+import { describeService, projectContext } from '../compose/composeFormat';
 
 export class GroupNode {
   readonly kind = 'group';
@@ -31,7 +35,17 @@ export class ContainerNode {
   constructor(public record: ContainerRecord) {}
 }
 
-export type ContainerTreeNode = GroupNode | ContainerNode;
+/** A Compose service that has no container (not created yet, or scaled to 0): known from `config`. */
+export class ServiceNode {
+  readonly kind = 'service';
+  constructor(
+    readonly project: string,
+    public service: ComposeService,
+    readonly id: string,
+  ) {}
+}
+
+export type ContainerTreeNode = GroupNode | ContainerNode | ServiceNode;
 
 const TONE_ICON: Record<Tone, [string, string | undefined]> = {
   ok: ['vm-running', 'testing.iconPassed'],
@@ -52,6 +66,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   readonly onDidChangeTreeData = this.changed.event;
   private readonly nodes = new Map<string, ContainerNode>();
   private readonly groups = new Map<string, GroupNode>();
+  private readonly serviceNodes = new Map<string, ServiceNode>();
   private filter = '';
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly clock: NodeJS.Timeout;
@@ -63,6 +78,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   constructor(
     live: LiveContainers,
     private readonly stats: StatsHub,
+    private readonly compose?: ComposeProjects,
   ) {
     this.rows = new RowRefresh({
       key: (r) => rowKey(r, Date.now(), this.stats.latest(r.id)),
@@ -73,6 +89,8 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
     });
     this.disposables.push(
       live.onDidChange((c) => this.apply(c)),
+      // a compose file read again (services added, removed, renamed) reshapes its project
+      ...(compose ? [compose.onDidChange(() => this.changed.fire(undefined))] : []),
       // rows of containers with live stats refresh at most every 2 s
       stats.onDidSample((id) => {
         this.sampled.add(id);
@@ -152,6 +170,31 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
       item.description = `${members}`;
       item.iconPath = new vscode.ThemeIcon(node.key.kind === 'compose' ? 'layers' : node.key.kind === 'berth' ? 'rocket' : 'package');
       item.contextValue = `containerGroup.${node.key.kind}`;
+      if (node.key.kind === 'compose') {
+        const project = this.compose?.get(node.key.project);
+        item.contextValue = projectContext(project);
+        if (project?.error !== undefined) {
+          item.description = `${members} · ${project.error.split('\n')[0] ?? ''}`;
+          item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+        } else if (project?.model) {
+          const running = new Set(
+            this.members(node.key)
+              .filter((m) => m.record.state === 'running')
+              .map((m) => m.record.labels[COMPOSE_LABEL.service]),
+          ).size;
+          item.description = `${running} of ${project.model.services.length} services running`;
+        }
+        if (project?.file) item.tooltip = vscode.workspace.asRelativePath(project.file);
+      }
+      return item;
+    }
+    if (node.kind === 'service') {
+      const item = new vscode.TreeItem(node.service.name, vscode.TreeItemCollapsibleState.None);
+      item.id = node.id;
+      item.description = describeService(node.service);
+      item.iconPath = new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('disabledForeground'));
+      item.contextValue = 'composeService';
+      item.accessibilityInformation = { label: `${node.service.name}, ${item.description}` };
       return item;
     }
     const r = node.record;
@@ -185,14 +228,46 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
       .sort((a, b) => a.record.name.localeCompare(b.record.name));
   }
 
+  /** A compose project's services that have no container, as rows of their own. */
+  private idleServices(key: GroupKey): ServiceNode[] {
+    if (key.kind !== 'compose') return [];
+    const model = this.compose?.get(key.project)?.model;
+    if (!model) return [];
+    const withContainer = new Set(
+      [...this.nodes.values()]
+        .filter((n) => n.record.labels[COMPOSE_LABEL.project] === key.project)
+        .map((n) => n.record.labels[COMPOSE_LABEL.service]),
+    );
+    const filter = this.filter.toLowerCase();
+    return model.services
+      .filter((s) => !withContainer.has(s.name) && (filter === '' || `${key.project}\n${s.name}`.toLowerCase().includes(filter)))
+      .map((s) => {
+        const id = `service:${key.project}:${s.name}`;
+        let n = this.serviceNodes.get(id);
+        if (!n) {
+          n = new ServiceNode(key.project, s, id);
+          this.serviceNodes.set(id, n);
+        }
+        n.service = s;
+        return n;
+      });
+  }
+
   getChildren(node?: ContainerTreeNode): ContainerTreeNode[] {
-    if (node?.kind === 'container') return [];
-    if (node?.kind === 'group') return this.members(node.key);
+    if (node?.kind === 'container' || node?.kind === 'service') return [];
+    if (node?.kind === 'group')
+      return [...this.members(node.key), ...this.idleServices(node.key)].sort((a, b) => sortName(a).localeCompare(sortName(b)));
     const keys = new Map<string, GroupKey>();
     for (const n of this.nodes.values()) {
       if (this.filter !== '' && !matchesFilter(n.record, this.filter)) continue;
       const key = groupOf(n.record);
       keys.set(groupId(key), key);
+    }
+    // the workspace's compose projects show even before their first Up
+    for (const p of this.compose?.workspaceProjects() ?? []) {
+      const key: GroupKey = { kind: 'compose', project: p.name };
+      if (this.filter === '' || p.name.toLowerCase().includes(this.filter.toLowerCase()) || this.idleServices(key).length > 0)
+        keys.set(groupId(key), key);
     }
     return [...keys.values()]
       .sort((a, b) => GROUP_ORDER[a.kind] - GROUP_ORDER[b.kind] || groupLabel(a).localeCompare(groupLabel(b)))
@@ -200,6 +275,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   }
 
   getParent(node: ContainerTreeNode): ContainerTreeNode | undefined {
+    if (node.kind === 'service') return this.group({ kind: 'compose', project: node.project });
     return node.kind === 'container' ? this.group(groupOf(node.record)) : undefined;
   }
 
@@ -211,14 +287,24 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   }
 }
 
+/** Rows of a compose project sort by service (then container) name; others by container name. */
+function sortName(n: ContainerNode | ServiceNode): string {
+  return n.kind === 'service' ? `${n.service.name}\u0000` : `${n.record.labels[COMPOSE_LABEL.service] ?? ''}\u0000${n.record.name}`;
+}
+
 export function registerContainersTree(
   services: Services,
   live: LiveContainers,
 ): { provider: ContainersTreeProvider; view: vscode.TreeView<ContainerTreeNode> } {
-  const provider = new ContainersTreeProvider(live, services.stats);
+  const provider = new ContainersTreeProvider(live, services.stats, services.compose);
   const view = vscode.window.createTreeView('berth.containers', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
   const HOLDER = 'containers-view';
-  const onVisible = (visible: boolean): void => (visible ? live.hold(HOLDER) : live.release(HOLDER));
+  const onVisible = (visible: boolean): void => {
+    if (!visible) return live.release(HOLDER);
+    live.hold(HOLDER);
+    // the workspace's compose projects, read once the view is first shown
+    void services.compose.scan();
+  };
   if (view.visible) onVisible(true);
   let described: string | undefined;
   const describe = (): void => {

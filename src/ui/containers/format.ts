@@ -92,10 +92,11 @@ export function toneOf(r: ContainerRecord): Tone {
   return 'idle';
 }
 
-/** contextValue for menus: container.<state>[.ports][.gpu] */
+/** contextValue for menus: container.<state>[.ports][.compose] (`.compose`: a Compose service's container). */
 export function containerContext(r: ContainerRecord): string {
   const running = r.state === 'running' || r.state === 'restarting' || r.state === 'paused';
-  return `container.${running ? 'running' : 'stopped'}${publishedPorts(r).length > 0 ? '.ports' : ''}`;
+  const compose = r.labels[COMPOSE_LABEL.project] && r.labels[COMPOSE_LABEL.service] ? '.compose' : '';
+  return `container.${running ? 'running' : 'stopped'}${publishedPorts(r).length > 0 ? '.ports' : ''}${compose}`;
 }
 
 function escapeMd(s: string): string {

@@ -40,6 +40,9 @@ describe('tree formatting', () => {
     assert.equal(describeContainer(base, NOW), 'healthy · up 5m · 127.0.0.1:18000→8000 · GPU all · iris-classifier:latest');
     assert.equal(toneOf(base), 'ok');
     assert.equal(containerContext(base), 'container.running.ports');
+    // a Compose service's container gets the service menus
+    const service = { ...base, labels: { 'com.docker.compose.project': 'iris', 'com.docker.compose.service': 'inference' } };
+    assert.equal(containerContext(service), 'container.running.ports.compose');
     assert.deepEqual(groupOf(base), { kind: 'berth' });
     assert.equal(groupLabel(groupOf(base)), 'Berth runs');
   });
