@@ -112,18 +112,25 @@ async function main(): Promise<void> {
   if (already.length > 0) {
     fs.rmSync(scratch, { recursive: true, force: true });
     throw new Error(
-      `${already.length} containers of compose project ${PROJECT} exist already (another run?): ` +
-        `remove them with \`docker-compose -p ${PROJECT} down -v\` or pass --project <other name>`,
+      `${already.length} containers of compose project ${PROJECT} exist already (another run?): remove them ` +
+        `(\`docker ps -a --filter label=${projectFilter}\`) or pass --project <another name>`,
     );
   }
 
   const controller = new AbortController();
+  /** The compose process running now (build, up or down): cancelled and waited for before the final down. */
+  let busy: Promise<unknown> | undefined;
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    busy = p;
+    return p;
+  };
   const store = new ContainerStore(engine);
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       controller.abort();
       store.stop();
+      await busy?.catch(() => undefined);
       process.stdout.write(`down -v --rmi local of compose project ${PROJECT}… `);
       const r = await execa('docker-compose', [...global, 'down', '-v', '--rmi', 'local', '-t', '1'], {
         cwd: dir,
@@ -137,8 +144,9 @@ async function main(): Promise<void> {
   const onSignal = (): void => {
     void cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: execa's exit hook re-raises a signal when it finds no other listener left
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const rounds: Round[] = [];
   let current: Round | undefined;
@@ -162,7 +170,7 @@ async function main(): Promise<void> {
 
     process.stdout.write('building the inference image (not timed)… ');
     const b0 = Date.now();
-    await execa('docker-compose', [...global, 'build', 'inference'], { cwd: dir });
+    await track(execa('docker-compose', [...global, 'build', 'inference'], { cwd: dir, cancelSignal: controller.signal }));
     process.stdout.write(`${((Date.now() - b0) / 1000).toFixed(1)} s\n`);
 
     // the tree model: a store of every container, as the Containers view's
@@ -204,8 +212,18 @@ async function main(): Promise<void> {
 
     const services = [...SERVICES];
     const up: Record<Side, () => Promise<unknown>> = {
-      berth: () => runCompose(upArgs(cli, target, { services }), { env, cwd: dir, services, projectName: PROJECT, onLine: () => lines++ }),
-      cli: () => execa('docker-compose', [...global, 'up', '-d', ...services], { cwd: dir }),
+      berth: () =>
+        track(
+          runCompose(upArgs(cli, target, { services }), {
+            env,
+            cwd: dir,
+            services,
+            projectName: PROJECT,
+            signal: controller.signal,
+            onLine: () => lines++,
+          }),
+        ),
+      cli: () => track(execa('docker-compose', [...global, 'up', '-d', ...services], { cwd: dir, cancelSignal: controller.signal })),
     };
     const projectInModel = (): number =>
       store.all().filter((r) => {
@@ -213,7 +231,7 @@ async function main(): Promise<void> {
         return g.kind === 'compose' && g.project === PROJECT;
       }).length;
     const down = async (): Promise<void> => {
-      await execa('docker-compose', [...global, 'down', '-v', '-t', '1'], { cwd: dir });
+      await track(execa('docker-compose', [...global, 'down', '-v', '-t', '1'], { cwd: dir, cancelSignal: controller.signal }));
       if (!(await waitUntil(() => projectInModel() === 0, 30_000, 20))) throw new Error('the model still shows the project after down');
       await sleep(500); // the down's trailing events
     };
