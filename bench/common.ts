@@ -142,8 +142,10 @@ export async function withCleanup(engine: Engine, body: () => Promise<void>, kee
   const onSignal = (): void => {
     void cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: execa's exit hook re-raises a signal that no listener is left for, which
+  // would end the process before the cleanup above has finished
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await body();
   } finally {

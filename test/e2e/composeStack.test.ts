@@ -179,7 +179,7 @@ describe('e2e: New AI Stack, Up, the services in the tree, logs, Prometheus, Dow
       'lines of all three services in one terminal',
       { timeoutMs: 60_000 },
     );
-    assert.match(logs, /redis\s+\|.*Ready to accept connections/);
+    assert.match(logs, /redis\s+\|.*Redis (is starting|version)/);
 
     const prom = (await engine.listContainers({ filters: { label: [PROJECT_LABEL, 'com.docker.compose.service=prometheus'] } }))[0];
     const port = prom?.ports.find((p) => p.containerPort === 9090 && p.hostPort !== undefined)?.hostPort;
@@ -197,6 +197,28 @@ describe('e2e: New AI Stack, Up, the services in the tree, logs, Prometheus, Dow
     );
     assert.match(target?.scrapeUrl ?? '', /^http:\/\/inference:\d+\/metrics$/);
     await vscode!.screenshot('compose-logs');
+  });
+
+  test("Stop Service and Start Service on a service's row", async () => {
+    const page = vscode!.page;
+    const pane = await openBerthView(page, 'Containers');
+    const redis = `${PROJECT}_redis_1`;
+    await contextMenu(page, treeRow(pane, redis), 'Stop Service');
+    await eventually(
+      () => rowTexts(pane),
+      (r) => r.some((x) => x.startsWith(`${redis}  exited`)) && r.some((x) => x.startsWith(`${PROJECT}  2 of 4 services running`)),
+      'redis stopped in the tree',
+      { timeoutMs: 60_000 },
+    );
+    await contextMenu(page, treeRow(pane, redis), 'Start Service');
+    await eventually(
+      () => rowTexts(pane),
+      (r) =>
+        r.some((x) => x.startsWith(`${redis}  `) && !x.includes('exited')) &&
+        r.some((x) => x.startsWith(`${PROJECT}  3 of 4 services running`)),
+      'redis running again',
+      { timeoutMs: 60_000 },
+    );
   });
 
   test('Down and Remove Volumes: no container, network or volume of the project is left', async () => {

@@ -137,6 +137,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
       return;
     }
     const rows: ContainerRecord[] = [];
+    const counts = new Set<GroupNode>();
     let structural = false;
     for (const change of changes) {
       if (change.kind === 'removed') {
@@ -152,6 +153,9 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
       }
       const before = node.record;
       node.record = change.record;
+      // a compose project's row counts its running services
+      const key = groupOf(change.record);
+      if (key.kind === 'compose' && (before.state === 'running') !== (change.record.state === 'running')) counts.add(this.group(key));
       if (groupId(groupOf(before)) !== groupId(groupOf(change.record)) || before.name !== change.record.name) structural = true;
       else if (this.filter !== '' && matchesFilter(before, this.filter) !== matchesFilter(change.record, this.filter)) structural = true;
       else rows.push(change.record);
@@ -159,7 +163,10 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
     if (structural) {
       this.rows.clear();
       this.changed.fire(undefined);
-    } else for (const r of rows) this.rows.update(r);
+      return;
+    }
+    for (const r of rows) this.rows.update(r);
+    if (counts.size > 0) this.changed.fire([...counts]);
   }
 
   getTreeItem(node: ContainerTreeNode): vscode.TreeItem {

@@ -35,3 +35,22 @@ describe('compose rows', () => {
     assert.equal(projectContext(undefined), 'containerGroup.compose');
   });
 });
+
+describe('per-service errors after a failed Compose command', () => {
+  test('a taken port, a GPU the engine lacks and an image that cannot be pulled each say what to do', async () => {
+    const { serviceErrorLines } = await import('../../../../src/ui/compose/composeCommands');
+    const lines = serviceErrorLines(
+      [
+        { service: 'inference', message: 'Bind for 127.0.0.1:8000 failed: port is already allocated', portInUse: '127.0.0.1:8000' },
+        { service: 'trainer', message: 'could not select device driver "nvidia" with capabilities: [[gpu]]' },
+        { service: 'qdrant', message: 'pull failed: pull access denied for qdrant/qdrant, repository does not exist' },
+        { service: 'web', message: 'something else' },
+      ],
+      '/p/compose.yaml',
+    );
+    assert.match(lines[0]!, /^inference: host port 127\.0\.0\.1:8000 is already in use\. .*in compose\.yaml\.$/);
+    assert.match(lines[1]!, /^trainer: this engine cannot give it a GPU .* Start Without GPU\.$/);
+    assert.match(lines[2]!, /^qdrant: its image cannot be pulled .*Up Services…\.$/);
+    assert.equal(lines[3], 'web: something else');
+  });
+});
