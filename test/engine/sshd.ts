@@ -21,7 +21,18 @@ export interface Sshd {
   readonly fingerprint: string;
   /** SSH_AUTH_SOCK of an agent holding the authorised client key. */
   readonly agentSocket: string;
+  /** The authorised client key (private key file; `.pub` beside it). */
+  readonly clientKey: string;
+  /** PID of the listening sshd (its children are the per-connection sessions). */
+  readonly pid: number;
+  /** What sshd has logged so far (LogLevel VERBOSE: one "Accepted publickey" per login). */
+  log(): string;
   stop(): Promise<void>;
+}
+
+export interface SshdOptions {
+  /** More sshd_config lines (e.g. "AllowStreamLocalForwarding no"). */
+  readonly extraConfig?: readonly string[];
 }
 
 /** Why sshd cannot run here, or undefined when it can (installing it first when missing). */
@@ -88,7 +99,7 @@ export function sshFingerprint(pubFile: string): string {
   return fp;
 }
 
-export async function startSshd(): Promise<Sshd> {
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sshd-'));
   fs.chmodSync(dir, 0o700);
   const hostKey = path.join(dir, 'host_ed25519');
@@ -114,6 +125,7 @@ export async function startSshd(): Promise<Sshd> {
       'UsePAM no',
       'StrictModes no',
       'LogLevel VERBOSE',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );
@@ -155,6 +167,9 @@ export async function startSshd(): Promise<Sshd> {
     knownHostsLine: `[127.0.0.1]:${port} ${hostType} ${hostBlob}`,
     fingerprint: sshFingerprint(`${hostKey}.pub`),
     agentSocket,
+    clientKey,
+    pid: sshd.pid ?? 0,
+    log: () => sshdLog,
     async stop() {
       await stopChild(sshd);
       await stopChild(started);

@@ -337,6 +337,8 @@ export class SshTunnel extends EventEmitter {
   private connection: Connection | undefined;
   private dialling: Promise<Connection> | undefined;
   private mode: 'streamlocal' | 'exec' = 'streamlocal';
+  /** Why stream-local forwarding was given up, for the message when dial-stdio fails too. */
+  private streamlocalRefusal: string | undefined;
   private current: TunnelState = { kind: 'idle' };
   private logins = 0;
   private closed = false;
@@ -474,23 +476,20 @@ export class SshTunnel extends EventEmitter {
       try {
         return await this.openChannel((cb) => client.openssh_forwardOutStreamLocal(socketPath, cb));
       } catch (err) {
+        // a connection-level failure (no reason code) is not the server's answer about the socket
         const reason = (err as { reason?: unknown }).reason;
-        if (reason === ADMINISTRATIVELY_PROHIBITED) {
-          this.log(`ssh ${this.host}: the server refuses stream-local forwarding; using "${dialStdioCommand(this.route)}" instead`);
-          this.mode = 'exec';
-        } else if (this.route.explicitSocket) {
-          throw new EngineUnreachableError(
-            this.host,
-            `the ssh server could not connect to ${socketPath} on ${hopLabel(this.target)}: no Docker socket there, or no permission to use it`,
-            err,
-          );
-        } else {
-          // no engine at the default socket: the remote docker CLI may know where it is (a context, rootless)
-          return this.dialStdio(client, `no Docker socket at ${socketPath}`);
-        }
+        if (typeof reason !== 'number') throw err;
+        // OpenSSH answers "connect failed" both when forwarding is disabled and when the socket is
+        // missing: the remote docker CLI, pointed at the same socket, may still reach the engine
+        this.streamlocalRefusal =
+          reason === ADMINISTRATIVELY_PROHIBITED
+            ? `the ssh server refuses to forward to ${socketPath}`
+            : `the ssh server could not connect to ${socketPath} on ${hopLabel(this.target)} (no Docker socket there, no permission to use it, or stream-local forwarding disabled)`;
+        this.log(`ssh ${this.host}: ${this.streamlocalRefusal}; using "${dialStdioCommand(this.route)}" instead`);
+        this.mode = 'exec';
       }
     }
-    return this.dialStdio(client);
+    return this.dialStdio(client, this.streamlocalRefusal);
   }
 
   private get target(): SshHop {
@@ -508,10 +507,11 @@ export class SshTunnel extends EventEmitter {
     channel.once('exit', (code: number | null) => {
       if (code === 0 || code === null) return;
       const text = stderr.trim().split('\n').slice(-2).join(' ');
-      const missing = code === 127 || /not found|no such file/i.test(text);
+      const missing = code === 127 || /command not found|docker: not found/i.test(text);
+      const first = before === undefined ? '' : `${before}; and `;
       const detail = missing
-        ? `${before ? `${before}, and ` : ''}no docker CLI on ${hopLabel(this.target)} to reach the engine with ("${command}": ${text || 'command not found'}). Install Docker there, or give the engine's socket in the host: ssh://host/path/to/docker.sock`
-        : `"${command}" failed on ${hopLabel(this.target)} (exit ${code}): ${text}`;
+        ? `${first}there is no docker CLI on ${hopLabel(this.target)} to reach the engine with ("${command}": ${text || 'command not found'}). Install Docker there, or name the engine's socket in the host: ssh://host/path/to/docker.sock`
+        : `${first}"${command}" failed on ${hopLabel(this.target)} (exit ${code}): ${text}`;
       this.failure = new EngineUnreachableError(this.host, detail);
       this.log(`ssh ${this.host}: ${detail}`);
     });
