@@ -377,3 +377,116 @@ describe('ssh tunnel: a server that refuses stream-local forwarding', { skip, ti
     }
   });
 });
+
+describe('ssh tunnel: ProxyJump through a second ssh server', { skip, timeout: 60_000 }, () => {
+  let jump: Sshd;
+  let target: Sshd;
+  before(async () => {
+    jump = await startSshd();
+    target = await startSshd();
+  });
+  after(async () => {
+    await target?.stop();
+    await jump?.stop();
+  });
+
+  test('logs in to the jump host, then to the engine host through a forwarded channel: one login each', async () => {
+    const config = path.join(target.dir, 'ssh_config');
+    fs.writeFileSync(
+      config,
+      [
+        'Host gpu-box',
+        '  HostName 127.0.0.1',
+        `  Port ${target.port}`,
+        `  User ${target.user}`,
+        `  IdentityFile ${target.clientKey}`,
+        '  ProxyJump bastion',
+        'Host bastion',
+        '  HostName 127.0.0.1',
+        `  Port ${jump.port}`,
+        `  User ${jump.user}`,
+        `  IdentityFile ${jump.clientKey}`,
+        '',
+      ].join('\n'),
+    );
+    const knownHosts = path.join(target.dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, `${jump.knownHostsLine}\n${target.knownHostsLine}\n`);
+    const engine = await Engine.connect(endpointFor('ssh://gpu-box'), {
+      timeoutMs: 15_000,
+      env: {},
+      knownHostsFiles: [knownHosts],
+      homeDir: target.dir,
+      sshConfigFile: config,
+    });
+    try {
+      for (let i = 0; i < 5; i++) await engine.listContainers();
+      assert.deepEqual(
+        engine.tunnel?.route.hops.map((h) => h.port),
+        [jump.port, target.port],
+      );
+      assert.equal(await settledLogins(jump, 1), 1);
+      assert.equal(await settledLogins(target, 1), 1);
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  test('the engine host’s key unknown behind the jump host: refused with its fingerprint', async () => {
+    const config = path.join(target.dir, 'ssh_config');
+    const knownHosts = path.join(target.dir, 'known_hosts_jump_only');
+    fs.writeFileSync(knownHosts, `${jump.knownHostsLine}\n`);
+    await assert.rejects(
+      Engine.connect(endpointFor('ssh://gpu-box'), {
+        timeoutMs: 15_000,
+        env: {},
+        knownHostsFiles: [knownHosts],
+        homeDir: target.dir,
+        sshConfigFile: config,
+      }),
+      (e: unknown) => e instanceof HostKeyError && e.verdict === 'unknown' && e.fingerprint === target.fingerprint,
+    );
+  });
+
+  test('a jump host that forwards nothing: the engine host is not reached, and the message says where it stopped', async () => {
+    const closed = await startSshd({ extraConfig: ['AllowTcpForwarding no'] });
+    try {
+      const config = path.join(closed.dir, 'ssh_config');
+      fs.writeFileSync(
+        config,
+        [
+          'Host gpu-box',
+          '  HostName 127.0.0.1',
+          `  Port ${target.port}`,
+          `  IdentityFile ${target.clientKey}`,
+          `  ProxyJump ${closed.user}@127.0.0.1:${closed.port}`,
+          'Host *',
+          `  IdentityFile ${closed.clientKey}`,
+          '',
+        ].join('\n'),
+      );
+      const knownHosts = path.join(closed.dir, 'known_hosts');
+      fs.writeFileSync(knownHosts, `${closed.knownHostsLine}\n${target.knownHostsLine}\n`);
+      const before = logins(target);
+      await assert.rejects(
+        Engine.connect(endpointFor(`ssh://${target.user}@gpu-box`), {
+          timeoutMs: 15_000,
+          env: {},
+          knownHostsFiles: [knownHosts],
+          homeDir: closed.dir,
+          sshConfigFile: config,
+        }),
+        (e: unknown) => {
+          assert.ok(e instanceof EngineUnreachableError, String(e));
+          assert.ok(
+            e.message.includes(`the jump host ${closed.user}@127.0.0.1:${closed.port} could not connect to 127.0.0.1:${target.port}`),
+            e.message,
+          );
+          return true;
+        },
+      );
+      assert.equal(logins(target), before);
+    } finally {
+      await closed.stop();
+    }
+  });
+});
