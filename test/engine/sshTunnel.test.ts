@@ -216,6 +216,26 @@ describe('ssh tunnel: one ssh connection per engine', { skip, timeout: 120_000 }
         },
       );
       assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+      // the tunnel bounds its own logins too (a re-dial has no caller's timeout around it)
+      const tunnel = new SshTunnel({
+        endpointHost: `ssh://${sshd.user}@127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+        env: { SSH_AUTH_SOCK: sshd.agentSocket },
+        knownHostsFiles: [knownHosts],
+        sshConfigFile: '/nonexistent',
+        homeDir: home,
+        connectTimeoutMs: 1500,
+      });
+      const t0 = Date.now();
+      try {
+        await assert.rejects(tunnel.ready(), (e: unknown) => {
+          assert.ok(e instanceof EngineUnreachableError, String(e));
+          assert.match(e.message, /did not complete the ssh handshake within 1500 ms/);
+          return true;
+        });
+        assert.ok(Date.now() - t0 < 4000, `took ${Date.now() - t0} ms`);
+      } finally {
+        tunnel.close();
+      }
     } finally {
       for (const s of held) s.destroy();
       silent.close();
