@@ -30,7 +30,7 @@ const LAZY = {
 };
 /** @type {{ request: RegExp; importer: RegExp; bundle: keyof typeof LAZY; pick?: string }[]} */
 const LAZY_REQUIRES = [
-  { request: /^ssh2$/, importer: /[\\/]docker-modem[\\/]/, bundle: 'ssh2' },
+  { request: /^ssh2$/, importer: /[\\/]docker-modem[\\/]|[\\/]src[\\/]core[\\/]engine[\\/]sshTunnel\.ts$/, bundle: 'ssh2' },
   { request: /^\.\/session$/, importer: /[\\/]dockerode[\\/]lib[\\/]/, bundle: 'buildkit', pick: 'session' },
   { request: /^\.\/buildkit$/, importer: /[\\/]dockerode[\\/]lib[\\/]/, bundle: 'buildkit', pick: 'buildkit' },
 ];

@@ -10,7 +10,7 @@ import { Engine, type ConnectOptions } from '../../src/core/engine/engine';
 import { EngineError, EngineUnreachableError, HostKeyError, SshAuthError } from '../../src/core/engine/errors';
 import { engineEvents, type EngineEvent } from '../../src/core/engine/events';
 import { containerLogs } from '../../src/core/engine/logs';
-import { SshTunnel, appendKnownHost, type TunnelState } from '../../src/core/engine/sshTunnel';
+import { SshTunnel, SshTunnelPool, appendKnownHost, type TunnelState } from '../../src/core/engine/sshTunnel';
 import { RUN_ID, TEST_LABEL, cleanup, connect, run } from './harness';
 import { keygen, sshdUnavailable, startSshd, type Sshd } from './sshd';
 
@@ -121,13 +121,20 @@ describe('ssh tunnel: one ssh connection per engine', { skip, timeout: 120_000 }
     assert.equal(await settledLogins(sshd, before + 1), before + 1, 'sshd saw exactly one login');
   });
 
-  test('a second engine of the same endpoint shares the connection', async () => {
-    const a = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`);
+  test('engines of the same endpoint given one pool share the connection; the last to let go closes it', async () => {
+    const pool = new SshTunnelPool();
+    const a = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, { sshTunnels: pool });
     const before = logins(sshd);
-    const b = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`);
+    const b = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, { sshTunnels: pool });
     assert.equal(a.tunnel, b.tunnel);
     await b.listContainers();
     assert.equal(logins(sshd), before);
+    a.dispose();
+    assert.equal(b.tunnel?.state.kind, 'connected');
+    await b.listContainers();
+    b.dispose();
+    assert.equal(b.tunnel?.state.kind, 'closed');
+    assert.equal(fs.existsSync(b.tunnel.socketPath), false);
   });
 
   test('~/.ssh/config: an alias with HostName, Port, User and IdentityFile (no agent)', async () => {
@@ -251,7 +258,7 @@ describe('ssh tunnel: one ssh connection per engine', { skip, timeout: 120_000 }
   });
 
   test('the ssh connection killed mid-way: the next request re-dials and succeeds, with state events', async () => {
-    const engine = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, { knownHostsFiles: [knownHosts, '/dev/null'] });
+    const engine = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, {});
     const tunnel = engine.tunnel as SshTunnel;
     const states: TunnelState['kind'][] = [];
     tunnel.on('state', (s: TunnelState) => states.push(s.kind));
@@ -279,7 +286,7 @@ describe('ssh tunnel: one ssh connection per engine', { skip, timeout: 120_000 }
   test('a forwarded local port reaches a port on the engine host over the same connection', async () => {
     const echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-    const engine = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, { knownHostsFiles: [knownHosts, '/dev/null/2'] });
+    const engine = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, {});
     const tunnel = engine.tunnel as SshTunnel;
     const forward = await tunnel.forwardPort((echo.address() as net.AddressInfo).port);
     try {

@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
 import { explainTlsFailure, toModemOptions } from './connection';
 import { ApiVersionTooOldError, ConflictError, EngineError, EngineTimeoutError, translateError, VolumeInUseError } from './errors';
-import { acquireSshTunnel, releaseSshTunnel, type SshTunnel } from './sshTunnel';
+import { SshTunnel, type SshTunnelOptions, type SshTunnelPool } from './sshTunnel';
 import { anySignal } from './streams';
 import type {
   ContainerCreateOptions,
@@ -84,6 +84,11 @@ export interface ConnectOptions {
   readonly homeDir?: string;
   /** Details of an ssh:// engine's connection (drops, re-dials), for the Berth log. */
   readonly log?: (line: string) => void;
+  /**
+   * Tunnels to share: engines of the same ssh:// endpoint then use one ssh connection. Without it
+   * the engine has a tunnel of its own, closed by dispose().
+   */
+  readonly sshTunnels?: SshTunnelPool;
 }
 
 export interface StreamRequest {
@@ -150,6 +155,7 @@ export class Engine implements ContainerEngine {
     private readonly explain?: Explain,
     /** The ssh connection of an ssh:// engine. */
     readonly tunnel?: SshTunnel,
+    private release?: () => void,
   ) {
     this.#docker = docker;
     clients.set(this, docker);
@@ -158,19 +164,27 @@ export class Engine implements ContainerEngine {
   /** Connect to the engine and negotiate the API version with it (GET /version, unversioned). */
   static async connect(endpoint: EngineEndpoint, options: ConnectOptions = {}): Promise<Engine> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const tunnel = endpoint.host.startsWith('ssh://')
-      ? acquireSshTunnel({
-          endpointHost: endpoint.host,
-          env: options.env ?? {},
-          ...(options.knownHostsFiles === undefined ? {} : { knownHostsFiles: options.knownHostsFiles }),
-          ...(options.sshConfigFile === undefined ? {} : { sshConfigFile: options.sshConfigFile }),
-          ...(options.homeDir === undefined ? {} : { homeDir: options.homeDir }),
-          connectTimeoutMs: timeoutMs,
-          ...(options.log === undefined ? {} : { log: options.log }),
-        })
-      : undefined;
+    let tunnel: SshTunnel | undefined;
+    if (endpoint.host.startsWith('ssh://')) {
+      const tunnelOptions: SshTunnelOptions = {
+        endpointHost: endpoint.host,
+        env: options.env ?? {},
+        ...(options.knownHostsFiles === undefined ? {} : { knownHostsFiles: options.knownHostsFiles }),
+        ...(options.sshConfigFile === undefined ? {} : { sshConfigFile: options.sshConfigFile }),
+        ...(options.homeDir === undefined ? {} : { homeDir: options.homeDir }),
+        connectTimeoutMs: timeoutMs,
+        ...(options.log === undefined ? {} : { log: options.log }),
+      };
+      tunnel = options.sshTunnels ? options.sshTunnels.acquire(tunnelOptions) : new SshTunnel(tunnelOptions);
+    }
+    const release = (): void => {
+      if (tunnel === undefined) return;
+      if (options.sshTunnels) options.sshTunnels.release(tunnel);
+      else tunnel.close();
+    };
     try {
-      if (tunnel) await bounded(endpoint.host, 'ssh login', timeoutMs, options.signal, () => tunnel.ready());
+      const connecting = tunnel;
+      if (connecting) await bounded(endpoint.host, 'ssh login', timeoutMs, options.signal, () => connecting.ready());
       const probe = dockerFor(endpoint, options, undefined, tunnel);
       const version = await bounded(
         endpoint.host,
@@ -182,20 +196,19 @@ export class Engine implements ContainerEngine {
       );
       const apiVersion = negotiateApiVersion(version.ApiVersion);
       const client = dockerFor(endpoint, options, apiVersion, tunnel);
-      return new Engine(endpoint, apiVersion, versionFromRaw(version), client.docker, timeoutMs, client.explain, tunnel);
+      return new Engine(endpoint, apiVersion, versionFromRaw(version), client.docker, timeoutMs, client.explain, tunnel, release);
     } catch (err) {
-      if (tunnel) releaseSshTunnel(tunnel);
+      release();
       throw err;
     }
   }
 
-  /** Let go of what the engine holds: its ssh connection when it is the last engine using it. */
+  /** Let go of what the engine holds: its ssh connection (with a pool: when it is the last engine using it). */
   dispose(): void {
-    if (this.tunnel && !this.#disposed) releaseSshTunnel(this.tunnel);
-    this.#disposed = true;
+    const release = this.release;
+    this.release = undefined;
+    release?.();
   }
-
-  #disposed = false;
 
   /** Run one non-streaming call with the engine's timeout and error translation. */
   call<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {

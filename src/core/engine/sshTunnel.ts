@@ -464,8 +464,11 @@ export class SshTunnel extends EventEmitter {
     this.failure = undefined;
     channel.on('error', () => local.destroy());
     local.on('close', () => channel.destroy());
-    channel.on('close', () => local.destroy());
-    local.pipe(channel).pipe(local);
+    // the local side ends when the channel closes, not at its EOF: a dial-stdio that failed has
+    // reported its exit status (and so the reason a request is explained with) by then
+    channel.on('close', () => local.end());
+    local.pipe(channel);
+    channel.pipe(local, { end: false });
     local.resume();
   }
 
@@ -751,9 +754,6 @@ export class SshTunnel extends EventEmitter {
   }
 }
 
-/** Tunnels shared by the engines of one endpoint (a reconnecting session reuses its tunnel). */
-const pool = new Map<string, { tunnel: SshTunnel; users: number }>();
-
 function poolKey(options: SshTunnelOptions): string {
   return JSON.stringify([
     options.endpointHost,
@@ -764,29 +764,44 @@ function poolKey(options: SshTunnelOptions): string {
   ]);
 }
 
-/** The tunnel for an endpoint, made on first use; give it back with releaseSshTunnel. */
-export function acquireSshTunnel(options: SshTunnelOptions): SshTunnel {
-  const key = poolKey(options);
-  const entry = pool.get(key);
-  if (entry && entry.tunnel.state.kind !== 'closed') {
-    entry.users++;
-    return entry.tunnel;
-  }
-  const tunnel = new SshTunnel(options);
-  pool.set(key, { tunnel, users: 1 });
-  return tunnel;
-}
+/**
+ * Tunnels shared by the engines of one endpoint, so that a session that reconnects, or a second
+ * client of the same engine, reuses the one ssh connection. Owned by a service; the last engine to
+ * let go of a tunnel closes it.
+ */
+export class SshTunnelPool {
+  private readonly tunnels = new Map<string, { tunnel: SshTunnel; users: number }>();
 
-/** One user fewer; the last one closes the tunnel. */
-export function releaseSshTunnel(tunnel: SshTunnel): void {
-  for (const [key, entry] of pool) {
-    if (entry.tunnel !== tunnel) continue;
-    entry.users--;
-    if (entry.users <= 0) {
-      pool.delete(key);
-      tunnel.close();
+  /** The tunnel for an endpoint, made on first use; give it back with release. */
+  acquire(options: SshTunnelOptions): SshTunnel {
+    const key = poolKey(options);
+    const entry = this.tunnels.get(key);
+    if (entry && entry.tunnel.state.kind !== 'closed') {
+      entry.users++;
+      return entry.tunnel;
     }
-    return;
+    const tunnel = new SshTunnel(options);
+    this.tunnels.set(key, { tunnel, users: 1 });
+    return tunnel;
   }
-  tunnel.close();
+
+  /** One user fewer; the last one closes the tunnel. */
+  release(tunnel: SshTunnel): void {
+    for (const [key, entry] of this.tunnels) {
+      if (entry.tunnel !== tunnel) continue;
+      entry.users--;
+      if (entry.users <= 0) {
+        this.tunnels.delete(key);
+        tunnel.close();
+      }
+      return;
+    }
+    tunnel.close();
+  }
+
+  /** Close every tunnel (the extension is deactivating). */
+  dispose(): void {
+    for (const { tunnel } of this.tunnels.values()) tunnel.close();
+    this.tunnels.clear();
+  }
 }
