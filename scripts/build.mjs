@@ -50,7 +50,8 @@ const load = () => {
 };
 module.exports = new Proxy(function () {}, {
   apply: (_t, self, args) => load().apply(self, args),
-  get: (_t, key) => function (...args) {
+  // not an ES module: an \`import x from\` of it (esbuild's interop) gets the shim as its default
+  get: (_t, key) => key === '__esModule' ? undefined : function (...args) {
     const f = load()[key];
     return new.target ? Reflect.construct(f, args) : f.apply(this, args);
   },

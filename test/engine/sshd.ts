@@ -86,6 +86,20 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The PIDs of the sessions a running sshd has forked (its children). */
+function sessionPids(sshd: ChildProcess): number[] {
+  if (sshd.pid === undefined || sshd.exitCode !== null || sshd.signalCode !== null) return [];
+  try {
+    return execFileSync('pgrep', ['-P', String(sshd.pid)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .filter((p) => p !== '')
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+}
+
 export function keygen(file: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): string {
   execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', '', '-f', file]);
   return fs.readFileSync(`${file}.pub`, 'utf8').trim();
@@ -134,6 +148,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   let sshdLog = '';
   const sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   sshd.stderr?.on('data', (d: Buffer) => (sshdLog += d.toString()));
+  // a session that outlives the test (a client that keeps its ssh connection) holds this pipe too:
+  // it must not keep the test process alive
+  (sshd.stderr as net.Socket | null)?.unref();
   const agentSocket = path.join(dir, 'agent.sock');
   let agent: ChildProcess | undefined;
   try {
@@ -171,6 +188,14 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     pid: sshd.pid ?? 0,
     log: () => sshdLog,
     async stop() {
+      // the per-connection sessions this sshd forked end with it (by their PID), as ssh clients expect of a stopped server
+      for (const pid of sessionPids(sshd)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
       await stopChild(sshd);
       await stopChild(started);
       fs.rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, type Algorithms, type AnyAuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type Algorithms, type AnyAuthMethod, type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { EngineConfigError, EngineError, EngineUnreachableError, HostKeyError, SshAuthError } from './errors';
 import {
   checkHostKey,
@@ -450,6 +450,8 @@ export class SshTunnel extends EventEmitter {
   /** Pipe a local connection through a channel; a failure is kept for explain() and ends the local side. */
   private async carry(local: net.Socket, open: (client: Client) => Promise<Duplex>): Promise<void> {
     local.on('error', () => undefined);
+    // an idle keep-alive connection of the HTTP client must not keep the process alive either
+    local.unref();
     local.pause();
     let channel: Duplex;
     try {
@@ -664,7 +666,7 @@ export class SshTunnel extends EventEmitter {
     });
     const sock = through ?? (await this.tcp(hop));
     const prefer = preferredHostKeyAlgorithms(guard.entries(), hop.host, hop.port);
-    const client = new Client();
+    const client = new ssh2.Client();
     const config: ConnectConfig = {
       sock,
       host: hop.host,
