@@ -257,13 +257,20 @@ export class ComposeProjects implements vscode.Disposable {
       if (this.labelled.has(name)) continue;
       const target = labelledTarget(p, fs.existsSync) ?? { files: [], projectName: name };
       const file = p.configFiles[0];
-      this.labelled.set(name, {
+      const known: KnownProject = {
         name,
         target,
         ...(file && fs.existsSync(file) ? { file } : {}),
         ...(p.workingDir && fs.existsSync(p.workingDir) ? { dir: p.workingDir } : {}),
-      });
+      };
+      this.labelled.set(name, known);
       changed = true;
+      // its files are at hand and no workspace file names it: read its model, for the rows of
+      // services without a container (in a trusted window only: `config` reads env files)
+      if (target.files.length > 0 && vscode.workspace.isTrusted && ![...this.files.values()].some((f) => f.name === name))
+        this.reload(known).catch((err: unknown) =>
+          this.services.log.warn(`compose config (${name}): ${err instanceof Error ? err.message : String(err)}`),
+        );
     }
     if (changed) this.changed.fire();
   }
