@@ -35,6 +35,8 @@ export interface KnownProject {
   readonly model?: ComposeProject;
   /** Why `config` failed, in one line. */
   readonly error?: string;
+  /** Whether the error is the file's (shown in the Problems view) or Compose's own (no CLI, it could not run). */
+  readonly errorIn?: 'file' | 'compose';
 }
 
 type ProjectsServices = Pick<Services, 'session' | 'log' | 'config' | 'containers'>;
@@ -232,12 +234,12 @@ export class ComposeProjects implements vscode.Disposable {
             vscode.Uri.file(f),
             found.filter((d) => d.file === f).map((d) => diagnosticOf(d)),
           );
-        known = { ...known, error: found[0]?.message ?? err.message };
+        known = { ...known, error: found[0]?.message ?? err.message, errorIn: 'file' };
         this.services.log.warn(`compose config ${vscode.workspace.asRelativePath(file)}: ${err.stderrTail}`);
       }
     } catch (err) {
       // no Compose CLI (or it could not run): the file is listed, the message says how to install one
-      known = { ...known, error: err instanceof Error ? err.message : String(err) };
+      known = { ...known, error: err instanceof Error ? err.message : String(err), errorIn: 'compose' };
     }
     this.files.set(file, known);
     this.changed.fire();
