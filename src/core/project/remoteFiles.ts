@@ -330,7 +330,7 @@ async function fillVolume(
 }
 
 /** A fresh volume for what a run writes, writable by any user (the run's user is the image's, not this machine's). */
-async function writableVolume(engine: Engine, source: string, ctx: FilesContext): Promise<string> {
+export async function writableVolume(engine: Engine, source: string, ctx: FilesContext): Promise<string> {
   const volume = volumeName(ctx.namePrefix ?? 'berth', 'output', crypto.randomBytes(8).toString('hex'));
   await engine.createVolume(
     { name: volume, labels: { ...baseLabels(ctx), [FILES_LABEL.role]: 'output', [FILES_LABEL.source]: source } },
