@@ -10,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runBatchJob } from '../../src/core/engine/batchJob';
+import { DEFAULT_SETTINGS } from '../../src/core/notebook/compareCells';
+import { compareNotebook } from '../../src/core/notebook/comparison';
 import type { Engine } from '../../src/core/engine/engine';
 import { NotFoundError } from '../../src/core/engine/errors';
 import { startRun } from '../../src/core/engine/run';
@@ -17,15 +19,17 @@ import { batchProfile } from '../../src/core/project/batchProfile';
 import { toCreateOptions } from '../../src/core/project/createOptions';
 import {
   bringBack,
+  ensureFolder,
   FILES_LABEL,
   placeFiles,
   remoteFilesMode,
   removeOutputs,
+  writableVolume,
   type FilesContext,
   type PlacedFiles,
 } from '../../src/core/project/remoteFiles';
 import { parseBerthConfig } from '../../src/core/project/runProfile';
-import { cleanup, connect, labels, localEndpoint, RUN_ID, TEST_LABEL } from './harness';
+import { cleanup, connect, labels, localEndpoint, PYTHON, RUN_ID, TEST_LABEL } from './harness';
 import { buildSample, publishedPort, SAMPLE, waitHealthy } from './sampleServer';
 
 const TAG = `berth-test/iris-remote:${RUN_ID}`;
@@ -171,7 +175,7 @@ describe('engine: a remote engine gets the files through volumes', { timeout: 24
       assert.equal(output.source, path.join(dir, 'output'));
       const back = await bringBack(engine, output, ctx);
       assert.equal(back.files, 1);
-      const csv = fs.readFileSync(path.join(dir, 'output', 'predictions.csv'), 'utf8').split('\n');
+      const csv = fs.readFileSync(path.join(dir, 'output', 'predictions.csv'), 'utf8').split(/\r?\n/);
       assert.equal(csv[0], 'species,predicted');
       assert.equal(csv.filter((l) => l.length > 0).length, 151);
       await engine.removeContainer(result.id, { force: true });
@@ -185,6 +189,62 @@ describe('engine: a remote engine gets the files through volumes', { timeout: 24
     const again = await placeFiles(engine, plan, ctx);
     assert.equal(uploads.length, before);
     await removeOutputs(engine, again);
+  });
+
+  test('Compare: the notebook runs on the uploaded workspace; what it writes comes back to the local run folder', async () => {
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-remote-nb-'));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-remote-out-'));
+    try {
+      fs.writeFileSync(path.join(workspace, 'data.txt'), 'from the workspace\n');
+      const code = (source: string, text: string, n: number) => ({
+        cell_type: 'code',
+        execution_count: n,
+        id: `c${n}`,
+        metadata: {},
+        outputs: [{ name: 'stdout', output_type: 'stream', text: [text] }],
+        source: [source],
+      });
+      const nb = {
+        cells: [
+          code("print(open('data.txt').read(), end='')", 'from the workspace\n', 1),
+          code("import os\nopen(os.path.join(os.environ['OUTPUT_DIR'], 'result.txt'), 'w').write('42')\nprint('written')", 'written\n', 2),
+        ],
+        metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      };
+      const notebookPath = path.join(workspace, 'nb.ipynb');
+      fs.writeFileSync(notebookPath, JSON.stringify(nb));
+      const nbCtx = { ...ctx, projectDir: workspace, image: PYTHON };
+      const ws = await ensureFolder(engine, workspace, nbCtx);
+      const runFolder = path.join(scratch, 'run-1');
+      const output = await writableVolume(engine, runFolder, nbCtx);
+      try {
+        const report = await compareNotebook(engine, {
+          notebookPath,
+          workspaceDir: workspace,
+          image: PYTHON,
+          settings: DEFAULT_SETTINGS,
+          outputDir: scratch,
+          outputRun: 'run-1',
+          labels: labels(),
+          volumes: { workspace: ws.volume, output },
+        });
+        assert.deepEqual(
+          report.cells.map((c) => c.status),
+          ['identical', 'identical'],
+          JSON.stringify(report.cells.map((c) => c.reason)),
+        );
+        const back = await bringBack(engine, { volume: output, source: runFolder }, nbCtx);
+        assert.equal(back.files, 1);
+        assert.equal(fs.readFileSync(path.join(runFolder, 'result.txt'), 'utf8'), '42');
+      } finally {
+        await removeOutputs(engine, { outputs: [{ volume: output, source: runFolder }] });
+      }
+    } finally {
+      fs.rmSync(workspace, { recursive: true, force: true });
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   test('helpers are removed: no container of this run is left but the ones a test removes itself', async () => {
