@@ -314,7 +314,14 @@ export class ProjectRuns {
       if (placed) await removeOutputs(engine, placed);
       throw err;
     }
-    if (placed) await this.bringBackOutputs(placed, run);
+    if (placed)
+      await this.bringBackOutputs(placed, run).catch((err: unknown) => {
+        // the job's result stands; what did not come back is said once, the detail in the log
+        this.services.log.error(`Copying the results of ${name} back failed`, err);
+        void vscode.window.showWarningMessage(
+          `Batch job ${name} ended, but its results did not all come back: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      });
     return result;
   }
 
@@ -352,7 +359,11 @@ export class ProjectRuns {
     );
   }
 
-  /** What the run wrote into its volumes, unpacked into the local folders; then the volumes go. */
+  /**
+   * What the run wrote into its volumes, unpacked into the local folders. The job's container
+   * keeps its volume until it is removed (the next run of the profile removes it); earlier runs'
+   * volumes go now.
+   */
   private async bringBackOutputs(placed: PlacedFiles, run: Pick<PreparedRun, 'projectDir' | 'image'>): Promise<void> {
     const engine = this.services.session.requireEngine();
     if (placed.outputs.length === 0) return;
