@@ -58,9 +58,13 @@ export function contextsInput(services: Pick<Services, 'config'>): ContextsInput
   };
 }
 
-const changed = new vscode.EventEmitter<void>();
-/** Fires when Berth added or removed a context (the view lists again). */
-export const onDidChangeContexts = changed.event;
+let emitter: vscode.EventEmitter<void> | undefined;
+/** Made when first needed: nothing of vscode's runs as the module loads. */
+const changed = (): vscode.EventEmitter<void> => (emitter ??= new vscode.EventEmitter<void>());
+/** Calls `listener` when Berth added or removed a context (the view lists again). */
+export function onDidChangeContexts(listener: () => void): vscode.Disposable {
+  return changed().event(listener);
+}
 
 function isTarget(value: unknown): value is EngineTarget {
   if (value === null || typeof value !== 'object') return false;
@@ -87,8 +91,6 @@ async function targetArg(services: Services, arg: unknown): Promise<EngineTarget
   return pick ? { kind: 'context', name: pick.name } : undefined;
 }
 
-const USER = vscode.ConfigurationTarget.Global;
-
 /**
  * Berth uses `target` from now on: berth.engine.context (or .host) in the user settings, the other
  * one removed there. The "default" context with DOCKER_HOST set is DOCKER_HOST, as for the docker
@@ -102,10 +104,11 @@ export async function useEngine(services: Services, arg?: unknown): Promise<void
   const envHost = process.env.DOCKER_HOST?.trim();
   if (target.kind === 'context') {
     const clear = target.name === DEFAULT_CONTEXT && envHost !== undefined && envHost !== '';
-    if (section.inspect<string>('engine.host')?.globalValue !== undefined) await section.update('engine.host', undefined, USER);
-    await section.update('engine.context', clear ? undefined : target.name, USER);
+    if (section.inspect<string>('engine.host')?.globalValue !== undefined)
+      await section.update('engine.host', undefined, vscode.ConfigurationTarget.Global);
+    await section.update('engine.context', clear ? undefined : target.name, vscode.ConfigurationTarget.Global);
   } else {
-    await section.update('engine.host', target.host, USER);
+    await section.update('engine.host', target.host, vscode.ConfigurationTarget.Global);
   }
   services.log.info(`Engines: Berth uses ${targetName(target)} now (user settings)`);
   const override = workspaceOverride(section);
@@ -202,7 +205,7 @@ export async function addSshHost(services: Services): Promise<void> {
   if (name === undefined) return;
   const file = createContext(input, { name: name.trim(), host, description: `ssh host added by Berth` });
   services.log.info(`Engines: created the docker context "${name.trim()}" → ${host} (${file})`);
-  changed.fire();
+  changed().fire();
   const USE = 'Use It Now';
   const choice = await vscode.window.showInformationMessage(`Created the docker context "${name.trim()}" for ${host}.`, USE, 'Not Now');
   if (choice === USE) await useEngine(services, { kind: 'context', name: name.trim() });
@@ -230,7 +233,7 @@ export async function removeEngineContext(services: Services, arg?: unknown): Pr
   if (choice !== REMOVE) return;
   removeContext(contextsInput(services), name);
   services.log.info(`Engines: removed the docker context "${name}"`);
-  changed.fire();
+  changed().fire();
 }
 
 async function pickStored(list: ContextList): Promise<string | undefined> {
@@ -242,5 +245,5 @@ async function pickStored(list: ContextList): Promise<string | undefined> {
 }
 
 export function refreshEngines(): void {
-  changed.fire();
+  changed().fire();
 }
