@@ -76,7 +76,7 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
       Labels: { 'berth.test': run },
     });
     await docker.startContainer(id);
-    vscode = await startVSCode('enginesView', {
+    vscode = await startVSCode('dockerContexts', {
       env: { HOME: home, DOCKER_CONFIG: config, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined },
       userSettings: { 'terminal.integrated.gpuAcceleration': 'off' },
     });
@@ -94,7 +94,7 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
       (r) => r.some((x) => x.startsWith('Engine  Docker')),
       'the contexts and the engine rows',
     );
-    await vscode.screenshot('enginesView-contexts');
+    await vscode.screenshot('dockerContexts-contexts');
     // the view shares the side bar with the others: read its rows scrolled out of sight too
     const rows = await allRowTexts(pane);
     assert.match(await pane.locator('.pane-header').innerText(), /ENGINES/i);
@@ -130,12 +130,15 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
       (r) => r.includes(`dead  ${deadHost} · unreachable`) && r.some((x) => x.startsWith('Cannot connect')),
       'the dead engine’s row with its error',
     );
-    await vscode.screenshot('enginesView-dead');
+    await vscode.screenshot('dockerContexts-dead');
     const rows = await allRowTexts(pane);
     const at = rows.indexOf(`dead  ${deadHost} · unreachable`);
     assert.match(rows[at + 1] ?? '', new RegExp(`^Cannot connect {2}Cannot reach Docker at ${escapeRegExp(deadHost)}`));
     assert.deepEqual(rows.slice(at + 2, at + 6), ['Back to live', 'Retry', 'Show Engine Info', 'Show Log']);
-    assert.ok(rows.includes(`live  ${engine.host}`), `live is no longer current: ${JSON.stringify(rows)}`);
+    assert.ok(
+      rows.includes(`live  ${engine.host} · docker CLI`),
+      `live is no longer current (the docker CLI still uses it): ${JSON.stringify(rows)}`,
+    );
     // the setting is Berth's, in the user settings
     const text = await eventually(
       () => terminalText(page),
@@ -176,7 +179,7 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
       (r) => r.some((x) => x.startsWith(`${NAME}  running`)),
       'the test container in the tree of the live engine',
     );
-    await vscode.screenshot('enginesView-back');
+    await vscode.screenshot('dockerContexts-back');
   });
 
   test('Add SSH Host… offers the hosts of ~/.ssh/config and writes a docker context the docker CLI reads', async () => {
@@ -187,7 +190,7 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
     const offered = (await list.locator('.monaco-list-row .label-name').allInnerTexts()).map(normalize);
     assert.deepEqual(offered, ['gpu-box', 'build-box', 'other-alias', 'Other host…']);
     assert.match(normalize(await list.locator('.monaco-list-row', { hasText: 'gpu-box' }).first().innerText()), /me@10\.0\.0\.7:2222/);
-    await vscode.screenshot('enginesView-add-ssh');
+    await vscode.screenshot('dockerContexts-add-ssh');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.fill('gpu-box');
     await input.press('Enter');
