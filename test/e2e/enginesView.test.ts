@@ -236,6 +236,13 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
       'the context gone from the view',
     );
     assert.equal(fs.existsSync(path.join(config, 'contexts', 'meta', contextDirName('gpu-box'))), false);
+    if (fs.existsSync(DOCKER)) {
+      const names = execFileSync(DOCKER, ['--config', config, 'context', 'ls', '--format', '{{.Name}}'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
+      });
+      assert.deepEqual(names.trim().split('\n').sort(), ['dead', 'default', 'live'], names);
+    }
     // the contexts Berth did not touch are there still
     assert.ok(fs.existsSync(path.join(config, 'contexts', 'meta', contextDirName('dead'), 'meta.json')));
   });

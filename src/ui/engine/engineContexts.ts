@@ -94,7 +94,7 @@ async function targetArg(services: Services, arg: unknown): Promise<EngineTarget
 /**
  * Berth uses `target` from now on: berth.engine.context (or .host) in the user settings, the other
  * one removed there. The "default" context with DOCKER_HOST set is DOCKER_HOST, as for the docker
- * CLI: both settings are cleared then. Says when a workspace setting overrides the user's.
+ * CLI: both settings are cleared then. Says when a setting of another scope overrides the user's.
  */
 export async function useEngine(services: Services, arg?: unknown): Promise<void> {
   const target = await targetArg(services, arg);
@@ -103,7 +103,7 @@ export async function useEngine(services: Services, arg?: unknown): Promise<void
   const before = JSON.stringify([services.config.engineHost, services.config.engineContext]);
   const envHost = process.env.DOCKER_HOST?.trim();
   if (target.kind === 'context') {
-    const clear = target.name === DEFAULT_CONTEXT && envHost !== undefined && envHost !== '';
+    const clear = clearsContext(target, envHost);
     if (section.inspect<string>('engine.host')?.globalValue !== undefined)
       await section.update('engine.host', undefined, vscode.ConfigurationTarget.Global);
     await section.update('engine.context', clear ? undefined : target.name, vscode.ConfigurationTarget.Global);
@@ -111,27 +111,48 @@ export async function useEngine(services: Services, arg?: unknown): Promise<void
     await section.update('engine.host', target.host, vscode.ConfigurationTarget.Global);
   }
   services.log.info(`Engines: Berth uses ${targetName(target)} now (user settings)`);
-  const override = workspaceOverride(section);
+  const override = overriddenBy(target, clearsContext(target, envHost));
   if (override !== undefined) {
+    services.log.warn(`Engines: ${override} decides the engine over the user settings`);
     const choice = await vscode.window.showWarningMessage(
-      `Berth now uses ${targetName(target)} in your user settings, but this workspace's ${override} overrides it here.`,
-      'Open Workspace Settings',
+      `Berth now uses ${targetName(target)} in your user settings, but ${override} overrides it here.`,
+      'Open Settings',
     );
-    if (choice) await vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', { query: 'berth.engine' });
+    if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'berth.engine');
     return;
   }
   // settings that were already so do not reconnect by themselves
   if (JSON.stringify([services.config.engineHost, services.config.engineContext]) === before) await services.session.reconnect();
 }
 
-/** The workspace (or folder) setting that decides the engine over the user's, in words. */
-function workspaceOverride(section: vscode.WorkspaceConfiguration): string | undefined {
-  for (const key of ['engine.host', 'engine.context']) {
+/** The "default" context with DOCKER_HOST set is DOCKER_HOST: both settings cleared. */
+function clearsContext(target: EngineTarget, envHost: string | undefined): boolean {
+  return target.kind === 'context' && target.name === DEFAULT_CONTEXT && envHost !== undefined && envHost !== '';
+}
+
+/**
+ * The setting that decides the engine over what was just written to the user settings (Berth's
+ * engine settings are machine-scoped: a remote machine's settings, or a workspace's where VS Code
+ * honours them), in words; undefined when the user settings decide.
+ */
+function overriddenBy(target: EngineTarget, cleared: boolean): string | undefined {
+  const section = vscode.workspace.getConfiguration('berth');
+  const host = section.get<string>('engine.host', '').trim();
+  const context = section.get<string>('engine.context', '').trim();
+  const describe = (key: string, value: string): string => {
     const inspected = section.inspect<string>(key);
-    const value = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
-    if (value !== undefined && value.trim() !== '') return `berth.${key} setting ("${value}")`;
-  }
-  return undefined;
+    const where =
+      inspected?.workspaceFolderValue !== undefined
+        ? "this folder's"
+        : inspected?.workspaceValue !== undefined
+          ? "this workspace's"
+          : "the remote machine's";
+    return `${where} berth.${key} setting ("${value}")`;
+  };
+  if (target.kind === 'host') return host === target.host ? undefined : describe('engine.host', host);
+  if (host !== '') return describe('engine.host', host);
+  const wanted = cleared ? '' : target.name;
+  return context === wanted ? undefined : describe('engine.context', context);
 }
 
 function sshHostsOfConfig(home: string): { alias: string; detail: string }[] {
