@@ -19,6 +19,7 @@ import {
   suggestContextName,
   type ContextList,
   type ContextsInput,
+  type NewContext,
 } from '../../core/engine/contexts';
 import { parseSshConfig, resolveSshHost, sshConfigHosts } from '../../core/engine/sshConfig';
 import type { Services } from '../services';
@@ -33,7 +34,7 @@ function readFileOrUndefined(file: string): string | undefined {
 }
 
 /** The contexts store of this machine, with Berth's engine settings (read now). */
-export function contextsInput(services: Pick<Services, 'config'>): ContextsInput {
+function contextsInput(services: { config: Pick<Services['config'], 'engineHost' | 'engineContext'> }): ContextsInput {
   const host = services.config.engineHost;
   const context = services.config.engineContext;
   return {
@@ -58,12 +59,43 @@ export function contextsInput(services: Pick<Services, 'config'>): ContextsInput
   };
 }
 
-let emitter: vscode.EventEmitter<void> | undefined;
-/** Made when first needed: nothing of vscode's runs as the module loads. */
-const changed = (): vscode.EventEmitter<void> => (emitter ??= new vscode.EventEmitter<void>());
-/** Calls `listener` when Berth added or removed a context (the view lists again). */
-export function onDidChangeContexts(listener: () => void): vscode.Disposable {
-  return changed().event(listener);
+/**
+ * The docker contexts of this machine for the Engines view and its commands: listed with Berth's
+ * engine settings, and a change event when Berth adds or removes one (the view lists again).
+ */
+export class EngineContexts implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly config: Pick<Services['config'], 'engineHost' | 'engineContext'>) {}
+
+  input(): ContextsInput {
+    return contextsInput({ config: this.config });
+  }
+
+  list(): ContextList {
+    return listContexts(this.input());
+  }
+
+  create(context: NewContext): string {
+    const file = createContext(this.input(), context);
+    this.changed.fire();
+    return file;
+  }
+
+  remove(name: string): void {
+    removeContext(this.input(), name);
+    this.changed.fire();
+  }
+
+  /** Contexts changed outside Berth (docker context create in a terminal): list again. */
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 }
 
 function isTarget(value: unknown): value is EngineTarget {
@@ -77,7 +109,7 @@ async function targetArg(services: Services, arg: unknown): Promise<EngineTarget
   if (isTarget(arg)) return arg;
   const row = arg as Partial<EndpointRow> | undefined;
   if (row?.kind === 'endpoint' && row.target) return row.target;
-  const list = listContexts(contextsInput(services));
+  const list = services.engineContexts.list();
   const using = berthContextName(list);
   const pick = await vscode.window.showQuickPick(
     list.contexts.map((c) => ({
@@ -175,8 +207,7 @@ function sshHostsOfConfig(home: string): { alias: string; detail: string }[] {
  */
 export async function addSshHost(services: Services): Promise<void> {
   const home = os.homedir();
-  const input = contextsInput(services);
-  const existing = listContexts(input).contexts;
+  const existing = services.engineContexts.list().contexts;
   const byHost = new Map(existing.map((c) => [c.host, c.name]));
   const OTHER = 'Other host…';
   const picks = [
@@ -224,9 +255,8 @@ export async function addSshHost(services: Services): Promise<void> {
     validateInput: (v) => contextNameError(v.trim()) ?? (names.has(v.trim()) ? `The context "${v.trim()}" exists already` : undefined),
   });
   if (name === undefined) return;
-  const file = createContext(input, { name: name.trim(), host, description: `ssh host added by Berth` });
+  const file = services.engineContexts.create({ name: name.trim(), host, description: `ssh host added by Berth` });
   services.log.info(`Engines: created the docker context "${name.trim()}" → ${host} (${file})`);
-  changed().fire();
   const USE = 'Use It Now';
   const choice = await vscode.window.showInformationMessage(`Created the docker context "${name.trim()}" for ${host}.`, USE, 'Not Now');
   if (choice === USE) await useEngine(services, { kind: 'context', name: name.trim() });
@@ -235,7 +265,7 @@ export async function addSshHost(services: Services): Promise<void> {
 /** Remove a stored docker context, after asking; not the one Berth or the docker CLI uses. */
 export async function removeEngineContext(services: Services, arg?: unknown): Promise<void> {
   const row = arg as Partial<EndpointRow> | undefined;
-  const list: ContextList = listContexts(contextsInput(services));
+  const list: ContextList = services.engineContexts.list();
   const name = row?.kind === 'endpoint' && row.target?.kind === 'context' ? row.target.name : await pickStored(list);
   if (name === undefined) return;
   if (name === berthContextName(list)) {
@@ -252,9 +282,8 @@ export async function removeEngineContext(services: Services, arg?: unknown): Pr
     REMOVE,
   );
   if (choice !== REMOVE) return;
-  removeContext(contextsInput(services), name);
+  services.engineContexts.remove(name);
   services.log.info(`Engines: removed the docker context "${name}"`);
-  changed().fire();
 }
 
 async function pickStored(list: ContextList): Promise<string | undefined> {
@@ -265,6 +294,6 @@ async function pickStored(list: ContextList): Promise<string | undefined> {
   return pick?.label;
 }
 
-export function refreshEngines(): void {
-  changed().fire();
+export function refreshEngines(services: Services): void {
+  services.engineContexts.refresh();
 }

@@ -3,8 +3,6 @@ import type { EngineState } from './engineSession';
 import type { ContainerStore } from '../../core/engine/containerStore';
 import { engineEvents } from '../../core/engine/events';
 import type { Services } from '../services';
-import { listContexts } from '../../core/engine/contexts';
-import { contextsInput, onDidChangeContexts } from './engineContexts';
 import { currentEngineNotices, engineTopRows, targetKey, targetOf, type EngineTarget, type TopRow } from './enginesModel';
 
 interface Row {
@@ -84,7 +82,7 @@ class EngineViewProvider implements vscode.TreeDataProvider<ViewRow> {
   getChildren(row?: ViewRow): ViewRow[] {
     const session = this.services.session.state;
     if (row === undefined) {
-      const top = engineTopRows(listContexts(contextsInput(this.services)), session);
+      const top = engineTopRows(this.services.engineContexts.list(), session);
       return top === 'flat' ? this.summary(undefined) : top;
     }
     if (row.kind !== 'endpoint' || row.status === 'other') return [];
@@ -189,7 +187,7 @@ export function registerEngineView(services: Services): void {
       if (e.visible) provider.refresh(); // contexts added or removed outside VS Code meanwhile
       return e.visible ? start() : stop();
     }),
-    onDidChangeContexts(() => provider.refresh()),
+    services.engineContexts.onDidChange(() => provider.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('berth.engine')) provider.refresh();
     }),
