@@ -7,6 +7,7 @@
 import type { ContainerDetails, ContainerSummary, Engine } from './engine';
 import { EngineError, NotFoundError } from './errors';
 import { engineEvents, type EngineEvent, type EventStreamState } from './events';
+import { dockerState, PODMAN_EVENT_ATTRIBUTES, PODMAN_QUIET_EVENTS } from './podman';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type Health = 'starting' | 'healthy' | 'unhealthy';
@@ -93,11 +94,14 @@ const IGNORED = new Set([
   'copy',
   'archive-path',
   'extract-to-dir',
+  ...PODMAN_QUIET_EVENTS,
 ]);
 
 const STATES = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
 
-function toState(s: string | undefined): ContainerState {
+/** The state as Docker names it (Podman's own states mapped), 'created' for anything unknown. */
+function toState(raw: string | undefined): ContainerState {
+  const s = dockerState(raw);
   return STATES.has(s as ContainerState) ? (s as ContainerState) : 'created';
 }
 
@@ -167,8 +171,9 @@ function statusText(d: ContainerDetails, health: Health | undefined): string {
   const s = d.State;
   if (s.Running && s.Paused) return 'Paused';
   if (s.Restarting) return `Restarting (${s.ExitCode})`;
+  if (s.Status === 'stopping') return 'Stopping'; // Podman: a stop under way, Running already false
   if (s.Running) return `Up since ${s.StartedAt}${health ? ` (${health === 'starting' ? 'health: starting' : health})` : ''}`;
-  if (s.Status === 'created') return 'Created';
+  if (toState(s.Status) === 'created') return 'Created';
   return `Exited (${s.ExitCode})${s.OOMKilled ? ' OOM-killed' : ''}`;
 }
 
@@ -183,7 +188,7 @@ export function recordFromDetails(d: ContainerDetails): ContainerRecord {
     else for (const b of bindings) ports.push({ containerPort: Number(port), protocol, hostIp: b.HostIp, hostPort: Number(b.HostPort) });
   }
   const gpu = gpuRequestOf(d.HostConfig);
-  const exited = !s.Running && s.Status !== 'created';
+  const exited = !s.Running && toState(s.Status) !== 'created' && toState(s.Status) !== 'running';
   return {
     id: d.Id,
     name: d.Name.replace(/^\//, ''),
@@ -207,7 +212,7 @@ export function recordFromDetails(d: ContainerDetails): ContainerRecord {
   };
 }
 
-const NON_LABEL_ATTRIBUTES = new Set(['image', 'name', 'exitCode', 'signal', 'execDuration', 'execID']);
+const NON_LABEL_ATTRIBUTES = new Set(['image', 'name', 'exitCode', 'signal', 'execDuration', 'execID', ...PODMAN_EVENT_ATTRIBUTES]);
 
 /**
  * What the event alone says about the container, applied at once (an inspect issued while a

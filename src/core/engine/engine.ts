@@ -14,6 +14,7 @@ import {
   ConflictError,
   EngineError,
   EngineTimeoutError,
+  GpuUnavailableError,
   HostKeyError,
   translateError,
   VolumeInUseError,
@@ -43,6 +44,7 @@ import type {
   VolumeRecord,
 } from './contract';
 import { recordFromDetails, recordFromSummary, type ContainerRecord } from './containerStore';
+import { asksDockerGpu, cdiDevicesAsked, podmanCdiRefusal, PODMAN_DEVICE_REQUESTS_MESSAGE, PODMAN_DIFFERENCES } from './podman';
 import {
   diskUsageFromRaw,
   imageFromDetails,
@@ -450,12 +452,32 @@ export class Engine implements ContainerEngine {
     return this.call(`remove network ${id}`, async (s) => void (await this.#docker.getNetwork(id).remove({ abortSignal: s })), signal);
   }
 
-  createContainer(options: ContainerCreateOptions, signal?: AbortSignal): Promise<string> {
-    return this.call(
-      'create container',
-      async (s) => (await this.#docker.createContainer({ ...(options as Docker.ContainerCreateOptions), abortSignal: s })).id,
-      signal,
-    );
+  /** Which engine answers: Docker Engine, or Podman through its Docker-compatible API. */
+  get flavour(): EngineVersion['flavour'] {
+    return this.serverVersion.flavour;
+  }
+
+  /**
+   * Create a container. On Podman a Docker-style GPU request is refused before anything is created
+   * (Podman drops DeviceRequests: the container would start without its GPU), and a CDI device it
+   * cannot resolve is told as the GPU refusal it is.
+   */
+  async createContainer(options: ContainerCreateOptions, signal?: AbortSignal): Promise<string> {
+    if (this.flavour === 'podman' && asksDockerGpu(options)) {
+      throw new GpuUnavailableError(PODMAN_DEVICE_REQUESTS_MESSAGE, [PODMAN_DIFFERENCES.gpu]);
+    }
+    try {
+      return await this.call(
+        'create container',
+        async (s) => (await this.#docker.createContainer({ ...(options as Docker.ContainerCreateOptions), abortSignal: s })).id,
+        signal,
+      );
+    } catch (err) {
+      const cdi =
+        this.flavour === 'podman' && err instanceof EngineError ? podmanCdiRefusal(err.message, cdiDevicesAsked(options)) : undefined;
+      if (cdi !== undefined && err instanceof EngineError) throw new GpuUnavailableError(cdi, [err.message, PODMAN_DIFFERENCES.gpu], err);
+      throw err;
+    }
   }
 
   startContainer(id: string, signal?: AbortSignal): Promise<void> {
