@@ -194,6 +194,11 @@ stop() {
     # containers left behind in this private storage (their conmon outlives the service)
     pm rm --all --force --time 0 >/dev/null 2>&1 || true
   fi
+  # the default network's bridge, once no container is on it (CNI leaves it behind; it comes back
+  # with the next container of any Podman that uses it)
+  if ip link show cni-podman0 >/dev/null 2>&1 && [[ -z "$(ip -o link show master cni-podman0 2>/dev/null)" ]]; then
+    ip link delete cni-podman0 2>/dev/null || true
+  fi
   # then whatever is still mounted under the state folder (ours only), before the folder goes
   local mnt
   while read -r mnt; do umount -l "$mnt" 2>/dev/null || true; done < <(awk -v d="$STATE_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r)
