@@ -186,5 +186,5 @@ export const PODMAN_DIFFERENCES = Object.freeze({
     'Images: Podman names images it loaded or imported localhost/NAME:TAG, and names what it builds docker.io/NAME:TAG; short names still find them.',
   build:
     'Build: Podman builds with Buildah behind the classic build API; its progress reads "STEP 1/7: …", and BuildKit features (cache mounts, secrets) are not available through it.',
-  logs: 'Logs: Podman stamps log lines to the second only, so a resumed follow cannot tell apart lines of the same second.',
+  logs: 'Logs: Podman stamps log lines to the whole second (Docker: to the nanosecond), so the times shown for its lines are whole seconds.',
 });
