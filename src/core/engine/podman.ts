@@ -185,6 +185,6 @@ export const PODMAN_DIFFERENCES = Object.freeze({
   images:
     'Images: Podman names images it loaded or imported localhost/NAME:TAG, and names what it builds docker.io/NAME:TAG; short names still find them.',
   build:
-    'Build: Podman builds with Buildah behind the classic build API; its progress reads "STEP 1/7: …", and BuildKit features (cache mounts, secrets) are not available through it.',
+    'Build: Podman builds with Buildah behind the classic build API (progress reads "STEP 1/7: …"); the BuildKit route (the docker CLI with DOCKER_BUILDKIT=1) fails against it, while Buildah itself accepts RUN --mount=type=cache there.',
   logs: 'Logs: Podman stamps log lines to the whole second (Docker: to the nanosecond), so the times shown for its lines are whole seconds.',
 });
