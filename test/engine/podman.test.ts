@@ -25,7 +25,7 @@ import { runExec } from '../../src/core/engine/exec';
 import { detectGpu, hostGpuProbe } from '../../src/core/engine/gpu';
 import { followContainerLogs } from '../../src/core/engine/logFollower';
 import { containerLogs } from '../../src/core/engine/logs';
-import { isPodman, PODMAN_DIFFERENCES } from '../../src/core/engine/podman';
+import { isPodman, PODMAN_DIFFERENCES, podmanSockets } from '../../src/core/engine/podman';
 import { containerStats } from '../../src/core/engine/stats';
 import { scanContext } from '../../src/core/project/buildContext';
 import { BUSYBOX, cleanup, collect, labels, run, RUN_ID, TEST_LABEL } from './harness';
@@ -131,6 +131,25 @@ describe('Podman through its Docker-compatible API', { skip: podman.skip ?? fals
     const info = await engine.info();
     assert.equal(info.serverVersion, engine.serverVersion.version);
     assert.equal(await engine.ping(), 'OK');
+  });
+
+  test('the rootless socket path ($XDG_RUNTIME_DIR/podman/podman.sock) is found and answers as Podman', async () => {
+    const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-xdg-'));
+    dirs.push(runtimeDir);
+    fs.mkdirSync(path.join(runtimeDir, 'podman'));
+    fs.symlinkSync(podman.socket ?? '', path.join(runtimeDir, 'podman/podman.sock'));
+    const found = podmanSockets({ env: { XDG_RUNTIME_DIR: runtimeDir }, uid: 1000, exists: (p) => fs.existsSync(p) });
+    const rootless = found.find((s) => s.mode === 'rootless');
+    assert.equal(rootless?.path, path.join(runtimeDir, 'podman/podman.sock'));
+    const endpoint = resolveEndpoint({
+      host: rootless.host,
+      env: {},
+      homeDir: os.homedir(),
+      platform: process.platform,
+      readFile: () => undefined,
+    });
+    const viaRootless = await Engine.connect(endpoint, { timeoutMs: 15_000, env: process.env });
+    assert.equal(viaRootless.flavour, 'podman');
   });
 
   test("the model follows Podman's events: created, running, exited, removed (remove is destroy, no inspect)", async () => {
