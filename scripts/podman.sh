@@ -11,8 +11,9 @@
 #                       PODMAN_RUNROOT, CONTAINERS_CONF); prints "podman: started ..." only when
 #                       this call started the service
 #   podman.sh images    load the test images into the running service's storage when missing
-#   podman.sh stop      stop the service that `start` started (by its PID, nothing else) and
-#                       remove its state (storage included)
+#   podman.sh stop      stop the service that `start` started (by its PID), remove its
+#                       containers, end the conmon monitors of its storage's exec sessions (by
+#                       PID), and remove its state (storage included)
 #   podman.sh env       print podman.env
 #
 # Images: nothing can be pulled here, so the test images are copied from the Docker engine at
@@ -194,6 +195,16 @@ stop() {
     # containers left behind in this private storage (their conmon outlives the service)
     pm rm --all --force --time 0 >/dev/null 2>&1 || true
   fi
+  # the conmon monitors of finished exec sessions wait out Podman's exit delay (5 min) before
+  # cleaning up: end those of this storage (their bundle is under it), by PID
+  local dir pid
+  for dir in /proc/[0-9]*; do
+    pid=${dir#/proc/}
+    [[ "$(proc_name "$pid")" == conmon ]] || continue
+    if tr '\0' '\n' <"$dir/cmdline" 2>/dev/null | grep -qF "$ROOT_DIR/overlay-containers/"; then
+      kill "$pid" 2>/dev/null || true
+    fi
+  done
   # the default network's bridge, once no container is on it (CNI leaves it behind; it comes back
   # with the next container of any Podman that uses it)
   if ip link show cni-podman0 >/dev/null 2>&1 && [[ -z "$(ip -o link show master cni-podman0 2>/dev/null)" ]]; then
