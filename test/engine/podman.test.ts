@@ -2,7 +2,8 @@
  * Berth's core on Podman 4.3 through its Docker-compatible API: the service of scripts/podman.sh
  * (`podman system service` on a unix socket, its own storage under .berth-state/podman, the test
  * images copied from the Docker engine). Connect and tell it is Podman; the event-driven model
- * through Podman's own event names; logs (and following them); exec; stats (every ~5 s there); a
+ * through Podman's own event names; health checks run on request; logs (and following them); exec;
+ * stats (every ~5 s there); a
  * classic-API build and a run with a port published on 127.0.0.1; and GPU requests, which Podman
  * drops (DeviceRequests) or cannot resolve (CDI names): Berth refuses them with the message that
  * says how Podman does GPUs. Started here when not running, and stopped again only then; skipped,
@@ -195,6 +196,33 @@ describe('Podman through its Docker-compatible API', { skip: podman.skip ?? fals
       store.stop();
       ac.abort();
       await follow;
+    }
+  });
+
+  test('health checks run on request (no systemd timers here) and the model follows them', async () => {
+    const store = new ContainerStore(engine, { reconcileIntervalMs: 600_000, filters: mine });
+    await store.start();
+    try {
+      const id = await run(engine, {
+        Cmd: ['sh', '-c', 'touch /tmp/ok; sleep 300'],
+        Healthcheck: {
+          Test: ['CMD', 'test', '-f', '/tmp/ok'],
+          Interval: 300_000_000_000,
+          Timeout: 2_000_000_000,
+          Retries: 1,
+          StartPeriod: 0,
+        },
+      });
+      await waitFor(store, id, (r) => r.state === 'running' && r.health === 'starting', 'running, health starting');
+      assert.equal(await engine.runHealthcheck(id), 'healthy');
+      await waitFor(store, id, (r) => r.health === 'healthy', 'healthy in the model');
+      assert.equal((await runExec(engine, id, { cmd: ['rm', '/tmp/ok'] })).exitCode, 0);
+      assert.equal(await engine.runHealthcheck(id), 'unhealthy');
+      await waitFor(store, id, (r) => r.health === 'unhealthy', 'unhealthy in the model');
+      const plain = await run(engine);
+      await assert.rejects(() => engine.runHealthcheck(plain), /no health check|has no defined healthcheck/);
+    } finally {
+      store.stop();
     }
   });
 

@@ -511,7 +511,7 @@ export class ContainerStore {
     // only an operation already in flight can be misled by this event: remember it for them
     if (this.inflight.size > 0) {
       const seq = ++this.seq;
-      const reinspect = event.verb !== 'destroy' && !(event.verb === 'health_status' && known);
+      const reinspect = event.verb !== 'destroy' && !(healthFromEvent(event) && known);
       this.touched.set(id, {
         seq,
         reinspect: reinspect ? seq : (this.touched.get(id)?.reinspect ?? 0),
@@ -531,8 +531,9 @@ export class ContainerStore {
       this.records.set(id, next);
       this.emit([{ kind: known ? 'updated' : 'added', record: next }]);
     }
-    // health changes carry everything there is to know: no inspect for them
-    if (event.verb === 'health_status' && known) return;
+    // health changes carry everything there is to know: no inspect for them (Podman's name no
+    // status: its health events are followed by an inspect)
+    if (healthFromEvent(event) && known) return;
     // one inspect per burst of events for this container
     if (this.pending.has(id)) return;
     this.pending.set(
@@ -587,6 +588,11 @@ export class ContainerStore {
     if (changes.length === 0) return;
     for (const l of this.listeners) l(changes);
   }
+}
+
+/** A health_status event that says the status (Docker's "health_status: healthy"; Podman's has none). */
+function healthFromEvent(event: EngineEvent): boolean {
+  return event.verb === 'health_status' && event.detail !== undefined;
 }
 
 function healthChanged(a: ContainerRecord, b: ContainerRecord): boolean {

@@ -610,6 +610,31 @@ export class Engine implements ContainerEngine {
     });
   }
 
+  /**
+   * Podman only: run the container's health check once, now, and return the status it leads to.
+   * Podman schedules health checks with systemd timers; where there is no systemd they never run
+   * on their own and the status stays "starting" — a health wait on Podman drives them with this.
+   */
+  async runHealthcheck(id: string, signal?: AbortSignal): Promise<'starting' | 'healthy' | 'unhealthy'> {
+    const operation = `run the health check of container ${id}`;
+    if (this.flavour !== 'podman') throw new EngineError('request', `${operation}: only Podman runs a health check on request`);
+    const body = await this.openStream({
+      path: `/libpod/containers/${encodeURIComponent(id)}/healthcheck`,
+      operation,
+      statusCodes: { 200: true, 404: 'no such container', 409: 'no health check', 500: 'server error' },
+      ...(signal ? { signal } : {}),
+    });
+    let text = '';
+    try {
+      for await (const chunk of body) text += String(chunk);
+    } catch (err) {
+      throw this.translate(err, operation);
+    }
+    const status = (JSON.parse(text) as { Status?: string }).Status;
+    if (status === 'healthy' || status === 'unhealthy' || status === 'starting') return status;
+    throw new EngineError('request', `${operation}: Podman answered ${text.trim()}`);
+  }
+
   /** Wait for a container to stop; returns its exit code. Not bounded: it lasts as long as the container. */
   async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
     try {

@@ -186,5 +186,7 @@ export const PODMAN_DIFFERENCES = Object.freeze({
     'Images: Podman names images it loaded or imported localhost/NAME:TAG, and names what it builds docker.io/NAME:TAG; short names still find them.',
   build:
     'Build: Podman builds with Buildah behind the classic build API (progress reads "STEP 1/7: …"); the BuildKit route (the docker CLI with DOCKER_BUILDKIT=1) fails against it, while Buildah itself accepts RUN --mount=type=cache there.',
+  health:
+    'Health checks: Podman runs them from systemd timers; without systemd (WSL, containers) they never run on their own and the status stays "starting" — Berth runs them on request there. Its health events carry no status, and its list shows none.',
   logs: 'Logs: Podman stamps log lines to the whole second (Docker: to the nanosecond), so the times shown for its lines are whole seconds.',
 });

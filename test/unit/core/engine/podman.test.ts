@@ -162,6 +162,31 @@ describe("Podman's events and states in Docker's words", () => {
   });
 });
 
+test("Podman's health event names no status: the model inspects for it (Docker's says it: no inspect)", async () => {
+  const line = fs.readFileSync(path.join(FIXTURES, 'events-podman-health.jsonl'), 'utf8').trim();
+  const health = parseEvent(line);
+  assert.equal(health.verb, 'health_status');
+  assert.equal(health.detail, undefined);
+  const { engine, send, inspects } = scriptedEngine();
+  const store = new ContainerStore(engine, { coalesceMs: 1, reconcileIntervalMs: 600_000 });
+  await store.start();
+  try {
+    send(['create', 'start'], 'h1');
+    await until('the start inspect', () => inspects.length === 1);
+    inspects[0]?.answer('running');
+    await until('running', () => store.get('h1')?.state === 'running');
+    send('health_status', 'h1');
+    await until('an inspect for the health event', () => inspects.length === 2);
+    inspects[1]?.answer('running');
+    send('health_status: healthy', 'h1');
+    await until('healthy from the event', () => store.get('h1')?.health === 'healthy');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(inspects.length, 2, "Docker's health event alone is enough");
+  } finally {
+    store.stop();
+  }
+});
+
 describe('GPU requests on Podman', () => {
   test('what asks for a GPU the Docker way, and what names CDI devices', () => {
     assert.equal(asksDockerGpu({ HostConfig: { DeviceRequests: [{ Driver: '', Capabilities: [['gpu']] }] } }), true);
