@@ -240,6 +240,11 @@ export interface ContainerEngine {
   writeStdin(id: string, data: string, signal?: AbortSignal): Promise<void>;
   /** Extract a tar archive into a directory of the container. */
   putArchive(id: string, directory: string, tar: Buffer, signal?: AbortSignal): Promise<void>;
+  /**
+   * Stream a tar archive into a directory of the container (created or running), as long as it
+   * takes: bounded by the signal, not by `timeoutMs` (uploads of a workspace or a model).
+   */
+  putArchiveStream(id: string, directory: string, tar: Readable, signal?: AbortSignal): Promise<void>;
   /** A tar archive of a path in the container. */
   getArchive(id: string, path: string, signal?: AbortSignal): Promise<Readable>;
 

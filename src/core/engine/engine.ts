@@ -11,6 +11,7 @@ import type { EngineEndpoint } from './connection';
 import { explainTlsFailure, toModemOptions } from './connection';
 import {
   ApiVersionTooOldError,
+  CancelledError,
   ConflictError,
   EngineError,
   EngineTimeoutError,
@@ -598,6 +599,18 @@ export class Engine implements ContainerEngine {
       async (s) => void (await this.#docker.getContainer(id).putArchive(tar, { path: directory, abortSignal: s })),
       signal,
     );
+  }
+
+  /** Stream a tar into a directory of a container; not bounded by timeoutMs (only by the signal). */
+  async putArchiveStream(id: string, directory: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+    const operation = `copy files into container ${id}`;
+    if (signal?.aborted) throw new CancelledError(operation);
+    try {
+      await this.#docker.getContainer(id).putArchive(tar, { path: directory, ...(signal ? { abortSignal: signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError(operation);
+      throw this.translate(err, operation);
+    }
   }
 
   /** A tar archive of a path in a container (created or running). */
