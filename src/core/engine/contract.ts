@@ -70,6 +70,8 @@ export interface EngineVersion {
   readonly arch: string;
   readonly kernelVersion?: string;
   readonly components: readonly { readonly name: string; readonly version: string }[];
+  /** Which engine answers: Docker Engine, or Podman through its Docker-compatible API. */
+  readonly flavour: 'docker' | 'podman';
 }
 
 /** What the engine says about itself (GET /info): the figures Berth shows and GPU detection reads. */
