@@ -1,3 +1,4 @@
+import { engineProductName } from '../../core/engine/podman';
 import * as vscode from 'vscode';
 import type { EngineState } from './engineSession';
 import type { ContainerStore } from '../../core/engine/containerStore';
@@ -19,7 +20,12 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
   const { engine, info, gpu, endpoint } = state;
   const v = engine.serverVersion;
   return [
-    { label: 'Engine', description: `Docker ${v.version} · API ${engine.apiVersion}`, icon: 'vm-active', color: 'testing.iconPassed' },
+    {
+      label: 'Engine',
+      description: `${engineProductName(engine.flavour)} ${v.version} · API ${engine.apiVersion}`,
+      icon: 'vm-active',
+      color: 'testing.iconPassed',
+    },
     { label: 'Host', description: endpoint.host, tooltip: `Chosen because of ${endpoint.reason}`, icon: 'plug' },
     { label: 'OS', description: `${info.operatingSystem ?? v.os} · ${v.arch} · ${info.cpus ?? '?'} CPUs`, icon: 'server' },
     {
