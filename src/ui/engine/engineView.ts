@@ -1,4 +1,5 @@
-import { engineProductName } from '../../core/engine/podman';
+import * as fs from 'node:fs';
+import { engineProductName, podmanSockets } from '../../core/engine/podman';
 import * as vscode from 'vscode';
 import type { EngineState } from './engineSession';
 import type { ContainerStore } from '../../core/engine/containerStore';
@@ -88,7 +89,8 @@ class EngineViewProvider implements vscode.TreeDataProvider<ViewRow> {
   getChildren(row?: ViewRow): ViewRow[] {
     const session = this.services.session.state;
     if (row === undefined) {
-      const top = engineTopRows(this.services.engineContexts.list(), session);
+      const podman = podmanSockets({ env: process.env, uid: process.getuid?.(), exists: fs.existsSync });
+      const top = engineTopRows(this.services.engineContexts.list(), session, podman);
       return top === 'flat' ? this.summary(undefined) : top;
     }
     if (row.kind !== 'endpoint' || row.status === 'other') return [];

@@ -9,6 +9,7 @@ import type { EngineEndpoint } from '../../core/engine/connection';
 import { berthContextName, type ContextList, type DockerContext } from '../../core/engine/contexts';
 import type { EngineError } from '../../core/engine/errors';
 import { errorContent, type ErrorAction } from './welcomeViews';
+import type { PodmanSocket } from '../../core/engine/podman';
 
 /** How Berth would switch to an engine: a context, or a host of its own (berth.engine.host). */
 export type EngineTarget = { readonly kind: 'context'; readonly name: string } | { readonly kind: 'host'; readonly host: string };
@@ -88,7 +89,7 @@ const STATUS_WORDS: Record<EngineRowStatus, string> = {
  * The top rows of the Engines view, or 'flat' when there is only the one engine Berth uses and the
  * view shows its summary rows (or welcome content) as the single-engine view did.
  */
-export function engineTopRows(list: ContextList, session: SessionView): TopRow[] | 'flat' {
+export function engineTopRows(list: ContextList, session: SessionView, podman: readonly PodmanSocket[] = []): TopRow[] | 'flat' {
   const uses = 'endpoint' in list.berth ? list.berth.endpoint : undefined;
   const usesContext = berthContextName(list);
   const cliContext = 'context' in list.cli ? list.cli.context : undefined;
@@ -153,6 +154,26 @@ export function engineTopRows(list: ContextList, session: SessionView): TopRow[]
       ...(status === 'connected' ? { color: OK_COLOR } : status === 'unreachable' ? { color: ERROR_COLOR } : {}),
       status,
       target: { kind: 'host', host: uses.host },
+      stored: false,
+    });
+  }
+  // Podman's Docker-compatible sockets found on this machine, as engines to switch to
+  for (const socket of podman) {
+    if (
+      rows.some(
+        (r) => r.kind === 'endpoint' && (r.context?.host === socket.host || (r.target.kind === 'host' && r.target.host === socket.host)),
+      )
+    )
+      continue;
+    rows.push({
+      kind: 'endpoint',
+      id: `host:${socket.host}`,
+      label: `Podman (${socket.mode})`,
+      description: socket.host,
+      tooltip: `Podman's Docker-compatible API socket (${socket.mode}): ${socket.path}\nUse This Engine sets berth.engine.host to it.`,
+      icon: 'vm',
+      status: 'other',
+      target: { kind: 'host', host: socket.host },
       stored: false,
     });
   }

@@ -72,6 +72,22 @@ describe('the Engines view rows', () => {
     );
   });
 
+  test('a Podman socket found on this machine: a row to switch to (berth.engine.host), once', () => {
+    const list = contexts({});
+    const endpoint = endpointOf(list);
+    const podman = [{ host: 'unix:///run/podman/podman.sock', path: '/run/podman/podman.sock', mode: 'rootful' as const }];
+    const rows = engineTopRows(list, { kind: 'connected', endpoint }, podman);
+    assert.deepEqual(brief(rows), [
+      ['default', 'unix:///var/run/docker.sock · current', 'connected'],
+      ['Podman (rootful)', 'unix:///run/podman/podman.sock', 'other'],
+    ]);
+    assert.deepEqual(endpoints(rows)[1]?.target, { kind: 'host', host: 'unix:///run/podman/podman.sock' });
+    // in use through berth.engine.host: its own row, not twice
+    const viaSetting = contexts({}, { host: 'unix:///run/podman/podman.sock' });
+    const used = engineTopRows(viaSetting, { kind: 'connected', endpoint: endpointOf(viaSetting) }, podman);
+    assert.equal(endpoints(used).filter((r) => r.description.startsWith('unix:///run/podman/podman.sock')).length, 1);
+  });
+
   test('just switched: the new one is "connecting…" while the session still holds the last engine', () => {
     const before = contexts({ live: 'unix:///var/run/docker.sock', dead: 'unix:///tmp/none.sock' }, { context: 'live' });
     const after = contexts({ live: 'unix:///var/run/docker.sock', dead: 'unix:///tmp/none.sock' }, { context: 'dead' });
