@@ -30,6 +30,7 @@ import { runBatchJobCommand } from './run/runBatchJob';
 import { runModel } from './run/runModel';
 import { showEngineInfo } from './engine/engineInfo';
 import { retryEngineConnection, showLog } from './engine/connectionCommands';
+import { addSshHost, refreshEngines, removeEngineContext, useEngine } from './engine/engineContexts';
 import { logIn, logOut } from './registries/loginCommands';
 import {
   addRepositoryCommand,
@@ -67,6 +68,10 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.engine.showInfo': showEngineInfo,
   'berth.engine.retry': retryEngineConnection,
   'berth.log.show': showLog,
+  'berth.engines.addSshHost': addSshHost,
+  'berth.engines.use': useEngine,
+  'berth.engines.removeContext': removeEngineContext,
+  'berth.engines.refresh': refreshEngines,
   'berth.containers.refresh': refreshContainers,
   'berth.containers.filter': filterContainers,
   'berth.containers.clearFilter': clearContainerFilter,

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { RemoteFilesSetting } from '../core/project/remoteFiles';
 
 /** Typed reader for Berth's settings; read fresh each time so changes apply without a reload. */
 export class Config {
@@ -16,6 +17,12 @@ export class Config {
 
   get engineTimeoutMs(): number {
     return Math.max(1000, this.section.get<number>('engine.timeoutMs', 10_000));
+  }
+
+  /** berth.engine.remoteFiles: upload the project's files into volumes (auto: when the engine is not on this machine). */
+  get remoteFiles(): RemoteFilesSetting {
+    const value = this.section.get<string>('engine.remoteFiles', 'auto');
+    return value === 'upload' || value === 'bind' ? value : 'auto';
   }
 
   /** The safety-net full list of containers, behind the event stream. */
@@ -74,6 +81,8 @@ export class Config {
 
   /** Fires when a setting that changes which engine Berth talks to changes. */
   static affectsEngine(event: vscode.ConfigurationChangeEvent): boolean {
-    return event.affectsConfiguration('berth.engine');
+    // how files reach a run is read at each run: no reconnect for it
+    const others = ['host', 'context', 'timeoutMs'].some((k) => event.affectsConfiguration(`berth.engine.${k}`));
+    return others || (event.affectsConfiguration('berth.engine') && !event.affectsConfiguration('berth.engine.remoteFiles'));
   }
 }

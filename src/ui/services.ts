@@ -12,6 +12,7 @@ import { Playgrounds } from './playground/playgroundPanel';
 import { Registries } from './registries/registries';
 import { ScanResults } from './scan/scanResults';
 import { ComposeProjects } from './compose/composeProjects';
+import { EngineContexts } from './engine/engineContexts';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   readonly scans: ScanResults;
   /** Compose projects: the workspace's compose files and the engine's projects, the Compose CLI, `config` problems. */
   readonly compose: ComposeProjects;
+  /** The docker contexts (the Engines view): listed with Berth's engine settings, added and removed. */
+  readonly engineContexts: EngineContexts;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -59,7 +62,21 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const registries = new Registries(context);
   const scans = new ScanResults({ config, log });
   const compose = new ComposeProjects({ session, log, config, containers });
-  context.subscriptions.push(log, session, containers, stats, buildOutput, profiles, comparisons, playgrounds, registries, scans, compose);
+  const engineContexts = new EngineContexts(config);
+  context.subscriptions.push(
+    log,
+    session,
+    containers,
+    stats,
+    buildOutput,
+    profiles,
+    comparisons,
+    playgrounds,
+    registries,
+    scans,
+    compose,
+    engineContexts,
+  );
   return {
     context,
     log,
@@ -76,6 +93,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
     registries,
     scans,
     compose,
+    engineContexts,
   };
 }
 

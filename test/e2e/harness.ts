@@ -242,13 +242,13 @@ export async function openFile(page: Page, name: string): Promise<void> {
   await page.locator('.tabs-container .tab', { hasText: name }).waitFor({ timeout: UI_TIMEOUT });
 }
 
-/** Click Berth in the activity bar; returns a view's pane (header and body), the Engine view by default. */
-export async function openBerthView(page: Page, view = 'Engine'): Promise<Locator> {
+/** Click Berth in the activity bar; returns a view's pane (header and body), the Engines view by default. */
+export async function openBerthView(page: Page, view = 'Engines'): Promise<Locator> {
   const tab = page.getByRole('tab', { name: 'Berth', exact: true });
   await tab.waitFor({ timeout: UI_TIMEOUT });
   // a second click on the active container would close the side bar
   if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-  // (the header is hidden while Engine is the container's only view)
+  // (the header is hidden while Engines is the container's only view)
   const header = page.locator(`.pane-header[aria-label="${view} Section"]`);
   await header.waitFor({ state: 'attached', timeout: UI_TIMEOUT });
   if ((await header.getAttribute('aria-expanded')) === 'false' && (await header.isVisible())) await header.click();

@@ -68,7 +68,7 @@ describe('e2e: a view whose listing fails says so in its rows, and Retry lists a
     assert.equal(rows[0], `Could not list images  ${FAILURE}`, JSON.stringify(rows));
     assert.deepEqual(rows.slice(1), ['Retry', 'Show Log']);
     // the other views list as before: the failure is the image list's alone
-    const engineRows = await rowTexts(await openBerthView(vscode.page, 'Engine'));
+    const engineRows = await rowTexts(await openBerthView(vscode.page, 'Engines'));
     assert.ok(engineRows.length > 0, 'the Engine view lists the connected engine');
   });
 

@@ -74,7 +74,8 @@ interface RawBuildMessage {
   aux?: { ID?: string };
 }
 
-const STEP = /^Step (\d+)\/(\d+) : (.*)$/;
+// Docker's classic builder writes "Step 3/6 : RUN …", Podman's "STEP 3/6: RUN …"
+const STEP = /^(?:Step|STEP) (\d+)\/(\d+) ?: (.*)$/;
 const NO_SPACE = /no space left on device/i;
 
 /**

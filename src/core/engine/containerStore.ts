@@ -7,6 +7,7 @@
 import type { ContainerDetails, ContainerSummary, Engine } from './engine';
 import { EngineError, NotFoundError } from './errors';
 import { engineEvents, type EngineEvent, type EventStreamState } from './events';
+import { dockerState, PODMAN_EVENT_ATTRIBUTES, PODMAN_QUIET_EVENTS } from './podman';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type Health = 'starting' | 'healthy' | 'unhealthy';
@@ -93,11 +94,14 @@ const IGNORED = new Set([
   'copy',
   'archive-path',
   'extract-to-dir',
+  ...PODMAN_QUIET_EVENTS,
 ]);
 
 const STATES = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
 
-function toState(s: string | undefined): ContainerState {
+/** The state as Docker names it (Podman's own states mapped), 'created' for anything unknown. */
+function toState(raw: string | undefined): ContainerState {
+  const s = dockerState(raw);
   return STATES.has(s as ContainerState) ? (s as ContainerState) : 'created';
 }
 
@@ -167,8 +171,9 @@ function statusText(d: ContainerDetails, health: Health | undefined): string {
   const s = d.State;
   if (s.Running && s.Paused) return 'Paused';
   if (s.Restarting) return `Restarting (${s.ExitCode})`;
+  if (s.Status === 'stopping') return 'Stopping'; // Podman: a stop under way, Running already false
   if (s.Running) return `Up since ${s.StartedAt}${health ? ` (${health === 'starting' ? 'health: starting' : health})` : ''}`;
-  if (s.Status === 'created') return 'Created';
+  if (toState(s.Status) === 'created') return 'Created';
   return `Exited (${s.ExitCode})${s.OOMKilled ? ' OOM-killed' : ''}`;
 }
 
@@ -183,7 +188,7 @@ export function recordFromDetails(d: ContainerDetails): ContainerRecord {
     else for (const b of bindings) ports.push({ containerPort: Number(port), protocol, hostIp: b.HostIp, hostPort: Number(b.HostPort) });
   }
   const gpu = gpuRequestOf(d.HostConfig);
-  const exited = !s.Running && s.Status !== 'created';
+  const exited = !s.Running && toState(s.Status) !== 'created' && toState(s.Status) !== 'running';
   return {
     id: d.Id,
     name: d.Name.replace(/^\//, ''),
@@ -207,7 +212,7 @@ export function recordFromDetails(d: ContainerDetails): ContainerRecord {
   };
 }
 
-const NON_LABEL_ATTRIBUTES = new Set(['image', 'name', 'exitCode', 'signal', 'execDuration', 'execID']);
+const NON_LABEL_ATTRIBUTES = new Set(['image', 'name', 'exitCode', 'signal', 'execDuration', 'execID', ...PODMAN_EVENT_ATTRIBUTES]);
 
 /**
  * What the event alone says about the container, applied at once (an inspect issued while a
@@ -506,7 +511,7 @@ export class ContainerStore {
     // only an operation already in flight can be misled by this event: remember it for them
     if (this.inflight.size > 0) {
       const seq = ++this.seq;
-      const reinspect = event.verb !== 'destroy' && !(event.verb === 'health_status' && known);
+      const reinspect = event.verb !== 'destroy' && !(healthFromEvent(event) && known);
       this.touched.set(id, {
         seq,
         reinspect: reinspect ? seq : (this.touched.get(id)?.reinspect ?? 0),
@@ -526,8 +531,9 @@ export class ContainerStore {
       this.records.set(id, next);
       this.emit([{ kind: known ? 'updated' : 'added', record: next }]);
     }
-    // health changes carry everything there is to know: no inspect for them
-    if (event.verb === 'health_status' && known) return;
+    // health changes carry everything there is to know: no inspect for them (Podman's name no
+    // status: its health events are followed by an inspect)
+    if (healthFromEvent(event) && known) return;
     // one inspect per burst of events for this container
     if (this.pending.has(id)) return;
     this.pending.set(
@@ -582,6 +588,11 @@ export class ContainerStore {
     if (changes.length === 0) return;
     for (const l of this.listeners) l(changes);
   }
+}
+
+/** A health_status event that says the status (Docker's "health_status: healthy"; Podman's has none). */
+function healthFromEvent(event: EngineEvent): boolean {
+  return event.verb === 'health_status' && event.detail !== undefined;
 }
 
 function healthChanged(a: ContainerRecord, b: ContainerRecord): boolean {

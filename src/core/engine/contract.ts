@@ -70,6 +70,8 @@ export interface EngineVersion {
   readonly arch: string;
   readonly kernelVersion?: string;
   readonly components: readonly { readonly name: string; readonly version: string }[];
+  /** Which engine answers: Docker Engine, or Podman through its Docker-compatible API. */
+  readonly flavour: 'docker' | 'podman';
 }
 
 /** What the engine says about itself (GET /info): the figures Berth shows and GPU detection reads. */
@@ -238,6 +240,11 @@ export interface ContainerEngine {
   writeStdin(id: string, data: string, signal?: AbortSignal): Promise<void>;
   /** Extract a tar archive into a directory of the container. */
   putArchive(id: string, directory: string, tar: Buffer, signal?: AbortSignal): Promise<void>;
+  /**
+   * Stream a tar archive into a directory of the container (created or running), as long as it
+   * takes: bounded by the signal, not by `timeoutMs` (uploads of a workspace or a model).
+   */
+  putArchiveStream(id: string, directory: string, tar: Readable, signal?: AbortSignal): Promise<void>;
   /** A tar archive of a path in the container. */
   getArchive(id: string, path: string, signal?: AbortSignal): Promise<Readable>;
 

@@ -7,7 +7,16 @@ import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
 import { explainTlsFailure, toModemOptions } from './connection';
-import { ApiVersionTooOldError, ConflictError, EngineError, EngineTimeoutError, translateError, VolumeInUseError } from './errors';
+import {
+  ApiVersionTooOldError,
+  CancelledError,
+  ConflictError,
+  EngineError,
+  EngineTimeoutError,
+  GpuUnavailableError,
+  translateError,
+  VolumeInUseError,
+} from './errors';
 import { SshTunnel, type SshTunnelOptions, type SshTunnelPool } from './sshTunnel';
 import { anySignal } from './streams';
 import type {
@@ -25,6 +34,7 @@ import type {
   VolumeRecord,
 } from './contract';
 import { recordFromDetails, recordFromSummary, type ContainerRecord } from './containerStore';
+import { asksDockerGpu, cdiDevicesAsked, podmanCdiRefusal, PODMAN_DEVICE_REQUESTS_MESSAGE, PODMAN_DIFFERENCES } from './podman';
 import {
   diskUsageFromRaw,
   imageFromDetails,
@@ -432,12 +442,32 @@ export class Engine implements ContainerEngine {
     return this.call(`remove network ${id}`, async (s) => void (await this.#docker.getNetwork(id).remove({ abortSignal: s })), signal);
   }
 
-  createContainer(options: ContainerCreateOptions, signal?: AbortSignal): Promise<string> {
-    return this.call(
-      'create container',
-      async (s) => (await this.#docker.createContainer({ ...(options as Docker.ContainerCreateOptions), abortSignal: s })).id,
-      signal,
-    );
+  /** Which engine answers: Docker Engine, or Podman through its Docker-compatible API. */
+  get flavour(): EngineVersion['flavour'] {
+    return this.serverVersion.flavour;
+  }
+
+  /**
+   * Create a container. On Podman a Docker-style GPU request is refused before anything is created
+   * (Podman drops DeviceRequests: the container would start without its GPU), and a CDI device it
+   * cannot resolve is told as the GPU refusal it is.
+   */
+  async createContainer(options: ContainerCreateOptions, signal?: AbortSignal): Promise<string> {
+    if (this.flavour === 'podman' && asksDockerGpu(options)) {
+      throw new GpuUnavailableError(PODMAN_DEVICE_REQUESTS_MESSAGE, [PODMAN_DIFFERENCES.gpu]);
+    }
+    try {
+      return await this.call(
+        'create container',
+        async (s) => (await this.#docker.createContainer({ ...(options as Docker.ContainerCreateOptions), abortSignal: s })).id,
+        signal,
+      );
+    } catch (err) {
+      const cdi =
+        this.flavour === 'podman' && err instanceof EngineError ? podmanCdiRefusal(err.message, cdiDevicesAsked(options)) : undefined;
+      if (cdi !== undefined && err instanceof EngineError) throw new GpuUnavailableError(cdi, [err.message, PODMAN_DIFFERENCES.gpu], err);
+      throw err;
+    }
   }
 
   startContainer(id: string, signal?: AbortSignal): Promise<void> {
@@ -560,6 +590,18 @@ export class Engine implements ContainerEngine {
     );
   }
 
+  /** Stream a tar into a directory of a container; not bounded by timeoutMs (only by the signal). */
+  async putArchiveStream(id: string, directory: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+    const operation = `copy files into container ${id}`;
+    if (signal?.aborted) throw new CancelledError(operation);
+    try {
+      await this.#docker.getContainer(id).putArchive(tar, { path: directory, ...(signal ? { abortSignal: signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError(operation);
+      throw this.translate(err, operation);
+    }
+  }
+
   /** A tar archive of a path in a container (created or running). */
   getArchive(id: string, path: string, signal?: AbortSignal): Promise<Readable> {
     return this.openStream({
@@ -568,6 +610,31 @@ export class Engine implements ContainerEngine {
       operation: `read ${path} from container ${id}`,
       ...(signal ? { signal } : {}),
     });
+  }
+
+  /**
+   * Podman only: run the container's health check once, now, and return the status it leads to.
+   * Podman schedules health checks with systemd timers; where there is no systemd they never run
+   * on their own and the status stays "starting" — a health wait on Podman drives them with this.
+   */
+  async runHealthcheck(id: string, signal?: AbortSignal): Promise<'starting' | 'healthy' | 'unhealthy'> {
+    const operation = `run the health check of container ${id}`;
+    if (this.flavour !== 'podman') throw new EngineError('request', `${operation}: only Podman runs a health check on request`);
+    const body = await this.openStream({
+      path: `/libpod/containers/${encodeURIComponent(id)}/healthcheck`,
+      operation,
+      statusCodes: { 200: true, 404: 'no such container', 409: 'no health check', 500: 'server error' },
+      ...(signal ? { signal } : {}),
+    });
+    let text = '';
+    try {
+      for await (const chunk of body) text += String(chunk);
+    } catch (err) {
+      throw this.translate(err, operation);
+    }
+    const status = (JSON.parse(text) as { Status?: string }).Status;
+    if (status === 'healthy' || status === 'unhealthy' || status === 'starting') return status;
+    throw new EngineError('request', `${operation}: Podman answered ${text.trim()}`);
   }
 
   /** Wait for a container to stop; returns its exit code. Not bounded: it lasts as long as the container. */

@@ -4,10 +4,12 @@
  * (`health_status: healthy` → verb `health_status`, detail `healthy`), and a cut stream is
  * reopened with `since=` a little before the newest event seen, so nothing is lost; what it
  * replays is de-duplicated. Events are yielded in the order the engine sends them, which is not
- * always timestamp order.
+ * always timestamp order. Podman's own names for container events (`remove`, `exec_died`, …)
+ * arrive as Docker's verbs, with the action as Podman sent it.
  */
 import type { Engine } from './engine';
 import { CancelledError, EngineError } from './errors';
+import { dockerEventVerb } from './podman';
 import { delay, splitLines } from './streams';
 
 export interface EngineEvent {
@@ -15,7 +17,8 @@ export interface EngineEvent {
   readonly type: string;
   /** The full action as the engine sent it, e.g. "health_status: healthy", "exec_start: sh -c ls". */
   readonly action: string;
-  /** The action's first word, e.g. "health_status", "exec_start", "die". */
+  /** The action's first word, e.g. "health_status", "exec_start", "die" — Docker's word for it when
+   *  Podman sent its own (Podman's `remove` is `destroy`, `exec_died` is `exec_die`). */
   readonly verb: string;
   /** What follows "verb: " in a compound action, e.g. "healthy". */
   readonly detail?: string;
@@ -49,7 +52,8 @@ export function parseEvent(line: string): EngineEvent {
   const raw = JSON.parse(line) as RawEvent;
   const action = raw.Action ?? raw.status ?? '';
   const colon = action.indexOf(':');
-  const verb = colon === -1 ? action : action.slice(0, colon).trim();
+  const type = raw.Type ?? (raw.id !== undefined ? 'container' : '');
+  const verb = dockerEventVerb(type, colon === -1 ? action : action.slice(0, colon).trim());
   const detail = colon === -1 ? undefined : action.slice(colon + 1).trim();
   const attributes = { ...(raw.Actor?.Attributes ?? {}) };
   if (raw.from !== undefined && attributes.image === undefined) attributes.image = raw.from;
@@ -57,7 +61,7 @@ export function parseEvent(line: string): EngineEvent {
   const time = raw.time ?? (exactNano !== undefined ? Number(BigInt(exactNano) / 1_000_000_000n) : 0);
   const timeNano = exactNano ?? (BigInt(time) * 1_000_000_000n).toString();
   return {
-    type: raw.Type ?? (raw.id !== undefined ? 'container' : ''),
+    type,
     action,
     verb,
     ...(detail === undefined ? {} : { detail }),

@@ -2,12 +2,14 @@
  * Can this engine give a container a GPU? Three signals, each reported with why or why not:
  * an `nvidia` runtime in the engine's info, CDI specs naming GPU devices (/etc/cdi,
  * /var/run/cdi, or the dirs the engine reports), and `nvidia-smi` on the engine host when the
- * engine is local.
+ * engine is local. On Podman the runtime counts for nothing: its Docker-compatible API drops
+ * Docker's GPU request (DeviceRequests), so only CDI devices can give a container a GPU there.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import type { EngineInfo } from './engine';
+import { PODMAN_CDI_HINT } from './podman';
 
 export interface GpuDevice {
   readonly index: string;
@@ -44,6 +46,8 @@ export interface GpuProbe {
   readonly readFile: (file: string) => string | undefined;
   /** nvidia-smi's CSV output, undefined when it is not installed; throws with a message when it fails. */
   readonly nvidiaSmi: () => Promise<string | undefined>;
+  /** Which engine answers (its version's flavour); Docker when not given. */
+  readonly flavour?: 'docker' | 'podman';
 }
 
 export const DEFAULT_CDI_DIRS = ['/etc/cdi', '/var/run/cdi'] as const;
@@ -106,8 +110,11 @@ export async function detectGpu(probe: GpuProbe): Promise<GpuDetection> {
   const found: GpuSignal[] = [];
   const reasons: string[] = [];
   const runtimes = probe.info.runtimes;
-  const hasRuntime = runtimes.some((r) => r.startsWith('nvidia'));
+  const podman = probe.flavour === 'podman';
+  // Podman lists runtimes it is configured for, and drops DeviceRequests whatever they are
+  const hasRuntime = !podman && runtimes.some((r) => r.startsWith('nvidia'));
   if (hasRuntime) found.push('nvidia-runtime');
+  else if (podman) reasons.push(`the engine is Podman, which ignores Docker's GPU request (--gpus); ${PODMAN_CDI_HINT}`);
   else
     reasons.push(
       `the engine has no "nvidia" runtime (runtimes: ${runtimes.join(', ') || 'none'}) — install the NVIDIA Container Toolkit and run "nvidia-ctk runtime configure"`,
@@ -156,10 +163,16 @@ export async function detectGpu(probe: GpuProbe): Promise<GpuDetection> {
 }
 
 /** The probe for a real engine: host files and nvidia-smi via execa (no shell). */
-export function hostGpuProbe(info: Pick<EngineInfo, 'runtimes' | 'cdiSpecDirs'>, local: boolean, timeoutMs = 5000): GpuProbe {
+export function hostGpuProbe(
+  info: Pick<EngineInfo, 'runtimes' | 'cdiSpecDirs'>,
+  local: boolean,
+  timeoutMs = 5000,
+  flavour: 'docker' | 'podman' = 'docker',
+): GpuProbe {
   return {
     info,
     local,
+    flavour,
     listDir: (dir) => {
       try {
         return fs.readdirSync(dir);

@@ -13,6 +13,7 @@ import type {
   PruneResult,
   VolumeRecord,
 } from './contract';
+import { flavourOf } from './podman';
 
 type RawLabels = Readonly<Record<string, string>> | null | undefined;
 
@@ -185,6 +186,7 @@ export function versionFromRaw(raw: RawEngineVersion): EngineVersion {
     arch: raw.Arch,
     ...some('kernelVersion', raw.KernelVersion),
     components: (raw.Components ?? []).map((c) => ({ name: c.Name, version: c.Version })),
+    flavour: flavourOf(raw),
   };
 }
 

@@ -193,6 +193,8 @@ export async function waitHealthy(engine: Engine, id: string, options: WaitHealt
   let restarts: number | undefined;
   for (;;) {
     if (signal?.aborted === true) throw new CancelledError(`waiting for ${id} to be ready`, signal.reason);
+    // Podman runs health checks from systemd timers, which these engines may not have: ask it
+    if (engine.flavour === 'podman') await engine.runHealthcheck(id, signal).catch(() => undefined);
     const d = await engine.inspectContainerJson(id, signal);
     const now = Date.now();
     if (!d.State.Running || d.State.Restarting || d.RestartCount !== restarts) runningSince = undefined;

@@ -133,6 +133,11 @@ export interface CompareInput {
   readonly bounds?: Partial<RunBounds>;
   /** false: the standard-library runner runs the cells even when the image has IPython (RunnerPayload.ipython). */
   readonly ipython?: boolean;
+  /**
+   * The workspace and the output folder as volumes (an engine on another machine): the output
+   * volume is this run's alone, so OUTPUT_DIR is its root and the caller copies it back.
+   */
+  readonly volumes?: CompareContainerInput['volumes'];
 }
 
 export interface CompareEvents {
@@ -347,6 +352,7 @@ function containerOptions(input: CompareInput, notebookDir: string): ContainerCr
     ...(input.base ? { base: input.base } : {}),
     ...(input.labels ? { labels: input.labels } : {}),
     ...(input.memoryBytes === undefined ? {} : { memoryBytes: input.memoryBytes }),
+    ...(input.volumes ? { volumes: input.volumes } : {}),
   });
 }
 
@@ -360,6 +366,8 @@ async function outputFolder(
   options: ContainerCreateOptions,
   signal: AbortSignal | undefined,
 ): Promise<{ options: ContainerCreateOptions; runOutput?: string; notices: string[] }> {
+  // a run's own output volume: its root is the run's folder, writable by any user
+  if (input.volumes) return { options, ...(input.volumes.output ? { runOutput: OUTPUT_MOUNT } : {}), notices: [] };
   if (!input.outputDir || !input.outputRun) return { options, notices: [] };
   const access = accessFor(await containerUserOf(engine, options, signal), currentIds());
   createRunDir(input.outputDir, input.outputRun, access.owner);

@@ -164,6 +164,11 @@ export interface CompareContainerInput {
   readonly base?: RunPlan;
   readonly labels?: Readonly<Record<string, string>>;
   readonly memoryBytes?: number;
+  /**
+   * On an engine that cannot see this machine's folders: the volumes holding the workspace (as
+   * uploaded) and the output folder, mounted where the folders would have been.
+   */
+  readonly volumes?: { readonly workspace: string; readonly output?: string };
 }
 
 /** Create options for a comparison container. */
@@ -178,12 +183,13 @@ export function compareContainerOptions(input: CompareContainerInput): Container
     'MPLBACKEND=Agg',
     `MATPLOTLIBRC=${RUNNER_DIR}/matplotlibrc`,
     'MPLCONFIGDIR=/tmp/berth-matplotlib',
-    ...(input.outputDir ? [`OUTPUT_DIR=${OUTPUT_MOUNT}`] : []),
+    ...((input.volumes ? input.volumes.output : input.outputDir) ? [`OUTPUT_DIR=${OUTPUT_MOUNT}`] : []),
   ];
   // the comparison's own mounts win over a profile's at the same place
   const ours = (bind: string): boolean => [WORKSPACE_MOUNT, OUTPUT_MOUNT].includes(bind.split(':')[1] ?? '');
-  const binds = [...(host.Binds ?? []).filter((b) => !ours(b)), `${input.workspaceDir}:${WORKSPACE_MOUNT}:ro`];
-  if (input.outputDir) binds.push(`${input.outputDir}:${OUTPUT_MOUNT}`);
+  const binds = [...(host.Binds ?? []).filter((b) => !ours(b)), `${input.volumes?.workspace ?? input.workspaceDir}:${WORKSPACE_MOUNT}:ro`];
+  const output = input.volumes ? input.volumes.output : input.outputDir;
+  if (output) binds.push(`${output}:${OUTPUT_MOUNT}`);
   return {
     ...(base?.User ? { User: base.User } : {}),
     Image: input.image,

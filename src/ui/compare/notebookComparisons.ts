@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isLocalEndpoint } from '../../core/engine/connection';
 import type { Engine } from '../../core/engine/engine';
 import { DEFAULT_SETTINGS, type CompareSettings } from '../../core/notebook/compareCells';
 import {
@@ -11,7 +10,7 @@ import {
   type ComparisonReport,
   type PreparedNotebook,
 } from '../../core/notebook/comparison';
-import { NotebookRunError, type PythonEnvironment } from '../../core/notebook/containerRun';
+import type { PythonEnvironment } from '../../core/notebook/containerRun';
 import { describeDifferences } from '../../core/notebook/environment';
 import { probeLocalPython } from '../../core/notebook/localProbe';
 import { KEEP_RUNS, notebookScratch, pruneRuns, runName, scratchRoot } from '../../core/notebook/scratch';
@@ -19,6 +18,15 @@ import { snapshotContainer } from '../../core/notebook/snapshot';
 import { DEFAULT_IDLE_SECONDS, sweepIdle, WarmRunners } from '../../core/notebook/warmRunners';
 import type { RunPlan } from '../../core/project/createOptions';
 import { projectDirFor } from '../../core/project/projectLayout';
+import {
+  bringBack,
+  ensureFolder,
+  placeFiles,
+  remoteFilesMode,
+  removeOutputs,
+  writableVolume,
+  type FilesContext,
+} from '../../core/project/remoteFiles';
 import type { Services } from '../services';
 import { ComparePanel, type CompareActions } from './comparePanel';
 import { localInterpreter } from './localPython';
@@ -34,6 +42,15 @@ interface ResolvedImage {
   readonly label: string;
   readonly base?: RunPlan;
   readonly cleanup?: () => Promise<void>;
+}
+
+/** A comparison on an engine that cannot see this machine's folders: its volumes, and what to clean up. */
+interface RemoteComparison {
+  readonly engine: Engine;
+  readonly volumes: { readonly workspace: string; readonly output: string };
+  readonly base: RunPlan | undefined;
+  /** Writable volumes to remove after the results came back (the output one first). */
+  readonly outputs: readonly { readonly volume: string; readonly source: string }[];
 }
 
 /** Where a comparison's notebook lives and where its files go. */
@@ -160,8 +177,8 @@ export class NotebookComparisons implements vscode.Disposable {
     const signal = panel.begin();
     const place = placeOf(uri);
     let resolved: ResolvedImage | undefined;
+    let remote: RemoteComparison | undefined;
     try {
-      this.requireLocalEngine();
       const prepared = readNotebook(place.notebook);
       panel.phase(choice.kind === 'project' ? 'Building the project image…' : 'Preparing the image…');
       resolved = await this.resolveImage(choice, place.projectDir, place.notebook);
@@ -171,26 +188,85 @@ export class NotebookComparisons implements vscode.Disposable {
       }
       this.lastChoice.set(uri.toString(), choice);
       const local = await this.localEnvironment(uri, prepared.modules);
-      // a snapshot is removed after the comparison: nothing is started ahead on it
-      const runners = choice.kind === 'container' ? undefined : this.warmRunners();
-      const report = await this.withProgress(place, resolved, panel, signal, { prepared, local, runners });
+      const scratch = scratchFor(place.notebook);
+      if (this.uploadsFiles()) {
+        panel.phase('Uploading the workspace…');
+        remote = await this.placeFiles(place, resolved, path.join(scratch.outputDir, scratch.outputRun), signal);
+        if (!remote) {
+          panel.failed('The upload was cancelled: nothing ran.');
+          return;
+        }
+      }
+      // a snapshot is removed after the comparison: nothing is started ahead on it; nor on volumes made for one run
+      const runners = choice.kind === 'container' || remote ? undefined : this.warmRunners();
+      const report = await this.withProgress(place, resolved, panel, signal, { prepared, local, runners, scratch, remote });
+      if (remote) await this.bringBackOutput(remote, place, resolved);
       panel.done(report);
       this.logReport(place.notebook, report);
     } catch (err) {
       panel.failed(err instanceof Error ? err.message : String(err));
       throw err;
     } finally {
+      if (remote) await removeOutputs(remote.engine, remote);
       await resolved?.cleanup?.();
     }
   }
 
-  /** The comparison mounts the workspace into the container: the engine must be on this machine. */
-  private requireLocalEngine(): void {
+  /** The engine cannot see this machine's folders (a remote one, or berth.engine.remoteFiles "upload"). */
+  private uploadsFiles(): boolean {
     const state = this.services.session.state;
-    if (state.kind === 'connected' && !isLocalEndpoint(state.endpoint))
-      throw new NotebookRunError(
-        `The engine at ${state.endpoint.host} is not on this machine: the comparison mounts the workspace into the container, which needs a local engine.`,
-      );
+    return state.kind === 'connected' && remoteFilesMode(this.services.config.remoteFiles, state.endpoint) === 'upload';
+  }
+
+  /**
+   * The workspace (as .dockerignore leaves it; unchanged: not sent again) and the profile's
+   * mounts in volumes, and a fresh volume for what the notebook writes. Undefined: cancelled.
+   */
+  private async placeFiles(
+    place: ComparisonPlace,
+    image: ResolvedImage,
+    outputFolder: string,
+    signal: AbortSignal,
+  ): Promise<RemoteComparison | undefined> {
+    const engine = this.services.session.requireEngine();
+    const log = this.services.log;
+    const outputs: { volume: string; source: string }[] = [];
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Berth: uploading the workspace', cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        signal.addEventListener('abort', () => controller.abort(), { once: true });
+        const ctx: FilesContext = {
+          projectDir: place.projectDir,
+          image: image.image,
+          signal: controller.signal,
+          onUpload: (what, volume) => log.info(`Uploading ${what} into volume ${volume}`),
+          onProgress: (p) => progress.report({ message: `${path.basename(p.what)}: ${(p.bytes / 2 ** 20).toFixed(1)} MiB` }),
+        };
+        try {
+          const workspace = await ensureFolder(engine, place.workspaceDir, ctx);
+          if (!workspace.uploaded) log.info(`The workspace is unchanged since the last upload: volume ${workspace.volume}`);
+          const base = image.base ? await placeFiles(engine, image.base, ctx) : undefined;
+          outputs.push(...(base?.outputs ?? []));
+          const output = await writableVolume(engine, outputFolder, ctx);
+          outputs.unshift({ volume: output, source: outputFolder });
+          return { engine, volumes: { workspace: workspace.volume, output }, base: base?.plan, outputs };
+        } catch (err) {
+          await removeOutputs(engine, { outputs });
+          if (controller.signal.aborted) return undefined;
+          throw err;
+        }
+      },
+    );
+  }
+
+  /** What the notebook wrote, copied into this run's local scratch folder. */
+  private async bringBackOutput(remote: RemoteComparison, place: ComparisonPlace, image: ResolvedImage): Promise<void> {
+    const output = remote.outputs[0];
+    if (!output) return;
+    const back = await bringBack(remote.engine, output, { projectDir: place.projectDir, image: image.image });
+    this.services.log.info(`Copied ${back.files} files the notebook wrote back to ${output.source}`);
   }
 
   private async localEnvironment(uri: vscode.Uri, modules: readonly string[]): Promise<PythonEnvironment | undefined> {
@@ -212,12 +288,18 @@ export class NotebookComparisons implements vscode.Disposable {
     image: ResolvedImage,
     panel: ComparePanel,
     signal: AbortSignal,
-    run: { prepared: PreparedNotebook; local: PythonEnvironment | undefined; runners: WarmRunners | undefined },
+    run: {
+      prepared: PreparedNotebook;
+      local: PythonEnvironment | undefined;
+      runners: WarmRunners | undefined;
+      scratch: { outputDir: string; outputRun: string };
+      remote: RemoteComparison | undefined;
+    },
   ): Thenable<ComparisonReport> {
     const { notebook } = place;
-    const { prepared, local, runners } = run;
+    const { prepared, local, runners, scratch, remote } = run;
     const total = prepared.plans.length;
-    const scratch = scratchFor(notebook);
+    const base = remote ? remote.base : image.base;
     this.services.log.info(
       `Comparing ${notebook} in ${image.label}; the notebook's files go to ${path.join(scratch.outputDir, scratch.outputRun)}`,
     );
@@ -237,7 +319,8 @@ export class NotebookComparisons implements vscode.Disposable {
             image: image.image,
             settings: this.settings(),
             ...scratch,
-            ...(image.base ? { base: image.base } : {}),
+            ...(base ? { base } : {}),
+            ...(remote ? { volumes: remote.volumes } : {}),
             ...(local ? { local } : {}),
             prepared,
             ...(runners ? { warm: runners } : {}),

@@ -72,7 +72,9 @@ async function freshModel(ctx: CommandContext, project: KnownProject): Promise<K
   const p = await ctx.compose.reload(project);
   if (p.model === undefined)
     throw new Error(
-      `Compose project ${p.name}: ${p.error ?? 'compose config failed'}${p.file ? ' (see the Problems view)' : ''}. Fix the file, then try again.`,
+      p.errorIn === 'compose'
+        ? `Compose project ${p.name}: ${p.error ?? 'Compose could not run'}`
+        : `Compose project ${p.name}: ${p.error ?? 'compose config failed'}${p.file ? ' (see the Problems view)' : ''}. Fix the file, then try again.`,
     );
   return { ...p, model: p.model };
 }

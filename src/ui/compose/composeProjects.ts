@@ -35,6 +35,8 @@ export interface KnownProject {
   readonly model?: ComposeProject;
   /** Why `config` failed, in one line. */
   readonly error?: string;
+  /** Whether the error is the file's (shown in the Problems view) or Compose's own (no CLI, it could not run). */
+  readonly errorIn?: 'file' | 'compose';
 }
 
 type ProjectsServices = Pick<Services, 'session' | 'log' | 'config' | 'containers'>;
@@ -232,12 +234,12 @@ export class ComposeProjects implements vscode.Disposable {
             vscode.Uri.file(f),
             found.filter((d) => d.file === f).map((d) => diagnosticOf(d)),
           );
-        known = { ...known, error: found[0]?.message ?? err.message };
+        known = { ...known, error: found[0]?.message ?? err.message, errorIn: 'file' };
         this.services.log.warn(`compose config ${vscode.workspace.asRelativePath(file)}: ${err.stderrTail}`);
       }
     } catch (err) {
       // no Compose CLI (or it could not run): the file is listed, the message says how to install one
-      known = { ...known, error: err instanceof Error ? err.message : String(err) };
+      known = { ...known, error: err instanceof Error ? err.message : String(err), errorIn: 'compose' };
     }
     this.files.set(file, known);
     this.changed.fire();
@@ -257,13 +259,20 @@ export class ComposeProjects implements vscode.Disposable {
       if (this.labelled.has(name)) continue;
       const target = labelledTarget(p, fs.existsSync) ?? { files: [], projectName: name };
       const file = p.configFiles[0];
-      this.labelled.set(name, {
+      const known: KnownProject = {
         name,
         target,
         ...(file && fs.existsSync(file) ? { file } : {}),
         ...(p.workingDir && fs.existsSync(p.workingDir) ? { dir: p.workingDir } : {}),
-      });
+      };
+      this.labelled.set(name, known);
       changed = true;
+      // its files are at hand and no workspace file names it: read its model, for the rows of
+      // services without a container (in a trusted window only: `config` reads env files)
+      if (target.files.length > 0 && vscode.workspace.isTrusted && ![...this.files.values()].some((f) => f.name === name))
+        this.reload(known).catch((err: unknown) =>
+          this.services.log.warn(`compose config (${name}): ${err instanceof Error ? err.message : String(err)}`),
+        );
     }
     if (changed) this.changed.fire();
   }

@@ -6,6 +6,7 @@ import { isLocalEndpoint, resolveEndpoint, type EngineEndpoint } from '../../cor
 import { Engine, type EngineInfo } from '../../core/engine/engine';
 import { EngineError, translateError } from '../../core/engine/errors';
 import { detectGpu, hostGpuProbe, type GpuDetection } from '../../core/engine/gpu';
+import { engineProductName } from '../../core/engine/podman';
 import { ConnectionScope } from './connectionScope';
 
 export type EngineState =
@@ -141,11 +142,11 @@ export class EngineSession implements vscode.Disposable {
       this.log.info(`Connecting to ${endpoint.host} (${endpoint.reason})`);
       const engine = await Engine.connect(endpoint, { timeoutMs: this.config.engineTimeoutMs, env: process.env });
       const info = await engine.info();
-      const gpu = await detectGpu(hostGpuProbe(info, isLocalEndpoint(endpoint)));
+      const gpu = await detectGpu(hostGpuProbe(info, isLocalEndpoint(endpoint), 5000, engine.flavour));
       if (generation !== this.generation) return this.current;
       this.attempt = 0;
       this.log.info(
-        `Connected: Docker ${engine.serverVersion.version}, API ${engine.apiVersion} (engine ${engine.serverVersion.apiVersion}), ${info.operatingSystem ?? '?'}; ${gpu.summary}`,
+        `Connected: ${engineProductName(engine.flavour)} ${engine.serverVersion.version}, API ${engine.apiVersion} (engine ${engine.serverVersion.apiVersion}), ${info.operatingSystem ?? '?'}; ${gpu.summary}`,
       );
       if (!gpu.available) this.log.info(`GPU: ${gpu.reasons.join('; ')}`);
       const key = endpointKey(endpoint);

@@ -1,8 +1,11 @@
+import * as fs from 'node:fs';
+import { engineProductName, podmanSockets } from '../../core/engine/podman';
 import * as vscode from 'vscode';
 import type { EngineState } from './engineSession';
 import type { ContainerStore } from '../../core/engine/containerStore';
 import { engineEvents } from '../../core/engine/events';
 import type { Services } from '../services';
+import { currentEngineNotices, engineTopRows, targetKey, targetOf, type EngineTarget, type TopRow } from './enginesModel';
 
 interface Row {
   readonly label: string;
@@ -18,7 +21,12 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
   const { engine, info, gpu, endpoint } = state;
   const v = engine.serverVersion;
   return [
-    { label: 'Engine', description: `Docker ${v.version} · API ${engine.apiVersion}`, icon: 'vm-active', color: 'testing.iconPassed' },
+    {
+      label: 'Engine',
+      description: `${engineProductName(engine.flavour)} ${v.version} · API ${engine.apiVersion}`,
+      icon: 'vm-active',
+      color: 'testing.iconPassed',
+    },
     { label: 'Host', description: endpoint.host, tooltip: `Chosen because of ${endpoint.reason}`, icon: 'plug' },
     { label: 'OS', description: `${info.operatingSystem ?? v.os} · ${v.arch} · ${info.cpus ?? '?'} CPUs`, icon: 'server' },
     {
@@ -36,42 +44,85 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
   ];
 }
 
-class EngineViewProvider implements vscode.TreeDataProvider<Row> {
+/** A row of the Engines view: an engine (context or host), a notice under it, or a summary row. */
+type ViewRow = TopRow | { readonly kind: 'summary'; readonly parent: string; readonly row: Row };
+
+class EngineViewProvider implements vscode.TreeDataProvider<ViewRow> {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   /** The engine's image count, re-read on image events; undefined: the one from connecting. */
   images: number | undefined;
   /** The live container model once it has listed (before that, the figures from connecting hold). */
   listed: ContainerStore | undefined;
+  /** The engine Berth was last connected to: "Back to …" when the one it uses now cannot be reached. */
+  lastConnected: EngineTarget | undefined;
   constructor(private readonly services: Services) {}
 
   refresh(): void {
     this.changed.fire(undefined);
   }
 
-  getTreeItem(row: Row): vscode.TreeItem {
-    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+  getTreeItem(row: ViewRow): vscode.TreeItem {
+    if (row.kind === 'summary') return summaryItem(row.row, `${row.parent}/${row.row.label}`);
+    if (row.kind === 'notice') {
+      const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+      item.id = `notice:${row.id}`;
+      if (row.description !== undefined) item.description = row.description;
+      item.tooltip = row.tooltip ?? row.label;
+      item.iconPath = new vscode.ThemeIcon(row.icon, row.color ? new vscode.ThemeColor(row.color) : undefined);
+      item.contextValue = row.action ? 'engineNotice.action' : 'engineNotice';
+      if (row.action) item.command = { title: row.action.title, command: row.action.command, arguments: [...(row.action.args ?? [])] };
+      return item;
+    }
+    const current = row.status !== 'other';
+    const item = new vscode.TreeItem(row.label, current ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    // the id changes with the state, so that the current engine opens expanded after a switch
+    item.id = `${row.id}#${current ? 'current' : 'other'}`;
     item.description = row.description;
-    item.tooltip = row.tooltip ?? `${row.label}: ${row.description}`;
+    item.tooltip = row.tooltip;
     item.iconPath = new vscode.ThemeIcon(row.icon, row.color ? new vscode.ThemeColor(row.color) : undefined);
-    item.contextValue = `engine.${row.label.toLowerCase()}`;
+    item.contextValue = `engineContext.${current ? 'current' : 'other'}${row.stored ? '.stored' : ''}`;
     item.accessibilityInformation = { label: `${row.label}: ${row.description}` };
     return item;
   }
 
-  getChildren(row?: Row): Row[] {
+  getChildren(row?: ViewRow): ViewRow[] {
+    const session = this.services.session.state;
+    if (row === undefined) {
+      const podman = podmanSockets({ env: process.env, uid: process.getuid?.(), exists: fs.existsSync });
+      const top = engineTopRows(this.services.engineContexts.list(), session, podman);
+      return top === 'flat' ? this.summary(undefined) : top;
+    }
+    if (row.kind !== 'endpoint' || row.status === 'other') return [];
+    if (row.status === 'connected') return this.summary(row.id);
+    const back = this.lastConnected && targetKey(this.lastConnected) !== targetKey(row.target) ? this.lastConnected : undefined;
+    return currentEngineNotices(session, row.status, back);
+  }
+
+  private summary(parent: string | undefined): ViewRow[] {
     const store = this.services.containers.current;
     const records = store !== undefined && store === this.listed ? store.all() : undefined;
     const live = {
       ...(records ? { running: records.filter((r) => r.state === 'running').length, total: records.length } : {}),
       ...(this.images === undefined ? {} : { images: this.images }),
     };
-    return row ? [] : engineRows(this.services.session.state, live);
+    return engineRows(this.services.session.state, live).map((r) => ({ kind: 'summary', parent: parent ?? '', row: r }));
   }
 
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+function summaryItem(row: Row, id: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+  item.id = `summary:${id}`;
+  item.description = row.description;
+  item.tooltip = row.tooltip ?? `${row.label}: ${row.description}`;
+  item.iconPath = new vscode.ThemeIcon(row.icon, row.color ? new vscode.ThemeColor(row.color) : undefined);
+  item.contextValue = `engine.${row.label.toLowerCase()}`;
+  item.accessibilityInformation = { label: `${row.label}: ${row.description}` };
+  return item;
 }
 
 const HOLDER = 'engine view';
@@ -133,13 +184,21 @@ export function registerEngineView(services: Services): void {
   services.context.subscriptions.push(
     provider,
     view,
-    services.session.onDidChange(() => {
+    services.session.onDidChange((state) => {
+      if (state.kind === 'connected') provider.lastConnected = targetOf(state.endpoint);
       stop();
       provider.images = undefined;
       provider.refresh();
       start();
     }),
-    view.onDidChangeVisibility((e) => (e.visible ? start() : stop())),
+    view.onDidChangeVisibility((e) => {
+      if (e.visible) provider.refresh(); // contexts added or removed outside VS Code meanwhile
+      return e.visible ? start() : stop();
+    }),
+    services.engineContexts.onDidChange(() => provider.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('berth.engine')) provider.refresh();
+    }),
     services.containers.onDidChange((change) => {
       // 'reset': a new model, still empty until its first list reports
       if (change !== 'reset') provider.listed = services.containers.current;

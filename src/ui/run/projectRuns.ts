@@ -22,11 +22,21 @@ import {
   runContainerName,
   withClickedModel,
 } from '../../core/project/projectRun';
+import {
+  bringBack,
+  placeFiles,
+  remoteFilesMode,
+  removeOutputs,
+  removeStaleOutputs,
+  type FilesProgress,
+  type PlacedFiles,
+} from '../../core/project/remoteFiles';
 import type { RunProfile } from '../../core/project/runProfile';
 import { buildWithProgress, confirmContext } from '../build/buildWithProgress';
 import type { Services } from '../services';
 
 const HEALTH_TIMEOUT_MS = 60_000;
+const MIB = 2 ** 20;
 
 /** What a run command is about: the clicked file, its project, and a profile named by the run form. */
 export interface RunTarget {
@@ -197,10 +207,21 @@ export class ProjectRuns {
   /** Start, offering the CPU when the engine refuses the GPU and any free port when one is taken. */
   private async startServing(run: PreparedRun, name: string): Promise<string | undefined> {
     const engine = this.services.session.requireEngine();
-    const start = (forceCpu: boolean, anyPort: boolean): Promise<string> => {
-      const plan = this.plan(run, { name, forceCpu, ...(anyPort ? { profile: onAnyFreePort(run.profile) } : {}) });
-      for (const note of plan.notes) this.services.log.info(`${name}: ${note}`);
-      return startRun(engine, plan, run.gpu ? { gpu: run.gpu } : {});
+    const start = async (forceCpu: boolean, anyPort: boolean): Promise<string | undefined> => {
+      const planned = this.plan(run, { name, forceCpu, ...(anyPort ? { profile: onAnyFreePort(run.profile) } : {}) });
+      for (const note of planned.notes) this.services.log.info(`${name}: ${note}`);
+      const placed = await this.placeFiles(planned, run);
+      if (placed === undefined) return undefined;
+      for (const o of placed?.outputs ?? [])
+        this.services.log.info(
+          `${name}: ${o.source} is a volume on the engine (${o.volume}); what the server writes there stays on the engine`,
+        );
+      try {
+        return await startRun(engine, placed ? placed.plan : planned, run.gpu ? { gpu: run.gpu } : {});
+      } catch (err) {
+        if (placed) await removeOutputs(engine, placed);
+        throw err;
+      }
     };
     try {
       return await start(run.forceCpu, false);
@@ -253,7 +274,7 @@ export class ProjectRuns {
     fs.mkdirSync(outputDir, { recursive: true });
     const name = runContainerName(profile, run.projectDir);
     await this.clearPrevious(name);
-    let result: BatchResult;
+    let result: BatchResult | undefined;
     try {
       result = await this.runToEnd(run, name, run.forceCpu, hooks.onStarted);
     } catch (err) {
@@ -261,21 +282,107 @@ export class ProjectRuns {
       if (!(await this.offerCpu(run.projectDir, base.name, `the engine refused it: ${err.message}`))) return undefined;
       result = await this.runToEnd(run, name, true, hooks.onStarted);
     }
+    if (!result) return undefined;
     return { name, result, message: describeBatch(name, result), outputDir };
   }
 
-  private runToEnd(run: PreparedRun, name: string, forceCpu: boolean, onStarted: (record: ContainerRecord) => void): Thenable<BatchResult> {
+  private async runToEnd(
+    run: PreparedRun,
+    name: string,
+    forceCpu: boolean,
+    onStarted: (record: ContainerRecord) => void,
+  ): Promise<BatchResult | undefined> {
     const engine = this.services.session.requireEngine();
+    const planned = this.plan(run, { name, forceCpu });
+    const placed = await this.placeFiles(planned, run);
+    if (placed === undefined) return undefined;
+    let result: BatchResult;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Running batch job ${name}`, cancellable: true },
+        (_p, token) => {
+          const controller = new AbortController();
+          token.onCancellationRequested(() => controller.abort());
+          return runBatchJob(engine, placed ? placed.plan : planned, {
+            signal: controller.signal,
+            ...(run.gpu ? { gpu: run.gpu } : {}),
+            onStarted: (id) => void engine.inspectContainer(id).then(onStarted),
+          });
+        },
+      );
+    } catch (err) {
+      if (placed) await removeOutputs(engine, placed);
+      throw err;
+    }
+    if (placed)
+      await this.bringBackOutputs(placed, run).catch((err: unknown) => {
+        // the job's result stands; what did not come back is said once, the detail in the log
+        this.services.log.error(`Copying the results of ${name} back failed`, err);
+        void vscode.window.showWarningMessage(
+          `Batch job ${name} ended, but its results did not all come back: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      });
+    return result;
+  }
+
+  /**
+   * The project's files for an engine that cannot bind-mount them (a remote one, or
+   * berth.engine.remoteFiles "upload"): uploaded into volumes, with progress — only what changed.
+   * null: nothing to upload (bind mounts as planned); undefined: the user cancelled.
+   */
+  async placeFiles(plan: RunPlan, run: Pick<PreparedRun, 'projectDir' | 'image'>): Promise<PlacedFiles | null | undefined> {
+    const state = this.services.session.state;
+    if (state.kind !== 'connected' || remoteFilesMode(this.services.config.remoteFiles, state.endpoint) === 'bind') return null;
+    if ((plan.options.HostConfig?.Binds ?? []).length === 0) return null;
+    const engine = this.services.session.requireEngine();
+    const log = this.services.log;
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Running batch job ${name}`, cancellable: true },
-      (_p, token) => {
+      { location: vscode.ProgressLocation.Notification, title: `Berth: files for ${state.endpoint.host}`, cancellable: true },
+      async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return runBatchJob(engine, this.plan(run, { name, forceCpu }), {
-          signal: controller.signal,
-          ...(run.gpu ? { gpu: run.gpu } : {}),
-          onStarted: (id) => void engine.inspectContainer(id).then(onStarted),
-        });
+        try {
+          const placed = await placeFiles(engine, plan, {
+            projectDir: run.projectDir,
+            image: run.image,
+            signal: controller.signal,
+            onUpload: (what, volume) => log.info(`Uploading ${what} into volume ${volume}`),
+            onProgress: throttled((p) => progress.report({ message: progressMessage(p) })),
+          });
+          for (const volume of placed.reused) log.info(`Unchanged since the last upload: volume ${volume}`);
+          return placed;
+        } catch (err) {
+          if (controller.signal.aborted) return undefined;
+          throw err;
+        }
+      },
+    );
+  }
+
+  /**
+   * What the run wrote into its volumes, unpacked into the local folders. The job's container
+   * keeps its volume until it is removed (the next run of the profile removes it); earlier runs'
+   * volumes go now.
+   */
+  private async bringBackOutputs(placed: PlacedFiles, run: Pick<PreparedRun, 'projectDir' | 'image'>): Promise<void> {
+    const engine = this.services.session.requireEngine();
+    if (placed.outputs.length === 0) return;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Berth: copying the results back', cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        for (const output of placed.outputs) {
+          const back = await bringBack(engine, output, run, {
+            signal: controller.signal,
+            onProgress: throttled((p) => progress.report({ message: progressMessage(p) })),
+          });
+          this.services.log.info(
+            `Copied ${back.files} files (${(back.bytes / MIB).toFixed(1)} MiB) from volume ${output.volume} to ${output.source}`,
+          );
+          // the run's container keeps this one until it is removed; earlier runs' volumes go now
+          await removeStaleOutputs(engine, output, run.projectDir);
+        }
       },
     );
   }
@@ -296,4 +403,21 @@ export class ProjectRuns {
       base: this.plan(run, { profile: comparisonProfile(profile) }),
     };
   }
+}
+
+/** "model.npz: 12.0 of 40.0 MiB" for a progress notification. */
+function progressMessage(p: FilesProgress): string {
+  const total = p.totalBytes === undefined ? '' : ` of ${(p.totalBytes / MIB).toFixed(1)}`;
+  return `${p.phase === 'upload' ? 'uploading' : 'copying back'} ${path.basename(p.what)}: ${(p.bytes / MIB).toFixed(1)}${total} MiB`;
+}
+
+/** At most one report every 250 ms. */
+function throttled(report: (p: FilesProgress) => void): (p: FilesProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    report(p);
+  };
 }

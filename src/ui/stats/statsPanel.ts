@@ -13,6 +13,8 @@ export class StatsPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private paused = false;
+  /** The engine connection the containers belong to ended: the panel says so, and shows no more figures. */
+  private ended = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -31,13 +33,18 @@ export class StatsPanel implements vscode.Disposable {
     panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'stats', this.title());
     // stopped ones too: their stats start when they do
     for (const r of targets) this.releases.push(hub.watch(r.id, { gpu: r.gpu !== undefined }));
+    // the containers are the current engine's: the stats end with its connection (another engine, or the settings changed)
+    const scope = services.session.connection;
+    const ending = scope.add({ dispose: () => this.end(panel) });
     this.disposables.push(
       panel,
+      { dispose: () => scope.remove(ending) },
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: StatsFromWebview) => {
         if (m.type === 'ready') {
           this.ready = true;
-          this.push(panel.webview);
+          if (this.ended) this.sayEnded(panel.webview);
+          else this.push(panel.webview);
         } else if (m.type === 'togglePause') this.paused = m.paused;
       }),
     );
@@ -56,6 +63,23 @@ export class StatsPanel implements vscode.Disposable {
       return { id: r.id, name: live.name, state: live.state, feed, points, ...(gpuNote ? { gpuNote } : {}) };
     });
     const message: StatsToWebview = { type: 'series', series };
+    void webview.postMessage(message);
+  }
+
+  private end(panel: vscode.WebviewPanel): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.timer);
+    for (const release of this.releases.splice(0)) release();
+    panel.title = `${this.title()} (ended)`;
+    if (this.ready) this.sayEnded(panel.webview);
+  }
+
+  private sayEnded(webview: vscode.Webview): void {
+    const message: StatsToWebview = {
+      type: 'error',
+      message: 'The engine connection changed: these stats end here. Show Stats again for the containers of the engine Berth uses now.',
+    };
     void webview.postMessage(message);
   }
 

@@ -13,6 +13,10 @@ describe('build stream and Dockerfile outline', () => {
     ]);
     assert.deepEqual(parseBuildMessage({ aux: { ID: 'sha256:abc' } }), [{ kind: 'done', imageId: 'sha256:abc' }]);
     assert.deepEqual(parseBuildMessage({ stream: '\n' }), []);
+    // Podman's builder writes its steps in capitals, without the space before the colon
+    assert.deepEqual(parseBuildMessage({ stream: 'STEP 2/6: COPY serve.py /app/\n' }), [
+      { kind: 'step', step: { index: 2, total: 6, instruction: 'COPY serve.py /app/' } },
+    ]);
   });
 
   test("a full disk is named first, with what to do; other failures keep the engine's message", () => {

@@ -176,10 +176,11 @@ test('the engine version: Docker and API versions, platform, components', () => 
       { name: 'runc', version: '1.1.5+ds1' },
       { name: 'docker-init', version: '0.19.0' },
     ],
+    flavour: 'docker',
   });
   // an engine that leaves out what is optional: no undefined fields, no components
   const bare = versionFromRaw({ Version: '27.0.1', ApiVersion: '1.46', Os: 'linux', Arch: 'arm64' });
-  assert.deepEqual(bare, { version: '27.0.1', apiVersion: '1.46', os: 'linux', arch: 'arm64', components: [] });
+  assert.deepEqual(bare, { version: '27.0.1', apiVersion: '1.46', os: 'linux', arch: 'arm64', components: [], flavour: 'docker' });
 });
 
 test('the engine info: the figures shown, runtimes by name, Warnings: null as none', () => {

@@ -190,6 +190,28 @@ describe('the runner protocol and the comparison container', () => {
     assert.equal(o.HostConfig?.Memory, undefined);
   });
 
+  test('compareContainerOptions on an engine that cannot see the folders: the volumes where the folders were, same paths inside', () => {
+    const o = compareContainerOptions({
+      image: 'iris:dev',
+      workspaceDir: '/home/ana/proj',
+      notebookDir: '/home/ana/proj/notebooks',
+      outputDir: '/home/ana/.cache/berth/compare-1',
+      volumes: { workspace: 'berth-folder-0123456789abcdef', output: 'berth-output-fedcba9876543210' },
+    });
+    assert.deepEqual(o.HostConfig?.Binds, ['berth-folder-0123456789abcdef:/workspace:ro', 'berth-output-fedcba9876543210:/output']);
+    assert.equal(o.WorkingDir, '/workspace/notebooks');
+    assert.ok(o.Env?.includes('OUTPUT_DIR=/output'));
+    const noOutput = compareContainerOptions({
+      image: 'iris:dev',
+      workspaceDir: '/home/ana/proj',
+      notebookDir: '/home/ana/proj',
+      outputDir: '/home/ana/.cache/berth/compare-1',
+      volumes: { workspace: 'w' },
+    });
+    assert.deepEqual(noOutput.HostConfig?.Binds, ['w:/workspace:ro']);
+    assert.ok(!noOutput.Env?.some((e) => e.startsWith('OUTPUT_DIR=')));
+  });
+
   test('compareContainerOptions: a writable output folder, named in OUTPUT_DIR', () => {
     const o = compareContainerOptions({
       image: 'iris:dev',
