@@ -30,7 +30,7 @@ const LAZY = {
 };
 /** @type {{ request: RegExp; importer: RegExp; bundle: keyof typeof LAZY; pick?: string }[]} */
 const LAZY_REQUIRES = [
-  { request: /^ssh2$/, importer: /[\\/]docker-modem[\\/]/, bundle: 'ssh2' },
+  { request: /^ssh2$/, importer: /[\\/]docker-modem[\\/]|[\\/]src[\\/]core[\\/]engine[\\/]sshTunnel\.ts$/, bundle: 'ssh2' },
   { request: /^\.\/session$/, importer: /[\\/]dockerode[\\/]lib[\\/]/, bundle: 'buildkit', pick: 'session' },
   { request: /^\.\/buildkit$/, importer: /[\\/]dockerode[\\/]lib[\\/]/, bundle: 'buildkit', pick: 'buildkit' },
 ];
@@ -50,7 +50,8 @@ const load = () => {
 };
 module.exports = new Proxy(function () {}, {
   apply: (_t, self, args) => load().apply(self, args),
-  get: (_t, key) => function (...args) {
+  // not an ES module: an \`import x from\` of it (esbuild's interop) gets the shim as its default
+  get: (_t, key) => key === '__esModule' ? undefined : function (...args) {
     const f = load()[key];
     return new.target ? Reflect.construct(f, args) : f.apply(this, args);
   },

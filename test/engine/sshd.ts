@@ -21,7 +21,18 @@ export interface Sshd {
   readonly fingerprint: string;
   /** SSH_AUTH_SOCK of an agent holding the authorised client key. */
   readonly agentSocket: string;
+  /** The authorised client key (private key file; `.pub` beside it). */
+  readonly clientKey: string;
+  /** PID of the listening sshd (its children are the per-connection sessions). */
+  readonly pid: number;
+  /** What sshd has logged so far (LogLevel VERBOSE: one "Accepted publickey" per login). */
+  log(): string;
   stop(): Promise<void>;
+}
+
+export interface SshdOptions {
+  /** More sshd_config lines (e.g. "AllowStreamLocalForwarding no"). */
+  readonly extraConfig?: readonly string[];
 }
 
 /** Why sshd cannot run here, or undefined when it can (installing it first when missing). */
@@ -75,6 +86,20 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The PIDs of the sessions a running sshd has forked (its children). */
+function sessionPids(sshd: ChildProcess): number[] {
+  if (sshd.pid === undefined || sshd.exitCode !== null || sshd.signalCode !== null) return [];
+  try {
+    return execFileSync('pgrep', ['-P', String(sshd.pid)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .filter((p) => p !== '')
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+}
+
 export function keygen(file: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): string {
   execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', '', '-f', file]);
   return fs.readFileSync(`${file}.pub`, 'utf8').trim();
@@ -88,7 +113,7 @@ export function sshFingerprint(pubFile: string): string {
   return fp;
 }
 
-export async function startSshd(): Promise<Sshd> {
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sshd-'));
   fs.chmodSync(dir, 0o700);
   const hostKey = path.join(dir, 'host_ed25519');
@@ -114,6 +139,7 @@ export async function startSshd(): Promise<Sshd> {
       'UsePAM no',
       'StrictModes no',
       'LogLevel VERBOSE',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );
@@ -122,6 +148,9 @@ export async function startSshd(): Promise<Sshd> {
   let sshdLog = '';
   const sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   sshd.stderr?.on('data', (d: Buffer) => (sshdLog += d.toString()));
+  // a session that outlives the test (a client that keeps its ssh connection) holds this pipe too:
+  // it must not keep the test process alive
+  (sshd.stderr as net.Socket | null)?.unref();
   const agentSocket = path.join(dir, 'agent.sock');
   let agent: ChildProcess | undefined;
   try {
@@ -155,7 +184,18 @@ export async function startSshd(): Promise<Sshd> {
     knownHostsLine: `[127.0.0.1]:${port} ${hostType} ${hostBlob}`,
     fingerprint: sshFingerprint(`${hostKey}.pub`),
     agentSocket,
+    clientKey,
+    pid: sshd.pid ?? 0,
+    log: () => sshdLog,
     async stop() {
+      // the per-connection sessions this sshd forked end with it (by their PID), as ssh clients expect of a stopped server
+      for (const pid of sessionPids(sshd)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
       await stopChild(sshd);
       await stopChild(started);
       fs.rmSync(dir, { recursive: true, force: true });

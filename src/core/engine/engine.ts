@@ -2,9 +2,7 @@
  * The Docker Engine client: one negotiated connection, bounded timeouts on every non-streaming
  * call, and errors translated once into the typed errors of ./errors.
  */
-import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as os from 'node:os';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
@@ -16,19 +14,10 @@ import {
   EngineError,
   EngineTimeoutError,
   GpuUnavailableError,
-  HostKeyError,
   translateError,
   VolumeInUseError,
 } from './errors';
-import {
-  checkHostKey,
-  defaultKnownHostsFiles,
-  describeVerdict,
-  parseKnownHosts,
-  preferredHostKeyAlgorithms,
-  type HostKeyTarget,
-  type KnownHostEntry,
-} from './knownHosts';
+import { SshTunnel, type SshTunnelOptions, type SshTunnelPool } from './sshTunnel';
 import { anySignal } from './streams';
 import type {
   ContainerCreateOptions,
@@ -66,6 +55,7 @@ import {
 } from './records';
 
 export type { ContainerCreateOptions, EngineInfo, EngineVersion } from './contract';
+export { HostKeyGuard } from './sshTunnel';
 
 /** The engine's raw container JSON: read only inside src/core/engine (records.ts, containerStore.ts normalise it). */
 export type ContainerSummary = Docker.ContainerInfo;
@@ -96,8 +86,19 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
-  /** known_hosts files for ssh:// engines (default: OpenSSH's, under the user's home). */
+  /** known_hosts files for ssh:// engines (default: UserKnownHostsFile of the ssh config, else OpenSSH's, under the user's home). */
   readonly knownHostsFiles?: readonly string[];
+  /** The ssh client config for ssh:// engines (default: ~/.ssh/config). */
+  readonly sshConfigFile?: string;
+  /** The home folder ssh paths are read under (default: the user's). */
+  readonly homeDir?: string;
+  /** Details of an ssh:// engine's connection (drops, re-dials), for the Berth log. */
+  readonly log?: (line: string) => void;
+  /**
+   * Tunnels to share: engines of the same ssh:// endpoint then use one ssh connection. Without it
+   * the engine has a tunnel of its own, closed by dispose().
+   */
+  readonly sshTunnels?: SshTunnelPool;
 }
 
 export interface StreamRequest {
@@ -109,43 +110,6 @@ export interface StreamRequest {
   readonly statusCodes?: Record<number, boolean | string>;
 }
 
-/**
- * Checks an ssh engine's host key against known_hosts (re-read at every connection, so a key the
- * user has just accepted counts), and keeps why it refused one: ssh2 only reports "Host denied".
- */
-export class HostKeyGuard {
-  private rejection: HostKeyError | undefined;
-  constructor(
-    private readonly endpointHost: string,
-    readonly target: HostKeyTarget,
-  ) {}
-
-  entries(): KnownHostEntry[] {
-    return this.target.files.flatMap((file) => {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        return [];
-      }
-      return parseKnownHosts(text, file);
-    });
-  }
-
-  readonly verify = (key: Buffer): boolean => {
-    const verdict = describeVerdict(this.target, key, checkHostKey(this.entries(), this.target.host, this.target.port, key));
-    this.rejection = verdict && new HostKeyError(this.endpointHost, verdict.verdict, verdict.fingerprint, verdict.message);
-    return verdict === undefined;
-  };
-
-  /** The refusal behind an ssh handshake error, when this guard refused the key. */
-  explain(err: unknown): HostKeyError | undefined {
-    if (this.rejection === undefined || err === null || typeof err !== 'object') return undefined;
-    const { level, message } = err as { level?: unknown; message?: unknown };
-    return level === 'handshake' && typeof message === 'string' && /host denied/i.test(message) ? this.rejection : undefined;
-  }
-}
-
 /** A typed error for what only this endpoint's set-up can explain (a refused host key, a TLS failure). */
 type Explain = (err: unknown) => EngineError | undefined;
 
@@ -154,23 +118,13 @@ interface Client {
   readonly explain: Explain;
 }
 
-function dockerFor(endpoint: EngineEndpoint, options: ConnectOptions, version?: string): Client {
-  const { rejectUnauthorized, ...modemOptions } = toModemOptions(endpoint, options.env ?? {});
-  let guard: HostKeyGuard | undefined;
-  if (modemOptions.protocol === 'ssh' && modemOptions.host !== undefined) {
-    guard = new HostKeyGuard(endpoint.host, {
-      host: modemOptions.host,
-      port: modemOptions.port ?? 22,
-      ...(modemOptions.username === undefined ? {} : { username: modemOptions.username }),
-      files: options.knownHostsFiles ?? defaultKnownHostsFiles(os.homedir()),
-    });
-    const prefer = preferredHostKeyAlgorithms(guard.entries(), guard.target.host, guard.target.port);
-    modemOptions.sshOptions = {
-      ...modemOptions.sshOptions,
-      hostVerifier: guard.verify,
-      ...(prefer.length > 0 ? { algorithms: { serverHostKey: { prepend: prefer } } } : {}),
-    };
+function dockerFor(endpoint: EngineEndpoint, options: ConnectOptions, version?: string, tunnel?: SshTunnel): Client {
+  if (tunnel !== undefined) {
+    // ssh://: every request is a channel of the tunnel's one ssh connection, through its local socket
+    const docker = new Docker({ socketPath: tunnel.socketPath, ...(version === undefined ? {} : { version: `v${version}` }) });
+    return { docker, explain: tunnel.explain };
   }
+  const { rejectUnauthorized, ...modemOptions } = toModemOptions(endpoint, options.env ?? {});
   const docker = new Docker({
     ...(modemOptions as Docker.DockerOptions),
     ...(version === undefined ? {} : { version: `v${version}` }),
@@ -185,7 +139,7 @@ function dockerFor(endpoint: EngineEndpoint, options: ConnectOptions, version?: 
       ...(modemOptions.key === undefined ? {} : { key: modemOptions.key }),
     });
   }
-  return { docker, explain: (err) => guard?.explain(err) ?? explainTlsFailure(endpoint, err) };
+  return { docker, explain: (err) => explainTlsFailure(endpoint, err) };
 }
 
 /** dockerode clients of engines: for the engine's own modules (exec, stats, build) only. */
@@ -209,6 +163,9 @@ export class Engine implements ContainerEngine {
     docker: Docker,
     readonly timeoutMs: number,
     private readonly explain?: Explain,
+    /** The ssh connection of an ssh:// engine. */
+    readonly tunnel?: SshTunnel,
+    private release?: () => void,
   ) {
     this.#docker = docker;
     clients.set(this, docker);
@@ -217,18 +174,50 @@ export class Engine implements ContainerEngine {
   /** Connect to the engine and negotiate the API version with it (GET /version, unversioned). */
   static async connect(endpoint: EngineEndpoint, options: ConnectOptions = {}): Promise<Engine> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const probe = dockerFor(endpoint, options);
-    const version = await bounded(
-      endpoint.host,
-      'GET /version',
-      timeoutMs,
-      options.signal,
-      async (signal) => (await loose(probe.docker).version(abortable(signal))) as RawEngineVersion,
-      probe.explain,
-    );
-    const apiVersion = negotiateApiVersion(version.ApiVersion);
-    const client = dockerFor(endpoint, options, apiVersion);
-    return new Engine(endpoint, apiVersion, versionFromRaw(version), client.docker, timeoutMs, client.explain);
+    let tunnel: SshTunnel | undefined;
+    if (endpoint.host.startsWith('ssh://')) {
+      const tunnelOptions: SshTunnelOptions = {
+        endpointHost: endpoint.host,
+        env: options.env ?? {},
+        ...(options.knownHostsFiles === undefined ? {} : { knownHostsFiles: options.knownHostsFiles }),
+        ...(options.sshConfigFile === undefined ? {} : { sshConfigFile: options.sshConfigFile }),
+        ...(options.homeDir === undefined ? {} : { homeDir: options.homeDir }),
+        connectTimeoutMs: timeoutMs,
+        ...(options.log === undefined ? {} : { log: options.log }),
+      };
+      tunnel = options.sshTunnels ? options.sshTunnels.acquire(tunnelOptions) : new SshTunnel(tunnelOptions);
+    }
+    const release = (): void => {
+      if (tunnel === undefined) return;
+      if (options.sshTunnels) options.sshTunnels.release(tunnel);
+      else tunnel.close();
+    };
+    try {
+      const connecting = tunnel;
+      if (connecting) await bounded(endpoint.host, 'ssh login', timeoutMs, options.signal, () => connecting.ready());
+      const probe = dockerFor(endpoint, options, undefined, tunnel);
+      const version = await bounded(
+        endpoint.host,
+        'GET /version',
+        timeoutMs,
+        options.signal,
+        async (signal) => (await loose(probe.docker).version(abortable(signal))) as RawEngineVersion,
+        probe.explain,
+      );
+      const apiVersion = negotiateApiVersion(version.ApiVersion);
+      const client = dockerFor(endpoint, options, apiVersion, tunnel);
+      return new Engine(endpoint, apiVersion, versionFromRaw(version), client.docker, timeoutMs, client.explain, tunnel, release);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Let go of what the engine holds: its ssh connection (with a pool: when it is the last engine using it). */
+  dispose(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
   }
 
   /** Run one non-streaming call with the engine's timeout and error translation. */

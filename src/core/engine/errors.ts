@@ -142,8 +142,21 @@ export class HostKeyError extends EngineError {
     /** The presented key's fingerprint as ssh prints it (SHA256:…). */
     readonly fingerprint: string,
     message: string,
+    /** The key the server presented, and where accepting it would add it (appendKnownHost). */
+    readonly presented?: { readonly key: Buffer; readonly host: string; readonly port: number; readonly file: string },
   ) {
     super('host-key', message);
+  }
+}
+
+/** An ssh server refused the login (no key it accepts among the agent's and the identity files). */
+export class SshAuthError extends EngineError {
+  constructor(
+    readonly host: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super('unreachable', message, { cause });
   }
 }
 

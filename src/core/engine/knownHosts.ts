@@ -73,6 +73,13 @@ export function lookupName(host: string, port: number): string {
   return port === 22 ? bare.toLowerCase() : `[${bare.toLowerCase()}]:${port}`;
 }
 
+/** A known_hosts line for a key, as ssh writes it when the user accepts one (not hashed). */
+export function knownHostLine(host: string, port: number, key: Buffer): string {
+  const type = blobKeyType(key);
+  if (type === undefined) throw new Error('not an ssh public key blob');
+  return `${lookupName(host, port)} ${type} ${key.toString('base64')}`;
+}
+
 function wildcard(pattern: string, name: string): boolean {
   const re = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
