@@ -48,6 +48,7 @@ if bash scripts/engine.sh ensure | tee "$REPORTS/engine.log"; then
   if grep -q '^engine: started ' "$REPORTS/engine.log"; then trap 'bash scripts/engine.sh stop' EXIT; fi
   bash scripts/sshd.sh install || echo "sshd could not be installed: the ssh:// engine tests skip" >&2
   bash scripts/compose.sh install || echo "docker-compose could not be installed: the compose engine tests fail" >&2
+  bash scripts/podman.sh install || echo "podman could not be installed: the Podman engine tests skip" >&2
   if bash scripts/base-images.sh; then
     # a second engine the fault tests may crash and fill (test/engine/faults.test.ts), stopped after the tier if started here
     bash scripts/fault-engine.sh start >"$REPORTS/fault-engine.log" 2>&1 || echo "the fault engine did not start (see $REPORTS/fault-engine.log)" >&2
