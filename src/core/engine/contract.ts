@@ -216,6 +216,9 @@ export interface ContainerEngine {
   /** The bound on every non-streaming call. */
   readonly timeoutMs: number;
 
+  /** Let go of what the engine holds (an ssh:// engine's share of its ssh connection); the engine is not used after. */
+  dispose(): void;
+
   ping(signal?: AbortSignal): Promise<string>;
   version(signal?: AbortSignal): Promise<EngineVersion>;
   info(signal?: AbortSignal): Promise<EngineInfo>;

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { Config } from '../config';
 import { isLocalEndpoint, resolveEndpoint, type EngineEndpoint } from '../../core/engine/connection';
 import { Engine, type EngineInfo } from '../../core/engine/engine';
+import { SshTunnelPool } from '../../core/engine/sshTunnel';
 import { EngineError, translateError } from '../../core/engine/errors';
 import { detectGpu, hostGpuProbe, type GpuDetection } from '../../core/engine/gpu';
 import { engineProductName } from '../../core/engine/podman';
@@ -48,6 +49,10 @@ export class EngineSession implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private generation = 0;
+  /** One ssh connection per ssh:// engine, shared by the engines made for it across reconnects. */
+  private readonly tunnels = new SshTunnelPool();
+  /** The engine of the last connection: let go of (its ssh connection) when a new one replaces it. */
+  private held: Engine | undefined;
   private scope = new ConnectionScope();
   /** The endpoint the current connection scope belongs to, once connected. */
   private scopeEndpoint: string | undefined;
@@ -140,13 +145,31 @@ export class EngineSession implements vscode.Disposable {
       // a retry while unreachable keeps showing why, rather than flashing "connecting"
       if (this.current.kind === 'connecting') this.set({ kind: 'connecting', endpoint });
       this.log.info(`Connecting to ${endpoint.host} (${endpoint.reason})`);
-      const engine = await Engine.connect(endpoint, { timeoutMs: this.config.engineTimeoutMs, env: process.env });
-      const info = await engine.info();
-      const gpu = await detectGpu(hostGpuProbe(info, isLocalEndpoint(endpoint), 5000, engine.flavour));
-      if (generation !== this.generation) return this.current;
+      const engine = await Engine.connect(endpoint, {
+        timeoutMs: this.config.engineTimeoutMs,
+        env: process.env,
+        sshTunnels: this.tunnels,
+        log: (line) => this.log.info(line),
+      });
+      let info: EngineInfo;
+      let gpu: GpuDetection;
+      try {
+        info = await engine.info();
+        gpu = await detectGpu(hostGpuProbe(info, isLocalEndpoint(endpoint), 5000, engine.serverVersion.flavour));
+      } catch (err) {
+        engine.dispose();
+        throw err;
+      }
+      if (generation !== this.generation) {
+        engine.dispose();
+        return this.current;
+      }
+      // the new engine holds its ssh connection first, so a shared one stays open
+      this.held?.dispose();
+      this.held = engine;
       this.attempt = 0;
       this.log.info(
-        `Connected: ${engineProductName(engine.flavour)} ${engine.serverVersion.version}, API ${engine.apiVersion} (engine ${engine.serverVersion.apiVersion}), ${info.operatingSystem ?? '?'}; ${gpu.summary}`,
+        `Connected: ${engineProductName(engine.serverVersion.flavour)} ${engine.serverVersion.version}, API ${engine.apiVersion} (engine ${engine.serverVersion.apiVersion}), ${info.operatingSystem ?? '?'}; ${gpu.summary}`,
       );
       if (!gpu.available) this.log.info(`GPU: ${gpu.reasons.join('; ')}`);
       const key = endpointKey(endpoint);
@@ -210,6 +233,10 @@ export class EngineSession implements vscode.Disposable {
     this.generation++;
     this.clearTimer();
     for (const d of this.disposables) d.dispose();
-    return this.scope.end();
+    return this.scope.end().finally(() => {
+      this.held?.dispose();
+      this.held = undefined;
+      this.tunnels.dispose();
+    });
   }
 }

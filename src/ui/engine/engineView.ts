@@ -23,7 +23,7 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
   return [
     {
       label: 'Engine',
-      description: `${engineProductName(engine.flavour)} ${v.version} · API ${engine.apiVersion}`,
+      description: `${engineProductName(engine.serverVersion.flavour)} ${v.version} · API ${engine.apiVersion}`,
       icon: 'vm-active',
       color: 'testing.iconPassed',
     },

@@ -11,7 +11,7 @@ export function describeStatus(state: EngineState): { text: string; tooltip: str
     case 'connected': {
       const gpu = state.gpu.available ? state.gpu.summary : 'no GPU';
       return {
-        text: `$(vm-active) ${engineProductName(state.engine.flavour)} ${state.engine.serverVersion.version} · ${gpu}`,
+        text: `$(vm-active) ${engineProductName(state.engine.serverVersion.flavour)} ${state.engine.serverVersion.version} · ${gpu}`,
         tooltip: `Berth: ${state.endpoint.host} (${state.endpoint.reason})\nAPI ${state.engine.apiVersion} · ${gpu}\nClick for engine info`,
         warning: false,
       };
