@@ -26,6 +26,7 @@ import {
   runCommand,
   sampleWorkspace,
   startVSCode,
+  terminalText,
   testEngine,
   treeRow,
   UI_TIMEOUT,
@@ -36,11 +37,6 @@ const PROJECT = `berth-e2e-stack${process.pid}`;
 const REDIS = process.env.BERTH_REDIS_IMAGE ?? 'berth-redis:latest';
 const PROMETHEUS = process.env.BERTH_PROMETHEUS_IMAGE ?? 'berth-prometheus:latest';
 const PROJECT_LABEL = `com.docker.compose.project=${PROJECT}`;
-
-async function terminalText(page: Page): Promise<string> {
-  const rows = page.locator('.terminal-wrapper.active .xterm-rows').first();
-  return normalize(await rows.innerText().catch(() => ''));
-}
 
 async function dialogButton(page: Page, text: RegExp, button: string): Promise<string> {
   const dialog = page.locator('.monaco-dialog-box');

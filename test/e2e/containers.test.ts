@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { Engine } from '../../src/core/engine/engine';
 import { resolveEndpoint } from '../../src/core/engine/connection';
 import {
@@ -11,6 +10,7 @@ import {
   rowTexts,
   runCommand,
   startVSCode,
+  terminalText,
   treeRow,
   UI_TIMEOUT,
   type VSCode,
@@ -19,12 +19,6 @@ import {
 const RUN = `${process.pid}`;
 const NAME = `berth-e2e-web-${RUN}`;
 const LABEL = `berth.test=e2e-${RUN}`;
-
-/** Text of the active terminal (the DOM renderer is forced in the settings, so rows are text). */
-async function terminalText(page: Page): Promise<string> {
-  const rows = page.locator('.terminal-wrapper.active .xterm-rows').first();
-  return normalize(await rows.innerText().catch(() => ''));
-}
 
 describe('e2e: the live container tree, logs across a restart, attach shell', { timeout: 180_000 }, () => {
   let vscode: VSCode;

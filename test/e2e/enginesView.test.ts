@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { contextDirName } from '../../src/core/engine/connection';
 import type { Engine } from '../../src/core/engine/engine';
 import {
@@ -18,6 +17,7 @@ import {
   rowTexts,
   runCommand,
   startVSCode,
+  terminalText,
   testEngine,
   treeRow,
   UI_TIMEOUT,
@@ -26,11 +26,6 @@ import {
 } from './harness';
 
 const DOCKER = '/usr/bin/docker';
-
-async function terminalText(page: Page): Promise<string> {
-  const rows = page.locator('.terminal-wrapper.active .xterm-rows').first();
-  return normalize(await rows.innerText().catch(() => ''));
-}
 
 /** A docker context as the docker CLI stores it. */
 function writeContext(config: string, name: string, host: string): void {

@@ -293,6 +293,12 @@ export async function waitForNotification(page: Page, text: string | RegExp): Pr
   return toast;
 }
 
+/** Text of the active terminal (the DOM renderer is forced in the settings, so rows are text). */
+export async function terminalText(page: Page): Promise<string> {
+  const rows = page.locator('.terminal-wrapper.active .xterm-rows').first();
+  return normalize(await rows.innerText().catch(() => ''));
+}
+
 /** Text of the visible editor, lines joined with \n. */
 export async function editorText(page: Page): Promise<string> {
   const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line');

@@ -20,9 +20,7 @@ import { ContainerNode, GroupNode, ServiceNode } from '../containers/containersT
 import { openLogs } from '../logs/showLogs';
 import type { KnownProject } from './composeProjects';
 import { gpuFreeUp } from './gpuChoice';
-
-const hasFsPath = (arg: unknown): arg is { fsPath: string } =>
-  typeof arg === 'object' && arg !== null && typeof (arg as { fsPath?: unknown }).fsPath === 'string';
+import { hasFsPath } from './newStack';
 
 /** How long after an Up Berth watches for services that crash-loop or die at once. */
 const WATCH_AFTER_UP_MS = 60_000;

@@ -16,7 +16,8 @@ import type { CommandContext } from '../commands';
 const DOCKERFILES = '**/{Dockerfile,Dockerfile.*,*.Dockerfile,*.dockerfile}';
 const IGNORED = '**/{node_modules,.git,.vscode-test}/**';
 
-const hasFsPath = (arg: unknown): arg is { fsPath: string } =>
+/** A resource argument from the Explorer or an editor (a Uri, or anything with its fsPath). */
+export const hasFsPath = (arg: unknown): arg is { fsPath: string } =>
   typeof arg === 'object' && arg !== null && typeof (arg as { fsPath?: unknown }).fsPath === 'string';
 
 /** The project folder and its Dockerfile: the Explorer's folder (or Dockerfile), else one the user picks. */
