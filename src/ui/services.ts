@@ -58,7 +58,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const profiles = new RunProfiles();
   const runs = new ProjectRuns({ context, session, log, config, profiles, buildOutput, buildKit, containers });
   const comparisons = new NotebookComparisons({ context, log, config, session, runs });
-  const playgrounds = new Playgrounds({ context, log });
+  const playgrounds = new Playgrounds({ context, log, session });
   const registries = new Registries(context);
   const scans = new ScanResults({ config, log });
   const compose = new ComposeProjects({ session, log, config, containers });

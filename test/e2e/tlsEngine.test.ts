@@ -70,7 +70,19 @@ describe('e2e: a TLS engine, verified against DOCKER_CERT_PATH/ca.pem', { timeou
   test('with the right ca.pem, Retry connects and Engine Info shows the server verified', async () => {
     fs.copyFileSync(path.join(tls.certs.good, 'ca.pem'), path.join(certs, 'ca.pem'));
     const pane = await openBerthView(vscode.page);
-    await pane.locator('.pane-body').getByRole('button', { name: 'Retry', exact: true }).click();
+    // the view re-renders its welcome content at each automatic retry: a click can land on a button
+    // that has just been replaced, so try again for a short while, as a person would
+    const retry = pane.locator('.pane-body').getByRole('button', { name: 'Retry', exact: true });
+    for (let i = 0; ; i++) {
+      const clicked = await retry.click({ timeout: 3000 }).then(
+        () => true,
+        (err: unknown) => {
+          if (i >= 9) throw err;
+          return false;
+        },
+      );
+      if (clicked) break;
+    }
     const rows = await eventually(
       () => rowTexts(pane),
       (r) => r.length > 0,

@@ -16,6 +16,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { chooseBuilder, describeBuilder } from '../../src/core/build/builder';
+import { BuildKitFinder } from '../../src/core/build/dockerCli';
 import { buildImage, type BuildEvent } from '../../src/core/engine/build';
 import { resolveEndpoint } from '../../src/core/engine/connection';
 import { ContainerStore, type ContainerRecord } from '../../src/core/engine/containerStore';
@@ -323,6 +325,25 @@ describe('Podman through its Docker-compatible API', { skip: podman.skip ?? fals
     }
     assert.deepEqual(answer, { status: 200, body: `hello from podman ${RUN_ID}\n` });
     assert.equal((await get(`http://127.0.0.1:${port}/built.txt`)).body, 'built\n');
+  });
+
+  test("Build: Berth picks Podman's own builder; the docker CLI's BuildKit route would fail against it", async () => {
+    const choice = await chooseBuilder(engine, { setting: 'auto', finder: new BuildKitFinder() });
+    assert.equal(choice.kind, 'classic');
+    assert.match(describeBuilder(choice), /the engine is Podman, which builds with Buildah/);
+    // the reason, checked: the CLI's BuildKit session is refused by Podman
+    if (fs.existsSync('/usr/bin/docker')) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-podman-bk-'));
+      dirs.push(dir);
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${BUSYBOX}\nRUN true\n`);
+      const tried = spawnSync('/usr/bin/docker', ['-H', `unix://${podman.socket ?? ''}`, 'build', '-q', dir], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOCKER_BUILDKIT: '1' },
+        timeout: 60_000,
+      });
+      assert.notEqual(tried.status, 0, tried.stdout);
+      assert.match(tried.stderr, /h2c|grpc|session/i, tried.stderr);
+    }
   });
 
   test('a Docker GPU request: Podman drops it silently, so Berth refuses it, saying how Podman does GPUs', async () => {

@@ -10,7 +10,9 @@ import { Engine, type ConnectOptions } from '../../src/core/engine/engine';
 import { EngineError, EngineUnreachableError, HostKeyError, SshAuthError } from '../../src/core/engine/errors';
 import { engineEvents, type EngineEvent } from '../../src/core/engine/events';
 import { containerLogs } from '../../src/core/engine/logs';
+import { ContainerStore } from '../../src/core/engine/containerStore';
 import { SshTunnel, SshTunnelPool, appendKnownHost, type TunnelState } from '../../src/core/engine/sshTunnel';
+import { chooseTarget, reachTarget } from '../../src/ui/playground/target';
 import { RUN_ID, TEST_LABEL, cleanup, connect, run } from './harness';
 import { keygen, sshdUnavailable, startSshd, type Sshd } from './sshd';
 
@@ -283,6 +285,34 @@ describe('ssh tunnel: one ssh connection per engine', { skip, timeout: 120_000 }
     assert.equal(now.kind === 'connected' && now.reconnected, true);
   });
 
+  test('the live model over a dropped ssh connection: it goes to reconnecting, comes back live and lists again, so a container made meanwhile shows', async () => {
+    const engine = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, {});
+    const tunnel = engine.tunnel as SshTunnel;
+    // no periodic reconcile within the test: only the reconnect can bring the new container
+    const store = new ContainerStore(engine, { reconcileIntervalMs: 600_000 });
+    const states: string[] = [];
+    store.onState((st) => states.push(st.kind));
+    await store.start();
+    try {
+      const listsBefore = store.counters.lists;
+      const sessions = execFileSync('pgrep', ['-P', String(sshd.pid)], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      for (const pid of sessions) process.kill(pid, 'SIGKILL');
+      // made through the local socket while the ssh connection is down
+      const made = await run(await connect(), { Cmd: ['sleep', '300'] });
+      for (let i = 0; i < 200 && store.get(made) === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(store.get(made)?.state, 'running');
+      assert.ok(states.includes('reconnecting'), JSON.stringify(states));
+      assert.equal(states.at(-1), 'live');
+      assert.ok(store.counters.lists > listsBefore, 'listed again after the reconnect');
+      assert.equal(tunnel.loginCount, 2, 'one re-dial, shared by the stream and the list');
+    } finally {
+      store.stop();
+    }
+  });
+
   test('a forwarded local port reaches a port on the engine host over the same connection', async () => {
     const echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
@@ -304,6 +334,32 @@ describe('ssh tunnel: one ssh connection per engine', { skip, timeout: 120_000 }
       forward.close();
       echo.close();
     }
+  });
+
+  test("a container's published port is reached through a forwarded port, opened once, on the same ssh login", async () => {
+    const engine = await connectSsh(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`, {});
+    const id = await run(engine, {
+      Cmd: ['sh', '-c', 'mkdir -p /www && echo served-over-ssh > /www/index.html && exec httpd -f -p 8000 -h /www'],
+      ExposedPorts: { '8000/tcp': {} },
+      HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    });
+    const record = await engine.inspectContainer(id);
+    const target = await reachTarget(engine, record.name, chooseTarget(record.name, record.ports));
+    assert.ok('url' in target, JSON.stringify(target));
+    assert.match(target.via ?? '', /^ssh tunnel to 127\.0\.0\.1:\d+ on 127\.0\.0\.1$/);
+    assert.notEqual(new URL(target.url).port, String(target.hostPort), 'a local port of its own, not the published one');
+    let body = '';
+    for (let i = 0; i < 50 && body === ''; i++) {
+      body = await fetch(`${target.url}/index.html`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      if (body === '') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(body.trim(), 'served-over-ssh');
+    const again = await engine.reachPort(target.host, target.hostPort);
+    assert.deepEqual(again, { host: '127.0.0.1', port: Number(new URL(target.url).port), via: target.via }, 'the same forward');
+    assert.equal((engine.tunnel as SshTunnel).loginCount, 1);
   });
 
   test('the ssh server gone for good: requests fail with a typed error once the re-dial budget is spent', async () => {

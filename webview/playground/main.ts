@@ -71,7 +71,7 @@ function showSamples(list: readonly PlaygroundSample[]): void {
 const api = connect<PlaygroundToWebview, PlaygroundFromWebview>((m) => {
   switch (m.type) {
     case 'init':
-      title.textContent = `Playground: ${m.container} — ${m.baseUrl}`;
+      title.textContent = `Playground: ${m.container} — ${m.baseUrl}${m.via === undefined ? '' : ` (${m.via})`}`;
       pathField.value = m.path;
       showSamples(m.samples);
       if (m.samples[0]) body.value = m.samples[0].body.trim();

@@ -25,8 +25,20 @@ export interface ChooseOptions {
 }
 
 /** BuildKit or the classic builder, and why. */
-export async function chooseBuilder(engine: Pick<Engine, 'endpoint'>, options: ChooseOptions): Promise<BuilderChoice> {
+export async function chooseBuilder(engine: Pick<Engine, 'endpoint' | 'serverVersion'>, options: ChooseOptions): Promise<BuilderChoice> {
   if (options.setting === 'classic') return { kind: 'classic', why: 'the berth.build.builder setting is "classic"' };
+  if (engine.serverVersion.flavour === 'podman') {
+    // the docker CLI's BuildKit session is a Docker Engine endpoint Podman does not have
+    const why =
+      'the engine is Podman, which builds with Buildah behind the classic build API (the docker CLI’s BuildKit route fails against it)';
+    if (options.setting === 'buildkit')
+      throw new BuildFailedError(
+        `berth.build.builder is "buildkit", and ${why}. Set it to "auto" to build with Podman's builder.`,
+        undefined,
+        [],
+      );
+    return { kind: 'classic', why };
+  }
   const env = options.env ?? process.env;
   const list =
     options.candidates ??

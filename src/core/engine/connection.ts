@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { EngineConfigError, TlsError } from './errors';
+import type { PortRoute } from './contract';
 
 export type HostSource = 'setting' | 'DOCKER_HOST' | 'context' | 'default';
 
@@ -317,9 +318,24 @@ export function isLocalEndpoint(endpoint: EngineEndpoint): boolean {
   if (endpoint.host.startsWith('unix://') || endpoint.host.startsWith('npipe://')) return true;
   if (endpoint.host.startsWith('tcp://')) {
     const hostname = new URL(endpoint.host.replace(/^tcp:/, 'http:')).hostname;
-    return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+    return /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === 'localhost' || hostname === '[::1]';
   }
   return false;
+}
+
+/**
+ * The route to a port published on the host of an engine reached without ssh: the same address
+ * when the engine is on this machine; else why Berth does not go there (it sends traffic to this
+ * machine only, and reaches other hosts' ports through an ssh:// engine's connection).
+ */
+export function directRoute(endpoint: EngineEndpoint, host: string, port: number): PortRoute {
+  if (isLocalEndpoint(endpoint)) return { host, port };
+  const remote = endpoint.host.startsWith('tcp://') ? new URL(endpoint.host.replace(/^tcp:/, 'http:')).hostname : endpoint.host;
+  return {
+    error:
+      `port ${port} is published on the engine's host ${remote}, which Berth reaches only through ssh: ` +
+      `use it as an ssh engine (Engines view → Add SSH Host, ssh://user@${remote}), or forward the port yourself (ssh -L ${port}:${host}:${port} ${remote}).`,
+  };
 }
 
 const UNTRUSTED_CERT = new Set([

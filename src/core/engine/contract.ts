@@ -208,6 +208,18 @@ export interface ListOptions {
   readonly all?: boolean;
 }
 
+/**
+ * How this machine reaches a port published on the engine's host: the same address (a local
+ * engine), a forwarded 127.0.0.1 port (an ssh:// engine), or not at all, with why.
+ */
+export type PortRoute =
+  | {
+      readonly host: string;
+      readonly port: number;
+      /** Set when the route is a forward, e.g. "ssh tunnel to gpu-box". */ readonly via?: string;
+    }
+  | { readonly error: string };
+
 export interface ContainerEngine {
   readonly endpoint: EngineEndpoint;
   /** The API version spoken, negotiated with the engine. */
@@ -218,6 +230,13 @@ export interface ContainerEngine {
 
   /** Let go of what the engine holds (an ssh:// engine's share of its ssh connection); the engine is not used after. */
   dispose(): void;
+
+  /**
+   * The route from this machine to `host:port` as the engine's host sees it (a container's
+   * published port, `host` a loopback address there): opened on first use, kept while the
+   * connection lives.
+   */
+  reachPort(host: string, port: number): Promise<PortRoute>;
 
   ping(signal?: AbortSignal): Promise<string>;
   version(signal?: AbortSignal): Promise<EngineVersion>;

@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineEndpoint } from './connection';
-import { explainTlsFailure, toModemOptions } from './connection';
+import { directRoute, explainTlsFailure, toModemOptions } from './connection';
 import {
   ApiVersionTooOldError,
   CancelledError,
@@ -30,6 +30,7 @@ import type {
   Labels,
   ListOptions,
   NetworkRecord,
+  PortRoute,
   PruneResult,
   VolumeRecord,
 } from './contract';
@@ -218,6 +219,19 @@ export class Engine implements ContainerEngine {
     const release = this.release;
     this.release = undefined;
     release?.();
+  }
+
+  async reachPort(host: string, port: number): Promise<PortRoute> {
+    const tunnel = this.tunnel;
+    if (tunnel !== undefined) {
+      const localPort = await this.call(`forward port ${port}`, () => tunnel.reach(port, host));
+      return {
+        host: '127.0.0.1',
+        port: localPort,
+        via: `ssh tunnel to ${host}:${port} on ${tunnel.route.hops.at(-1)?.alias ?? tunnel.host}`,
+      };
+    }
+    return directRoute(this.endpoint, host, port);
   }
 
   /** Run one non-streaming call with the engine's timeout and error translation. */

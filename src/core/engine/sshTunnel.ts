@@ -50,6 +50,27 @@ export interface SshHop {
   readonly identitiesOnly: boolean;
   /** UserKnownHostsFile of ~/.ssh/config for this host (empty: ssh's defaults). */
   readonly knownHostsFiles: readonly string[];
+  /**
+   * StrictHostKeyChecking of ~/.ssh/config for this host: `ask` (ssh's default: Berth asks the
+   * user), `yes` (an unknown key is refused), `accept-new` and `no` (an unknown key is added to
+   * known_hosts and trusted). A changed key is refused whatever it says.
+   */
+  readonly strictHostKeyChecking: StrictHostKeyChecking;
+}
+
+export type StrictHostKeyChecking = 'ask' | 'yes' | 'accept-new' | 'no';
+
+function strictness(value: string | undefined): StrictHostKeyChecking {
+  switch (value) {
+    case 'yes':
+    case 'accept-new':
+      return value;
+    case 'no':
+    case 'off':
+      return 'no';
+    default:
+      return 'ask';
+  }
 }
 
 export interface SshRoute {
@@ -87,6 +108,7 @@ function hopFor(
     identityFiles: config.identityFiles.length > 0 ? [...config.identityFiles] : defaultIdentityFiles(context.home),
     identitiesOnly: config.identitiesOnly,
     knownHostsFiles: [...config.userKnownHostsFiles],
+    strictHostKeyChecking: strictness(config.strictHostKeyChecking),
   };
 }
 
@@ -189,6 +211,8 @@ export class HostKeyGuard {
   constructor(
     private readonly endpointHost: string,
     readonly target: HostKeyTarget,
+    private readonly strict: StrictHostKeyChecking = 'ask',
+    private readonly log?: (line: string) => void,
   ) {}
 
   entries(): KnownHostEntry[] {
@@ -205,13 +229,35 @@ export class HostKeyGuard {
 
   readonly verify = (key: Buffer): boolean => {
     const verdict = describeVerdict(this.target, key, checkHostKey(this.entries(), this.target.host, this.target.port, key));
+    const file = this.target.files[0] ?? '';
+    if (verdict?.verdict === 'unknown' && (this.strict === 'accept-new' || this.strict === 'no') && file !== '') {
+      // as ssh does with StrictHostKeyChecking accept-new: the new key is remembered and trusted
+      try {
+        appendKnownHost(file, this.target.host, this.target.port, key);
+        this.log?.(`ssh ${this.endpointHost}: host key ${verdict.fingerprint} added to ${file} (StrictHostKeyChecking ${this.strict})`);
+        this.rejection = undefined;
+        return true;
+      } catch (err) {
+        this.log?.(`ssh ${this.endpointHost}: could not add the host key to ${file}: ${(err as Error).message}`);
+      }
+    }
+    if (verdict?.verdict === 'unknown' && this.strict === 'yes') {
+      // nothing to offer: ~/.ssh/config says an unknown key is never accepted on the spot
+      this.rejection = new HostKeyError(
+        this.endpointHost,
+        verdict.verdict,
+        verdict.fingerprint,
+        `${verdict.message} (StrictHostKeyChecking is "yes" for this host in your ssh config, so Berth does not offer to trust it.)`,
+      );
+      return false;
+    }
     this.rejection =
       verdict &&
       new HostKeyError(this.endpointHost, verdict.verdict, verdict.fingerprint, verdict.message, {
         key: Buffer.from(key),
         host: this.target.host,
         port: this.target.port,
-        file: this.target.files[0] ?? '',
+        file,
       });
     return verdict === undefined;
   };
@@ -345,6 +391,8 @@ export class SshTunnel extends EventEmitter {
   /** Why the last channel could not be opened; what a failed request is explained with. */
   private failure: EngineError | undefined;
   private readonly forwards = new Set<net.Server>();
+  /** The ports reach() opened, one per remote address, kept until the tunnel closes. */
+  private readonly reached = new Map<string, Promise<number>>();
   private readonly connectTimeoutMs: number;
   private readonly reconnectBudgetMs: number;
 
@@ -426,12 +474,28 @@ export class SshTunnel extends EventEmitter {
     };
   }
 
+  /**
+   * The local port that reaches remoteHost:remotePort on the engine's host: one forward per remote
+   * address, opened on first use and shared by every later caller until the tunnel closes.
+   */
+  reach(remotePort: number, remoteHost = '127.0.0.1'): Promise<number> {
+    const key = `${remoteHost}|${remotePort}`;
+    let port = this.reached.get(key);
+    if (port === undefined) {
+      port = this.forwardPort(remotePort, remoteHost).then((f) => f.localPort);
+      this.reached.set(key, port);
+      port.catch(() => this.reached.delete(key));
+    }
+    return port;
+  }
+
   /** End the ssh connection, the local socket and every forwarded port. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const f of this.forwards) f.close();
     this.forwards.clear();
+    this.reached.clear();
     this.server.close();
     this.drop(undefined);
     fs.rmSync(this.dir, { recursive: true, force: true });
@@ -650,12 +714,17 @@ export class SshTunnel extends EventEmitter {
 
   /** One ssh login (over `sock` when it goes through a jump host), bounded by connectTimeoutMs. */
   private async login(hop: SshHop, through: Duplex | undefined): Promise<Client> {
-    const guard = new HostKeyGuard(this.host, {
-      host: hop.host,
-      port: hop.port,
-      username: hop.username,
-      files: this.knownHostsFor(hop),
-    });
+    const guard = new HostKeyGuard(
+      this.host,
+      {
+        host: hop.host,
+        port: hop.port,
+        username: hop.username,
+        files: this.knownHostsFor(hop),
+      },
+      hop.strictHostKeyChecking,
+      (line) => this.log(line),
+    );
     const agent = this.options.env?.SSH_AUTH_SOCK;
     const { methods, tried } = authMethods(hop, agent, (file) => {
       try {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { chooseTarget } from '../playground/target';
+import { chooseTarget, reachTarget } from '../playground/target';
 import { formatPort, publishedPorts } from './format';
 import type { CommandContext } from '../commands';
 import { targetContainers } from './targets';
@@ -19,15 +19,21 @@ export async function openPort(ctx: CommandContext, ...args: unknown[]): Promise
         )?.port;
   if (!port?.hostPort) return;
   // only loopback is opened: a port on all interfaces is opened on 127.0.0.1, one on another address not at all
-  const chosen = chooseTarget(
+  const chosen = await reachTarget(
+    ctx.session.requireEngine(),
     target.name,
-    target.ports.filter((b) => b.containerPort === port.containerPort && b.protocol === port.protocol),
-    port.protocol,
+    chooseTarget(
+      target.name,
+      target.ports.filter((b) => b.containerPort === port.containerPort && b.protocol === port.protocol),
+      port.protocol,
+    ),
   );
   if ('error' in chosen) {
     ctx.log.warn(`Open port: ${chosen.error}`);
     void vscode.window.showErrorMessage(chosen.error);
     return;
   }
+  if (chosen.via !== undefined)
+    ctx.log.info(`Open port: ${target.name} port ${chosen.containerPort} through the ${chosen.via}: ${chosen.url}/`);
   await vscode.env.openExternal(vscode.Uri.parse(`${chosen.url}/`));
 }

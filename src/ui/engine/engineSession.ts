@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 import { Config } from '../config';
 import { isLocalEndpoint, resolveEndpoint, type EngineEndpoint } from '../../core/engine/connection';
 import { Engine, type EngineInfo } from '../../core/engine/engine';
-import { SshTunnelPool } from '../../core/engine/sshTunnel';
-import { EngineError, translateError } from '../../core/engine/errors';
+import { SshTunnelPool, appendKnownHost } from '../../core/engine/sshTunnel';
+import { EngineError, HostKeyError, translateError } from '../../core/engine/errors';
 import { detectGpu, hostGpuProbe, type GpuDetection } from '../../core/engine/gpu';
 import { engineProductName } from '../../core/engine/podman';
 import { ConnectionScope } from './connectionScope';
@@ -64,6 +64,8 @@ export class EngineSession implements vscode.Disposable {
    */
   readonly onDidChangeConnection = this.connectionChanged.event;
   private readonly disposables: vscode.Disposable[] = [this.changed, this.connectionChanged];
+  /** Fingerprints of unknown host keys the user is being asked about (one question per key at a time). */
+  private readonly asking = new Set<string>();
 
   constructor(
     private readonly config: Config,
@@ -201,6 +203,15 @@ export class EngineSession implements vscode.Disposable {
 
   private fail(err: unknown, endpoint: EngineEndpoint | undefined): void {
     const error = translateError(err, endpoint?.host ?? 'the configured host', 'connect');
+    if (error instanceof HostKeyError) {
+      // only the user can settle a host key: no retries, one question for an unknown key
+      this.attempt = 0;
+      this.clearTimer();
+      this.log.error(`Engine unreachable: ${error.message}`);
+      this.set({ kind: 'unreachable', error, ...(endpoint ? { endpoint } : {}) });
+      if (error.verdict === 'unknown') void this.askHostKey(error);
+      return;
+    }
     this.attempt += 1;
     const delayMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.attempt - 1, 8));
     const wasConnected = this.current.kind === 'connected';
@@ -208,6 +219,35 @@ export class EngineSession implements vscode.Disposable {
     else this.log.debug(`Engine still unreachable (attempt ${this.attempt}): ${error.message}`);
     this.set({ kind: 'unreachable', error, nextRetryAt: new Date(Date.now() + delayMs), ...(endpoint ? { endpoint } : {}) });
     this.schedule(delayMs, () => this.connect());
+  }
+
+  /**
+   * Ask whether to trust an unknown host key, with its fingerprint, as ssh asks; yes adds it to the
+   * known_hosts file ssh would add it to and connects again.
+   */
+  private async askHostKey(error: HostKeyError): Promise<void> {
+    const presented = error.presented;
+    if (presented === undefined || presented.file === '' || this.asking.has(error.fingerprint)) return;
+    this.asking.add(error.fingerprint);
+    try {
+      const where = presented.port === 22 ? presented.host : `${presented.host} port ${presented.port}`;
+      const trust = 'Trust and Connect';
+      const choice = await vscode.window.showWarningMessage(
+        `The ssh host key of ${where} is not known. Its fingerprint is ${error.fingerprint}. Trust it and connect? (It is added to ${presented.file}.)`,
+        trust,
+        'Show Engine Info',
+      );
+      if (choice === 'Show Engine Info') await vscode.commands.executeCommand('berth.engine.showInfo');
+      if (choice !== trust) return;
+      appendKnownHost(presented.file, presented.host, presented.port, presented.key);
+      this.log.info(`Host key ${error.fingerprint} of ${where} added to ${presented.file}`);
+      await this.reconnect();
+    } catch (err) {
+      this.log.error(`Could not add the host key of ${presented.host} to ${presented.file}`, err);
+      void vscode.window.showErrorMessage(`Berth could not add the host key to ${presented.file}: ${(err as Error).message}`);
+    } finally {
+      this.asking.delete(error.fingerprint);
+    }
   }
 
   private set(state: EngineState): void {

@@ -10,5 +10,5 @@ export async function openPlayground(ctx: CommandContext, ...args: unknown[]): P
   });
   if (!target) return;
   // any image can set this label: the panel reads samples from it only inside the workspace
-  ctx.playgrounds.show(target, target.labels[BERTH_LABEL.project]);
+  await ctx.playgrounds.show(target, target.labels[BERTH_LABEL.project]);
 }

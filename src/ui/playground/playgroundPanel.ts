@@ -5,7 +5,7 @@ import { webviewHtml, webviewOptions } from '../webview/html';
 import type { PlaygroundFromWebview, PlaygroundSample, PlaygroundToWebview } from '../webview/protocol';
 import { checkMethod, MAX_BATCH, requestUrl, runBatch, sendRequest, type RequestSpec } from './requests';
 import { readProjectSamples, samplesFolder } from './samples';
-import { chooseTarget } from './target';
+import { chooseTarget, reachTarget } from './target';
 
 const SAMPLES_KEY = 'berth.playground.samples';
 const MAX_BODY_SHOWN = 256 * 1024;
@@ -27,26 +27,34 @@ function loadSamples(services: PlaygroundDeps, projectDir: string | undefined): 
 }
 
 type PlaygroundDeps = Pick<Services, 'context' | 'log'>;
+type PlaygroundsDeps = PlaygroundDeps & Pick<Services, 'session'>;
 
 /** The playgrounds of the window, one per container: a service (services.playgrounds). */
 export class Playgrounds implements vscode.Disposable {
   private readonly open = new Map<string, PlaygroundPanel>();
 
-  constructor(private readonly services: PlaygroundDeps) {}
+  constructor(private readonly services: PlaygroundsDeps) {}
 
   /**
    * Open (or reveal) the playground of a container. `projectDir` (a container's berth.project
    * label, or the project a run came from) is where samples come from, but only when it lies in an
    * open workspace folder. A container whose port is not reachable on loopback gets a message and
-   * no panel.
+   * no panel. On an ssh:// engine the port is reached through a port forwarded over its ssh
+   * connection; the panel closes when Berth connects to another engine.
    */
-  show(record: ContainerRecord, projectDir: string | undefined): PlaygroundPanel | undefined {
+  async show(record: ContainerRecord, projectDir: string | undefined): Promise<PlaygroundPanel | undefined> {
     const existing = this.open.get(record.id);
     if (existing) {
       existing.reveal();
       return existing;
     }
-    const target = chooseTarget(record.name, record.ports);
+    const connection = this.services.session.connection;
+    const target = await reachTarget(this.services.session.requireEngine(), record.name, chooseTarget(record.name, record.ports));
+    const raced = this.open.get(record.id);
+    if (raced) {
+      raced.reveal();
+      return raced;
+    }
     if ('error' in target) {
       this.services.log.warn(`Playground: ${target.error}`);
       void vscode.window.showErrorMessage(target.error);
@@ -54,8 +62,13 @@ export class Playgrounds implements vscode.Disposable {
     }
     const folder = samplesFolder(projectDir, workspaceFolders());
     if (folder.refused) this.services.log.warn(`Playground for ${record.name}: ${folder.refused}`);
-    const panel = new PlaygroundPanel(this.services, record, folder.dir, target.url, () => this.open.delete(record.id));
+    if (target.via !== undefined) this.services.log.info(`Playground for ${record.name}: ${target.url} is the ${target.via}`);
+    const panel = new PlaygroundPanel(this.services, record, folder.dir, target, () => {
+      this.open.delete(record.id);
+      connection.remove(panel);
+    });
     this.open.set(record.id, panel);
+    connection.add(panel);
     return panel;
   }
 
@@ -76,7 +89,7 @@ export class PlaygroundPanel {
     private readonly services: PlaygroundDeps,
     private readonly record: ContainerRecord,
     private readonly projectDir: string | undefined,
-    private readonly baseUrl: string,
+    private readonly target: { readonly url: string; readonly via?: string },
     onClosed: () => void,
   ) {
     const extensionUri = services.context.extensionUri;
@@ -125,7 +138,7 @@ export class PlaygroundPanel {
     if ('error' in method) return method;
     try {
       return {
-        url: requestUrl(this.baseUrl, typeof m.path === 'string' ? m.path : '/'),
+        url: requestUrl(this.target.url, typeof m.path === 'string' ? m.path : '/'),
         method: method.method,
         body: typeof m.body === 'string' ? m.body : '',
         timeoutMs: timeoutMs(),
@@ -142,7 +155,8 @@ export class PlaygroundPanel {
         this.post({
           type: 'init',
           container: this.record.name,
-          baseUrl: this.baseUrl,
+          baseUrl: this.target.url,
+          ...(this.target.via === undefined ? {} : { via: this.target.via }),
           path: samples.length > 0 ? '/predict' : '/',
           samples,
         });

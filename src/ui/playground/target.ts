@@ -4,6 +4,7 @@
  * ::) is reached on loopback, one on a specific non-loopback address is not reached at all and
  * says why. No vscode import.
  */
+import type { ContainerEngine } from '../../core/engine/contract';
 import { isLoopbackHost } from './requests';
 
 export interface Binding {
@@ -21,7 +22,16 @@ export function loopbackFor(hostIp: string | undefined): string | undefined {
 }
 
 export type PortTarget =
-  | { readonly url: string; readonly containerPort: number; readonly hostPort: number; readonly protocol: string }
+  | {
+      readonly url: string;
+      /** The loopback address the port is published on, as the engine's host sees it. */
+      readonly host: string;
+      readonly containerPort: number;
+      readonly hostPort: number;
+      readonly protocol: string;
+      /** How the URL reaches the engine's host when it is not this machine ("ssh tunnel to …"). */
+      readonly via?: string;
+    }
   | { readonly error: string };
 
 const urlOf = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -50,6 +60,7 @@ export function chooseTarget(name: string, bindings: readonly Binding[], protoco
     if (first)
       return {
         url: urlOf(first.host, first.b.hostPort ?? 0),
+        host: first.host,
         containerPort: first.b.containerPort,
         hostPort: first.b.hostPort ?? 0,
         protocol: first.b.protocol,
@@ -63,4 +74,16 @@ export function chooseTarget(name: string, bindings: readonly Binding[], protoco
       `${name}: port ${first.containerPort} is published on ${where} only, which Berth does not send traffic to; ` +
       `publish it on 127.0.0.1 (berth.yaml ports: ['${first.containerPort}']) or on all interfaces.`,
   };
+}
+
+/**
+ * The target as this machine reaches it: the same URL for a local engine, a forwarded 127.0.0.1
+ * port for an ssh:// engine, or the engine's reason why the port is out of reach.
+ */
+export async function reachTarget(engine: Pick<ContainerEngine, 'reachPort'>, name: string, target: PortTarget): Promise<PortTarget> {
+  if ('error' in target) return target;
+  const route = await engine.reachPort(target.host, target.hostPort);
+  if ('error' in route) return { error: `${name}: ${route.error}` };
+  if (route.via === undefined) return target;
+  return { ...target, url: urlOf(route.host, route.port), via: route.via };
 }

@@ -20,7 +20,7 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
     { onUnhealthy: (unhealthy) => openLogs(ctx, [unhealthy], { tail: 200, timestamps: false }) },
   );
   if (!record) return undefined;
-  if (record.ports.some((p) => p.hostPort !== undefined)) ctx.playgrounds.show(record, projectDir);
+  if (record.ports.some((p) => p.hostPort !== undefined)) await ctx.playgrounds.show(record, projectDir);
   else void vscode.window.showInformationMessage(`${record.name} is running (it publishes no port, so there is no playground).`);
   return record.id;
 }

@@ -57,6 +57,8 @@ export type PlaygroundToWebview =
       readonly type: 'init';
       readonly container: string;
       readonly baseUrl: string;
+      /** How baseUrl reaches a remote engine's host ("ssh tunnel to 127.0.0.1:8000 on gpu-box"). */
+      readonly via?: string;
       readonly path: string;
       readonly samples: readonly PlaygroundSample[];
     }

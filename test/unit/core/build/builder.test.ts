@@ -4,12 +4,23 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { BuildFailedError } from '../../../../src/core/engine/build';
 import type { EngineEndpoint } from '../../../../src/core/engine/connection';
+import type { EngineVersion } from '../../../../src/core/engine/contract';
 import { chooseBuilder, describeBuilder } from '../../../../src/core/build/builder';
 import { BuildKitFinder, type CliProbe } from '../../../../src/core/build/dockerCli';
 
 const FIXTURES = path.resolve(__dirname, '../../../fixtures/buildkit');
 const read = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
-const engine = { endpoint: { host: 'unix:///var/run/docker.sock', source: 'default', context: 'default', reason: '' } as EngineEndpoint };
+const version = (flavour: 'docker' | 'podman'): EngineVersion => ({
+  version: flavour === 'docker' ? '20.10.24' : '4.3.1',
+  apiVersion: '1.41',
+  os: 'linux',
+  arch: 'amd64',
+  components: [],
+  flavour,
+});
+const endpoint = { host: 'unix:///var/run/docker.sock', source: 'default', context: 'default', reason: '' } as EngineEndpoint;
+const engine = { endpoint, serverVersion: version('docker') };
+const podman = { endpoint: { ...endpoint, host: 'unix:///run/podman/podman.sock' }, serverVersion: version('podman') };
 const debian: CliProbe = {
   path: '/usr/bin/docker',
   version: { exitCode: 0, stdout: read('version-debian-20.10.json'), stderr: '' },
@@ -62,5 +73,19 @@ describe('choosing the builder', () => {
     const { finder: f, probed } = finder();
     await chooseBuilder(engine, { setting: 'auto', finder: f, cliPath: process.execPath, env: { PATH: '' } });
     assert.equal(probed[0], process.execPath);
+  });
+
+  test('Podman: its own builder without asking any CLI, saying why; BuildKit required is refused with the way out', async () => {
+    const { finder: f, probed } = finder();
+    const choice = await chooseBuilder(podman, { setting: 'auto', finder: f, candidates: ['/usr/bin/docker'] });
+    assert.equal(
+      describeBuilder(choice),
+      'classic builder (Engine API): the engine is Podman, which builds with Buildah behind the classic build API (the docker CLI’s BuildKit route fails against it)',
+    );
+    assert.deepEqual(probed, []);
+    await assert.rejects(
+      chooseBuilder(podman, { setting: 'buildkit', finder: f, candidates: ['/usr/bin/docker'] }),
+      (err: unknown) => err instanceof BuildFailedError && /Set it to "auto" to build with Podman's builder\.$/.test(err.message),
+    );
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   contextDirName,
+  directRoute,
   isLocalEndpoint,
   normaliseHost,
   resolveEndpoint,
@@ -206,6 +207,19 @@ describe('normaliseHost', () => {
     assert.equal(isLocalEndpoint(resolveEndpoint(input(home({})))), true);
     assert.equal(isLocalEndpoint(resolveEndpoint(input(home({}), { DOCKER_HOST: 'tcp://127.0.0.1:2375' }))), true);
     assert.equal(isLocalEndpoint(resolveEndpoint(input(home({}), { DOCKER_HOST: 'tcp://10.0.0.2:2375' }))), false);
+    assert.equal(isLocalEndpoint(resolveEndpoint(input(home({}), { DOCKER_HOST: 'tcp://127.0.0.2:2376' }))), true);
+  });
+
+  test('directRoute: ports of a local engine as they are; those of a remote tcp engine refused with the ssh way', () => {
+    const local = resolveEndpoint(input(home({})));
+    assert.deepEqual(directRoute(local, '127.0.0.1', 8000), { host: '127.0.0.1', port: 8000 });
+    assert.deepEqual(directRoute(local, '::1', 8000), { host: '::1', port: 8000 });
+    const remote = resolveEndpoint(input(home({}), { DOCKER_HOST: 'tcp://gpu-box.lan:2376' }));
+    const r = directRoute(remote, '127.0.0.1', 8000);
+    assert.ok('error' in r);
+    assert.match(r.error, /^port 8000 is published on the engine's host gpu-box\.lan, which Berth reaches only through ssh/);
+    assert.match(r.error, /ssh:\/\/user@gpu-box\.lan/);
+    assert.match(r.error, /ssh -L 8000:127\.0\.0\.1:8000 gpu-box\.lan/);
   });
 });
 

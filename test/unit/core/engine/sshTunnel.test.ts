@@ -10,6 +10,7 @@ import {
   DEFAULT_REMOTE_SOCKET,
   appendKnownHost,
   authMethods,
+  HostKeyGuard,
   defaultIdentityFiles,
   dialStdioCommand,
   planSshRoute,
@@ -27,6 +28,7 @@ Host gpu-box
   Port 2222
   IdentityFile ~/.ssh/id_gpu
   ProxyJump bastion
+  StrictHostKeyChecking accept-new
 
 Host two-hops
   HostName 10.0.0.8
@@ -61,6 +63,7 @@ describe('planSshRoute: the logins an ssh:// engine needs', () => {
         identityFiles: [`${HOME}/.ssh/id_jump`],
         identitiesOnly: false,
         knownHostsFiles: [`${HOME}/.ssh/known_hosts.jump`],
+        strictHostKeyChecking: 'ask',
       },
       {
         alias: 'gpu-box',
@@ -70,6 +73,7 @@ describe('planSshRoute: the logins an ssh:// engine needs', () => {
         identityFiles: [`${HOME}/.ssh/id_gpu`],
         identitiesOnly: false,
         knownHostsFiles: [],
+        strictHostKeyChecking: 'accept-new',
       },
     ]);
     assert.equal(route.socketPath, DEFAULT_REMOTE_SOCKET);
@@ -105,6 +109,7 @@ describe('planSshRoute: the logins an ssh:// engine needs', () => {
         identityFiles: defaultIdentityFiles(HOME),
         identitiesOnly: false,
         knownHostsFiles: [],
+        strictHostKeyChecking: 'ask',
       },
     ]);
     assert.equal(defaultIdentityFiles(HOME)[0], `${HOME}/.ssh/id_ed25519`);
@@ -160,6 +165,7 @@ describe('authMethods: the agent, then the identity files', () => {
     identityFiles: [],
     identitiesOnly: false,
     knownHostsFiles: [],
+    strictHostKeyChecking: 'ask',
     ...over,
   });
   const read = (file: string): Buffer | undefined => (fs.existsSync(file) ? fs.readFileSync(file) : undefined);
@@ -220,5 +226,45 @@ describe('appendKnownHost: accepting an unknown host key', () => {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     assert.equal(lines[0], '# mine');
     assert.equal(lines[1], knownHostLine('box', 22, key));
+  });
+});
+
+describe('HostKeyGuard: StrictHostKeyChecking of ~/.ssh/config', () => {
+  const blobOf = (name: string): Buffer => {
+    const file = path.join(dir, name);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file]);
+    return Buffer.from(fs.readFileSync(`${file}.pub`, 'utf8').split(/\s+/)[1] ?? '', 'base64');
+  };
+  const key = blobOf('host-a');
+  const other = blobOf('host-b');
+  const denied = { level: 'handshake', message: 'All configured authentication methods failed: Host denied (verification failed)' };
+  const target = (file: string) => ({ host: '10.0.0.7', port: 2222, username: 'ml', files: [file] });
+
+  test('accept-new (and no): an unknown key is added to the first known_hosts file and trusted, as ssh does', () => {
+    for (const mode of ['accept-new', 'no'] as const) {
+      const file = path.join(dir, `known_hosts.${mode}`);
+      const said: string[] = [];
+      const guard = new HostKeyGuard('ssh://gpu-box', target(file), mode, (l) => said.push(l));
+      assert.equal(guard.verify(key), true, mode);
+      assert.equal(fs.readFileSync(file, 'utf8'), `${knownHostLine('10.0.0.7', 2222, key)}\n`);
+      assert.match(said.join('\n'), new RegExp(`added to ${file.replace(/[.]/g, '\\.')} \\(StrictHostKeyChecking ${mode}\\)`));
+      // and a changed key is still refused
+      assert.equal(new HostKeyGuard('ssh://gpu-box', target(file), mode).verify(other), false);
+    }
+  });
+
+  test('yes: an unknown key is refused with nothing to offer; ask (the default): refused with the key to offer', () => {
+    const file = path.join(dir, 'known_hosts.strict');
+    const strict = new HostKeyGuard('ssh://gpu-box', target(file), 'yes');
+    assert.equal(strict.verify(key), false);
+    const refused = strict.explain(denied);
+    assert.equal(refused?.verdict, 'unknown');
+    assert.equal(refused?.presented, undefined);
+    assert.match(refused?.message ?? '', /StrictHostKeyChecking is "yes" for this host/);
+    assert.equal(fs.existsSync(file), false, 'nothing written');
+    const ask = new HostKeyGuard('ssh://gpu-box', target(file), 'ask');
+    assert.equal(ask.verify(key), false);
+    assert.equal(ask.explain(denied)?.presented?.file, file);
+    assert.equal(checkHostKey([], '10.0.0.7', 2222, key).kind, 'unknown');
   });
 });

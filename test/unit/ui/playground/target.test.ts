@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chooseTarget, loopbackFor } from '../../../../src/ui/playground/target';
+import { chooseTarget, loopbackFor, reachTarget } from '../../../../src/ui/playground/target';
 
 describe('which address the playground sends to, from the port bindings', () => {
   const b = (hostIp: string | undefined, hostPort: number, containerPort = 8000, protocol = 'tcp') => ({
@@ -25,6 +25,7 @@ describe('which address the playground sends to, from the port bindings', () => 
   test('the URL chosen', () => {
     assert.deepEqual(chooseTarget('m', [b('0.0.0.0', 32768), b('::', 32768)]), {
       url: 'http://127.0.0.1:32768',
+      host: '127.0.0.1',
       containerPort: 8000,
       hostPort: 32768,
       protocol: 'tcp',
@@ -52,5 +53,38 @@ describe('which address the playground sends to, from the port bindings', () => 
     assert.match((two as { error: string }).error, /published on 10\.1\.2\.3 and 192\.168\.0\.7 only/);
     assert.match((chooseTarget('iris', [b('127.0.0.1', 53, 53, 'udp')]) as { error: string }).error, /publishes no TCP port/);
     assert.match((chooseTarget('iris', [{ containerPort: 8000, protocol: 'tcp' }]) as { error: string }).error, /publishes no TCP port/);
+  });
+
+  test('reachTarget: the engine route replaces the URL only when it is a forward', async () => {
+    const asked: string[] = [];
+    const local = {
+      reachPort: (host: string, port: number) => {
+        asked.push(`${host}:${port}`);
+        return Promise.resolve({ host, port });
+      },
+    };
+    const chosen = chooseTarget('m', [b('0.0.0.0', 32768)]);
+    assert.deepEqual(await reachTarget(local, 'm', chosen), chosen);
+    assert.deepEqual(asked, ['127.0.0.1:32768']);
+
+    const ssh = {
+      reachPort: (host: string, port: number) =>
+        Promise.resolve({ host: '127.0.0.1', port: 40001, via: `ssh tunnel to ${host}:${port} on gpu` }),
+    };
+    const forwarded = await reachTarget(ssh, 'm', chooseTarget('m', [b('::', 8000)]));
+    assert.ok('url' in forwarded);
+    assert.equal(forwarded.url, 'http://127.0.0.1:40001');
+    assert.equal(forwarded.via, 'ssh tunnel to ::1:8000 on gpu');
+    assert.equal(forwarded.containerPort, 8000);
+
+    const tcp = {
+      reachPort: () => Promise.resolve({ error: "port 8000 is published on the engine's host gpu, which Berth reaches only through ssh" }),
+    };
+    const refused = await reachTarget(tcp, 'iris', chooseTarget('iris', [b('127.0.0.1', 8000)]));
+    assert.deepEqual(refused, { error: "iris: port 8000 is published on the engine's host gpu, which Berth reaches only through ssh" });
+
+    // a target that already failed is not routed
+    const none = { reachPort: () => Promise.reject(new Error('not asked')) };
+    assert.match(((await reachTarget(none, 'iris', chooseTarget('iris', []))) as { error: string }).error, /publishes no TCP port/);
   });
 });
