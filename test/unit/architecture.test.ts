@@ -55,9 +55,40 @@ export function layerOf(file: string): string | undefined {
 
 /** Which layers each layer may import (besides itself). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  entry: ['ui', 'core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan', 'core/compose'],
-  cli: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan', 'core/compose'],
-  ui: ['core/engine', 'core/project', 'core/notebook', 'core/build', 'core/registry', 'core/scan', 'core/compose'],
+  entry: [
+    'ui',
+    'core/engine',
+    'core/project',
+    'core/notebook',
+    'core/build',
+    'core/registry',
+    'core/scan',
+    'core/compose',
+    'core/fleet',
+    'core/logsearch',
+  ],
+  cli: [
+    'core/engine',
+    'core/project',
+    'core/notebook',
+    'core/build',
+    'core/registry',
+    'core/scan',
+    'core/compose',
+    'core/fleet',
+    'core/logsearch',
+  ],
+  ui: [
+    'core/engine',
+    'core/project',
+    'core/notebook',
+    'core/build',
+    'core/registry',
+    'core/scan',
+    'core/compose',
+    'core/fleet',
+    'core/logsearch',
+  ],
   'core/notebook': ['core/engine', 'core/project'],
   // BuildKit builds through a docker CLI, or the engine's classic builder
   'core/build': ['core/engine', 'core/project'],
@@ -66,6 +97,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // image scanners (Trivy, Grype, Docker Scout) and their reports
   'core/scan': ['core/engine'],
   'core/compose': ['core/engine', 'core/project'],
+  // fleet monitoring: metrics scrapes, stats and the live model across containers; alerts
+  'core/fleet': ['core/engine', 'core/project'],
+  // one query over every container's logs
+  'core/logsearch': ['core/engine'],
   'core/project': ['core/engine'],
   'core/engine': [],
   webview: [],
@@ -78,6 +113,7 @@ const WEBVIEW_SHARED = [
   'src/core/project/units.ts',
   'src/core/project/profileFields.ts',
   'src/core/notebook/summary.ts',
+  'src/core/fleet/types.ts',
 ];
 
 export function directionProblems(files: readonly string[]): string[] {
