@@ -6,6 +6,7 @@ import { registerTrees } from './ui/registerTrees';
 import { registerEngineView } from './ui/engine/engineView';
 import { registerEngineInfo } from './ui/engine/engineInfo';
 import { registerInspectDocuments } from './ui/containers/inspect';
+import { registerFleet } from './ui/fleet/registerFleet';
 
 /** deactivate gets nothing from VS Code: the running services are kept here for it. */
 const active = new ActiveServices();
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerInspectDocuments(services);
   const trees = registerTrees(services);
   registerCommands(services, trees);
+  registerFleet(services, trees);
   void services.session.reconnect();
 }
 

@@ -30,6 +30,17 @@ export class Config {
     return Math.max(5, this.section.get<number>('containers.reconcileIntervalSeconds', 30)) * 1000;
   }
 
+  /** Fleet alerts (berth.alerts.*): OOM kills, crash loops, unhealthy containers, error rates. */
+  get alerts(): { enabled: boolean; crashLoopRestarts: number; crashLoopWindowMs: number; errorRate: number } {
+    const s = this.section;
+    return {
+      enabled: s.get<boolean>('alerts.enabled', true),
+      crashLoopRestarts: Math.max(2, Math.round(s.get<number>('alerts.crashLoopRestarts', 3))),
+      crashLoopWindowMs: Math.max(1, s.get<number>('alerts.crashLoopMinutes', 5)) * 60_000,
+      errorRate: Math.min(100, Math.max(0, s.get<number>('alerts.errorRatePercent', 5))) / 100,
+    };
+  }
+
   get logTail(): number {
     return Math.max(0, this.section.get<number>('logs.tail', 1000));
   }

@@ -233,6 +233,7 @@ async function up(ctx: CommandContext, choose: boolean, arg: unknown, options?: 
 function watchAfterUp(ctx: CommandContext, project: string, baseline: ReadonlyMap<string, number>): void {
   const holder = `compose-up:${project}:${Date.now()}`;
   ctx.containers.hold(holder);
+  ctx.compose.watchingAfterUp(project, true);
   const watch = new FailureWatch(project, baseline);
   const check = (): void => {
     for (const f of watch.observe(ctx.containers.current?.all() ?? [])) {
@@ -245,10 +246,13 @@ function watchAfterUp(ctx: CommandContext, project: string, baseline: ReadonlyMa
   const sub = ctx.containers.onDidChange(check);
   // a stop counts once it has lasted: asked on a clock as well
   const tick = setInterval(check, 1000);
+  let ended = false;
   const end = (): void => {
     clearInterval(tick);
     clearTimeout(timer);
     sub.dispose();
+    if (!ended) ctx.compose.watchingAfterUp(project, false);
+    ended = true;
   };
   const timer = setTimeout(() => {
     end();

@@ -57,6 +57,8 @@ export class ComposeProjects implements vscode.Disposable {
   private cliFor: { key: string; cli: Promise<ComposeCli> } | undefined;
   private scanned: Promise<void> | undefined;
   private readonly reading = new Map<string, NodeJS.Timeout>();
+  /** Projects watched for failures after an Up (their crash loops are told by that watch). */
+  private readonly watched = new Map<string, number>();
 
   constructor(private readonly services: ProjectsServices) {
     const watcher = vscode.workspace.createFileSystemWatcher(COMPOSE_FILE_GLOB);
@@ -75,6 +77,18 @@ export class ComposeProjects implements vscode.Disposable {
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.rescan()),
     );
+  }
+
+  /** A watch after an Up begins (true) or ends (false) for `project`. */
+  watchingAfterUp(project: string, on: boolean): void {
+    const n = (this.watched.get(project) ?? 0) + (on ? 1 : -1);
+    if (n > 0) this.watched.set(project, n);
+    else this.watched.delete(project);
+  }
+
+  /** Whether a watch after an Up tells `project`'s failures now. */
+  isWatchedAfterUp(project: string): boolean {
+    return this.watched.has(project);
   }
 
   /** The workspace's compose files, read once (later changes come from the watcher). */
