@@ -119,7 +119,10 @@ const webviews = {
     playground: 'webview/playground/main.ts',
     runForm: 'webview/runForm/main.ts',
     compare: 'webview/compare/main.ts',
+    fleet: 'webview/fleet/main.ts',
   },
+  // style sheets of libraries (uPlot's) come in as text, added by addStyle under the CSP's nonce
+  loader: { '.css': 'text' },
   bundle: true,
   platform: 'browser',
   format: 'iife',

@@ -19,6 +19,9 @@
 #   BERTH_STATE_DIR        parent of the state dir (default: <repo>/.berth-state, git-ignored)
 #   BERTH_BUSYBOX_IMAGE    image copied from the main engine (default: berth-busybox:latest)
 #   BERTH_FAULT_DATA_SIZE  size of the tmpfs data root (default: 160m)
+#   BERTH_ENGINE_TLS_DIR   a folder with ca.pem, server.pem and server-key.pem: dockerd also
+#                          listens on tcp://127.0.0.1:2376 in its namespace with --tlsverify
+#                          (`env` then names the namespace, for a relay into it)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +38,7 @@ LOG_FILE="$STATE_DIR/dockerd.log"
 DATA_ROOT="$STATE_DIR/data"
 LOCK_FILE="$STATE_DIR/.lock"
 DATA_SIZE="${BERTH_FAULT_DATA_SIZE:-160m}"
+TLS_DIR="${BERTH_ENGINE_TLS_DIR:-}"
 # Unix socket paths are limited to 108 bytes, and containerd puts its sockets under the exec
 # root: keep those short, in /run, keyed by the state dir so two checkouts do not collide.
 KEY="$(printf '%s' "$STATE_DIR" | md5sum | cut -c1-8)"
@@ -124,13 +128,18 @@ launch_dockerd() {
   [[ -e "$PIDFILE" ]] && die "$PIDFILE names a live process that this script did not record; look at it first"
   rm -f "$SOCK"
   printf 'unix://%s\n' "$SOCK" >"$SOCK_FILE"
+  local tls=()
+  if [[ -n "$TLS_DIR" ]]; then
+    for f in ca.pem server.pem server-key.pem; do [[ -f "$TLS_DIR/$f" ]] || die "BERTH_ENGINE_TLS_DIR has no $f"; done
+    tls=(-H tcp://127.0.0.1:2376 --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/server.pem" --tlskey "$TLS_DIR/server-key.pem")
+  fi
   # setsid: the daemon outlives this shell and our process group's signals never reach it.
   # nsenter execs dockerd in our namespace. 9>&-: it must not inherit our lock. The containerd
   # namespaces keep this daemon apart from the main one even if both ever share a containerd.
   setsid nsenter --net="$NETNS" \
     dockerd --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" --pidfile "$PIDFILE" -H "unix://$SOCK" \
     --containerd-namespace berth-fault --containerd-plugins-namespace berth-fault-plugins \
-    --shutdown-timeout 3 --cgroup-parent "$CGROUP_PARENT" </dev/null >>"$LOG_FILE" 2>&1 9>&- &
+    --shutdown-timeout 3 --cgroup-parent "$CGROUP_PARENT" "${tls[@]}" </dev/null >>"$LOG_FILE" 2>&1 9>&- &
   local launched=$! deadline=$((SECONDS + START_TIMEOUT)) pid=""
   while ! engine_answers; do
     if ! pid_alive "$launched"; then
@@ -277,6 +286,7 @@ cmd_stop() {
 cmd_env() {
   if our_dockerd_alive && engine_answers; then
     printf 'DOCKER_HOST=unix://%s\n' "$SOCK"
+    printf 'BERTH_ENGINE_NETNS=%s\n' "$NETNS"
   else
     die "the fault engine is not running (start it with: $0 start)"
   fi

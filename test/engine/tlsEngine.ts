@@ -1,8 +1,10 @@
 /**
- * A TLS engine for tests: the real engine behind a TLS front on 127.0.0.1, with certificates
- * made by openssl in a temporary folder (a CA, another CA, the engine's and a client's).
+ * TLS engines for tests, with certificates made by openssl in a temporary folder (a CA, another
+ * CA, the engine's and a client's): the real engine behind a TLS front on 127.0.0.1, and a second
+ * dockerd serving TLS itself (`--tlsverify`) in a network namespace of its own, reached through
+ * a relay on 127.0.0.1.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -138,18 +140,23 @@ function tlsFront(dir: string, socketPath: string): Promise<{ port: number; clos
   );
 }
 
-/** Make the certificates and start the TLS front for the engine on `socketPath`. */
-export async function startTlsEngine(socketPath: string): Promise<TlsEngine> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tls-'));
+/** The CAs, the engine's and the client's certificates, and the DOCKER_CERT_PATH folders. */
+function makeCertificates(dir: string): TlsEngine['certs'] {
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   signed(dir, 'ca', 'server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   signed(dir, 'ca', 'client', 'extendedKeyUsage=clientAuth\n');
-  const certs = {
+  return {
     good: certDir(dir, 'good', { ca: 'ca', client: 'client' }),
     otherCa: certDir(dir, 'other', { ca: 'other-ca', client: 'client' }),
     noClient: certDir(dir, 'no-client', { ca: 'ca' }),
   };
+}
+
+/** Make the certificates and start the TLS front for the engine on `socketPath`. */
+export async function startTlsEngine(socketPath: string): Promise<TlsEngine> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tls-'));
+  const certs = makeCertificates(dir);
   const front = await tlsFront(dir, socketPath);
   return {
     port: front.port,
@@ -158,6 +165,77 @@ export async function startTlsEngine(socketPath: string): Promise<TlsEngine> {
     close() {
       front.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const REPO = path.resolve(__dirname, '../..');
+
+/** Copies bytes between stdin/stdout and 127.0.0.1:2376 of the namespace it runs in. */
+const RELAY = `const s = require('net').connect(2376, '127.0.0.1');
+process.stdin.pipe(s); s.pipe(process.stdout);
+s.on('error', () => process.exit(1)); s.on('close', () => process.exit(0));
+process.stdin.on('end', () => s.end());`;
+
+export interface TlsDockerd extends TlsEngine {
+  /** The same engine's unix socket (no TLS), for setting up what the tests look for. */
+  readonly unixHost: string;
+}
+
+/**
+ * A second dockerd that serves TLS itself: `dockerd --tlsverify` on 127.0.0.1:2376 of its own
+ * network namespace (scripts/fault-engine.sh with its own state folder), reached from here
+ * through a relay on 127.0.0.1 that copies bytes into the namespace, so the TLS handshake is
+ * dockerd's own. Needs root and util-linux (secondEngineSkip says when it cannot run).
+ */
+export async function startTlsDockerd(): Promise<TlsDockerd> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tlsd-'));
+  const certs = makeCertificates(dir);
+  const env = { ...process.env, BERTH_STATE_DIR: path.join(dir, 'state'), BERTH_ENGINE_TLS_DIR: dir };
+  const script = (command: string): string =>
+    execFileSync('bash', [path.join(REPO, 'scripts/fault-engine.sh'), command], { env, encoding: 'utf8', timeout: 180_000, stdio: 'pipe' });
+  const stop = (): void => {
+    try {
+      script('stop');
+    } catch {
+      // stopped already, or never started
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  let out: string;
+  try {
+    script('start');
+    out = script('env');
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  const unixHost = /^DOCKER_HOST=(.+)$/m.exec(out)?.[1] ?? '';
+  const netns = /^BERTH_ENGINE_NETNS=(.+)$/m.exec(out)?.[1] ?? '';
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((socket) => {
+    sockets.add(socket);
+    const child = spawn('nsenter', [`--net=${netns}`, process.execPath, '-e', RELAY], { stdio: ['pipe', 'pipe', 'ignore'] });
+    socket.pipe(child.stdin);
+    child.stdout.pipe(socket);
+    socket.on('error', () => child.kill());
+    socket.on('close', () => {
+      sockets.delete(socket);
+      child.kill();
+    });
+    child.on('exit', () => socket.end());
+    child.stdin.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as net.AddressInfo).port,
+    dir,
+    certs,
+    unixHost,
+    close() {
+      sockets.forEach((s) => s.destroy());
+      relay.close();
+      stop();
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { CellStatus, Summary } from '../../core/notebook/summary';
 import type { ProfileFields } from '../../core/project/profileFields';
 import type { StatsFeed, StatsPoint } from '../../core/engine/statsPoint';
+import type { FleetSample, FleetSnapshot } from '../../core/fleet/types';
 
 export type { StatsFeed, StatsPoint } from '../../core/engine/statsPoint';
 
@@ -157,3 +158,21 @@ export type CompareFromWebview =
   | { readonly type: 'cancel' }
   | { readonly type: 'rerun' }
   | { readonly type: 'changeImage' };
+
+// ---- the Fleet dashboard ----
+
+/** What a row's buttons open. */
+export type FleetOpen = 'logs' | 'stats' | 'playground';
+
+export type FleetToWebview =
+  /** The table's rows as sampled last (sent at every sample). */
+  | { readonly type: 'snapshot'; readonly snapshot: FleetSnapshot; readonly intervalMs: number }
+  /** The selected row's history (an hour at most), sent when it is selected and at every sample. */
+  | { readonly type: 'history'; readonly id: string; readonly samples: readonly FleetSample[] }
+  /** No engine, or the model could not start: why. */
+  | { readonly type: 'error'; readonly message: string };
+
+export type FleetFromWebview =
+  | { readonly type: 'ready' }
+  | { readonly type: 'select'; readonly id: string | undefined }
+  | { readonly type: 'open'; readonly id: string; readonly what: FleetOpen };
