@@ -1,27 +1,153 @@
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { buildImage } from '../../src/core/engine/build';
 import type { Engine } from '../../src/core/engine/engine';
-import { eventually, startVSCode, terminalText, testEngine, UI_TIMEOUT, waitForNotification, type VSCode } from './harness';
+import { scanContext } from '../../src/core/project/buildContext';
+import {
+  eventually,
+  normalize,
+  runCommand,
+  sampleWorkspace,
+  startVSCode,
+  terminalText,
+  testEngine,
+  UI_TIMEOUT,
+  waitForNotification,
+  type VSCode,
+} from './harness';
 
 /**
- * Fleet monitoring in the real VS Code: an alert for a container that crash-loops, told once,
- * whose Show Logs opens its logs.
+ * Fleet monitoring in the real VS Code: the Fleet dashboard with two sample model servers under
+ * load (rates and latencies from their /metrics, sorting, filtering, an hour's charts, Logs), and
+ * an alert for a container that crash-loops, told once, whose Show Logs opens its logs.
  */
 describe('e2e: fleet alerts', { timeout: 180_000 }, () => {
   let vscode: VSCode;
   let docker: Engine;
   const run = `fleet-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const LOOPING = `berth-e2e-loop-${run}`;
+  const TAG = `berth-e2e/iris-fleet:${run}`;
+  const MODELS = [`iris-a-${run}`, `iris-b-${run}`];
+  const ports = new Map<string, number>();
+  let load: AbortController | undefined;
+  let loading: Promise<void> | undefined;
 
   before(async () => {
     docker = await testEngine();
-    vscode = await startVSCode('fleet', { userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+    const workspace = sampleWorkspace('fleet', 'iris-classifier');
+    await buildImage(docker, {
+      scan: scanContext(workspace),
+      dockerfile: 'Dockerfile',
+      tag: TAG,
+      buildArgs: { BASE: process.env.BERTH_PYTHON_IMAGE ?? 'berth-python-numpy:latest' },
+    });
+    // two model containers as Berth runs them (its labels, a profile), published on 127.0.0.1
+    for (const name of MODELS) {
+      const id = await docker.createContainer({
+        Image: TAG,
+        name,
+        Labels: { 'berth.test': run, 'berth.managed': 'true', 'berth.profile': 'serve', 'berth.project': workspace },
+        ExposedPorts: { '8000/tcp': {} },
+        HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, Memory: 256 * 2 ** 20 },
+      });
+      await docker.startContainer(id);
+      const port = (await docker.inspectContainer(id)).ports.find((p) => p.containerPort === 8000)?.hostPort;
+      assert.ok(port, `${name}'s published port`);
+      ports.set(name, port);
+    }
+    // load: predictions to both, the second twice as often
+    load = new AbortController();
+    const signal = load.signal;
+    const body = fs.readFileSync(path.join(workspace, 'requests', 'predict.json'), 'utf8');
+    const send = async (port: number): Promise<void> => {
+      await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined);
+    };
+    loading = (async () => {
+      while (!signal.aborted) {
+        await Promise.all([send(ports.get(MODELS[0]!)!), send(ports.get(MODELS[1]!)!), send(ports.get(MODELS[1]!)!)]);
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    })();
+    vscode = await startVSCode('fleet', { workspace, userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
   });
   after(async () => {
+    load?.abort();
+    await loading;
     await vscode?.close();
     for (const c of await docker.listContainers({ filters: { label: [`berth.test=${run}`] } }))
       await docker.removeContainer(c.id, { force: true }).catch(() => undefined);
+    await docker.removeImage(TAG, { force: true }).catch(() => undefined);
+  });
+
+  const frame = () => vscode.page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+  const cell = (name: string, key: string) => frame().locator(`tr[data-name="${name}"] td[data-key="${key}"]`);
+
+  test('the Fleet dashboard shows both model servers with their request rates and latencies from /metrics', async () => {
+    await runCommand(vscode.page, 'Berth: Show Fleet Dashboard');
+    for (const name of MODELS) {
+      await eventually(
+        async () => Number.parseFloat(await cell(name, 'rps').innerText({ timeout: 1000 })),
+        (rps) => rps > 0,
+        `${name}'s request rate`,
+        { timeoutMs: 60_000 },
+      );
+      assert.match(normalize(await cell(name, 'p50').innerText()), /^\d+(\.\d)? ms$/);
+      assert.match(normalize(await cell(name, 'p99').innerText()), /^\d+(\.\d)? ms$/);
+      assert.equal(normalize(await cell(name, 'source').innerText()), '/metrics');
+      assert.match(normalize(await cell(name, 'memory').innerText()), / \/ 256(\.0)? MiB$/);
+      assert.equal(normalize(await cell(name, 'state').innerText()), 'running');
+    }
+    // the second gets twice the requests of the first
+    const a = Number.parseFloat(await cell(MODELS[0]!, 'rps').innerText());
+    const b = Number.parseFloat(await cell(MODELS[1]!, 'rps').innerText());
+    assert.ok(b > a * 1.3, `rates: ${a} and ${b}`);
+    assert.match(normalize(await frame().locator('#summary').innerText()), /^\d+ model containers? · \d+ with \/metrics/);
+    await vscode.screenshot('fleet-dashboard');
+  });
+
+  test('sorting by a column, filtering by name, and the hour of history of a row in charts', async () => {
+    const names = () =>
+      frame()
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.name ?? ''));
+    await frame().locator('th[data-key="name"]').click();
+    const sorted = (await names()).filter((n) => MODELS.includes(n));
+    assert.deepEqual(sorted, [...MODELS].sort());
+    await frame().locator('th[data-key="name"]').click();
+    assert.deepEqual(
+      (await names()).filter((n) => MODELS.includes(n)),
+      [...MODELS].sort().reverse(),
+    );
+    await frame()
+      .locator('#filter')
+      .evaluate((e, v) => {
+        const field = e as unknown as { value: string; dispatchEvent(ev: Event): boolean };
+        field.value = v;
+        field.dispatchEvent(new Event('input'));
+      }, MODELS[1]!);
+    await eventually(names, (n) => n.length === 1 && n[0] === MODELS[1], 'only the filtered row');
+    await frame().locator(`tr[data-name="${MODELS[1]!}"] td[data-key="name"]`).click();
+    await frame().locator('[data-chart="Requests"] canvas').waitFor({ timeout: UI_TIMEOUT });
+    for (const chart of ['Latency', 'Errors', 'CPU', 'Memory'])
+      await frame().locator(`[data-chart="${chart}"] canvas`).waitFor({ timeout: UI_TIMEOUT });
+    await eventually(
+      async () => Number(await frame().locator('#detail p').getAttribute('data-samples')),
+      (n) => n >= 2,
+      'the selected row’s history',
+    );
+    await vscode.screenshot('fleet-dashboard-detail');
+    await frame().locator(`tr[data-name="${MODELS[1]!}"] .open-logs`).click();
+    await eventually(
+      () => terminalText(vscode.page),
+      (t) => t.includes('POST /predict'),
+      'the model server’s logs',
+    );
+    await runCommand(vscode.page, 'View: Close All Editors');
   });
 
   test('a crash-looping container: one alert with its exit code; Show Logs opens its logs', async () => {
