@@ -134,3 +134,26 @@ export async function sampleStats(engine: Engine, id: string, signal?: AbortSign
   );
   return computeStats(raw);
 }
+
+/**
+ * One raw sample at once: the `one-shot` read (API 1.41+) does not wait a second for a CPU delta,
+ * so its `precpu_stats` is empty and the caller takes the delta against its own previous read (an
+ * older engine ignores `one-shot` and waits, then fills `precpu_stats`).
+ */
+export async function statsOnce(engine: Engine, id: string, signal?: AbortSignal): Promise<RawStats> {
+  const stream = await engine.openStream({
+    path: `/containers/${encodeURIComponent(id)}/stats`,
+    operation: `stats of ${id}`,
+    query: { stream: false, 'one-shot': true },
+    ...(signal ? { signal } : {}),
+  });
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as RawStats;
+  } catch (err) {
+    throw engine.translate(err, `stats of ${id}`);
+  } finally {
+    stream.destroy();
+  }
+}
