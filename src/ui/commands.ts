@@ -88,6 +88,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.inspect': inspectContainer,
   'berth.container.openPort': openPort,
   'berth.container.openPlayground': openPlayground,
+  'berth.fleet.show': (ctx) => ctx.fleetDashboard.show(ctx),
   'berth.container.copyId': copyContainerId,
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),

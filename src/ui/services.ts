@@ -13,6 +13,8 @@ import { Registries } from './registries/registries';
 import { ScanResults } from './scan/scanResults';
 import { ComposeProjects } from './compose/composeProjects';
 import { EngineContexts } from './engine/engineContexts';
+import { FleetMonitor } from './fleet/fleetMonitor';
+import { FleetDashboard } from './fleet/fleetDashboard';
 
 /** What every feature of the VS Code layer may use; built once in activate. */
 export interface Services {
@@ -45,6 +47,10 @@ export interface Services {
   readonly compose: ComposeProjects;
   /** The docker contexts (the Engines view): listed with Berth's engine settings, added and removed. */
   readonly engineContexts: EngineContexts;
+  /** The fleet model of the connection (every model container's figures), running while the dashboard or the alerts use it. */
+  readonly fleet: FleetMonitor;
+  /** The Fleet dashboard panel. */
+  readonly fleetDashboard: FleetDashboard;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -63,6 +69,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const scans = new ScanResults({ config, log });
   const compose = new ComposeProjects({ session, log, config, containers });
   const engineContexts = new EngineContexts(config);
+  const fleet = new FleetMonitor({ containers, session, log });
+  const fleetDashboard = new FleetDashboard(fleet);
   context.subscriptions.push(
     log,
     session,
@@ -76,6 +84,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
     scans,
     compose,
     engineContexts,
+    fleet,
+    fleetDashboard,
   );
   return {
     context,
@@ -94,6 +104,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
     scans,
     compose,
     engineContexts,
+    fleet,
+    fleetDashboard,
   };
 }
 

@@ -101,7 +101,7 @@ table.id = 'fleet';
 const detail = el('section', { className: 'detail' });
 detail.id = 'detail';
 const message = el('p', { className: 'error' });
-app.append(el('div', { className: 'toolbar' }, filter, pause, summary), message, table, detail);
+app.append(el('div', { className: 'toolbar' }, filter, pause, summary), message, el('div', { className: 'table' }, table), detail);
 
 let rows: readonly FleetRow[] = [];
 let sortKey = 'rps';
@@ -204,95 +204,114 @@ function select(id: string | undefined): void {
   if (id === undefined) {
     for (const c of charts) c.destroy();
     charts = [];
+    drawn = undefined;
     detail.replaceChildren();
   }
   api.postMessage({ type: 'select', id });
 }
 
-/** One chart of the selected row's history: its series over time. */
-function chart(
-  title: string,
-  samples: readonly FleetSample[],
-  series: { label: string; value: (s: FleetSample) => number | undefined; color: string }[],
-  unit: string,
-): HTMLElement {
-  const box = el('div', { className: 'chart' });
-  box.dataset.chart = title;
-  const width = Math.max(320, Math.floor((detail.clientWidth || 900) / 2) - 24);
-  const data: uPlot.AlignedData = [samples.map((s) => s.t / 1000), ...series.map((x) => samples.map((s) => x.value(s) ?? null))];
-  const plot = new uPlot(
+interface ChartSpec {
+  readonly title: string;
+  readonly unit: string;
+  readonly series: readonly { label: string; value: (s: FleetSample) => number | undefined; color: string }[];
+}
+
+const mib = (s: FleetSample): number | undefined => (s.memoryBytes === undefined ? undefined : s.memoryBytes / 2 ** 20);
+const errorPercent = (s: FleetSample): number | undefined => (s.errorRate === undefined ? undefined : s.errorRate * 100);
+
+/** The charts of a row: requests, latency percentiles, errors, CPU, memory, and GPU when it has one. */
+function specsFor(row: FleetRow): ChartSpec[] {
+  return [
+    { title: 'Requests', unit: '', series: [{ label: 'req/s', value: (s) => s.rps, color: '--vscode-charts-blue' }] },
     {
-      title,
+      title: 'Latency',
+      unit: ' ms',
+      series: [
+        { label: 'p50', value: (s) => s.p50Ms, color: '--vscode-charts-green' },
+        { label: 'p95', value: (s) => s.p95Ms, color: '--vscode-charts-yellow' },
+        { label: 'p99', value: (s) => s.p99Ms, color: '--vscode-charts-red' },
+      ],
+    },
+    { title: 'Errors', unit: ' %', series: [{ label: 'error %', value: errorPercent, color: '--vscode-charts-red' }] },
+    { title: 'CPU', unit: ' %', series: [{ label: 'CPU %', value: (s) => s.cpuPercent, color: '--vscode-charts-purple' }] },
+    { title: 'Memory', unit: ' MiB', series: [{ label: 'MiB', value: mib, color: '--vscode-charts-orange' }] },
+    ...(row.gpu
+      ? [
+          {
+            title: 'GPU',
+            unit: ' %',
+            series: [{ label: 'GPU %', value: (s: FleetSample) => s.gpuPercent, color: '--vscode-charts-green' }],
+          },
+        ]
+      : []),
+  ];
+}
+
+function dataFor(spec: ChartSpec, samples: readonly FleetSample[]): uPlot.AlignedData {
+  return [samples.map((s) => s.t / 1000), ...spec.series.map((x) => samples.map((s) => x.value(s) ?? null))];
+}
+
+/** One chart in `grid`, as wide as its cell. */
+function chart(grid: HTMLElement, spec: ChartSpec, samples: readonly FleetSample[]): uPlot {
+  const box = el('div', { className: 'chart' });
+  box.dataset.chart = spec.title;
+  grid.append(box);
+  const width = Math.max(240, box.clientWidth - 14);
+  const axis = { stroke: css('--vscode-descriptionForeground'), grid: { stroke: css('--vscode-panel-border'), width: 1 } };
+  return new uPlot(
+    {
+      title: spec.title,
       width,
       height: 160,
       scales: { x: { time: true } },
-      axes: [
-        { stroke: css('--vscode-descriptionForeground') },
-        { stroke: css('--vscode-descriptionForeground'), values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) },
-      ],
-      series: [{}, ...series.map((x) => ({ label: x.label, stroke: css(x.color), width: 1.5, spanGaps: false }))],
+      axes: [axis, { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => `${t}${spec.unit}`) }],
+      series: [{}, ...spec.series.map((x) => ({ label: x.label, stroke: css(x.color), width: 1.5, spanGaps: false }))],
       legend: { show: true },
     },
-    data,
+    dataFor(spec, samples),
     box,
   );
-  charts.push(plot);
-  return box;
 }
 
 function css(variable: string): string {
   return getComputedStyle(document.body).getPropertyValue(variable).trim() || '#888';
 }
 
+/** Whose charts are drawn, and with which specs: a new sample for the same row only updates their data. */
+let drawn: { id: string; specs: ChartSpec[]; head: HTMLElement; note: HTMLElement } | undefined;
+
 function renderDetail(samples: readonly FleetSample[]): void {
   const row = rows.find((r) => r.id === selected);
   if (!row) return;
+  const minutes = Math.max(1, Math.round(samples.length > 1 ? (samples.at(-1)!.t - samples[0]!.t) / 60_000 : 0));
+  const noteText = `${samples.length} samples${row.metricsUrl ? ` · metrics from ${row.metricsUrl}` : ''}${row.problem ? ` · ${row.problem}` : ''}`;
+  if (drawn?.id === row.id && drawn.specs.length === specsFor(row).length && charts.length === drawn.specs.length) {
+    drawn.head.textContent = `${row.name} — the last ${minutes} min`;
+    drawn.note.textContent = noteText;
+    drawn.note.dataset.samples = String(samples.length);
+    const specs = drawn.specs;
+    charts.forEach((c, i) => c.setData(dataFor(specs[i]!, samples)));
+    return;
+  }
   for (const c of charts) c.destroy();
-  charts = [];
-  const head = el('h3', {
-    text: `${row.name} — the last ${Math.max(1, Math.round(samples.length > 1 ? (samples.at(-1)!.t - samples[0]!.t) / 60_000 : 0))} min`,
-  });
-  const note = el('p', {
-    className: 'muted',
-    text: `${samples.length} samples${row.metricsUrl ? ` · metrics from ${row.metricsUrl}` : ''}${row.problem ? ` · ${row.problem}` : ''}`,
-  });
+  const head = el('h3', { text: `${row.name} — the last ${minutes} min` });
+  const note = el('p', { className: 'muted', text: noteText });
   note.dataset.samples = String(samples.length);
   const grid = el('div', { className: 'charts' });
   detail.replaceChildren(head, note, grid);
-  grid.append(
-    chart('Requests', samples, [{ label: 'req/s', value: (s) => s.rps, color: '--vscode-charts-blue' }], ''),
-    chart(
-      'Latency',
-      samples,
-      [
-        { label: 'p50', value: (s) => s.p50Ms, color: '--vscode-charts-green' },
-        { label: 'p95', value: (s) => s.p95Ms, color: '--vscode-charts-yellow' },
-        { label: 'p99', value: (s) => s.p99Ms, color: '--vscode-charts-red' },
-      ],
-      ' ms',
-    ),
-    chart(
-      'Errors',
-      samples,
-      [{ label: 'error %', value: (s) => (s.errorRate === undefined ? undefined : s.errorRate * 100), color: '--vscode-charts-red' }],
-      ' %',
-    ),
-    chart('CPU', samples, [{ label: 'CPU %', value: (s) => s.cpuPercent, color: '--vscode-charts-purple' }], ' %'),
-    chart(
-      'Memory',
-      samples,
-      [
-        {
-          label: 'MiB',
-          value: (s) => (s.memoryBytes === undefined ? undefined : s.memoryBytes / 2 ** 20),
-          color: '--vscode-charts-orange',
-        },
-      ],
-      ' MiB',
-    ),
-    ...(row.gpu ? [chart('GPU', samples, [{ label: 'GPU %', value: (s) => s.gpuPercent, color: '--vscode-charts-green' }], ' %')] : []),
-  );
+  const specs = specsFor(row);
+  charts = specs.map((spec) => chart(grid, spec, samples));
+  drawn = { id: row.id, specs, head, note };
 }
+
+// the panel resized (the side bar toggled, the editor split): each chart as wide as its cell again
+new ResizeObserver(() => {
+  const boxes = detail.querySelectorAll<HTMLElement>('.chart');
+  charts.forEach((c, i) => {
+    const width = Math.max(240, (boxes[i]?.clientWidth ?? 254) - 14);
+    if (Math.abs(c.width - width) > 1) c.setSize({ width, height: 160 });
+  });
+}).observe(detail);
 
 filter.addEventListener('input', () => renderTable());
 pause.addEventListener('click', () => {
@@ -307,7 +326,8 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 #filter { width: 320px; }
 .muted { color: var(--vscode-descriptionForeground); }
 .error { color: var(--vscode-errorForeground); }
-table { border-collapse: collapse; width: 100%; }
+div.table { overflow-x: auto; }
+table { border-collapse: collapse; min-width: 100%; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--vscode-panel-border); white-space: nowrap; text-align: left; }
 th { cursor: pointer; user-select: none; color: var(--vscode-descriptionForeground); font-weight: 600; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }

@@ -50,7 +50,7 @@ const BY_CODE: Partial<Record<EngineErrorCode, ErrorContent>> = {
   },
   'host-key': {
     message:
-      "Berth did not connect to the ssh Docker host: its host key is not in your known_hosts, has changed, or is revoked. Engine Info shows the key's fingerprint and how to accept it.",
+      'Berth did not connect to the ssh Docker host: its host key is not in your known_hosts, has changed, or is revoked. Retry asks whether to trust an unknown key, with its fingerprint; Engine Info shows it too.',
     actions: [INFO, RETRY, LOG],
   },
   tls: {
