@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ContainerStore } from '../../src/core/engine/containerStore';
 import type { Engine } from '../../src/core/engine/engine';
 import { FleetModel } from '../../src/core/fleet/fleetModel';
+import { engineProbes } from '../../src/core/fleet/probes';
 import type { FleetRow } from '../../src/core/fleet/types';
 import { cleanup, connect, PYTHON, run, RUN_ID, TEST_LABEL } from './harness';
 import { buildSample, publishedPort, waitHealthy } from './sampleServer';
@@ -284,6 +285,27 @@ describe('fleet model on the real engine', { timeout: 240_000 }, () => {
       model.stop();
       await model.settled;
     }
+  });
+
+  test('nvidia-smi in the container: its figures summed over GPUs; an image without it said once and for all', async () => {
+    // this machine has no GPU: an nvidia-smi stand-in answers the query the model sends, through a real exec
+    const fake = String.raw`printf '#!/bin/sh\necho "37, 1024"\necho "13, 512"\n' > /bin/nvidia-smi && chmod +x /bin/nvidia-smi && exec sleep 300`;
+    const withSmi = await run(engine, { Cmd: ['sh', '-c', fake] });
+    const without = await run(engine, {});
+    const probes = engineProbes(engine);
+    const signal = new AbortController().signal;
+    for (let i = 0; ; i++) {
+      const g = await probes.gpu(withSmi, signal);
+      if (!('note' in g)) {
+        assert.deepEqual(g, { percent: 50, memoryBytes: 1536 * MiB });
+        break;
+      }
+      assert.ok(i < 50, `nvidia-smi stand-in: ${g.note}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(await probes.gpu(without, signal), { note: 'nvidia-smi is not in this image: no GPU figures', final: true });
+    const raw = await probes.stats(without, signal);
+    assert.ok((raw.memory_stats?.usage ?? 0) > 0, 'a one-shot stats read');
   });
 
   test('history is bounded (historyMs at intervalMs) and a removed container is forgotten', async () => {
