@@ -287,6 +287,8 @@ export class FleetModel {
     ]);
     if (signal.aborted) return;
     const t = this.now();
+    // a container that stopped has no figures now (its history keeps what it had)
+    for (const c of this.tracked.values()) if (c.record.state !== 'running') c.latest = undefined;
     for (const c of live) {
       if (this.tracked.get(c.record.id) !== c) continue; // removed meanwhile
       const requests = c.metrics.url !== undefined ? figures.get(c.record.id) : this.trafficFigures(c, t);

@@ -275,7 +275,7 @@ describe('FleetModel', () => {
     assert.equal(p.gpuCalls, 1);
   });
 
-  test('OOM kills: each killed run once, whichever record says it; restarts from the record', () => {
+  test('OOM kills: each killed run once, whichever record says it; restarts from the record', async () => {
     const store = new FakeStore();
     const model = new FleetModel(store, probes(), { fetch: server({}).fetch });
     model.start();
@@ -293,6 +293,8 @@ describe('FleetModel', () => {
       // a model container that stopped after it was seen live stays, as exited
       store.set(record('hog', { startedAt: 'run3', state: 'exited', restartCount: 2 }));
       assert.equal(model.snapshot().rows[0]?.state, 'exited');
+      await model.sweep();
+      assert.equal(model.snapshot().rows[0]?.latest, undefined, 'no figures for a stopped container');
     } finally {
       model.stop();
     }
