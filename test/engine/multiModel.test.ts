@@ -11,8 +11,10 @@ import { startRun } from '../../src/core/engine/run';
 import { toCreateOptions, type RunPlan } from '../../src/core/project/createOptions';
 import { FILES_LABEL, placeFiles, type FilesContext } from '../../src/core/project/remoteFiles';
 import { parseBerthConfig } from '../../src/core/project/runProfile';
+import { perModelRuns, selectedModels } from '../../src/ui/run/severalModels';
 import { parseExposition, valueOf } from './exposition';
 import { cleanup, connect, labels, run, RUN_ID } from './harness';
+import * as path from 'node:path';
 import { buildSample, publishedPort, SAMPLE, waitHealthy } from './sampleServer';
 
 const TAG = `berth-test/iris-multi:${RUN_ID}`;
@@ -152,6 +154,32 @@ describe('engine: one container serves several models, routed by name', { timeou
     const again = await placeFiles(engine, servePlan(), ctx);
     assert.equal(uploads.length, 1, 'nothing uploaded the second time');
     assert.deepEqual(again.reused, placed.uploaded);
+  });
+
+  test('one container per model (Run Model on two selected files): distinct names and 127.0.0.1 ports, each its own model', async () => {
+    const { profiles } = parseBerthConfig(`profiles:\n  serve:\n    image: ${TAG}\n    ports: ['8000']\n    healthcheck: image\n`);
+    const models = selectedModels(SAMPLE, [path.join(SAMPLE, 'model', 'iris.npz'), path.join(SAMPLE, 'model', 'iris-v2.npz')]);
+    const runs = perModelRuns(profiles[0]!, SAMPLE, models).map((r) => ({ ...r, name: `${r.name}-${RUN_ID}` }));
+    const started = [];
+    for (const r of runs)
+      started.push(
+        await startServing(engine, toCreateOptions(r.profile, { image: TAG, projectDir: SAMPLE, name: r.name, extraLabels: labels() })),
+      );
+    assert.notEqual(started[0]?.base, started[1]?.base, 'two ports');
+    for (const { id } of started) {
+      const binding = (await engine.inspectContainerJson(id)).NetworkSettings.Ports['8000/tcp']?.[0];
+      assert.equal(binding?.HostIp, '127.0.0.1');
+    }
+    const answers = [];
+    for (const { base } of started) {
+      const health = (await (await fetch(`${base}/health`)).json()) as { models: string[] };
+      answers.push([health.models, ((await (await predict(base, '/predict')).json()) as Prediction).predictions]);
+    }
+    assert.deepEqual(answers, [
+      [['iris'], ['versicolor']],
+      [['iris-v2'], ['virginica']],
+    ]);
+    for (const { id } of started) await engine.removeContainer(id, { force: true });
   });
 
   test('a MODELS the server cannot use: it exits at once, saying why', async () => {
