@@ -24,11 +24,12 @@ import {
 
 const FOLDER = `iris-multi-e2e${process.pid}`;
 const CONTAINER = `berth-serve-${FOLDER}-models`;
+const PER_MODEL = [`berth-serve-${FOLDER}-iris`, `berth-serve-${FOLDER}-iris-v2`];
 const TAG = `${FOLDER}:dev`;
 /** A versicolor the two versions call differently: versicolor to iris.npz, virginica to iris-v2.npz. */
 const FLOWER = '{"features": [6.7, 3.1, 4.7, 1.5]}';
 
-describe('e2e: Run Model in Container on two selected models, one container serving both', { timeout: 300_000 }, () => {
+describe('e2e: Run Model in Container on two selected models', { timeout: 300_000 }, () => {
   let vscode: VSCode;
   let engine: Engine;
   let workspace: string;
@@ -41,17 +42,21 @@ describe('e2e: Run Model in Container on two selected models, one container serv
     fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace("ports: ['8000']", "ports: ['127.0.0.1::8000']"));
     vscode = await startVSCode('multi-model', { workspace });
   });
-  after(() => endSampleRun(vscode, engine, workspace, { tag: TAG, containers: [CONTAINER] }));
+  after(() => endSampleRun(vscode, engine, workspace, { tag: TAG, containers: [CONTAINER, ...PER_MODEL] }));
 
-  test('select iris.npz and iris-v2.npz → one container serving both → the playground asks the second model', async () => {
+  /** Select both model files in the Explorer, choose Run Model in Container, then `choice`. */
+  async function runBoth(choice: string): Promise<void> {
     const page = vscode.page;
+    // (a click on the Explorer tab would close the side bar when it is already showing)
     await berthActive(page);
     await runCommand(page, 'View: Show Explorer');
-    const folderRow = page.getByRole('treeitem', { name: 'model', exact: true });
-    await folderRow.waitFor({ timeout: UI_TIMEOUT });
-    await folderRow.click();
     const first = page.getByRole('treeitem', { name: 'iris.npz', exact: true });
     const second = page.getByRole('treeitem', { name: 'iris-v2.npz', exact: true });
+    if (!(await first.isVisible())) {
+      const folderRow = page.getByRole('treeitem', { name: 'model', exact: true });
+      await folderRow.waitFor({ timeout: UI_TIMEOUT });
+      await folderRow.click();
+    }
     await first.waitFor({ timeout: UI_TIMEOUT });
     await first.click();
     await second.click({ modifiers: ['Control'] });
@@ -61,12 +66,16 @@ describe('e2e: Run Model in Container on two selected models, one container serv
       'both model files selected',
     );
     await explorerMenu(page, second, 'Run Model in Container');
-
-    const choice = page.locator('.quick-input-list .monaco-list-row', { hasText: 'One container serving all 2 models' }).first();
-    await choice.waitFor({ timeout: UI_TIMEOUT });
-    assert.equal(await page.locator('.quick-input-list .monaco-list-row', { hasText: 'One container per model' }).count(), 1);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first();
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    assert.equal(await page.locator('.quick-input-list .monaco-list-row').count(), 2, 'two ways offered');
     await vscode.screenshot('multi-model-choice');
-    await choice.click();
+    await row.click();
+  }
+
+  test('select iris.npz and iris-v2.npz → one container serving both → the playground asks the second model', async () => {
+    const page = vscode.page;
+    await runBoth('One container serving all 2 models');
 
     const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
     await frame.locator('h2', { hasText: `Playground: ${CONTAINER}` }).waitFor({ timeout: 180_000 });
@@ -102,5 +111,30 @@ describe('e2e: Run Model in Container on two selected models, one container serv
     await vscode.screenshot('multi-model-playground');
     assert.match(await ask('/models/iris/predict'), /"predictions": \[\s*"versicolor"\s*\]/);
     assert.match(await ask('/models/iris-v3/predict'), /unknown model: 'iris-v3' \(known: iris, iris-v2\)/);
+  });
+
+  test('one container per model: two healthy containers named after their models, each on its own 127.0.0.1 port, each with a playground', async () => {
+    await runBoth('One container per model');
+    const page = vscode.page;
+    for (const name of PER_MODEL)
+      await page
+        .locator('.tab', { hasText: `Playground: ${name}` })
+        .first()
+        .waitFor({ timeout: 180_000 });
+    const ports = [];
+    for (const [i, name] of PER_MODEL.entries()) {
+      const details = await engine.inspectContainerJson(name);
+      assert.equal(details.State.Health?.Status, 'healthy');
+      const file = i === 0 ? 'iris.npz' : 'iris-v2.npz';
+      assert.ok(details.Config.Env?.includes(`MODEL_PATH=/models/${file}`), details.Config.Env?.join(' '));
+      const binding = details.NetworkSettings.Ports['8000/tcp']?.[0];
+      assert.equal(binding?.HostIp, '127.0.0.1');
+      ports.push(binding?.HostPort);
+    }
+    assert.notEqual(ports[0], ports[1]);
+    // the last one opened is in front
+    const frame = page.frameLocator('iframe.webview:visible').frameLocator('iframe#active-frame');
+    await frame.locator('h2', { hasText: `Playground: ${PER_MODEL[1] ?? ''}` }).waitFor({ timeout: UI_TIMEOUT });
+    await vscode.screenshot('multi-model-per-model');
   });
 });
