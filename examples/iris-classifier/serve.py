@@ -3,15 +3,26 @@
 Standard library + NumPy only.
 
 Endpoints
-  GET  /health   -> {"status": "ok", "model": "iris.npz", ...}
-  POST /predict  <- {"instances": [[5.1, 3.5, 1.4, 0.2], ...]}
-                    or {"features": [5.1, 3.5, 1.4, 0.2]}
-                 -> {"predictions": ["setosa", ...], "probabilities": [[...], ...]}
-  GET  /metrics  -> request counts, latency histogram and errors in the Prometheus
-                    text exposition format 0.0.4
+  GET  /health                -> {"status": "ok", "model": "iris.npz", ..., "models": ["iris", ...]}
+  POST /predict               <- {"instances": [[5.1, 3.5, 1.4, 0.2], ...]}
+                                 or {"features": [5.1, 3.5, 1.4, 0.2]}
+                              -> {"predictions": ["setosa", ...], "probabilities": [[...], ...]}
+                                 (the default model)
+  GET  /models                -> {"default": "iris", "models": [{"name": "iris", "model": "iris.npz", ...}, ...]}
+  GET  /models/<name>         -> {"name": "iris", "model": "iris.npz", "classes": [...], ...}
+  POST /models/<name>/predict -> as /predict, with that model; an unknown name gets
+                                 404 {"error": "unknown model ...", "models": [known names]}
+  GET  /metrics               -> request counts, latency histogram and errors in the Prometheus
+                                 text exposition format 0.0.4, with a "model" label on the
+                                 requests that use a model
 
 Environment
-  MODEL_PATH  model artefact written by the notebook (default /app/model/iris.npz)
+  MODELS      the models to serve, comma-separated: NAME=PATH, or a PATH alone (named after its
+              file, without .npz); a PATH that is a folder adds every *.npz in it, by file name.
+              e.g. MODELS=iris=/models/iris.npz,iris-v2=/models/iris-v2.npz  or  MODELS=/models
+              Names: letters, digits, ".", "_" and "-". Unset or empty: MODEL_PATH alone.
+  MODEL_PATH  without MODELS, the one model (default /app/model/iris.npz); with MODELS, the
+              model whose path it is is the default, else the first of MODELS is
   PORT        port to listen on (default 8000)
   HOST        address to bind (default 0.0.0.0)
 """
@@ -20,6 +31,7 @@ import bisect
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -31,7 +43,9 @@ import numpy as np
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
 MAX_INSTANCES = 10_000
-ROUTES = ("/health", "/predict", "/metrics")
+# Values of the "path" label: every route, a model's routes as a template, "other" for the rest.
+ROUTES = ("/health", "/predict", "/metrics", "/models", "/models/{name}", "/models/{name}/predict")
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -54,8 +68,16 @@ class BadRequest(Exception):
         self.status = status
 
 
+class UnknownModel(Exception):
+    """A /models/<name> route for a model this server does not serve: 404 with the known names."""
+
+    def __init__(self, name, known):
+        super().__init__(f"unknown model: {name!r} (known: {', '.join(known)})")
+        self.known = known
+
+
 class Model:
-    def __init__(self, path):
+    def __init__(self, path, name=None):
         with np.load(path) as data:
             self.weights = np.asarray(data["weights"], dtype=np.float64)
             self.bias = np.asarray(data["bias"], dtype=np.float64)
@@ -67,7 +89,8 @@ class Model:
             else:
                 self.feature_names = [f"x{i}" for i in range(self.weights.shape[0])]
         self.path = path
-        self.name = os.path.basename(path)
+        self.name = os.path.basename(path)  # the file name ("model" in /health, as before)
+        self.key = name or model_name(path)  # the name it is served under
         n_features, n_classes = self.weights.shape
         if (
             self.bias.shape != (n_classes,)
@@ -92,6 +115,51 @@ class Model:
             "classes": self.class_names,
             "features": self.feature_names,
         }
+
+
+def model_name(path):
+    """A model's name from its file: iris-v2.npz -> iris-v2."""
+    base = os.path.basename(path.rstrip("/"))
+    return base[: -len(".npz")] if base.endswith(".npz") else base
+
+
+def model_specs(models, model_path):
+    """The (name, path) pairs to load and the default's name, from MODELS and MODEL_PATH.
+
+    Raises ValueError with the reason when MODELS is malformed or two models share a name.
+    """
+    if not models or not models.strip():
+        return [(model_name(model_path), model_path)], model_name(model_path)
+    specs = []
+    for item in (part.strip() for part in models.split(",")):
+        if not item:
+            continue
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = None, item
+        path = path.strip()
+        if not path:
+            raise ValueError(f"MODELS entry {item!r}: no path")
+        if name is None and os.path.isdir(path):
+            files = sorted((f for f in os.listdir(path) if f.endswith(".npz")), key=model_name)
+            if not files:
+                raise ValueError(f"MODELS folder {path}: no *.npz model in it")
+            specs += [(model_name(f), os.path.join(path, f)) for f in files]
+            continue
+        specs.append(((name or model_name(path)).strip(), path))
+    if not specs:
+        raise ValueError("MODELS names no model")
+    seen = set()
+    for name, path in specs:
+        if not MODEL_NAME.match(name):
+            raise ValueError(
+                f"model name {name!r} ({path}): use letters, digits, '.', '_' and '-'"
+            )
+        if name in seen:
+            raise ValueError(f"two models named {name!r}: name them in MODELS as NAME=PATH")
+        seen.add(name)
+    default = next((n for n, p in specs if model_path and p == model_path), specs[0][0])
+    return specs, default
 
 
 def parse_instances(payload, n_features):
@@ -139,10 +207,16 @@ def _number(value):
     return repr(float(value))
 
 
+def _model(model):
+    """The model label, on the series of requests that use a model only."""
+    return [("model", model)] if model else []
+
+
 class Metrics:
     """Request metrics in the Prometheus text exposition format (0.0.4), standard library only.
 
-    Labels stay bounded: a path outside ROUTES is counted as "other".
+    Labels stay bounded: a path outside ROUTES is counted as "other"; the "model" label (on the
+    requests that use a model) is one of the models served, or "other" for an unknown name.
     """
 
     # Seconds; the upper bounds of the latency histogram's buckets (+Inf is implied).
@@ -150,25 +224,26 @@ class Metrics:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._requests = {}  # (path, method, status) -> count
-        self._errors = {}  # (path, method, kind) -> count
-        self._durations = {}  # (path, method) -> [per-bucket counts..., +Inf count], sum
+        self._requests = {}  # (path, method, status, model) -> count
+        self._errors = {}  # (path, method, kind, model) -> count
+        self._durations = {}  # (path, method, model) -> [per-bucket counts..., +Inf count], sum
 
-    def observe(self, route, method, status, seconds):
+    def observe(self, route, method, status, seconds, model=""):
+        """One request answered; `model` is the name of the model it used ("" for none)."""
         path = route if route in ROUTES else "other"
         with self._lock:
-            key = (path, method, str(status))
+            key = (path, method, str(status), model)
             self._requests[key] = self._requests.get(key, 0) + 1
             if status >= 400:
                 kind = "client" if status < 500 else "server"
-                key = (path, method, kind)
+                key = (path, method, kind, model)
                 self._errors[key] = self._errors.get(key, 0) + 1
             empty = ([0] * (len(self.BUCKETS) + 1), 0.0)
-            counts, total = self._durations.get((path, method), empty)
+            counts, total = self._durations.get((path, method, model), empty)
             # Counted per bucket here; render() makes them cumulative, as the format wants.
             index = bisect.bisect_left(self.BUCKETS, seconds)
             counts[index] += 1
-            self._durations[(path, method)] = (counts, total + seconds)
+            self._durations[(path, method, model)] = (counts, total + seconds)
 
     def render(self):
         with self._lock:
@@ -176,26 +251,27 @@ class Metrics:
             errors = sorted(self._errors.items())
             durations = sorted((k, (list(c), s)) for k, (c, s) in self._durations.items())
         lines = [
-            "# HELP iris_requests_total HTTP requests answered, by path, method and status.",
+            "# HELP iris_requests_total HTTP requests answered, by path, method, status"
+            " and model.",
             "# TYPE iris_requests_total counter",
         ]
-        for (path, method, status), count in requests:
-            labels = _labels([("path", path), ("method", method), ("status", status)])
+        for (path, method, status, model), count in requests:
+            labels = _labels([("path", path), ("method", method), ("status", status)] + _model(model))
             lines.append(f"iris_requests_total{labels} {count}")
         lines += [
             "# HELP iris_request_errors_total HTTP requests answered with an error"
             " (kind: client for 4xx, server for 5xx).",
             "# TYPE iris_request_errors_total counter",
         ]
-        for (path, method, kind), count in errors:
-            labels = _labels([("path", path), ("method", method), ("kind", kind)])
+        for (path, method, kind, model), count in errors:
+            labels = _labels([("path", path), ("method", method), ("kind", kind)] + _model(model))
             lines.append(f"iris_request_errors_total{labels} {count}")
         lines += [
             "# HELP iris_request_duration_seconds Time to answer an HTTP request, in seconds.",
             "# TYPE iris_request_duration_seconds histogram",
         ]
-        for (path, method), (counts, total) in durations:
-            base = [("path", path), ("method", method)]
+        for (path, method, model), (counts, total) in durations:
+            base = [("path", path), ("method", method)] + _model(model)
             cumulative = 0
             for bound, count in zip(self.BUCKETS + (math.inf,), counts):
                 cumulative += count
@@ -208,7 +284,8 @@ class Metrics:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "iris-classifier/1.0"
-    model = None  # set in main()
+    models = {}  # name -> Model, in MODELS order; set in main()
+    default = None  # the Model /predict uses
     metrics = Metrics()
 
     def do_GET(self):
@@ -221,40 +298,74 @@ class Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         self._status, self._size = 500, 0
         route = self.path.split("?", 1)[0]
+        label, used = route, ""
         try:
-            if route == "/health":
+            if route.startswith("/models/"):
+                name, _, rest = route[len("/models/") :].partition("/")
+                label = "/models/{name}" if rest == "" else "/models/{name}/" + rest
+                if rest not in ("", "predict"):
+                    raise BadRequest(f"not found: {route}", 404)
+                model = self.models.get(name)
+                used = model.key if model else "other"
+                if model is None:
+                    raise UnknownModel(name, list(self.models))
+                if rest == "":
+                    if method != "GET":
+                        raise BadRequest("method not allowed; use GET", 405)
+                    self._send_json(200, {"name": model.key, **model.describe()})
+                else:
+                    self._predict(method, model)
+            elif route == "/models":
                 if method != "GET":
                     raise BadRequest("method not allowed; use GET", 405)
-                self._send_json(200, {"status": "ok", **self.model.describe()})
+                self._send_json(
+                    200,
+                    {
+                        "default": self.default.key,
+                        "models": [{"name": m.key, **m.describe()} for m in self.models.values()],
+                    },
+                )
+            elif route == "/health":
+                if method != "GET":
+                    raise BadRequest("method not allowed; use GET", 405)
+                self._send_json(
+                    200, {"status": "ok", **self.default.describe(), "models": list(self.models)}
+                )
             elif route == "/metrics":
                 if method != "GET":
                     raise BadRequest("method not allowed; use GET", 405)
                 self._send(200, METRICS_CONTENT_TYPE, self.metrics.render().encode("utf-8"))
             elif route == "/predict":
-                if method != "POST":
-                    raise BadRequest("method not allowed; use POST", 405)
-                X = parse_instances(self._read_json(), self.model.n_features)
-                labels, proba = self.model.predict(X)
-                self._send_json(
-                    200,
-                    {
-                        "predictions": labels,
-                        "probabilities": np.round(proba, 6).tolist(),
-                    },
-                )
+                used = self.default.key
+                self._predict(method, self.default)
             else:
                 raise BadRequest(f"not found: {route}", 404)
+        except UnknownModel as err:
+            self._send_json(404, {"error": str(err), "models": err.known})
         except BadRequest as err:
             self._send_json(err.status, {"error": str(err)})
         except Exception as err:  # keep serving; report the failure
             log(f"error handling {method} {self.path}: {err!r}")
             self._send_json(500, {"error": "internal server error"})
         elapsed = time.perf_counter() - started
-        self.metrics.observe(route, method, self._status, elapsed)
+        self.metrics.observe(label, method, self._status, elapsed, used)
         elapsed_ms = elapsed * 1000
         log(
             f'{self.client_address[0]} "{self.requestline}" '
             f"{self._status} {self._size}B {elapsed_ms:.1f}ms"
+        )
+
+    def _predict(self, method, model):
+        if method != "POST":
+            raise BadRequest("method not allowed; use POST", 405)
+        X = parse_instances(self._read_json(), model.n_features)
+        labels, proba = model.predict(X)
+        self._send_json(
+            200,
+            {
+                "predictions": labels,
+                "probabilities": np.round(proba, 6).tolist(),
+            },
         )
 
     def _read_json(self):
@@ -285,7 +396,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if status == 405:
-            self.send_header("Allow", "POST" if self.path.startswith("/predict") else "GET")
+            predict = self.path.split("?", 1)[0].endswith("/predict")
+            self.send_header("Allow", "POST" if predict else "GET")
         self.end_headers()
         self.wfile.write(body)
         self._status, self._size = status, len(body)
@@ -308,10 +420,19 @@ def main():
         print(f"invalid PORT: {os.environ['PORT']!r}", file=sys.stderr)
         return 2
     try:
-        Handler.model = Model(model_path)
-    except (OSError, KeyError, ValueError) as err:
-        print(f"cannot load model from {model_path}: {err}", file=sys.stderr)
-        return 1
+        specs, default = model_specs(os.environ.get("MODELS", ""), model_path)
+    except ValueError as err:
+        print(f"invalid MODELS: {err}", file=sys.stderr)
+        return 2
+    models = {}
+    for name, path in specs:
+        try:
+            models[name] = Model(path, name)
+        except (OSError, KeyError, ValueError) as err:
+            print(f"cannot load model {name} from {path}: {err}", file=sys.stderr)
+            return 1
+    Handler.models = models
+    Handler.default = models[default]
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
@@ -324,11 +445,11 @@ def main():
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    m = Handler.model
-    log(
-        f"loaded {m.path}: {len(m.class_names)} classes {m.class_names}, "
-        f"{m.n_features} features"
-    )
+    for m in models.values():
+        log(
+            f"loaded {m.key} from {m.path}: {len(m.class_names)} classes {m.class_names}, "
+            f"{m.n_features} features{' (default)' if m is Handler.default else ''}"
+        )
     log(f"listening on http://{host}:{port}")
     try:
         server.serve_forever(poll_interval=0.5)

@@ -83,8 +83,10 @@ describe('the sample server exposes Prometheus metrics', { timeout: 180_000 }, (
     for (const family of [REQUESTS, ERRORS, DURATION]) assert.ok(metrics.help.get(family), `HELP ${family}`);
 
     // The health check polls /health on its own, so only the other paths have exact counts.
-    assert.equal(valueOf(metrics, REQUESTS, { path: '/predict', method: 'POST', status: '200' }), 3);
-    assert.equal(valueOf(metrics, REQUESTS, { path: '/predict', method: 'POST', status: '400' }), 1);
+    // /predict is labelled with the model it used (the only one: named after its file)
+    assert.equal(valueOf(metrics, REQUESTS, { path: '/predict', method: 'POST', status: '200', model: 'iris' }), 3);
+    assert.equal(valueOf(metrics, REQUESTS, { path: '/predict', method: 'POST', status: '400', model: 'iris' }), 1);
+    assert.equal(select(metrics, REQUESTS, { path: '/health', model: 'iris' }).length, 0, 'no model label where no model is used');
     assert.equal(valueOf(metrics, REQUESTS, { path: 'other', method: 'GET', status: '404' }), 1, 'unknown paths share one label value');
     assert.equal(valueOf(metrics, REQUESTS, { path: '/metrics', method: 'POST', status: '405' }), 1);
     assert.equal(
@@ -94,12 +96,12 @@ describe('the sample server exposes Prometheus metrics', { timeout: 180_000 }, (
     );
     assert.ok(valueOf(metrics, REQUESTS, { path: '/health', method: 'GET', status: '200' }) >= 1, 'the health check is counted');
 
-    assert.equal(valueOf(metrics, ERRORS, { path: '/predict', method: 'POST', kind: 'client' }), 1);
+    assert.equal(valueOf(metrics, ERRORS, { path: '/predict', method: 'POST', kind: 'client', model: 'iris' }), 1);
     assert.equal(valueOf(metrics, ERRORS, { path: 'other', method: 'GET', kind: 'client' }), 1);
     assert.equal(valueOf(metrics, ERRORS, { path: '/metrics', method: 'POST', kind: 'client' }), 1);
     assert.equal(select(metrics, ERRORS, { kind: 'server' }).length, 0);
 
-    assert.equal(valueOf(metrics, `${DURATION}_count`, { path: '/predict', method: 'POST' }), 4);
+    assert.equal(valueOf(metrics, `${DURATION}_count`, { path: '/predict', method: 'POST', model: 'iris' }), 4);
     assert.equal(checkHistograms(metrics, DURATION), 4, 'one histogram per path and method seen: /health, /predict, other, POST /metrics');
     // Requests counted by status add up to the histogram's count for every path and method.
     for (const count of select(metrics, `${DURATION}_count`)) {

@@ -45,6 +45,17 @@ describe('the sample ML project builds and serves in a real container', { timeou
     });
     assert.equal(bad.status, 400);
 
+    // one model (MODEL_PATH, no MODELS): served under its file's name as well
+    const listed = (await (await fetch(`${base}/models`)).json()) as { default: string; models: { name: string }[] };
+    assert.deepEqual([listed.default, listed.models.map((m) => m.name)], ['iris', ['iris']]);
+    const routed = await fetch(`${base}/models/iris/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: [7.7, 3.0, 6.1, 2.3] }),
+    });
+    assert.deepEqual(((await routed.json()) as { predictions: string[] }).predictions, ['virginica']);
+    assert.equal((await fetch(`${base}/models/iris-v2/predict`, { method: 'POST', body: '{}' })).status, 404);
+
     // STOPSIGNAL SIGINT: a clean exit, well inside the grace period
     await engine.stopContainer(id, { graceSeconds: 10 });
     assert.equal((await engine.inspectContainerJson(id)).State.ExitCode, 0);

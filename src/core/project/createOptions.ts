@@ -1,11 +1,12 @@
 /**
  * From a run profile to the Engine API's create options: GPU device requests (or CDI devices),
  * shared memory, limits, loopback port bindings, the model mounted read-only at a known path and
- * named in an env var, a health check, restart policy and Berth's labels. Pure: tested without
+ * named in an env var (or several models, each at /models/<file name>, named in MODELS), a health
+ * check, restart policy and Berth's labels. Pure: tested without
  * an engine; the runs that use it are tested against one.
  */
 import * as path from 'node:path';
-import type { RunProfile } from './runProfile';
+import { MODELS_ENV, MODELS_MOUNT, type ModelEntry, type RunProfile } from './runProfile';
 import type { ContainerCreateOptions } from '../engine/engine';
 import type { GpuDetection } from '../engine/gpu';
 import { BERTH_LABEL } from '../engine/labels';
@@ -99,14 +100,25 @@ export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
   return { options, usesGpu: gpu.usesGpu, notes: gpu.notes };
 }
 
-/** The env files' variables, then the profile's, then the model's mount point under its variable name. */
+/** Where one of several models is in the container: /models/<its file name>. */
+export function modelMountPoint(model: ModelEntry): string {
+  return path.posix.join(MODELS_MOUNT, path.basename(model.path));
+}
+
+/** MODELS for the sample server (and any server that reads it): name=path pairs, comma-separated, in the profile's order. */
+export function modelsEnv(models: readonly ModelEntry[]): string {
+  return models.map((m) => `${m.name}=${modelMountPoint(m)}`).join(',');
+}
+
+/** The env files' variables, then the profile's, then the model's mount point under its variable name (or MODELS). */
 function environment(profile: RunProfile, ctx: RunContext): Record<string, string> {
   const env: Record<string, string> = { ...(ctx.envFromFiles ?? {}), ...profile.env };
   if (profile.model) env[profile.model.env] = profile.model.mountAt;
+  if (profile.models) env[MODELS_ENV] = modelsEnv(profile.models);
   return env;
 }
 
-/** The profile's volumes (host paths from the project folder, named volumes as they are), then the model, read-only. */
+/** The profile's volumes (host paths from the project folder, named volumes as they are), then the model(s), read-only. */
 function binds(profile: RunProfile, projectDir: string): string[] {
   const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(projectDir, p));
   // a named volume has no slash and does not start with a dot
@@ -115,6 +127,7 @@ function binds(profile: RunProfile, projectDir: string): string[] {
     (v) => `${isNamedVolume(v.source) ? v.source : resolve(v.source)}:${v.target}${v.readOnly ? ':ro' : ''}`,
   );
   if (profile.model) mounts.push(`${resolve(profile.model.path)}:${profile.model.mountAt}:ro`);
+  for (const model of profile.models ?? []) mounts.push(`${resolve(model.path)}:${modelMountPoint(model)}:ro`);
   return mounts;
 }
 

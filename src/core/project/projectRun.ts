@@ -18,7 +18,7 @@ export const runContainerName = (profile: RunProfile, projectDir: string): strin
 
 /** The profile with the clicked file mounted as the model (in MODEL_PATH) when it is weights and the profile names none. */
 export function withClickedModel(profile: RunProfile, projectDir: string, clicked: string): RunProfile {
-  if (profile.model) return profile;
+  if (profile.model || profile.models) return profile;
   const model = modelFor(projectDir, clicked);
   return model ? { ...profile, model: { ...model, env: 'MODEL_PATH' } } : profile;
 }

@@ -9,6 +9,8 @@
  *   unchanged folder is found by that label and not sent again; the folder's older volume goes.
  * - A read-only model file goes into a volume per sha256 of its content, found by that digest on
  *   every later run, mounted at the folder of the path the bind mount had, so the file keeps its path.
+ *   Several model files mounted in one folder (a profile's `models:`, all in /models) share one
+ *   volume, per digest of their names and contents, so each keeps its path too.
  * - A writable folder (a batch job's output/, a comparison's scratch folder) is a fresh volume
  *   per run, writable by any user as /tmp is; what the run wrote is read back with an archive and
  *   unpacked into the local folder, bounded in size, then the volume is removed.
@@ -76,8 +78,16 @@ export type MountStep =
   | { readonly kind: 'folder'; readonly source: string; readonly target: string }
   /** A read-only file: uploaded once per content digest, its volume mounted at the target's folder. */
   | { readonly kind: 'model'; readonly source: string; readonly target: string; readonly mountAt: string; readonly fileName: string }
+  /** Read-only files mounted in one folder: uploaded together once per digest of their names and contents. */
+  | { readonly kind: 'models'; readonly files: readonly ModelFile[]; readonly mountAt: string }
   /** A writable folder: a fresh volume, its contents brought back after the run. */
   | { readonly kind: 'output'; readonly source: string; readonly target: string };
+
+/** A model file and its name in the container's folder. */
+export interface ModelFile {
+  readonly source: string;
+  readonly fileName: string;
+}
 
 export type PathKind = 'file' | 'dir' | undefined;
 
@@ -114,13 +124,30 @@ export function planMounts(binds: readonly string[], kind: (p: string) => PathKi
     }
     throw new RemoteFilesError(`${b.source} (mounted at ${b.target}) does not exist on this machine, so there is nothing to upload.`);
   });
-  const targets = steps.map((s) => (s.kind === 'keep' ? parseBind(s.bind).target : s.kind === 'model' ? s.mountAt : s.target));
+  const grouped = groupModels(steps);
+  const targets = grouped.map((s) =>
+    s.kind === 'keep' ? parseBind(s.bind).target : s.kind === 'model' || s.kind === 'models' ? s.mountAt : s.target,
+  );
   const clash = targets.find((t, i) => targets.indexOf(t) !== i);
   if (clash !== undefined)
     throw new RemoteFilesError(
       `Two mounts would share ${clash} in the container once uploaded into volumes: give the model a folder of its own.`,
     );
-  return steps;
+  return grouped;
+}
+
+/** Model files mounted in the same folder become one step (one volume), in place of the first of them. */
+function groupModels(steps: readonly MountStep[]): MountStep[] {
+  const byFolder = new Map<string, ModelFile[]>();
+  for (const s of steps) if (s.kind === 'model') byFolder.set(s.mountAt, [...(byFolder.get(s.mountAt) ?? []), s]);
+  const out: MountStep[] = [];
+  for (const s of steps) {
+    const together = s.kind === 'model' ? byFolder.get(s.mountAt) : undefined;
+    if (!together || together.length < 2) out.push(s);
+    else if (together[0] === s)
+      out.push({ kind: 'models', files: together.map((f) => ({ source: f.source, fileName: f.fileName })), mountAt: s.mountAt });
+  }
+  return out;
 }
 
 export interface ManifestEntry {
@@ -201,6 +228,7 @@ export async function placeFiles(engine: Engine, plan: RunPlan, ctx: FilesContex
       if (step.kind === 'keep') binds.push(step.bind);
       else if (step.kind === 'folder') binds.push(`${note(await ensureFolder(engine, step.source, ctx))}:${step.target}:ro`);
       else if (step.kind === 'model') binds.push(`${note(await ensureModel(engine, step.source, step.fileName, ctx))}:${step.mountAt}:ro`);
+      else if (step.kind === 'models') binds.push(`${note(await ensureModels(engine, step.files, ctx))}:${step.mountAt}:ro`);
       else {
         const volume = await writableVolume(engine, step.source, ctx);
         outputs.push({ volume, source: step.source });
@@ -274,6 +302,38 @@ export async function ensureModel(
   return { volume, uploaded: true, digest };
 }
 
+/**
+ * Model files that share a folder in the container: one volume per digest of their names and
+ * contents, made once; an unchanged set is found by it on every later run.
+ */
+export async function ensureModels(
+  engine: Engine,
+  files: readonly ModelFile[],
+  ctx: FilesContext,
+): Promise<{ volume: string; uploaded: boolean; digest: string }> {
+  const sorted = [...files].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
+  const hash = crypto.createHash('sha256').update('berth-models-v1\n');
+  for (const f of sorted) hash.update(`${f.fileName}\0${await sha256File(f.source, ctx.signal)}\n`);
+  const digest = `sha256:${hash.digest('hex')}`;
+  const names = sorted.map((f) => f.fileName).join('+');
+  const identity = {
+    ...(ctx.labels ?? {}),
+    [BERTH_LABEL.managed]: 'true',
+    [FILES_LABEL.role]: 'model',
+    [FILES_LABEL.digest]: digest,
+    [FILES_LABEL.source]: names,
+  };
+  const found = await engine.listVolumes({ filters: { label: labelFilter(identity) } }, ctx.signal);
+  const existing = found[0];
+  if (existing) return { volume: existing.name, uploaded: false, digest };
+  const volume = volumeName(ctx.namePrefix ?? 'berth', 'model', digest, names);
+  const sized = sorted.map((f) => ({ ...f, size: fs.statSync(f.source).size }));
+  const total = sized.reduce((n, f) => n + f.size, 0);
+  const what = files.map((f) => f.source).join(', ');
+  await fillVolume(engine, volume, { ...baseLabels(ctx), ...identity }, ctx, what, () => filesTar(sized), total);
+  return { volume, uploaded: true, digest };
+}
+
 /** Files arrive owned by root and readable by all, whoever the container runs as (as a bind mount of the user's files reads). */
 function ownedByRoot(header: tarFs.Headers): tarFs.Headers {
   return { ...header, uid: 0, gid: 0 };
@@ -289,6 +349,28 @@ function fileTar(source: string, fileName: string, size: number): Readable {
   fs.createReadStream(source)
     .on('error', (err) => pack.destroy(err))
     .pipe(entry);
+  return pack;
+}
+
+/** Several files as one tar, streamed one after the other. */
+function filesTar(files: readonly (ModelFile & { readonly size: number })[]): Readable {
+  const pack = tarStream.pack();
+  const next = (i: number): void => {
+    const f = files[i];
+    if (!f) {
+      pack.finalize();
+      return;
+    }
+    const header = { name: f.fileName, size: f.size, mode: 0o644, mtime: fs.statSync(f.source).mtime, uid: 0, gid: 0 };
+    const entry = pack.entry(header, (err) => {
+      if (err) pack.destroy(err);
+      else next(i + 1);
+    });
+    fs.createReadStream(f.source)
+      .on('error', (err) => pack.destroy(err))
+      .pipe(entry);
+  };
+  next(0);
   return pack;
 }
 

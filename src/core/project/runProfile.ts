@@ -8,6 +8,7 @@
  *       build: { dockerfile: Dockerfile, context: ., args: { BASE: python:3.12-slim } }
  *       ports: ["8000"]                 # → 127.0.0.1:8000:8000 unless a host IP is given
  *       model: { path: model, mountAt: /models, env: MODEL_PATH }
+ *       models: [model/iris.npz, { name: v2, path: model/iris-v2.npz }]   # or several, in one server
  *       gpus: all                        # none | all | <count> | [device ids]
  *       gpuFallback: cpu                 # cpu: "GPU if available"; fail: refuse to run without
  *       shmSize: 1g
@@ -62,6 +63,14 @@ export interface BuildSpec {
   readonly args: Readonly<Record<string, string>>;
 }
 
+/** One of several models a profile serves from one container. */
+export interface ModelEntry {
+  /** The name it is served under (/models/<name>/predict): the file's name without its extension unless given. */
+  readonly name: string;
+  /** The model file, relative to the project (or absolute). */
+  readonly path: string;
+}
+
 export interface RunProfile {
   readonly name: string;
   readonly image?: string;
@@ -75,6 +84,11 @@ export interface RunProfile {
   readonly ports: readonly PortSpec[];
   readonly volumes: readonly VolumeSpec[];
   readonly model?: { readonly path: string; readonly mountAt: string; readonly env: string };
+  /**
+   * Several models served by one container: each file mounted read-only at /models/<file name>,
+   * and all named in MODELS (name=/models/<file name>, comma-separated) for the server to load.
+   */
+  readonly models?: readonly ModelEntry[];
   readonly gpus: GpuSpec;
   readonly gpuCapabilities: readonly string[];
   /** cpu: run without the GPU when there is none ("GPU if available"); fail: refuse. */
@@ -105,6 +119,12 @@ export interface BerthConfig {
 export const DEFAULT_SHM_BYTES = 1 * 2 ** 30;
 export const DEFAULT_MODEL_MOUNT = '/models';
 export const DEFAULT_MODEL_ENV = 'MODEL_PATH';
+/** The variable naming a multi-model profile's models: name=path pairs, comma-separated. */
+export const MODELS_ENV = 'MODELS';
+/** Where a multi-model profile's model files are mounted, each under its file name. */
+export const MODELS_MOUNT = '/models';
+/** A model's name in MODELS and in /models/<name>/predict. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const LOOPBACK = '127.0.0.1';
 
 /**
@@ -307,6 +327,7 @@ const PROFILE_SETTINGS: readonly string[] = [
   'ports',
   'volumes',
   'model',
+  'models',
   'gpus',
   'gpuCapabilities',
   'gpuFallback',
@@ -335,6 +356,8 @@ function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undef
   const ports = parseEach(raw.ports, parsePort, [...at, 'ports'], v);
   const volumes = parseEach(raw.volumes, parseVolume, [...at, 'volumes'], v);
   const model = parseModel(raw.model, [...at, 'model'], v);
+  const models = parseModels(raw.models, [...at, 'models'], v);
+  if (model && models) v.problem([...at, 'models'], 'use model (one) or models (several), not both');
   const gpus = parseGpus(raw.gpus);
   if (typeof gpus === 'string') v.problem([...at, 'gpus'], gpus);
   const gpuFallback = parseGpuFallback(raw.gpuFallback, [...at, 'gpuFallback'], v);
@@ -355,6 +378,7 @@ function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undef
     ports,
     volumes,
     ...(model ? { model } : {}),
+    ...(models ? { models } : {}),
     gpus: typeof gpus === 'string' ? { kind: 'none' } : gpus,
     gpuCapabilities:
       raw.gpuCapabilities === undefined ? ['gpu'] : v.stringList(raw.gpuCapabilities, [...at, 'gpuCapabilities'], 'gpuCapabilities'),
@@ -417,6 +441,66 @@ function parseModel(raw: Json | undefined, at: Path, v: Validator): RunProfile['
   const mountAt = v.string(m.mountAt, [...at, 'mountAt'], 'model.mountAt') ?? DEFAULT_MODEL_MOUNT;
   if (!mountAt.startsWith('/')) v.problem([...at, 'mountAt'], 'model.mountAt must be an absolute path in the container');
   return { path, mountAt, env: v.string(m.env, [...at, 'env'], 'model.env') ?? DEFAULT_MODEL_ENV };
+}
+
+/** A model's name from its file: model/iris-v2.npz → iris-v2. */
+export function modelName(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** A model file's name (its mount point is /models/<this>). */
+const fileNameOf = (file: string): string => file.split(/[\\/]/).pop() ?? file;
+
+/**
+ * models: a list of model files, each a path or a mapping of name and path; the names (from the
+ * file names unless given) and the file names (their mount points) must differ.
+ */
+function parseModels(raw: Json | undefined, at: Path, v: Validator): readonly ModelEntry[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || raw.length === 0) {
+    v.problem(at, 'models must be a list of model files (a path, or a mapping with name and path)');
+    return undefined;
+  }
+  const out: ModelEntry[] = [];
+  const names = new Map<string, number>();
+  const files = new Map<string, number>();
+  raw.forEach((item, i) => {
+    const entry = typeof item === 'string' ? { path: item } : item;
+    if (!v.isObject(entry)) {
+      v.problem([...at, i], 'a model is a path, or a mapping with name and path');
+      return;
+    }
+    for (const key of Object.keys(entry))
+      if (key !== 'name' && key !== 'path') v.problem([...at, i, key], `unknown model setting "${key}" (name, path)`);
+    const file = v.string(entry.path, [...at, i, 'path'], 'models path');
+    if (!file) {
+      if (entry.path === undefined) v.problem([...at, i], 'a model needs a path');
+      return;
+    }
+    const name = v.string(entry.name, [...at, i, 'name'], 'models name') ?? modelName(file);
+    if (!MODEL_NAME.test(name)) {
+      v.problem([...at, i], `model name "${name}": use letters, digits, ".", "_" and "-" (give it a name: { name, path })`);
+      return;
+    }
+    const sameName = names.get(name);
+    const fileName = fileNameOf(file);
+    const sameFile = files.get(fileName);
+    if (sameName !== undefined)
+      v.problem([...at, i], `two models named "${name}" (entries ${sameName + 1} and ${i + 1}): give one another name`);
+    else if (sameFile !== undefined)
+      v.problem(
+        [...at, i],
+        `two model files named ${fileName} (entries ${sameFile + 1} and ${i + 1}) would share ${MODELS_MOUNT}/${fileName}: rename one of the files`,
+      );
+    else {
+      names.set(name, i);
+      files.set(fileName, i);
+      out.push({ name, path: file });
+    }
+  });
+  return out.length > 0 ? out : undefined;
 }
 
 /** gpuFallback: cpu or fail (the default). */

@@ -196,7 +196,19 @@ export class ProjectRuns {
     if (!chosen) return undefined;
     const run = await this.prepare(target.projectDir, withClickedModel(chosen, target.projectDir, target.clicked));
     if (!run) return undefined;
-    const name = runContainerName(run.profile, run.projectDir);
+    return this.servePrepared(run, runContainerName(run.profile, run.projectDir), hooks);
+  }
+
+  /**
+   * A prepared run (or a variant of its profile, as Run Model on several models makes) served
+   * under `name` until healthy: the previous container of that name makes way. Undefined: the user
+   * backed out.
+   */
+  async servePrepared(
+    run: PreparedRun,
+    name: string,
+    hooks: { onUnhealthy: (record: ContainerRecord) => void },
+  ): Promise<ContainerRecord | undefined> {
     await this.clearPrevious(name);
     const id = await this.startServing(run, name);
     if (id === undefined) return undefined;

@@ -1,18 +1,25 @@
 import * as vscode from 'vscode';
+import type { ContainerRecord } from '../../core/engine/containerStore';
 import { openLogs } from '../logs/showLogs';
 import type { CommandContext } from '../commands';
 import { projectTarget } from './projectTarget';
+import { multiModelRun, perModelRuns, selectedModels, type SeveralMode } from './severalModels';
+
+const NO_FOLDER = 'Open a folder with a model, a Dockerfile or a notebook first.';
 
 /**
  * "Run model in container": from a model file, a Dockerfile, a Python file or a notebook to a
  * healthy container with the model mounted, then the playground. GPU when there is one; a clear
  * offer to run on CPU when there is not. A profile name as second argument (from the run form)
- * skips the choice.
+ * skips the choice. Several model files selected in the Explorer (the second argument VS Code
+ * passes): one container per model, or one container serving all of them.
  */
 export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
     throw new Error('Running builds and starts code from this workspace: trust it first (Manage Workspace Trust).');
-  const { clicked, projectDir } = projectTarget(args[0], 'Open a folder with a model, a Dockerfile or a notebook first.');
+  const selected = Array.isArray(args[1]) ? args[1].filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
+  if (selected.length > 1) return runSeveral(ctx, selected);
+  const { clicked, projectDir } = projectTarget(args[0], NO_FOLDER);
   const profileName = typeof args[1] === 'string' ? args[1] : undefined;
   const record = await ctx.runs.serve(
     { clicked, projectDir, ...(profileName !== undefined ? { profileName } : {}) },
@@ -20,7 +27,66 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
     { onUnhealthy: (unhealthy) => openLogs(ctx, [unhealthy], { tail: 200, timestamps: false }) },
   );
   if (!record) return undefined;
+  await showPlayground(ctx, record, projectDir);
+  return record.id;
+}
+
+async function showPlayground(ctx: CommandContext, record: ContainerRecord, projectDir: string): Promise<void> {
   if (record.ports.some((p) => p.hostPort !== undefined)) await ctx.playgrounds.show(record, projectDir);
   else void vscode.window.showInformationMessage(`${record.name} is running (it publishes no port, so there is no playground).`);
-  return record.id;
+}
+
+/**
+ * Several model files: one container per model (each named after its model, on a free port of
+ * 127.0.0.1) or one container serving all (each model at /models/<name>/predict). The image is
+ * built, and GPU or CPU decided, once for all. The id of the first container started.
+ */
+async function runSeveral(ctx: CommandContext, selected: readonly vscode.Uri[]): Promise<string | undefined> {
+  const first = selected[0];
+  const { clicked, projectDir } = projectTarget(first, NO_FOLDER);
+  const models = selectedModels(
+    projectDir,
+    selected.map((u) => u.fsPath),
+  );
+  ctx.session.requireEngine(); // no engine, no question
+  const names = models.map((m) => m.name).join(', ');
+  const picked = await vscode.window.showQuickPick<vscode.QuickPickItem & { mode: SeveralMode }>(
+    [
+      {
+        label: 'One container per model',
+        description: `${models.length} containers`,
+        detail: `${names}: each in a container of its own, on a free port of 127.0.0.1`,
+        mode: 'per-model',
+      },
+      {
+        label: `One container serving all ${models.length} models`,
+        description: '/models/<name>/predict',
+        detail: `${names} in one server, each at /models/<name>/predict; /predict answers with ${models[0]?.name ?? ''}`,
+        mode: 'one-container',
+      },
+    ],
+    { title: `Run ${models.length} models in containers`, placeHolder: 'One container per model, or one serving all?' },
+  );
+  if (!picked) return undefined;
+  const profile = await ctx.runs.chooseProfile(projectDir, clicked);
+  if (!profile) return undefined;
+  const runs = picked.mode === 'per-model' ? perModelRuns(profile, projectDir, models) : [multiModelRun(profile, projectDir, models)];
+  const firstRun = runs[0];
+  if (!firstRun) return undefined;
+  // one image and one GPU answer for all (remembered under the profile's own name)
+  const prepared = await ctx.runs.prepare(projectDir, firstRun.profile, profile.name);
+  if (!prepared) return undefined;
+  const ids: string[] = [];
+  for (const run of runs) {
+    const record = await ctx.runs.servePrepared({ ...prepared, profile: run.profile }, run.name, {
+      onUnhealthy: (unhealthy) => openLogs(ctx, [unhealthy], { tail: 200, timestamps: false }),
+    });
+    if (!record) break;
+    ctx.log.info(
+      `${record.name}: serving ${run.profile.models ? names : (run.profile.model?.path ?? '')} (first request ${run.predictPath})`,
+    );
+    ids.push(record.id);
+    await showPlayground(ctx, record, projectDir);
+  }
+  return ids[0];
 }

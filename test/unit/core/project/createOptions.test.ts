@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { GpuDetection } from '../../../../src/core/engine/gpu';
-import { gpuUnavailable, isGpuRefusal, toCreateOptions } from '../../../../src/core/project/createOptions';
+import { gpuUnavailable, isGpuRefusal, modelsEnv, toCreateOptions } from '../../../../src/core/project/createOptions';
 import { parseBerthConfig, type RunProfile } from '../../../../src/core/project/runProfile';
 
 function profile(yamlBody: string): RunProfile {
@@ -129,5 +129,32 @@ gpus: all`);
     assert.equal(plain.options.Healthcheck, undefined);
     const none = toCreateOptions(profile('image: x\nhealthcheck: none'), { image: 'x', projectDir: '/p' });
     assert.deepEqual(none.options.Healthcheck, { Test: ['NONE'] });
+  });
+});
+
+describe('models: each file read-only at /models/<file name>, all named in MODELS', () => {
+  test('binds and env in the profile order; the profile env cannot hide MODELS', () => {
+    const p = profile(
+      [
+        'image: iris',
+        'env: { MODELS: stale, LOG: info }',
+        'models:',
+        '  - model/iris.npz',
+        '  - { name: v2, path: /abs/iris-v2.npz }',
+      ].join('\n'),
+    );
+    const { options } = toCreateOptions(p, { image: 'iris:1', projectDir: '/proj' });
+    assert.deepEqual(options.HostConfig?.Binds, ['/proj/model/iris.npz:/models/iris.npz:ro', '/abs/iris-v2.npz:/models/iris-v2.npz:ro']);
+    assert.deepEqual(options.Env, ['MODELS=iris=/models/iris.npz,v2=/models/iris-v2.npz', 'LOG=info']);
+    assert.equal(modelsEnv(p.models ?? []), 'iris=/models/iris.npz,v2=/models/iris-v2.npz');
+  });
+
+  test('a single model stays as before: MODEL_PATH, no MODELS', () => {
+    const { options } = toCreateOptions(profile('image: iris\nmodel: { path: model/iris.npz, mountAt: /models/iris.npz }'), {
+      image: 'iris:1',
+      projectDir: '/proj',
+    });
+    assert.deepEqual(options.Env, ['MODEL_PATH=/models/iris.npz']);
+    assert.deepEqual(options.HostConfig?.Binds, ['/proj/model/iris.npz:/models/iris.npz:ro']);
   });
 });

@@ -87,8 +87,32 @@ describe('planMounts: which binds become volumes', () => {
       'profiles:\n  serve:\n    image: x\n    model: { path: model/iris.npz, mountAt: /models/iris.npz }\n',
     );
     const plan = toCreateOptions(batchProfile(profiles[0]!, dir, path.join(dir, 'run.py')), { image: 'x', projectDir: dir });
-    const kindsOf = planMounts(plan.options.HostConfig?.Binds ?? []).map((s) => `${s.kind}:${s.kind === 'keep' ? s.bind : s.target}`);
+    const kindsOf = planMounts(plan.options.HostConfig?.Binds ?? []).map(
+      (s) => `${s.kind}:${s.kind === 'keep' ? s.bind : s.kind === 'models' ? s.mountAt : s.target}`,
+    );
     assert.deepEqual(kindsOf, ['folder:/workspace', 'folder:/input', 'output:/output', 'model:/models/iris.npz']);
+  });
+
+  test("a profile's models: the files in /models become one volume, each keeping its file name", () => {
+    const dir = tmpDir();
+    fs.mkdirSync(path.join(dir, 'model'));
+    fs.writeFileSync(path.join(dir, 'model', 'iris.npz'), 'weights');
+    fs.writeFileSync(path.join(dir, 'model', 'iris-v2.npz'), 'weights 2');
+    const { profiles } = parseBerthConfig('profiles:\n  serve:\n    image: x\n    models: [model/iris.npz, model/iris-v2.npz]\n');
+    const plan = toCreateOptions(profiles[0]!, { image: 'x', projectDir: dir });
+    assert.deepEqual(planMounts(plan.options.HostConfig?.Binds ?? []), [
+      {
+        kind: 'models',
+        mountAt: '/models',
+        files: [
+          { source: path.join(dir, 'model', 'iris.npz'), fileName: 'iris.npz' },
+          { source: path.join(dir, 'model', 'iris-v2.npz'), fileName: 'iris-v2.npz' },
+        ],
+      },
+    ]);
+    // a single model in /models stays a model step; another mount on /models still clashes with the set
+    assert.equal(planMounts([`${path.join(dir, 'model', 'iris.npz')}:/models/iris.npz:ro`])[0]?.kind, 'model');
+    assert.throws(() => planMounts([...(plan.options.HostConfig?.Binds ?? []), `${dir}:/models:ro`]), /Two mounts would share \/models/);
   });
 });
 

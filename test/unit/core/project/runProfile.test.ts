@@ -151,3 +151,77 @@ describe('ports, volumes, GPUs, sizes, durations', () => {
     assert.equal(parseDuration('soon'), undefined);
   });
 });
+
+describe('models: several models served by one container', () => {
+  const parse = (body: string): ReturnType<typeof parseBerthConfig> =>
+    parseBerthConfig(`version: 1\nprofiles:\n  serve:\n    image: iris\n${body}`);
+
+  test('paths named after their files, or named; in the order given', () => {
+    const { profiles, problems } = parse(
+      [
+        '    models:',
+        '      - model/iris.npz',
+        '      - { name: v2, path: model/iris-v2.npz }',
+        '      - name: big',
+        '        path: /abs/w.safetensors',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(profiles[0]?.models, [
+      { name: 'iris', path: 'model/iris.npz' },
+      { name: 'v2', path: 'model/iris-v2.npz' },
+      { name: 'big', path: '/abs/w.safetensors' },
+    ]);
+    assert.equal(profiles[0]?.model, undefined);
+    assert.equal(parse('    model: model/iris.npz\n').profiles[0]?.models, undefined, 'model alone is as before');
+  });
+
+  test('every problem at its line: not a list, empty, no path, a bad or clashing name, a shared file name, model and models both', () => {
+    const text = [
+      'version: 1',
+      'profiles:',
+      '  a:',
+      '    image: x',
+      '    models: model/iris.npz',
+      '  b:',
+      '    image: x',
+      '    models: []',
+      '  c:',
+      '    image: x',
+      '    models:',
+      '      - model/iris.npz',
+      '      - { name: iris, path: other/iris-v2.npz }',
+      '      - { name: other, path: other/iris.npz }',
+      '      - { name: "no way", path: x.npz }',
+      '      - { name: z }',
+      '      - { path: y.npz, mountAt: /y }',
+      '      - 42',
+      '  d:',
+      '    image: x',
+      '    model: model/iris.npz',
+      '    models: [model/iris-v2.npz]',
+      '',
+    ].join('\n');
+    const { problems, profiles } = parseBerthConfig(text);
+    assert.deepEqual(
+      problems.map((p) => [p.line, p.message]),
+      [
+        [5, 'models must be a list of model files (a path, or a mapping with name and path)'],
+        [8, 'models must be a list of model files (a path, or a mapping with name and path)'],
+        [13, 'two models named "iris" (entries 1 and 2): give one another name'],
+        [14, 'two model files named iris.npz (entries 1 and 3) would share /models/iris.npz: rename one of the files'],
+        [15, 'model name "no way": use letters, digits, ".", "_" and "-" (give it a name: { name, path })'],
+        [16, 'a model needs a path'],
+        [17, 'unknown model setting "mountAt" (name, path)'],
+        [18, 'a model is a path, or a mapping with name and path'],
+        [22, 'use model (one) or models (several), not both'],
+      ],
+    );
+    // what is valid is kept
+    assert.deepEqual(profiles.find((p) => p.name === 'c')?.models, [
+      { name: 'iris', path: 'model/iris.npz' },
+      { name: 'y', path: 'y.npz' },
+    ]);
+  });
+});
