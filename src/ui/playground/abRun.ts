@@ -7,6 +7,18 @@
  * vscode import.
  */
 import { close, compareText, type Tolerance } from '../../core/notebook/normalise';
+import type {
+  AbDifference,
+  AbExport,
+  AbHistogram,
+  AbRequestResult,
+  AbSide,
+  AbSideResult,
+  AbSummary,
+  AbTarget,
+  AbTargetSummary,
+  AbVerdict,
+} from '../webview/protocol';
 import { percentile, requestUrl, SAMPLE_CHARS, sendRequest, type Method, type RequestResult, type RequestSpec } from './requests';
 
 /** An A/B run sends at most this many requests to each target. */
@@ -20,18 +32,6 @@ export const MAX_DIFFERENCES = 20;
 /** Bins of the latency histogram (shared by both targets). */
 export const HISTOGRAM_BINS = 24;
 
-export type AbSide = 'a' | 'b';
-
-export interface AbTarget {
-  /** What the user knows it by: a container's name, and the path. */
-  readonly label: string;
-  /** The base URL this machine reaches it on. */
-  readonly baseUrl: string;
-  readonly path: string;
-  /** How baseUrl reaches a remote engine's host, when it does. */
-  readonly via?: string;
-}
-
 export interface AbSettings {
   readonly method: Method;
   /** Request bodies, cycled: request i sends bodies[i % bodies.length] ([''] for none). */
@@ -44,97 +44,9 @@ export interface AbSettings {
   readonly timeoutMs: number;
 }
 
-/** One side's answer to one request, as kept. */
-export interface AbSideResult {
-  readonly status: number;
-  readonly latencyMs: number;
-  /** The body's first AB_KEPT_CHARS characters. */
-  readonly body: string;
-  /** Set when no HTTP answer came. */
-  readonly error?: string;
-}
+export type { AbDifference, AbExport, AbHistogram, AbRequestResult, AbSide, AbSideResult, AbSummary, AbTarget, AbTargetSummary, AbVerdict };
 
-/** One path where the two outputs differ, values as short JSON text ("(missing)" when absent). */
-export interface AbDifference {
-  readonly path: string;
-  readonly a: string;
-  readonly b: string;
-}
-
-/**
- * identical: the same output; within-tolerance: numbers differ within rtol/atol only; differs:
- * see `differences`; error: a side got no answer or an error status, so outputs are not compared.
- */
-export type AbVerdict = 'identical' | 'within-tolerance' | 'differs' | 'error';
-
-export interface AbRequestResult {
-  readonly index: number;
-  /** Which of the bodies it sent. */
-  readonly body: number;
-  readonly a: AbSideResult;
-  readonly b: AbSideResult;
-  readonly verdict: AbVerdict;
-  readonly differences: readonly AbDifference[];
-  /** The comparison in a line ("2 paths differ", "numbers within tolerance", "B: no answer"). */
-  readonly reason: string;
-}
-
-export interface AbTargetSummary {
-  readonly count: number;
-  /** Requests without an answer or with a status of 400 or more. */
-  readonly errors: number;
-  readonly errorRate: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  /** status (or "no answer") → how many */
-  readonly statuses: Readonly<Record<string, number>>;
-}
-
-export interface AbHistogram {
-  /** Bin edges in ms: bins + 1 of them; bin i holds latencies in [edges[i], edges[i+1]) (the last one closed). */
-  readonly edgesMs: readonly number[];
-  readonly a: readonly number[];
-  readonly b: readonly number[];
-}
-
-export interface AbSummary {
-  readonly a: AbTargetSummary;
-  readonly b: AbTargetSummary;
-  readonly histogram: AbHistogram;
-  /** Requests whose verdict is each of the four. */
-  readonly identical: number;
-  readonly withinTolerance: number;
-  readonly differs: number;
-  readonly errors: number;
-}
-
-/** The export of an A/B run (AB_EXPORT_KIND, version 1): everything the panel shows. */
-export interface AbExport {
-  readonly kind: typeof AB_EXPORT_KIND;
-  readonly version: 1;
-  readonly startedAt: string;
-  readonly wallMs: number;
-  /** Stopped before all requests were sent: `requests` holds those that were. */
-  readonly stopped: boolean;
-  readonly targets: { readonly a: AbTarget; readonly b: AbTarget };
-  readonly settings: {
-    readonly method: Method;
-    readonly count: number;
-    readonly concurrency: number;
-    readonly rtol: number;
-    readonly atol: number;
-    readonly timeoutMs: number;
-    readonly bodies: readonly { readonly name: string; readonly body: string }[];
-  };
-  readonly summary: AbSummary;
-  readonly requests: readonly AbRequestResult[];
-}
-
-export const AB_EXPORT_KIND = 'berth.playground.ab';
+export const AB_EXPORT_KIND: AbExport['kind'] = 'berth.playground.ab';
 
 const cut = (s: string, n = AB_KEPT_CHARS): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
