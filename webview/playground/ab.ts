@@ -31,6 +31,8 @@ export interface AbHost {
   /** A's path as typed in the playground. */
   path(): string;
   body(): string;
+  /** The section was shown or hidden. */
+  toggled(open: boolean): void;
 }
 
 function field<T extends HTMLElement>(tag: string, attrs: Record<string, string>): T {
@@ -115,8 +117,7 @@ export class AbSection {
         this.cycle,
       ),
       el('div', { className: 'row' }, this.run, this.stop, this.exportButton, this.status),
-      this.chart,
-      this.summary,
+      el('div', { className: 'ab-results' }, this.chart, this.summary),
       el('div', { className: 'row' }, this.showAll),
       this.list,
     );
@@ -139,6 +140,7 @@ export class AbSection {
 
   toggle(open = this.root.hidden): void {
     this.root.hidden = !open;
+    this.host.toggled(open);
   }
 
   /** Handle an A/B message; false: not one of its own. */
@@ -234,7 +236,9 @@ export class AbSection {
       {
         width: Math.max(320, this.chart.clientWidth || this.root.clientWidth || 640),
         height: 220,
-        scales: { x: { time: false } },
+        legend: { live: false },
+        // from the first bin's lower edge to the last one's upper edge: no bar is cut
+        scales: { x: { time: false, range: () => [h.edgesMs[0] ?? 0, h.edgesMs.at(-1) ?? 1] } },
         series: [
           { label: 'latency (ms)', value: (_u, v) => (v === null || v === undefined ? '—' : ms(v)) },
           {
@@ -242,6 +246,7 @@ export class AbSection {
             stroke: a,
             fill: a,
             alpha: 0.8,
+            points: { show: false },
             ...(bars ? { paths: bars({ size: [0.45], align: -1 }) } : {}),
           },
           {
@@ -249,6 +254,7 @@ export class AbSection {
             stroke: b,
             fill: b,
             alpha: 0.8,
+            points: { show: false },
             ...(bars ? { paths: bars({ size: [0.45], align: 1 }) } : {}),
           },
         ],
@@ -338,7 +344,8 @@ export const AB_STYLE = `
 #ab-path-a, #ab-path-b { flex: 1; }
 .ab-field { display: flex; gap: 4px; align-items: center; }
 .ab-field vscode-textfield { width: 8em; }
-.ab-chart { margin: 8px 0; min-height: 20px; }
+.ab-results { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px; align-items: start; }
+.ab-chart { margin: 8px 0; min-height: 20px; min-width: 0; }
 .ab-summary table { border-collapse: collapse; }
 .ab-summary th, .ab-summary td { text-align: left; padding: 2px 16px 2px 0; }
 .ab-summary th { color: var(--vscode-descriptionForeground); font-weight: normal; }

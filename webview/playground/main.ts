@@ -56,15 +56,23 @@ abMode.id = 'ab-mode';
 abMode.setAttribute('secondary', '');
 abMode.title = 'Send the same requests to this container and another target, side by side';
 
+// what only one target's requests show: hidden while the A/B section is open
+const single = el(
+  'div',
+  {},
+  el('div', { className: 'row' }, el('span', { text: 'Response' }), status, latency),
+  responseBody,
+  el('div', { className: 'row' }, count, runMany),
+  batchResult,
+);
+single.id = 'single';
+
 app.append(
   title,
   el('div', { className: 'row' }, method, pathField, send, abMode),
   el('div', { className: 'row' }, sampleSelect, sampleName, save),
   body,
-  el('div', { className: 'row' }, el('span', { text: 'Response' }), status, latency),
-  responseBody,
-  el('div', { className: 'row' }, count, runMany),
-  batchResult,
+  single,
 );
 
 let samples: readonly PlaygroundSample[] = [];
@@ -136,6 +144,10 @@ const ab = new AbSection({
   method: currentMethod,
   path: () => pathField.value,
   body: () => body.value,
+  toggled: (open) => {
+    single.hidden = open;
+    abMode.textContent = open ? 'Single' : 'A/B…';
+  },
 });
 app.append(ab.root);
 abMode.addEventListener('click', () => ab.toggle());
