@@ -6,7 +6,20 @@ import { after, before, describe, test } from 'node:test';
 import { buildImage } from '../../src/core/engine/build';
 import { Engine } from '../../src/core/engine/engine';
 import { scanContext } from '../../src/core/project/buildContext';
-import { eventually, normalize, sampleWorkspace, startVSCode, testEngine, UI_TIMEOUT, type VSCode } from './harness';
+import {
+  contextMenu,
+  eventually,
+  normalize,
+  openBerthView,
+  rowTexts,
+  runCommand,
+  sampleWorkspace,
+  startVSCode,
+  testEngine,
+  treeRow,
+  UI_TIMEOUT,
+  type VSCode,
+} from './harness';
 
 const RUN = `${process.pid}`;
 const TAG = `berth-e2e/iris-ab:${RUN}`;
@@ -73,6 +86,7 @@ describe('e2e: A/B in the playground — two versions of the sample model', { ti
     });
     await engine.startContainer(perturb);
     assert.equal(await engine.waitContainer(perturb), 0, 'the perturbed model is written');
+    await engine.removeContainer(perturb, { force: true });
     assert.ok(fs.existsSync(path.join(models, 'iris.npz')));
     const start = async (name: string, extra: { Env?: string[]; Binds?: string[] }): Promise<string> => {
       const id = await engine.createContainer({
@@ -215,7 +229,62 @@ describe('e2e: A/B in the playground — two versions of the sample model', { ti
 
     assert.deepEqual(cspErrors, [], 'no CSP violations in the panel');
   });
+
+  test('Compare Two Containers (A/B) on two containers selected in the Containers view', async () => {
+    const page = vscode.page;
+    await runCommand(page, 'View: Close All Editors');
+    const pane = await openBerthView(page, 'Containers');
+    // only this run's containers in the tree: other people's may fill it past its visible rows
+    await filterTree(page, LABEL);
+    await eventually(
+      () => rowTexts(pane),
+      (r) => [NAME_A, NAME_B].every((n) => r.some((x) => x.startsWith(`${n}  healthy`))),
+      'both servers healthy in the tree',
+    );
+    await treeRow(pane, NAME_A).click();
+    await treeRow(pane, NAME_B).click({ modifiers: ['Control'] });
+    await contextMenu(page, treeRow(pane, NAME_B), 'Compare Two Containers (A/B)…');
+    const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+    const heading = await frame.locator('h2', { hasText: 'Playground: ' }).innerText({ timeout: UI_TIMEOUT });
+    const a = heading.includes(NAME_A) ? NAME_A : NAME_B;
+    const b = a === NAME_A ? NAME_B : NAME_A;
+    // the A/B section open, B already chosen
+    await frame.locator('#ab').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+    await eventually(
+      () => frame.locator('#ab-b').innerText(),
+      (t) => t.startsWith(`${b} — http://127.0.0.1:`),
+      'B set from the selection',
+    );
+    await frame.locator('#ab-count').evaluate((e) => {
+      (e as unknown as { value: string }).value = '10';
+    });
+    await frame.locator('#ab-run').click();
+    const status = await eventually(
+      () => frame.locator('#ab-status').innerText(),
+      (t) => / differ, /.test(t),
+      'the A/B summary line',
+      { timeoutMs: 60_000 },
+    );
+    assert.match(normalize(status), /^10 of 10 requests in [\d.]+ s — 0 identical, 0 within tolerance, 10 differ, 0 errors$/);
+    await vscode.screenshot('ab-playground-compare');
+    assert.deepEqual(cspErrors, [], 'no CSP violations in the panel');
+  });
 });
+
+/** Filter the Containers view (Berth: Filter Containers…) to what matches `text`. */
+async function filterTree(page: VSCode['page'], text: string): Promise<void> {
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill('>Berth: Filter Containers');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Filter Containers' }).first().waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Filter containers' }).waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(text);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+}
 
 /** Run a command from the palette and choose `item` in the quick pick it opens. */
 async function palette(page: VSCode['page'], command: string, pickTitle: string, item: string): Promise<void> {
