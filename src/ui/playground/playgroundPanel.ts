@@ -156,6 +156,7 @@ export class PlaygroundPanel {
   private abOpen = false;
   private lastAb: AbExport | undefined;
   private ready = false;
+  private disposed = false;
 
   constructor(
     private readonly services: PlaygroundDeps,
@@ -174,6 +175,7 @@ export class PlaygroundPanel {
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'berth.svg');
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'playground', `Playground: ${record.name}`);
     this.panel.onDidDispose(() => {
+      this.disposed = true;
       this.batch?.abort();
       this.ab?.abort();
       hooks.onClosed();
@@ -211,6 +213,8 @@ export class PlaygroundPanel {
   }
 
   private post(message: PlaygroundToWebview): void {
+    // a run that ends after its panel closed has no one to tell
+    if (this.disposed) return;
     void this.panel.webview.postMessage(message);
   }
 
@@ -347,7 +351,9 @@ export class PlaygroundPanel {
         },
       },
     );
-    if (this.ab === controller) this.ab = undefined;
+    // a run replaced by a newer one is not shown: the newer one's results follow
+    if (this.ab !== controller) return;
+    this.ab = undefined;
     this.lastAb = run;
     const s = run.summary;
     this.services.log.info(
