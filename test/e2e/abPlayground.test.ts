@@ -255,6 +255,25 @@ describe('e2e: A/B in the playground — two versions of the sample model', { ti
       (t) => t.startsWith(`${b} — http://127.0.0.1:`),
       'B set from the selection',
     );
+    // a long run shows its progress and stops on Stop, keeping what finished
+    await frame.locator('#ab-count').evaluate((e) => {
+      (e as unknown as { value: string }).value = '2000';
+    });
+    await frame.locator('#ab-run').click();
+    await eventually(
+      () => frame.locator('#ab-status').innerText(),
+      (t) => /^\d+ of 2000…$/.test(normalize(t)),
+      'progress',
+    );
+    await frame.locator('#ab-stop').click();
+    const stopped = await eventually(
+      () => frame.locator('#ab-status').innerText(),
+      (t) => t.includes('(stopped)'),
+      'the stopped run',
+    );
+    const done = Number(/^(\d+) of 2000 requests \(stopped\)/.exec(normalize(stopped))?.[1]);
+    assert.ok(done > 0 && done < 2000, stopped);
+
     await frame.locator('#ab-count').evaluate((e) => {
       (e as unknown as { value: string }).value = '10';
     });
