@@ -15,6 +15,7 @@ import {
 import { clearContainerFilter, filterContainers, refreshContainers } from './containers/filterContainers';
 import { inspectContainer } from './containers/inspect';
 import { openPlayground } from './playground/openPlayground';
+import { compareContainersAb } from './playground/compareContainersAb';
 import { openPort } from './containers/openPort';
 import { showLogs, showLogsWithOptions } from './logs/showLogs';
 import { showStats } from './stats/showStats';
@@ -89,6 +90,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.container.openPort': openPort,
   'berth.container.openPlayground': openPlayground,
   'berth.fleet.show': (ctx) => ctx.fleetDashboard.show(ctx),
+  'berth.container.compareAb': compareContainersAb,
   'berth.container.copyId': copyContainerId,
   'berth.container.copyName': copyContainerName,
   'berth.images.refresh': (ctx) => ctx.trees.images.reload(),

@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { PlaygroundFromWebview, PlaygroundMethod, PlaygroundSample, PlaygroundToWebview } from '../../src/ui/webview/protocol';
 import { addStyle, connect, el } from '../vscodeApi';
+import { AB_STYLE, AbSection } from './ab';
 
 interface ValueElement extends HTMLElement {
   value: string;
@@ -50,16 +51,28 @@ runMany.id = 'run-batch';
 runMany.setAttribute('secondary', '');
 const batchResult = el('div', { className: 'batch' });
 batchResult.id = 'batch';
+const abMode = el('vscode-button', { text: 'A/B…' });
+abMode.id = 'ab-mode';
+abMode.setAttribute('secondary', '');
+abMode.title = 'Send the same requests to this container and another target, side by side';
 
-app.append(
-  title,
-  el('div', { className: 'row' }, method, pathField, send),
-  el('div', { className: 'row' }, sampleSelect, sampleName, save),
-  body,
+// what only one target's requests show: hidden while the A/B section is open
+const single = el(
+  'div',
+  {},
   el('div', { className: 'row' }, el('span', { text: 'Response' }), status, latency),
   responseBody,
   el('div', { className: 'row' }, count, runMany),
   batchResult,
+);
+single.id = 'single';
+
+app.append(
+  title,
+  el('div', { className: 'row' }, method, pathField, send, abMode),
+  el('div', { className: 'row' }, sampleSelect, sampleName, save),
+  body,
+  single,
 );
 
 let samples: readonly PlaygroundSample[] = [];
@@ -68,13 +81,18 @@ function showSamples(list: readonly PlaygroundSample[]): void {
   sampleSelect.replaceChildren(el('vscode-option', { text: '(samples)' }), ...list.map((s) => el('vscode-option', { text: s.name })));
 }
 
+// the extension host checks the method again before any request
+const currentMethod = (): PlaygroundMethod => method.value as PlaygroundMethod;
+
 const api = connect<PlaygroundToWebview, PlaygroundFromWebview>((m) => {
+  if (ab.onMessage(m)) return;
   switch (m.type) {
     case 'init':
       title.textContent = `Playground: ${m.container} — ${m.baseUrl}${m.via === undefined ? '' : ` (${m.via})`}`;
       pathField.value = m.path;
       showSamples(m.samples);
       if (m.samples[0]) body.value = m.samples[0].body.trim();
+      ab.init(m.container, m.baseUrl, m.path, m.tolerance);
       break;
     case 'samples':
       showSamples(m.samples);
@@ -121,8 +139,18 @@ const api = connect<PlaygroundToWebview, PlaygroundFromWebview>((m) => {
   }
 });
 
-// the extension host checks the method again before any request
-const currentMethod = (): PlaygroundMethod => method.value as PlaygroundMethod;
+const ab = new AbSection({
+  post: (message) => api.postMessage(message),
+  method: currentMethod,
+  path: () => pathField.value,
+  body: () => body.value,
+  toggled: (open) => {
+    single.hidden = open;
+    abMode.textContent = open ? 'Single' : 'A/B…';
+  },
+});
+app.append(ab.root);
+abMode.addEventListener('click', () => ab.toggle());
 send.addEventListener('click', () => {
   status.textContent = '…';
   api.postMessage({ type: 'send', method: currentMethod(), path: pathField.value, body: body.value });
@@ -151,4 +179,5 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 .bad { color: var(--vscode-errorForeground); }
 .batch th { text-align: left; padding-right: 16px; color: var(--vscode-descriptionForeground); font-weight: normal; }
 `);
+addStyle(AB_STYLE);
 api.postMessage({ type: 'ready' });

@@ -53,6 +53,117 @@ export interface PlaygroundBatch {
 /** The HTTP methods the playground offers (checked again in the extension host). */
 export type PlaygroundMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
+/* A/B runs of the playground (src/ui/playground/abRun.ts): the records shown, and exported as JSON. */
+
+export type AbSide = 'a' | 'b';
+
+/** A target chosen for B: a container (this one or another) as this machine reaches it. */
+export interface AbChoice {
+  readonly label: string;
+  readonly baseUrl: string;
+  readonly via?: string;
+}
+
+export interface AbTarget {
+  /** What the user knows it by: a container's name, and the path. */
+  readonly label: string;
+  /** The base URL this machine reaches it on. */
+  readonly baseUrl: string;
+  readonly path: string;
+  /** How baseUrl reaches a remote engine's host, when it does. */
+  readonly via?: string;
+}
+
+/** One side's answer to one request, as kept. */
+export interface AbSideResult {
+  readonly status: number;
+  readonly latencyMs: number;
+  /** The body's first AB_KEPT_CHARS characters. */
+  readonly body: string;
+  /** Set when no HTTP answer came. */
+  readonly error?: string;
+}
+
+/** One path where the two outputs differ, values as short JSON text ("(missing)" when absent). */
+export interface AbDifference {
+  readonly path: string;
+  readonly a: string;
+  readonly b: string;
+}
+
+/**
+ * identical: the same output; within-tolerance: numbers differ within rtol/atol only; differs:
+ * see `differences`; error: a side got no answer or an error status, so outputs are not compared.
+ */
+export type AbVerdict = 'identical' | 'within-tolerance' | 'differs' | 'error';
+
+export interface AbRequestResult {
+  readonly index: number;
+  /** Which of the bodies it sent. */
+  readonly body: number;
+  readonly a: AbSideResult;
+  readonly b: AbSideResult;
+  readonly verdict: AbVerdict;
+  readonly differences: readonly AbDifference[];
+  /** The comparison in a line ("2 paths differ", "numbers within tolerance", "B: no answer"). */
+  readonly reason: string;
+}
+
+export interface AbTargetSummary {
+  readonly count: number;
+  /** Requests without an answer or with a status of 400 or more. */
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  /** status (or "no answer") → how many */
+  readonly statuses: Readonly<Record<string, number>>;
+}
+
+export interface AbHistogram {
+  /** Bin edges in ms: bins + 1 of them; bin i holds latencies in [edges[i], edges[i+1]) (the last one closed). */
+  readonly edgesMs: readonly number[];
+  readonly a: readonly number[];
+  readonly b: readonly number[];
+}
+
+export interface AbSummary {
+  readonly a: AbTargetSummary;
+  readonly b: AbTargetSummary;
+  readonly histogram: AbHistogram;
+  /** Requests whose verdict is each of the four. */
+  readonly identical: number;
+  readonly withinTolerance: number;
+  readonly differs: number;
+  readonly errors: number;
+}
+
+/** The export of an A/B run (AB_EXPORT_KIND, version 1): everything the panel shows. */
+export interface AbExport {
+  readonly kind: 'berth.playground.ab';
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly wallMs: number;
+  /** Stopped before all requests were sent: `requests` holds those that were. */
+  readonly stopped: boolean;
+  readonly targets: { readonly a: AbTarget; readonly b: AbTarget };
+  readonly settings: {
+    readonly method: PlaygroundMethod;
+    readonly count: number;
+    readonly concurrency: number;
+    readonly rtol: number;
+    readonly atol: number;
+    readonly timeoutMs: number;
+    readonly bodies: readonly { readonly name: string; readonly body: string }[];
+  };
+  readonly summary: AbSummary;
+  readonly requests: readonly AbRequestResult[];
+}
+
 export type PlaygroundToWebview =
   | {
       readonly type: 'init';
@@ -62,8 +173,16 @@ export type PlaygroundToWebview =
       readonly via?: string;
       readonly path: string;
       readonly samples: readonly PlaygroundSample[];
+      /** The A/B comparison's tolerances to start with (berth.compare.relativeTolerance, absoluteTolerance). */
+      readonly tolerance: { readonly rtol: number; readonly atol: number };
     }
   | { readonly type: 'response'; readonly response: PlaygroundResponse }
+  /** B of an A/B run, chosen (`open`: show the A/B section, as "Compare Two Containers" does). */
+  | { readonly type: 'abTarget'; readonly target: AbChoice; readonly open?: boolean }
+  | { readonly type: 'abProgress'; readonly done: number; readonly total: number }
+  | { readonly type: 'abResult'; readonly run: AbExport }
+  /** The A/B run was not started (no B, bad method or path) or could not be exported: why. */
+  | { readonly type: 'abRefused'; readonly message: string }
   | { readonly type: 'progress'; readonly done: number; readonly total: number }
   | { readonly type: 'batch'; readonly batch: PlaygroundBatch }
   /** The batch was not started (bad method or path): why. */
@@ -74,7 +193,24 @@ export type PlaygroundFromWebview =
   | { readonly type: 'ready' }
   | { readonly type: 'send'; readonly method: PlaygroundMethod; readonly path: string; readonly body: string }
   | { readonly type: 'batch'; readonly method: PlaygroundMethod; readonly path: string; readonly body: string; readonly count: number }
-  | { readonly type: 'saveSample'; readonly name: string; readonly body: string };
+  | { readonly type: 'saveSample'; readonly name: string; readonly body: string }
+  /** Ask the extension host for B (a quick pick of this container and the other running ones). */
+  | { readonly type: 'abChooseB' }
+  | {
+      readonly type: 'abRun';
+      readonly method: PlaygroundMethod;
+      readonly pathA: string;
+      readonly pathB: string;
+      readonly body: string;
+      /** Send every sample in turn instead of `body`. */
+      readonly cycleSamples: boolean;
+      readonly count: number;
+      readonly concurrency: number;
+      readonly rtol: number;
+      readonly atol: number;
+    }
+  | { readonly type: 'abStop' }
+  | { readonly type: 'abExport' };
 
 /** The run form's fields: src/core/project/profileFields.ts. */
 export type RunFormFields = ProfileFields;
