@@ -129,8 +129,6 @@ const webviews = {
   target: 'es2022',
   outdir: path.join(outdir, 'webview'),
   tsconfig: 'webview/tsconfig.json',
-  // a package's style sheet (uPlot's) as text, added by the bundle in a <style> with the CSP's nonce
-  loader: { '.css': 'text' },
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
