@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { LogMatch, LogSearchEvent } from '../../core/logsearch/search';
 import { resultLabel } from './resultText';
 import { describeCount, ResultSet, type ContainerResults } from './resultSet';
-import { localTime } from './timeRange';
+import { localTime, shortTime } from './timeRange';
 
 export type LogSearchNode =
   | { readonly kind: 'note'; readonly text: string; readonly icon: string; readonly tooltip?: string }
@@ -139,7 +139,7 @@ export class LogSearchView implements vscode.TreeDataProvider<LogSearchNode>, vs
       }
       case 'match': {
         const { match } = node;
-        const label = resultLabel(`${localTime(match.time)}  `, match.line, match.ranges);
+        const label = resultLabel(`${shortTime(match.time, new Date())}  `, match.line, match.ranges);
         const item = new vscode.TreeItem({ label: label.label, highlights: label.highlights });
         item.iconPath =
           match.stream === 'stderr'

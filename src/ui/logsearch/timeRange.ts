@@ -71,3 +71,9 @@ export function localTime(time: Date): string {
     `${pad(time.getHours())}:${pad(time.getMinutes())}:${pad(time.getSeconds())}.${pad(time.getMilliseconds(), 3)}`
   );
 }
+
+/** A result's time, short: the time of day when it is today (local), else the date too. */
+export function shortTime(time: Date, now: Date): string {
+  const full = localTime(time);
+  return full.slice(0, 10) === localTime(now).slice(0, 10) ? full.slice(11) : full;
+}

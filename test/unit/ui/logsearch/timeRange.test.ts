@@ -1,7 +1,7 @@
 /** The log search's time ranges: the fixed choices, a custom "since" in its forms, and bad ones refused with a reason. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeWindow, localTime, parseSince, sinceOf, TIME_RANGES } from '../../../../src/ui/logsearch/timeRange';
+import { describeWindow, localTime, parseSince, shortTime, sinceOf, TIME_RANGES } from '../../../../src/ui/logsearch/timeRange';
 
 const NOW = new Date(2026, 11, 2, 14, 30, 0);
 const choice = (label: string) => TIME_RANGES.find((c) => c.label === label)!;
@@ -44,5 +44,7 @@ describe('time ranges', () => {
     assert.equal(describeWindow(new Date(NOW.getTime() - 24 * 3_600_000), NOW), 'last 24 h');
     assert.equal(describeWindow(new Date(2026, 10, 20, 8, 0, 0), NOW), 'since 2026-11-20 08:00:00.000');
     assert.equal(localTime(new Date(2026, 0, 5, 7, 8, 9, 45)), '2026-01-05 07:08:09.045');
+    assert.equal(shortTime(new Date(2026, 11, 2, 7, 8, 9, 45), NOW), '07:08:09.045', 'today: the time of day');
+    assert.equal(shortTime(new Date(2026, 11, 1, 23, 59, 59, 999), NOW), '2026-12-01 23:59:59.999', 'another day: the date too');
   });
 });
