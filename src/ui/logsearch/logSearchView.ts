@@ -73,6 +73,12 @@ export class LogSearchView implements vscode.TreeDataProvider<LogSearchNode>, vs
     return `${count}${progress}`;
   }
 
+  /** The progress notification's line: the count and how many containers are done. */
+  progressText(): string {
+    const r = this.results;
+    return `${describeCount(r.total, r.containers().filter((c) => c.matches.length > 0).length)} · ${r.finished} of ${r.planned} containers searched`;
+  }
+
   cancel(): void {
     this.running?.abort();
   }

@@ -181,8 +181,8 @@ export async function runSearch(ctx: CommandContext, query: LogSearchQuery, titl
           if (event.kind === 'done' || event.kind === 'failed') {
             const increment = results.planned === 0 ? 0 : (100 * (results.finished - reported)) / results.planned;
             reported = results.finished;
-            progress.report({ message: view.summary(), increment });
-          } else if (event.kind === 'match' && results.total % 50 === 1) progress.report({ message: view.summary() });
+            progress.report({ message: view.progressText(), increment });
+          } else if (event.kind === 'match' && results.total % 50 === 1) progress.report({ message: view.progressText() });
           if (event.kind === 'failed') ctx.log.warn(`Log search: ${event.message}`, event.error);
         }
       },
