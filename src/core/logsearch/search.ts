@@ -133,8 +133,15 @@ export async function* searchLogs(engine: Engine, query: LogSearchQuery, signal?
   const pattern =
     typeof query.pattern === 'string' ? parsePattern(query.pattern, { caseSensitive: query.caseSensitive ?? false }) : query.pattern;
   const maxResults = Math.max(1, query.maxResults ?? DEFAULT_MAX_RESULTS);
-  const records = await engine.listContainers({ all: true }, signal);
-  if (signal?.aborted === true) return;
+  let records: ContainerRecord[];
+  try {
+    records = await engine.listContainers({ all: true }, signal);
+  } catch (err) {
+    // cancelled while listing: nothing to say
+    if (isAborted(signal)) return;
+    throw err;
+  }
+  if (isAborted(signal)) return;
   const { found, missing } = chooseContainers(records, query.containers);
   yield { kind: 'started', containers: found };
   for (const id of missing) {

@@ -183,6 +183,21 @@ describe('searchLogs', () => {
     assert.equal(seen, 5000);
   });
 
+  test('aborted while the containers are listed: the search ends quietly; an unreachable engine throws', async () => {
+    const controller = new AbortController();
+    const engine = {
+      listContainers: (_options: unknown, signal: AbortSignal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new EngineError('cancelled', 'list containers was cancelled'))),
+        ),
+    } as unknown as Engine;
+    const search = searchLogs(engine, { pattern: 'x' }, controller.signal).next();
+    controller.abort();
+    assert.deepEqual(await search, { done: true, value: undefined });
+    const down = { listContainers: () => Promise.reject(new EngineError('unreachable', 'Cannot reach Docker')) } as unknown as Engine;
+    await assert.rejects(searchLogs(down, { pattern: 'x' }).next(), /Cannot reach Docker/);
+  });
+
   test('a bad pattern throws before the engine is asked for anything', async () => {
     const { engine, queries } = fakeEngine({ a: { lines: [] } });
     await assert.rejects(searchLogs(engine, { pattern: '/(/' }).next(), /Invalid regular expression/);
