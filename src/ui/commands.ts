@@ -58,6 +58,7 @@ import {
   composeUpServices,
 } from './compose/composeCommands';
 import { forgetGpuChoices } from './compose/gpuChoice';
+import { openSearchResult, searchContainerLogs } from './logsearch/searchContainerLogs';
 
 /** What a command handler receives: the services and the registered views. */
 export type CommandContext = Services & { readonly trees: Trees };
@@ -130,6 +131,10 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.compose.showLogs': composeShowLogs,
   'berth.compose.openFile': composeOpenFile,
   'berth.compose.forgetGpuChoice': forgetGpuChoices,
+  'berth.logs.search': searchContainerLogs,
+  'berth.logSearch.openResult': openSearchResult,
+  'berth.logSearch.cancel': (ctx) => ctx.trees.logSearch.cancel(),
+  'berth.logSearch.clear': (ctx) => ctx.trees.logSearch.clear(),
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */
