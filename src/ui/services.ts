@@ -64,13 +64,13 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const profiles = new RunProfiles();
   const runs = new ProjectRuns({ context, session, log, config, profiles, buildOutput, buildKit, containers });
   const comparisons = new NotebookComparisons({ context, log, config, session, runs });
-  const playgrounds = new Playgrounds({ context, log, session });
   const registries = new Registries(context);
   const scans = new ScanResults({ config, log });
   const compose = new ComposeProjects({ session, log, config, containers });
   const engineContexts = new EngineContexts(config);
   const fleet = new FleetMonitor({ containers, session, log });
   const fleetDashboard = new FleetDashboard(fleet);
+  const playgrounds = new Playgrounds({ context, log, session, fleet });
   context.subscriptions.push(
     log,
     session,

@@ -6,7 +6,7 @@ import type { Services } from '../services';
 import { webviewHtml, webviewOptions } from '../webview/html';
 import type { AbChoice, AbExport, PlaygroundFromWebview, PlaygroundSample, PlaygroundToWebview } from '../webview/protocol';
 import { MAX_AB_REQUESTS, runAb } from './abRun';
-import { checkMethod, MAX_BATCH, requestUrl, runBatch, sendRequest, type RequestSpec } from './requests';
+import { checkMethod, MAX_BATCH, requestUrl, runBatch, sendRequest, type RequestResult, type RequestSpec } from './requests';
 import { readProjectSamples, samplesFolder } from './samples';
 import { chooseTarget, reachTarget, type PortTarget } from './target';
 
@@ -45,7 +45,7 @@ function loadSamples(services: PlaygroundDeps, projectDir: string | undefined): 
   return [...samples, ...(saved[projectDir ?? ''] ?? [])];
 }
 
-type PlaygroundDeps = Pick<Services, 'context' | 'log'>;
+type PlaygroundDeps = Pick<Services, 'context' | 'log' | 'fleet'>;
 type PlaygroundsDeps = PlaygroundDeps & Pick<Services, 'session'>;
 
 /** The playgrounds of the window, one per container: a service (services.playgrounds). */
@@ -61,7 +61,11 @@ export class Playgrounds implements vscode.Disposable {
    * no panel. On an ssh:// engine the port is reached through a port forwarded over its ssh
    * connection; the panel closes when Berth connects to another engine.
    */
-  async show(record: ContainerRecord, projectDir: string | undefined): Promise<PlaygroundPanel | undefined> {
+  async show(
+    record: ContainerRecord,
+    projectDir: string | undefined,
+    options: { path?: string } = {},
+  ): Promise<PlaygroundPanel | undefined> {
     const existing = this.open.get(record.id);
     if (existing) {
       existing.reveal();
@@ -83,6 +87,7 @@ export class Playgrounds implements vscode.Disposable {
     if (folder.refused) this.services.log.warn(`Playground for ${record.name}: ${folder.refused}`);
     if (target.via !== undefined) this.services.log.info(`Playground for ${record.name}: ${target.url} is the ${target.via}`);
     const panel = new PlaygroundPanel(this.services, record, folder.dir, target, {
+      ...(options.path === undefined ? {} : { path: options.path }),
       chooseB: () => this.chooseB(record, target.url, target.via),
       onClosed: () => {
         this.open.delete(record.id);
@@ -163,7 +168,12 @@ export class PlaygroundPanel {
     private readonly record: ContainerRecord,
     private readonly projectDir: string | undefined,
     private readonly target: { readonly url: string; readonly via?: string },
-    private readonly hooks: { readonly chooseB: () => Promise<AbChoice | undefined>; readonly onClosed: () => void },
+    private readonly hooks: {
+      /** The path the panel starts with (default: /predict when the project has samples, else /). */
+      readonly path?: string;
+      readonly chooseB: () => Promise<AbChoice | undefined>;
+      readonly onClosed: () => void;
+    },
   ) {
     const extensionUri = services.context.extensionUri;
     this.panel = vscode.window.createWebviewPanel(
@@ -234,6 +244,15 @@ export class PlaygroundPanel {
     }
   }
 
+  /** A request sent from here counts in the Fleet dashboard's figures of a container without /metrics. */
+  private recordTraffic(r: RequestResult): void {
+    this.services.fleet.recordTraffic(this.record.id, {
+      at: Date.now(),
+      latencyMs: r.latencyMs,
+      ok: r.error === undefined && r.status < 500,
+    });
+  }
+
   private async onMessage(m: PlaygroundFromWebview): Promise<void> {
     switch (m.type) {
       case 'ready': {
@@ -243,7 +262,7 @@ export class PlaygroundPanel {
           container: this.record.name,
           baseUrl: this.target.url,
           ...(this.target.via === undefined ? {} : { via: this.target.via }),
-          path: samples.length > 0 ? '/predict' : '/',
+          path: this.hooks.path ?? (samples.length > 0 ? '/predict' : '/'),
           samples,
           tolerance: tolerance(),
         });
@@ -258,6 +277,7 @@ export class PlaygroundPanel {
           return;
         }
         const r = await sendRequest({ ...spec, maxBodyBytes: MAX_BODY_SHOWN });
+        this.recordTraffic(r);
         if (r.error) this.services.log.warn(`Playground: ${spec.method} ${spec.url}: ${r.error}`);
         const body = r.bodyBytes > Buffer.byteLength(r.body) ? `${r.body}\n… (${r.bodyBytes} bytes in all)` : r.body;
         this.post({
@@ -278,6 +298,7 @@ export class PlaygroundPanel {
         const count = Math.max(1, Math.min(MAX_BATCH, Math.round(Number(m.count) || 1)));
         const summary = await runBatch(spec, count, {
           signal: controller.signal,
+          onResult: (r) => this.recordTraffic(r),
           onProgress: (done) => {
             if (done % Math.max(1, Math.floor(count / 20)) === 0) this.post({ type: 'progress', done, total: count });
           },

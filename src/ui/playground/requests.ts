@@ -266,7 +266,14 @@ export function summarize(results: readonly RequestResult[], wallMs: number): Ba
 export async function runBatch(
   spec: RequestSpec,
   count: number,
-  options: { concurrency?: number; signal?: AbortSignal; onProgress?: (done: number) => void; collector?: BatchCollector } = {},
+  options: {
+    concurrency?: number;
+    signal?: AbortSignal;
+    onProgress?: (done: number) => void;
+    /** Each request's result as it comes (the fleet model's traffic figures). */
+    onResult?: (result: RequestResult) => void;
+    collector?: BatchCollector;
+  } = {},
 ): Promise<BatchSummary> {
   const total = Math.max(0, Math.min(MAX_BATCH, Math.floor(count)));
   const collector = options.collector ?? new BatchCollector(total);
@@ -283,6 +290,7 @@ export async function runBatch(
       // a request cut short by the abort is not one of the batch's results
       if (aborted()) return;
       collector.add(r);
+      options.onResult?.(r);
       done++;
       options.onProgress?.(done);
     }

@@ -31,8 +31,9 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
   return record.id;
 }
 
-async function showPlayground(ctx: CommandContext, record: ContainerRecord, projectDir: string): Promise<void> {
-  if (record.ports.some((p) => p.hostPort !== undefined)) await ctx.playgrounds.show(record, projectDir);
+async function showPlayground(ctx: CommandContext, record: ContainerRecord, projectDir: string, path?: string): Promise<void> {
+  if (record.ports.some((p) => p.hostPort !== undefined))
+    await ctx.playgrounds.show(record, projectDir, path === undefined ? {} : { path });
   else void vscode.window.showInformationMessage(`${record.name} is running (it publishes no port, so there is no playground).`);
 }
 
@@ -86,7 +87,7 @@ async function runSeveral(ctx: CommandContext, selected: readonly vscode.Uri[]):
       `${record.name}: serving ${run.profile.models ? names : (run.profile.model?.path ?? '')} (first request ${run.predictPath})`,
     );
     ids.push(record.id);
-    await showPlayground(ctx, record, projectDir);
+    await showPlayground(ctx, record, projectDir, run.predictPath);
   }
   return ids[0];
 }
