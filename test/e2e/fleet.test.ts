@@ -166,6 +166,58 @@ describe('e2e: fleet alerts', { timeout: 180_000 }, () => {
     await runCommand(vscode.page, 'View: Close All Editors');
   });
 
+  test('a model server without /metrics: the requests sent from its playground are its figures', async () => {
+    const page = vscode.page;
+    const PLAIN = `plain-${run}`;
+    const server = [
+      'from http.server import BaseHTTPRequestHandler, HTTPServer',
+      'class H(BaseHTTPRequestHandler):',
+      '    def answer(self):',
+      '        self.rfile.read(int(self.headers.get("content-length") or 0))',
+      '        body = b\'{"ok": true}\'',
+      '        self.send_response(200); self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)',
+      '    do_GET = do_POST = answer',
+      '    def log_message(self, *a): pass',
+      'HTTPServer(("0.0.0.0", 8000), H).serve_forever()',
+    ].join('\n');
+    const id = await docker.createContainer({
+      Image: 'berth-python-numpy:latest',
+      name: PLAIN,
+      Cmd: ['python3', '-c', server],
+      Labels: { 'berth.test': run, 'berth.managed': 'true', 'berth.profile': 'serve' },
+      ExposedPorts: { '8000/tcp': {} },
+      HostConfig: { PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+      StopSignal: 'SIGKILL',
+    });
+    await docker.startContainer(id);
+    // its playground, from the palette: 20 requests
+    await runCommand(page, 'Berth: Open Inference Playground', { opensPick: true });
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill(PLAIN);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: PLAIN }).first().waitFor({ timeout: UI_TIMEOUT });
+    await input.press('Enter');
+    const playground = frame();
+    await playground.locator('h2', { hasText: `Playground: ${PLAIN}` }).waitFor({ timeout: UI_TIMEOUT });
+    await playground.locator('#count').evaluate((e) => {
+      (e as unknown as { value: string }).value = '20';
+    });
+    await playground.locator('#run-batch').click();
+    await eventually(
+      () => playground.locator('#batch').innerText(),
+      (t) => /requests\s+20/.test(normalize(t)),
+      'the batch summary',
+    );
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Berth: Show Fleet Dashboard');
+    await eventually(
+      async () => normalize(await cell(PLAIN, 'source').innerText({ timeout: 1000 })),
+      (t) => t === 'Berth’s requests',
+      'the figures from the playground’s requests',
+      { timeoutMs: 30_000 },
+    );
+    await runCommand(page, 'View: Close All Editors');
+  });
+
   test('a crash-looping container: one alert with its exit code; Show Logs opens its logs', async () => {
     const page = vscode.page;
     // Berth is up (the status bar shows the engine) before the container starts looping
