@@ -154,3 +154,27 @@ export async function withCleanup(engine: Engine, body: () => Promise<void>, kee
     process.off('SIGTERM', onSignal);
   }
 }
+
+/**
+ * In-page JavaScript (text: functions compiled by tsx may carry helpers the page lacks) that runs
+ * a requestAnimationFrame loop and a long-task observer for `ms`; resolves { gaps, longTasks }.
+ */
+export const frameSampleScript = (ms: number): string => `new Promise((resolve) => {
+  const gaps = [];
+  const longTasks = [];
+  let observer;
+  try {
+    observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
+    observer.observe({ type: 'longtask' });
+  } catch {}
+  let last = performance.now();
+  const end = last + ${ms};
+  function tick(t) {
+    gaps.push(t - last);
+    last = t;
+    if (t < end) { requestAnimationFrame(tick); return; }
+    if (observer) { for (const e of observer.takeRecords()) longTasks.push(e.duration); observer.disconnect(); }
+    resolve({ gaps, longTasks });
+  }
+  requestAnimationFrame(tick);
+})`;

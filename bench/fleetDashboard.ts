@@ -24,7 +24,7 @@ import type { Frame, Page } from 'playwright-core';
 import { buildImage } from '../src/core/engine/build';
 import { scanContext } from '../src/core/project/buildContext';
 import { runCommand, sampleWorkspace, startVSCode, UI_TIMEOUT, type VSCode } from '../test/e2e/harness';
-import { connect, fmt, LABEL, percentile, RUN_ID, sleep, withCleanup } from './common';
+import { connect, fmt, LABEL, percentile, RUN_ID, sleep, withCleanup, frameSampleScript } from './common';
 
 const { values } = parseArgs({
   options: {
@@ -80,27 +80,6 @@ function rssMiB(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-/** rAF frame gaps and long tasks for `ms` (plain JavaScript text: it runs in the page). */
-const sampleScript = (ms: number): string => `new Promise((resolve) => {
-  const gaps = [];
-  const longTasks = [];
-  let observer;
-  try {
-    observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
-    observer.observe({ type: 'longtask' });
-  } catch {}
-  let last = performance.now();
-  const end = last + ${ms};
-  function tick(t) {
-    gaps.push(t - last);
-    last = t;
-    if (t < end) { requestAnimationFrame(tick); return; }
-    if (observer) { for (const e of observer.takeRecords()) longTasks.push(e.duration); observer.disconnect(); }
-    resolve({ gaps, longTasks });
-  }
-  requestAnimationFrame(tick);
-})`;
-
 /** The dashboard's own frame (the webview's inner document holding the table). */
 async function dashboardFrame(page: Page): Promise<Frame | undefined> {
   for (const frame of page.frames()) {
@@ -151,8 +130,8 @@ async function measure(vscode: VSCode, name: string, served: () => number, webvi
   const t0 = Date.now();
   const frame = webview ? await dashboardFrame(vscode.page) : undefined;
   const [page, inner] = await Promise.all([
-    vscode.page.evaluate<{ gaps: number[]; longTasks: number[] }>(sampleScript(SECONDS * 1000)),
-    frame?.evaluate<{ gaps: number[]; longTasks: number[] }>(sampleScript(SECONDS * 1000)),
+    vscode.page.evaluate<{ gaps: number[]; longTasks: number[] }>(frameSampleScript(SECONDS * 1000)),
+    frame?.evaluate<{ gaps: number[]; longTasks: number[] }>(frameSampleScript(SECONDS * 1000)),
   ]);
   const wall = (Date.now() - t0) / 1000;
   const cpu = ((cpuTicks(pid) - ticks0) / CLOCK_TICKS / wall) * 100;

@@ -31,7 +31,7 @@ import { REPO_ROOT } from '../scripts/vscode/codeServer';
 import type { Engine } from '../src/core/engine/engine';
 import { engineEvents } from '../src/core/engine/events';
 import { berthStatusItem, eventually, normalize, openBerthView, startVSCode, UI_TIMEOUT, type VSCode } from '../test/e2e/harness';
-import { connect, fmt, IMAGE, LABEL, median, percentile, RUN_ID, sleep, withCleanup } from './common';
+import { connect, fmt, IMAGE, LABEL, median, percentile, RUN_ID, sleep, withCleanup, frameSampleScript } from './common';
 
 const { values } = parseArgs({
   options: {
@@ -190,25 +190,6 @@ async function lifecycleLatencies(engine: Engine, page: Page, phase: number): Pr
 
 // The in-page code is plain JavaScript text: functions compiled by tsx may carry helpers the page lacks.
 
-/** A requestAnimationFrame loop and a long-task observer for `ms`. */
-const sampleScript = (ms: number): string => `new Promise((resolve) => {
-  const gaps = [];
-  const longTasks = [];
-  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
-  observer.observe({ type: 'longtask' });
-  let last = performance.now();
-  const end = last + ${ms};
-  function tick(t) {
-    gaps.push(t - last);
-    last = t;
-    if (t < end) { requestAnimationFrame(tick); return; }
-    for (const e of observer.takeRecords()) longTasks.push(e.duration);
-    observer.disconnect();
-    resolve({ gaps, longTasks });
-  }
-  requestAnimationFrame(tick);
-})`;
-
 /** Remember the timestamp of the next F1 key event (the platform's, so queueing before dispatch counts). */
 const ARM_KEY = `(() => {
   if (!window.__berthBench) {
@@ -297,7 +278,7 @@ async function probeLatencies(engine: Engine, page: Page, phase: number): Promis
 async function measurePhase(engine: Engine, page: Page, name: string, phase: number): Promise<PhaseResult> {
   process.stdout.write(`phase ${phase} (${name}): settling ${SETTLE_SECONDS} s, sampling ${SECONDS} s… `);
   await sleep(SETTLE_SECONDS * 1000);
-  const frames = await page.evaluate<FrameSample>(sampleScript(SECONDS * 1000));
+  const frames = await page.evaluate<FrameSample>(frameSampleScript(SECONDS * 1000));
   process.stdout.write(`palette ×${ACTIONS}… `);
   const paletteMs = await paletteLatencies(page);
   process.stdout.write(`new container ×${PROBES}… `);

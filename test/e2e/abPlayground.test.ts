@@ -8,6 +8,9 @@ import { Engine } from '../../src/core/engine/engine';
 import { scanContext } from '../../src/core/project/buildContext';
 import {
   contextMenu,
+  filterTree,
+  paletteOn,
+  pickItem,
   eventually,
   normalize,
   openBerthView,
@@ -134,7 +137,7 @@ describe('e2e: A/B in the playground — two versions of the sample model', { ti
     );
     assert.ok(differing.length > 0, `the perturbed model predicts differently: ${JSON.stringify([outA, outB])}`);
 
-    await palette(page, 'Berth: Open Inference Playground', 'Open playground', NAME_A);
+    await paletteOn(page, 'Berth: Open Inference Playground', 'Open playground', NAME_A);
     const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
     await frame.locator('h2', { hasText: `Playground: ${NAME_A} — http://127.0.0.1:` }).waitFor({ timeout: UI_TIMEOUT });
     await eventually(
@@ -146,7 +149,7 @@ describe('e2e: A/B in the playground — two versions of the sample model', { ti
     await frame.locator('#ab').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
     // B from the extension host's quick pick of running containers
     await frame.locator('#ab-choose-b').click();
-    await pick(page, `A/B: compare ${NAME_A} with`, NAME_B);
+    await pickItem(page, `A/B: compare ${NAME_A} with`, NAME_B);
     await eventually(
       () => frame.locator('#ab-b').innerText(),
       (t) => t.startsWith(`${NAME_B} — http://127.0.0.1:`),
@@ -289,40 +292,3 @@ describe('e2e: A/B in the playground — two versions of the sample model', { ti
     assert.deepEqual(cspErrors, [], 'no CSP violations in the panel');
   });
 });
-
-/** Filter the Containers view (Berth: Filter Containers…) to what matches `text`. */
-async function filterTree(page: VSCode['page'], text: string): Promise<void> {
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ timeout: UI_TIMEOUT });
-  await input.fill('>Berth: Filter Containers');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Filter Containers' }).first().waitFor({ timeout: UI_TIMEOUT });
-  await input.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Filter containers' }).waitFor({ timeout: UI_TIMEOUT });
-  await input.fill(text);
-  await input.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
-}
-
-/** Run a command from the palette and choose `item` in the quick pick it opens. */
-async function palette(page: VSCode['page'], command: string, pickTitle: string, item: string): Promise<void> {
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ timeout: UI_TIMEOUT });
-  await input.fill(`>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: UI_TIMEOUT });
-  await input.press('Enter');
-  await pick(page, pickTitle, item);
-}
-
-/** Choose `item` in the open quick pick titled `title`. */
-async function pick(page: VSCode['page'], title: string, item: string): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: UI_TIMEOUT });
-  await input.fill(item);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: item }).first().waitFor({ timeout: UI_TIMEOUT });
-  await input.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
-}

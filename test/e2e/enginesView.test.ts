@@ -23,19 +23,10 @@ import {
   UI_TIMEOUT,
   waitForNotification,
   type VSCode,
+  writeDockerContext,
 } from './harness';
 
 const DOCKER = '/usr/bin/docker';
-
-/** A docker context as the docker CLI stores it. */
-function writeContext(config: string, name: string, host: string): void {
-  const dir = path.join(config, 'contexts', 'meta', contextDirName(name));
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'meta.json'),
-    JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
-  );
-}
 
 describe('e2e: the Engines view — docker contexts, switching to a dead engine and back, Add SSH Host', { timeout: 240_000 }, () => {
   let vscode: VSCode;
@@ -55,8 +46,8 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-engines-'));
     config = path.join(home, '.docker');
     deadHost = `unix://${path.join(home, 'nothing-listens.sock')}`;
-    writeContext(config, 'live', engine.host);
-    writeContext(config, 'dead', deadHost);
+    writeDockerContext(config, 'live', engine.host);
+    writeDockerContext(config, 'dead', deadHost);
     fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: 'live' }));
     fs.mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
     fs.writeFileSync(

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { launchCodeServer, REPO_ROOT, type CodeServer, type LaunchOptions } from '../../scripts/vscode/codeServer';
-import { resolveEndpoint } from '../../src/core/engine/connection';
+import { contextDirName, resolveEndpoint } from '../../src/core/engine/connection';
 import { Engine } from '../../src/core/engine/engine';
 
 export const VSIX = path.join(REPO_ROOT, 'berth.vsix');
@@ -420,4 +420,51 @@ export async function explorerMenu(page: Page, row: Locator, item: string): Prom
       await page.waitForTimeout(1000);
     }
   }
+}
+
+/** Filter the Containers view (Berth: Filter Containers…) to what matches `text`. */
+export async function filterTree(page: Page, text: string): Promise<void> {
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill('>Berth: Filter Containers');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Filter Containers' }).first().waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Filter containers' }).waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(text);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+}
+
+/** Choose `item` in the open quick pick titled `title`. */
+export async function pickItem(page: Page, title: string, item: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(item);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: item }).first().waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+}
+
+/** Run a Berth command from the palette and choose `item` (a container) in the quick pick it opens. */
+export async function paletteOn(page: Page, command: string, pickTitle: string, item: string): Promise<void> {
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: UI_TIMEOUT });
+  await input.press('Enter');
+  await pickItem(page, pickTitle, item);
+}
+
+/** A docker context as the docker CLI stores it (meta.json under DOCKER_CONFIG/contexts/meta). */
+export function writeDockerContext(config: string, name: string, host: string): void {
+  const dir = path.join(config, 'contexts', 'meta', contextDirName(name));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'meta.json'),
+    JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+  );
 }

@@ -8,6 +8,8 @@ import { resolveEndpoint } from '../../src/core/engine/connection';
 import { Engine } from '../../src/core/engine/engine';
 import { scanContext } from '../../src/core/project/buildContext';
 import {
+  filterTree,
+  paletteOn,
   contextMenu,
   eventually,
   normalize,
@@ -210,35 +212,4 @@ describe('e2e: the inference playground on the sample model server', { timeout: 
 
 function frameOf(vscodePage: VSCode['page']) {
   return vscodePage.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-}
-
-/** Run a Berth command from the palette and choose a container in its quick pick. */
-async function paletteOn(page: VSCode['page'], command: string, pickTitle: string, container: string): Promise<void> {
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ timeout: UI_TIMEOUT });
-  await input.fill(`>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: UI_TIMEOUT });
-  await input.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: pickTitle }).waitFor({ timeout: UI_TIMEOUT });
-  await input.fill(container);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: container }).first().waitFor({ timeout: UI_TIMEOUT });
-  await input.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
-}
-
-/** Filter the Containers view (Berth: Filter Containers…) to what matches `text`. */
-async function filterTree(page: VSCode['page'], text: string): Promise<void> {
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ timeout: UI_TIMEOUT });
-  await input.fill('>Berth: Filter Containers');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Filter Containers' }).first().waitFor({ timeout: UI_TIMEOUT });
-  await input.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Filter containers' }).waitFor({ timeout: UI_TIMEOUT });
-  await input.fill(text);
-  await input.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
 }

@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { contextDirName } from '../../src/core/engine/connection';
 import type { Engine } from '../../src/core/engine/engine';
 import { sshdUnavailable, startSshd, type Sshd } from '../engine/sshd';
 import {
@@ -21,19 +20,10 @@ import {
   UI_TIMEOUT,
   waitForNotification,
   type VSCode,
+  writeDockerContext,
 } from './harness';
 
 const skip = sshdUnavailable();
-
-/** A docker context as the docker CLI stores it. */
-function writeContext(config: string, name: string, host: string): void {
-  const dir = path.join(config, 'contexts', 'meta', contextDirName(name));
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'meta.json'),
-    JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
-  );
-}
 
 /** An HTTP server that answers every method with JSON and logs a numbered tick every 300 ms. */
 const SERVER = `
@@ -91,8 +81,8 @@ describe(
       sshd = await startSshd();
       home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-ssh-'));
       config = path.join(home, '.docker');
-      writeContext(config, 'local', engine.host);
-      writeContext(config, 'gpu-ssh', 'ssh://gpu-remote');
+      writeDockerContext(config, 'local', engine.host);
+      writeDockerContext(config, 'gpu-ssh', 'ssh://gpu-remote');
       fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: 'local' }));
       fs.mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
       fs.writeFileSync(

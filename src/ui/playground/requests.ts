@@ -4,6 +4,8 @@
  * throughput while keeping only what that summary needs. No vscode import.
  */
 
+import type { RequestStats } from '../webview/protocol';
+
 /** The methods the playground sends. */
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type Method = (typeof METHODS)[number];
@@ -165,13 +167,7 @@ export interface ErrorSample {
   readonly message: string;
 }
 
-export interface BatchSummary {
-  readonly count: number;
-  readonly errors: number;
-  readonly errorRate: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
+export interface BatchSummary extends RequestStats {
   readonly max: number;
   readonly throughputPerS: number;
   readonly wallMs: number;

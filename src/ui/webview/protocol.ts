@@ -37,13 +37,17 @@ export interface PlaygroundResponse {
   readonly error?: string;
 }
 
-export interface PlaygroundBatch {
+/** How a set of requests went: how many, how many failed, latency percentiles in ms. */
+export interface RequestStats {
   readonly count: number;
   readonly errors: number;
   readonly errorRate: number;
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
+}
+
+export interface PlaygroundBatch extends RequestStats {
   readonly throughputPerS: number;
   readonly statuses: Readonly<Record<string, number>>;
   /** The first few failures of the batch. */
@@ -109,14 +113,8 @@ export interface AbRequestResult {
   readonly reason: string;
 }
 
-export interface AbTargetSummary {
-  readonly count: number;
-  /** Requests without an answer or with a status of 400 or more. */
-  readonly errors: number;
-  readonly errorRate: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
+/** One side of an A/B run; its errors are the requests without an answer or with a status of 400 or more. */
+export interface AbTargetSummary extends RequestStats {
   readonly min: number;
   readonly max: number;
   readonly mean: number;
