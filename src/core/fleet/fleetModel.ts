@@ -417,6 +417,7 @@ export class FleetModel {
     const [p50Ms, p95Ms, p99Ms] = [nearestRank(sorted, 0.5), nearestRank(sorted, 0.95), nearestRank(sorted, 0.99)];
     return {
       rps: seconds > 0 ? count / seconds : 0,
+      requests: count,
       ...(count > 0 ? { errorRate: errors / count } : {}),
       ...(p50Ms === undefined ? {} : { p50Ms }),
       ...(p95Ms === undefined ? {} : { p95Ms }),

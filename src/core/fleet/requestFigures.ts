@@ -16,6 +16,8 @@ export interface Scrape {
 
 export interface RequestFigures {
   readonly rps: number;
+  /** The requests behind the rate. */
+  readonly requests: number;
   /** undefined: no request in the interval, or no way to tell errors. */
   readonly errorRate?: number;
   readonly p50Ms?: number;
@@ -258,6 +260,7 @@ export function requestFigures(
   if (requests === undefined) return undefined;
   return {
     rps: requests / seconds,
+    requests,
     ...(errors !== undefined && requests > 0 ? { errorRate: Math.min(1, errors / requests) } : {}),
     ...quantiles,
   };

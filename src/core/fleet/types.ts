@@ -19,6 +19,8 @@ export interface FleetSample {
   readonly t: number;
   /** Requests per second over the interval. */
   readonly rps?: number;
+  /** Requests answered over the interval (the rate's count: its time is the interval between two scrapes). */
+  readonly requests?: number;
   /** Latency percentiles over the interval, in ms. */
   readonly p50Ms?: number;
   readonly p95Ms?: number;

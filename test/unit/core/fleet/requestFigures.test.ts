@@ -108,6 +108,7 @@ describe('requestFigures', () => {
     );
     const f = requestFigures(scrape(1000, before), scrape(6000, after));
     close(f?.rps, 100 / 5, 'rps'); // 70 + 10 + 20 new requests in 5 s; the 500 and 404 series are new since the first scrape
+    assert.equal(f?.requests, 100, 'the requests behind the rate');
     close(f?.errorRate, 0.2, '5xx only');
     // deltas: 50 ≤10 ms, 40 in (10, 100], 10 in (100, 1000]
     close(f?.p50Ms, 10, 'p50 at the top of the first bucket');
@@ -186,7 +187,7 @@ describe('requestFigures', () => {
   test('no requests in the interval: rate 0, no error rate, no percentiles; nothing request-like: undefined', () => {
     const text = fixture('iris-2.txt');
     const f = requestFigures(scrape(0, text), scrape(5000, text));
-    assert.deepEqual(f, { rps: 0 });
+    assert.deepEqual(f, { rps: 0, requests: 0 });
     assert.equal(requestFigures(scrape(0, 'up 1\n'), scrape(5000, 'up 1\n')), undefined);
     assert.equal(requestFigures(scrape(5000, text), scrape(5000, text)), undefined, 'no interval');
   });
