@@ -387,7 +387,23 @@ export async function contextMenu(page: Page, row: Locator, item: string): Promi
   // the workbench ignores a click that lands right after a menu opens (it guards against the
   // right-click's own release selecting an entry): pause as a person would
   await page.waitForTimeout(400);
-  await entry.click();
+  await clickMenuEntry(page, entry);
+}
+
+/**
+ * Click a context-menu entry until the menu closes: on a busy machine the workbench may still
+ * take a click as the right-click's own release and ignore it, leaving the menu open.
+ */
+async function clickMenuEntry(page: Page, entry: Locator): Promise<void> {
+  const menu = page.locator('.context-view .monaco-menu').first();
+  for (let attempt = 1; ; attempt++) {
+    await entry.click();
+    const closed = await menu.waitFor({ state: 'hidden', timeout: 2000 }).then(
+      () => true,
+      () => false,
+    );
+    if (closed || attempt === 3) return;
+  }
 }
 
 /** A tree row of a view pane by its label. */
@@ -412,7 +428,7 @@ export async function explorerMenu(page: Page, row: Locator, item: string): Prom
     try {
       await entry.waitFor({ timeout: 5000 });
       await page.waitForTimeout(400);
-      await entry.click();
+      await clickMenuEntry(page, entry);
       return;
     } catch (err) {
       await page.keyboard.press('Escape');
