@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { EngineConfigError, TlsError } from './errors';
 import type { PortRoute } from './contract';
+import { isLoopbackHost } from './loopback';
 
 export type HostSource = 'setting' | 'DOCKER_HOST' | 'context' | 'default';
 
@@ -313,14 +314,15 @@ export function toModemOptions(endpoint: EngineEndpoint, env: Readonly<Record<st
   };
 }
 
+/** The host name of a tcp:// engine URL. */
+function tcpHostname(host: string): string {
+  return new URL(host.replace(/^tcp:/, 'http:')).hostname;
+}
+
 /** True when the engine runs on this machine (so host tools such as nvidia-smi describe it). */
 export function isLocalEndpoint(endpoint: EngineEndpoint): boolean {
   if (endpoint.host.startsWith('unix://') || endpoint.host.startsWith('npipe://')) return true;
-  if (endpoint.host.startsWith('tcp://')) {
-    const hostname = new URL(endpoint.host.replace(/^tcp:/, 'http:')).hostname;
-    return /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === 'localhost' || hostname === '[::1]';
-  }
-  return false;
+  return endpoint.host.startsWith('tcp://') && isLoopbackHost(tcpHostname(endpoint.host));
 }
 
 /**
@@ -330,7 +332,7 @@ export function isLocalEndpoint(endpoint: EngineEndpoint): boolean {
  */
 export function directRoute(endpoint: EngineEndpoint, host: string, port: number): PortRoute {
   if (isLocalEndpoint(endpoint)) return { host, port };
-  const remote = endpoint.host.startsWith('tcp://') ? new URL(endpoint.host.replace(/^tcp:/, 'http:')).hostname : endpoint.host;
+  const remote = endpoint.host.startsWith('tcp://') ? tcpHostname(endpoint.host) : endpoint.host;
   return {
     error:
       `port ${port} is published on the engine's host ${remote}, which Berth reaches only through ssh: ` +

@@ -9,6 +9,7 @@
 import type { ContainerRecord, ContainerStore, StoreChange } from '../engine/containerStore';
 import type { Engine } from '../engine/engine';
 import { BERTH_LABEL, COMPOSE_LABEL } from '../engine/labels';
+import { httpUrl, loopbackFor } from '../engine/loopback';
 import { cpuPercent, memoryUsageNoCache, type RawStats } from '../engine/stats';
 import { isExposition, parseExposition } from './exposition';
 import { engineProbes, type FleetProbes } from './probes';
@@ -110,14 +111,6 @@ export function isModelContainer(labels: Readonly<Record<string, string>>): bool
 
 function isLive(r: ContainerRecord): boolean {
   return r.state === 'running' || r.state === 'restarting' || r.state === 'paused';
-}
-
-/** The loopback address that reaches a binding on `hostIp` (as the playground picks it); undefined: none. */
-function loopbackFor(hostIp: string | undefined): string | undefined {
-  if (hostIp === undefined || hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
-  if (hostIp === '::') return '::1';
-  if (hostIp === '::1' || hostIp === 'localhost' || /^127\./.test(hostIp)) return hostIp;
-  return undefined;
 }
 
 function message(err: unknown): string {
@@ -444,11 +437,11 @@ export class FleetModel {
     host: string;
     port: number;
   }): Promise<{ url: string; scrape?: Scrape; problem?: string; notMetrics?: boolean }> {
-    let url = `http://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}${this.metricsPath}`;
+    let url = `${httpUrl(target.host, target.port)}${this.metricsPath}`;
     try {
       const route = await this.probes.reachPort(target.host, target.port);
       if ('error' in route) return { url, problem: route.error };
-      url = `http://${route.host.includes(':') ? `[${route.host}]` : route.host}:${route.port}${this.metricsPath}`;
+      url = `${httpUrl(route.host, route.port)}${this.metricsPath}`;
       const { signal, done } = deadline(this.scrapeTimeoutMs);
       let response: Awaited<ReturnType<FetchLike>>;
       let text: string;

@@ -4,6 +4,7 @@
  * throughput while keeping only what that summary needs. No vscode import.
  */
 
+import { isLoopbackHost } from '../../core/engine/loopback';
 import type { RequestStats } from '../webview/protocol';
 
 /** The methods the playground sends. */
@@ -48,13 +49,7 @@ export function checkMethod(method: unknown): { method: Method } | { error: stri
   return { method: known };
 }
 
-/** Whether a host name (as in a URL, IPv6 in brackets or not) is this machine's loopback. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (h === 'localhost' || h === '::1') return true;
-  const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  return v4 !== null && v4.slice(1).every((n) => Number(n) <= 255);
-}
+export { isLoopbackHost };
 
 /** Only loopback targets: the playground talks to ports published on this machine. */
 export function assertLoopback(url: string): URL {

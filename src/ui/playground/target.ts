@@ -5,20 +5,15 @@
  * says why. No vscode import.
  */
 import type { ContainerEngine } from '../../core/engine/contract';
-import { isLoopbackHost } from './requests';
+import { httpUrl, loopbackFor } from '../../core/engine/loopback';
+
+export { loopbackFor };
 
 export interface Binding {
   readonly containerPort: number;
   readonly protocol: string;
   readonly hostIp?: string;
   readonly hostPort?: number;
-}
-
-/** The loopback address that reaches a binding on `hostIp`; undefined: none does. */
-export function loopbackFor(hostIp: string | undefined): string | undefined {
-  if (hostIp === undefined || hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
-  if (hostIp === '::') return '::1';
-  return isLoopbackHost(hostIp) ? hostIp : undefined;
 }
 
 export type PortTarget =
@@ -33,8 +28,6 @@ export type PortTarget =
       readonly via?: string;
     }
   | { readonly error: string };
-
-const urlOf = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /**
  * The base URL for a container port: the first container port (in the order given) with a
@@ -59,7 +52,7 @@ export function chooseTarget(name: string, bindings: readonly Binding[], protoco
     const first = reachable[0];
     if (first)
       return {
-        url: urlOf(first.host, first.b.hostPort ?? 0),
+        url: httpUrl(first.host, first.b.hostPort ?? 0),
         host: first.host,
         containerPort: first.b.containerPort,
         hostPort: first.b.hostPort ?? 0,
@@ -85,5 +78,5 @@ export async function reachTarget(engine: Pick<ContainerEngine, 'reachPort'>, na
   const route = await engine.reachPort(target.host, target.hostPort);
   if ('error' in route) return { error: `${name}: ${route.error}` };
   if (route.via === undefined) return target;
-  return { ...target, url: urlOf(route.host, route.port), via: route.via };
+  return { ...target, url: httpUrl(route.host, route.port), via: route.via };
 }
