@@ -14,13 +14,13 @@ export interface AlertActions {
   showStats(record: ContainerRecord): void;
 }
 
-type AlertDeps = Pick<Services, 'config' | 'log' | 'containers' | 'compose'>;
+type AlertDeps = Pick<Services, 'config' | 'log' | 'containers' | 'compose' | 'fleet'>;
 
 /**
  * Fleet alerts as notifications (berth.alerts.*): the live container model's changes (OOM kills,
  * crash loops, failing health checks) and the fleet model's rows (error rates) go through one
  * AlertWatch, so each is told once and a burst is summed up. While alerts are on, the live model
- * is kept running even when no view shows it.
+ * is kept running even when no view shows it, and the fleet model too while error rates are told.
  */
 export class FleetAlerts implements vscode.Disposable {
   private watch: AlertWatch;
@@ -56,6 +56,7 @@ export class FleetAlerts implements vscode.Disposable {
             }
         }
       }),
+      services.fleet.onDidSample((snapshot) => this.observeRows(snapshot.rows)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('berth.alerts')) return;
         this.watch.configure(this.settings());
@@ -71,7 +72,7 @@ export class FleetAlerts implements vscode.Disposable {
   }
 
   /** Rows the fleet model has just sampled: error rates over the threshold. */
-  observeRows(rows: readonly FleetRow[]): void {
+  private observeRows(rows: readonly FleetRow[]): void {
     if (!this.holding) return;
     const store = this.services.containers.current;
     for (const row of rows) for (const alert of this.watch.observeRow(row)) this.tell(alert, () => store?.get(alert.containerId));
@@ -88,10 +89,13 @@ export class FleetAlerts implements vscode.Disposable {
   }
 
   private hold(): void {
-    const enabled = this.services.config.alerts.enabled;
+    const { enabled, errorRate } = this.services.config.alerts;
     if (enabled && !this.holding) this.services.containers.hold(HOLDER);
     if (!enabled && this.holding) this.services.containers.release(HOLDER);
     this.holding = enabled;
+    // error rates come from the fleet model: it runs while they are told
+    if (enabled && errorRate > 0) this.services.fleet.use(HOLDER);
+    else this.services.fleet.release(HOLDER);
   }
 
   private tell(alert: Alert, recordOf: () => ContainerRecord | undefined): void {
@@ -110,6 +114,7 @@ export class FleetAlerts implements vscode.Disposable {
 
   dispose(): void {
     clearInterval(this.timer);
+    this.services.fleet.release(HOLDER);
     if (this.holding) this.services.containers.release(HOLDER);
     this.holding = false;
     for (const d of this.disposables) d.dispose();

@@ -24,9 +24,9 @@ export class FleetDashboard implements vscode.Disposable {
       this.monitor.release(USER);
     });
     this.panel = panel;
-    this.subscription = this.monitor.onDidChangeModel((model) => panel.attach(model, this.why(ctx)));
     this.monitor.use(USER);
     panel.attach(this.monitor.current, this.why(ctx));
+    this.subscription = this.monitor.onDidChangeModel((model) => panel.attach(model, this.why(ctx)));
   }
 
   private why(ctx: CommandContext): string {

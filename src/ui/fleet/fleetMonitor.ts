@@ -29,7 +29,6 @@ export class FleetMonitor implements vscode.Disposable {
       services.containers.onDidChange((changes) => {
         // a new live model (another engine, a reconnect): a new fleet model on it
         if (changes === 'reset') this.rebuild();
-        else if (this.users.size > 0 && this.model === undefined) this.rebuild();
       }),
     );
   }
@@ -43,8 +42,9 @@ export class FleetMonitor implements vscode.Disposable {
     const first = this.users.size === 0;
     this.users.add(user);
     if (!first) return;
+    // holding may make the live model, whose reset has then built the fleet model already
     this.services.containers.hold(HOLDER);
-    this.rebuild();
+    if (this.model === undefined) this.rebuild();
   }
 
   release(user: string): void {

@@ -3,10 +3,9 @@ import type { ContainerRecord } from '../../core/engine/containerStore';
 import { BERTH_LABEL } from '../../core/engine/labels';
 import type { FleetSample, FleetSnapshot } from '../../core/fleet/types';
 import type { CommandContext } from '../commands';
-import { openLogs } from '../logs/showLogs';
-import { StatsPanel } from '../stats/statsPanel';
 import { webviewHtml, webviewOptions } from '../webview/html';
 import type { FleetFromWebview, FleetOpen, FleetToWebview } from '../webview/protocol';
+import { openContainerLogs, openContainerStats } from './openContainer';
 
 /** What the dashboard reads: the fleet model of the current engine connection. */
 export interface FleetSource {
@@ -104,8 +103,8 @@ export class FleetPanel implements vscode.Disposable {
       void vscode.window.showInformationMessage('That container is gone: it was removed.');
       return;
     }
-    if (what === 'logs') openLogs(this.ctx, [record], { tail: this.ctx.config.logTail, timestamps: this.ctx.config.logTimestamps });
-    else if (what === 'stats') this.ctx.context.subscriptions.push(new StatsPanel(this.ctx, this.ctx.stats, [record]));
+    if (what === 'logs') openContainerLogs(this.ctx, record);
+    else if (what === 'stats') openContainerStats(this.ctx, record);
     else if (!record.ports.some((p) => p.hostPort !== undefined))
       void vscode.window.showInformationMessage(`${record.name} publishes no port, so it has no playground.`);
     else await this.ctx.playgrounds.show(record, record.labels[BERTH_LABEL.project]);
