@@ -180,7 +180,10 @@ describe('e2e: the Engines view — docker contexts, switching to a dead engine 
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.fill('gpu-box');
     await input.press('Enter');
-    // the name, the alias by default
+    // the name step, the alias by default (the pick's own input held "gpu-box" too: wait for the step's title)
+    await page
+      .locator('.quick-input-widget .quick-input-title', { hasText: 'Add SSH Host: name of the docker context' })
+      .waitFor({ timeout: UI_TIMEOUT });
     await eventually(
       () => input.inputValue(),
       (v) => v === 'gpu-box',

@@ -286,11 +286,78 @@ export async function statusBarText(page: Page): Promise<string> {
   return normalize(await berthStatusItem(page).innerText());
 }
 
-/** Wait until a notification toast with this text shows; returns the toast. */
-export async function waitForNotification(page: Page, text: string | RegExp): Promise<Locator> {
+/** Wait until a notification toast with this text shows; returns the toast. A timeout says what the window showed instead. */
+export async function waitForNotification(page: Page, text: string | RegExp, timeout = UI_TIMEOUT): Promise<Locator> {
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-  await toast.waitFor({ timeout: UI_TIMEOUT });
+  await waitOrDescribe(page, toast, timeout);
   return toast;
+}
+
+/** Wait for `locator` to be visible; on timeout the error also carries what the workbench showed (see describeWorkbench). */
+export async function waitOrDescribe(page: Page, locator: Locator, timeout = UI_TIMEOUT): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (err) {
+    const seen = await describeWorkbench(page).catch((e: unknown) => `(the workbench could not be read: ${String(e)})`);
+    if (err instanceof Error) err.message += `\n${seen}`;
+    throw err;
+  }
+}
+
+/**
+ * What the window shows that a wait may have missed: the toasts, the notification center's list
+ * (a toast may have gone there already), the quick input, a context menu and a dialog.
+ */
+export async function describeWorkbench(page: Page): Promise<string> {
+  const texts = async (selector: string): Promise<string[]> =>
+    (
+      await page
+        .locator(selector)
+        .allInnerTexts()
+        .catch(() => [] as string[])
+    )
+      .map(normalize)
+      .filter((t) => t !== '');
+  const quick = page.locator('.quick-input-widget');
+  const quickShown = await quick.isVisible().catch(() => false);
+  const parts = [
+    `toasts: ${JSON.stringify(await texts('.notifications-toasts .notification-toast'))}`,
+    `notification center: ${JSON.stringify(await texts('.notifications-center .notification-list-item'))}`,
+    `quick input: ${
+      quickShown
+        ? JSON.stringify({
+            title: normalize(
+              await quick
+                .locator('.quick-input-title')
+                .innerText()
+                .catch(() => ''),
+            ),
+            value: await quick
+              .locator('.quick-input-box input')
+              .inputValue()
+              .catch(() => ''),
+            rows: await texts('.quick-input-list .monaco-list-row'),
+            message: normalize(
+              await quick
+                .locator('.quick-input-message')
+                .innerText()
+                .catch(() => ''),
+            ),
+          })
+        : 'hidden'
+    }`,
+    `context menu: ${JSON.stringify(await texts('.context-view .action-item'))}`,
+    `dialog: ${JSON.stringify(await texts('.monaco-dialog-box'))}`,
+    `status bar: ${JSON.stringify(
+      normalize(
+        await page
+          .locator('.part.statusbar')
+          .innerText()
+          .catch(() => ''),
+      ),
+    )}`,
+  ];
+  return `the workbench showed:\n  ${parts.join('\n  ')}`;
 }
 
 /** Text of the active terminal (the DOM renderer is forced in the settings, so rows are text). */
@@ -391,18 +458,33 @@ export async function contextMenu(page: Page, row: Locator, item: string): Promi
 }
 
 /**
- * Click a context-menu entry until the menu closes: on a busy machine the workbench may still
- * take a click as the right-click's own release and ignore it, leaving the menu open.
+ * Choose a context-menu entry as a keyboard user would: point at it, check that the menu has
+ * focused that very entry (a menu still laying itself out on a busy machine may have moved
+ * another one under the pointer), then press Enter. Pressing Enter rather than clicking also
+ * avoids the workbench taking a click as the right-click's own release and ignoring it.
  */
 async function clickMenuEntry(page: Page, entry: Locator): Promise<void> {
   const menu = page.locator('.context-view .monaco-menu').first();
+  const wanted = normalize(await entry.innerText());
+  const focused = page.locator('.context-view .action-item.focused').first();
   for (let attempt = 1; ; attempt++) {
-    await entry.click();
-    const closed = await menu.waitFor({ state: 'hidden', timeout: 2000 }).then(
+    await entry.hover();
+    const onIt = await eventually(
+      async () => normalize(await focused.innerText({ timeout: 500 }).catch(() => '')),
+      (t) => t === wanted,
+      `the menu entry "${wanted}" focused`,
+      { timeoutMs: 3000 },
+    ).then(
       () => true,
       () => false,
     );
-    if (closed || attempt === 3) return;
+    if (onIt) {
+      await page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+      return;
+    }
+    if (attempt === 3) throw new Error(`the context menu never focused "${wanted}"\n${await describeWorkbench(page)}`);
+    await page.mouse.move(0, 0);
   }
 }
 

@@ -18,6 +18,7 @@ import {
   sampleWorkspace,
   startVSCode,
   testEngine,
+  waitOrDescribe,
   UI_TIMEOUT,
   type VSCode,
 } from './harness';
@@ -67,7 +68,7 @@ describe('e2e: Run Model in Container on two selected models', { timeout: 300_00
     );
     await explorerMenu(page, second, 'Run Model in Container');
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first();
-    await row.waitFor({ timeout: UI_TIMEOUT });
+    await waitOrDescribe(page, row);
     assert.equal(await page.locator('.quick-input-list .monaco-list-row').count(), 2, 'two ways offered');
     await vscode.screenshot('multi-model-choice');
     await row.click();
