@@ -52,10 +52,7 @@ describe('e2e: Run as Batch Job with the files uploaded', { timeout: 300_000 }, 
     const row = page.getByRole('treeitem', { name: 'predict_batch.py', exact: true });
     await row.waitFor({ timeout: UI_TIMEOUT });
     await explorerMenu(page, row, 'Run as Batch Job');
-    await page
-      .locator('.notifications-toasts .notification-toast', { hasText: /Batch job/ })
-      .first()
-      .waitFor({ timeout: 150_000 });
+    await waitForNotification(page, /Batch job/, 150_000);
     await waitForNotification(page, /Batch job .* finished: exit 0/);
     const predictions = fs
       .readFileSync(path.join(workspace, 'output', 'predictions.csv'), 'utf8')
