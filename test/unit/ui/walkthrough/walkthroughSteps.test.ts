@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
+import * as vscode from 'vscode';
 import { standIn } from '../../../../scripts/lib/vscodeStub.mjs';
 import type { ContainerRecord } from '../../../../src/core/engine/containerStore';
 import type { CommandContext } from '../../../../src/ui/commands';
 import { openLogs } from '../../../../src/ui/logs/showLogs';
-import { ENGINE_CONNECTED, STEP_EVENTS, WALKTHROUGH_ID, stepDone } from '../../../../src/ui/walkthrough/walkthroughSteps';
+import type { EngineState } from '../../../../src/ui/engine/engineSession';
+import { STEP_EVENTS, WALKTHROUGH_ID, stepDone, watchEngineStep } from '../../../../src/ui/walkthrough/walkthroughSteps';
 
 const ROOT = path.join(__dirname, '../../../..');
 interface Step {
@@ -53,7 +55,7 @@ describe('the Get started walkthrough in package.json', () => {
   test('each step completes on a context key Berth sets, not on its command being run (which may fail)', () => {
     const events = walkthrough!.steps.map((s) => s.completionEvents);
     assert.deepEqual(events, [
-      [`onContext:${ENGINE_CONNECTED}`],
+      [`onContext:${STEP_EVENTS.engineConnected}`],
       [`onContext:${STEP_EVENTS.modelServed}`],
       [`onContext:${STEP_EVENTS.notebookCompared}`],
       [`onContext:${STEP_EVENTS.logsOpened}`],
@@ -105,5 +107,39 @@ describe('the events that complete the steps', () => {
     openLogs(ctx, [record], { tail: 10, timestamps: false });
     assert.deepEqual(standIn.callsTo('window.createTerminal').length, 1);
     assert.deepEqual(contexts(), [['berth.walkthrough.logsOpened', true]]);
+  });
+
+  test('the engine step: set when Berth is connected while its walkthrough is open, whichever comes first', () => {
+    const states = new vscode.EventEmitter<EngineState>();
+    const tabsChanged = new vscode.EventEmitter<unknown>();
+    const session = { state: { kind: 'connecting' } as EngineState, onDidChange: states.event };
+    const tabs: { label: string; input: unknown }[] = [{ label: 'serve.py', input: { uri: 'file:///w/serve.py' } }];
+    const tabGroups = { all: [{ tabs }], onDidChangeTabs: tabsChanged.event } as unknown as Pick<
+      vscode.TabGroups,
+      'all' | 'onDidChangeTabs'
+    >;
+    const connect = (): void => {
+      session.state = { kind: 'connected' } as EngineState;
+      states.fire(session.state);
+    };
+    const watch = watchEngineStep(session, tabGroups);
+    connect();
+    // not while no walkthrough of Berth's is open: VS Code's walkthrough service may not exist yet
+    tabs.push({ label: 'Welcome', input: undefined }, { label: 'Berth notes.md', input: { uri: 'file:///w/Berth notes.md' } });
+    tabsChanged.fire({});
+    assert.deepEqual(contexts(), []);
+    tabs.push({ label: 'Walkthrough: Berth — Containerized ML', input: undefined });
+    tabsChanged.fire({});
+    assert.deepEqual(contexts(), [['berth.walkthrough.engineConnected', true]]);
+    watch.dispose();
+
+    // the walkthrough open first, then the engine connects
+    standIn.reset();
+    session.state = { kind: 'unreachable' } as EngineState;
+    const again = watchEngineStep(session, tabGroups);
+    assert.deepEqual(contexts(), [], 'not while the engine is unreachable');
+    connect();
+    assert.deepEqual(contexts(), [['berth.walkthrough.engineConnected', true]]);
+    again.dispose();
   });
 });
