@@ -25,7 +25,21 @@ const API_NAMES = [
   'TreeItemCollapsibleState',
   'ProgressLocation',
   'ViewColumn',
+  'l10n',
 ];
+
+/**
+ * `vscode.l10n.t` as VS Code runs it with no translation bundle (English): `{0}`, `{name}`
+ * replaced by the arguments (positional, or one object of named ones); a placeholder without an
+ * argument stays as written.
+ * @param {string} message @param {unknown[]} args
+ */
+function l10nT(message, ...args) {
+  /** @type {Record<string, unknown>} */
+  const values =
+    args.length > 0 && typeof args[0] === 'object' && args[0] !== null ? /** @type {Record<string, unknown>} */ (args[0]) : { ...args };
+  return Object.keys(values).length === 0 ? message : message.replace(/{([^}]+)}/g, (match, key) => String(values[key] ?? match));
+}
 
 /** @param {string} name @returns {unknown} */
 export function stub(name) {
@@ -268,6 +282,7 @@ function createStandIn() {
     window,
     commands,
     workspace,
+    l10n: { t: l10nT },
     env: namespace('env', {}),
     languages: namespace('languages', {}),
     extensions: namespace('extensions', {}),

@@ -20,6 +20,7 @@ export const CODE_SERVER_BIN = path.join(
 /** User settings that keep a fresh VS Code quiet: no welcome page, no update or telemetry prompts. */
 export const QUIET_SETTINGS: Readonly<Record<string, unknown>> = {
   'workbench.startupEditor': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
   'telemetry.telemetryLevel': 'off',
@@ -212,7 +213,7 @@ function copyExtension(source: string, extensionsDir: string): void {
   if (!manifest.publisher || !manifest.name || !manifest.version)
     throw new Error(`${source}/package.json lacks publisher, name or version`);
   const target = path.join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
-  for (const entry of ['package.json', 'README.md', 'LICENSE', 'dist', 'media']) {
+  for (const entry of ['package.json', 'package.nls.json', 'l10n', 'README.md', 'LICENSE', 'dist', 'media']) {
     const from = path.join(source, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(target, entry), { recursive: true });
   }

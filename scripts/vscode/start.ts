@@ -20,6 +20,8 @@ const PACKAGE_INPUTS = [
   'webview',
   'media',
   'package.json',
+  'package.nls.json',
+  'l10n',
   'package-lock.json',
   'scripts/build.mjs',
   'README.md',

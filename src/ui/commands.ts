@@ -141,18 +141,21 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
 export async function reportError(services: Services, command: string, err: unknown): Promise<void> {
   services.log.error(`${command} failed`, err);
   const message = err instanceof Error ? err.message : String(err);
+  const showLog = vscode.l10n.t('Show Log');
+  const retry = vscode.l10n.t('Retry');
+  const logIn = vscode.l10n.t('Log In…');
   // a refused credential offers to log in to that registry
   const login = loginTargetOf(err);
   const actions =
     login !== undefined
-      ? ['Log In…', 'Show Log']
+      ? [logIn, showLog]
       : err instanceof EngineError && (err.code === 'unreachable' || err.code === 'timeout')
-        ? ['Retry', 'Show Log']
-        : ['Show Log'];
+        ? [retry, showLog]
+        : [showLog];
   const choice = await vscode.window.showErrorMessage(message, ...actions);
-  if (choice === 'Show Log') services.log.show(true);
-  else if (choice === 'Retry') await vscode.commands.executeCommand('berth.engine.retry');
-  else if (choice === 'Log In…') await vscode.commands.executeCommand('berth.registry.login', login);
+  if (choice === showLog) services.log.show(true);
+  else if (choice === retry) await vscode.commands.executeCommand('berth.engine.retry');
+  else if (choice === logIn) await vscode.commands.executeCommand('berth.registry.login', login);
 }
 
 export function registerCommands(services: Services, trees: Trees): void {

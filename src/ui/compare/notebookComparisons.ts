@@ -30,6 +30,7 @@ import {
 import type { Services } from '../services';
 import { ComparePanel, type CompareActions } from './comparePanel';
 import { localInterpreter } from './localPython';
+import { stepDone } from '../walkthrough/walkthroughSteps';
 
 export type ImageChoice =
   | { readonly kind: 'project' }
@@ -202,6 +203,7 @@ export class NotebookComparisons implements vscode.Disposable {
       const report = await this.withProgress(place, resolved, panel, signal, { prepared, local, runners, scratch, remote });
       if (remote) await this.bringBackOutput(remote, place, resolved);
       panel.done(report);
+      stepDone('notebookCompared');
       this.logReport(place.notebook, report);
     } catch (err) {
       panel.failed(err instanceof Error ? err.message : String(err));

@@ -3,7 +3,7 @@ import type { Services } from '../services';
 
 export async function retryEngineConnection({ session }: Services): Promise<void> {
   const state = await vscode.window.withProgress(
-    { location: { viewId: 'berth.engine' }, title: 'Connecting to the container engine' },
+    { location: { viewId: 'berth.engine' }, title: vscode.l10n.t('Connecting to the container engine') },
     () => session.reconnect(),
   );
   if (state.kind === 'unreachable') throw state.error;

@@ -114,11 +114,11 @@ async function targetArg(services: Services, arg: unknown): Promise<EngineTarget
   const pick = await vscode.window.showQuickPick(
     list.contexts.map((c) => ({
       label: c.name,
-      description: c.host + (c.name === using ? ' · current' : ''),
+      description: c.name === using ? vscode.l10n.t('{0} · current', c.host) : c.host,
       ...(c.description ? { detail: c.description } : {}),
       name: c.name,
     })),
-    { title: 'Use Engine', placeHolder: 'The docker context Berth uses' },
+    { title: vscode.l10n.t('Use Engine'), placeHolder: vscode.l10n.t('The docker context Berth uses') },
   );
   return pick ? { kind: 'context', name: pick.name } : undefined;
 }
@@ -147,8 +147,8 @@ export async function useEngine(services: Services, arg?: unknown): Promise<void
   if (override !== undefined) {
     services.log.warn(`Engines: ${override} decides the engine over the user settings`);
     const choice = await vscode.window.showWarningMessage(
-      `Berth now uses ${targetName(target)} in your user settings, but ${override} overrides it here.`,
-      'Open Settings',
+      vscode.l10n.t('Berth now uses {0} in your user settings, but {1} overrides it here.', targetName(target), override),
+      vscode.l10n.t('Open Settings'),
     );
     if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'berth.engine');
     return;
@@ -173,13 +173,11 @@ function overriddenBy(target: EngineTarget, cleared: boolean): string | undefine
   const context = section.get<string>('engine.context', '').trim();
   const describe = (key: string, value: string): string => {
     const inspected = section.inspect<string>(key);
-    const where =
-      inspected?.workspaceFolderValue !== undefined
-        ? "this folder's"
-        : inspected?.workspaceValue !== undefined
-          ? "this workspace's"
-          : "the remote machine's";
-    return `${where} berth.${key} setting ("${value}")`;
+    return inspected?.workspaceFolderValue !== undefined
+      ? vscode.l10n.t('this folder\'s berth.{0} setting ("{1}")', key, value)
+      : inspected?.workspaceValue !== undefined
+        ? vscode.l10n.t('this workspace\'s berth.{0} setting ("{1}")', key, value)
+        : vscode.l10n.t('the remote machine\'s berth.{0} setting ("{1}")', key, value);
   };
   if (target.kind === 'host') return host === target.host ? undefined : describe('engine.host', host);
   if (host !== '') return describe('engine.host', host);
@@ -209,30 +207,33 @@ export async function addSshHost(services: Services): Promise<void> {
   const home = os.homedir();
   const existing = services.engineContexts.list().contexts;
   const byHost = new Map(existing.map((c) => [c.host, c.name]));
-  const OTHER = 'Other host…';
+  const OTHER = vscode.l10n.t('Other host…');
   const picks = [
     ...sshHostsOfConfig(home).map(({ alias, detail }) => {
       const taken = byHost.get(`ssh://${alias}`);
       return {
         label: alias,
         description: detail,
-        ...(taken === undefined ? {} : { detail: `already the docker context "${taken}"` }),
+        ...(taken === undefined ? {} : { detail: vscode.l10n.t('already the docker context "{0}"', taken) }),
         target: alias,
       };
     }),
     { label: OTHER, description: '[user@]host[:port]', target: undefined },
   ];
   const pick = await vscode.window.showQuickPick(picks, {
-    title: 'Add SSH Host',
-    placeHolder: picks.length > 1 ? `A host of ${path.join(home, '.ssh', 'config')}, or another` : 'No hosts in ~/.ssh/config: type one',
+    title: vscode.l10n.t('Add SSH Host'),
+    placeHolder:
+      picks.length > 1
+        ? vscode.l10n.t('A host of {0}, or another', path.join(home, '.ssh', 'config'))
+        : vscode.l10n.t('No hosts in ~/.ssh/config: type one'),
     matchOnDescription: true,
   });
   if (!pick) return;
   let target = pick.target;
   if (target === undefined) {
     target = await vscode.window.showInputBox({
-      title: 'Add SSH Host',
-      prompt: 'The ssh host that runs Docker: [user@]host[:port]',
+      title: vscode.l10n.t('Add SSH Host'),
+      prompt: vscode.l10n.t('The ssh host that runs Docker: [user@]host[:port]'),
       placeHolder: 'me@gpu-box:22',
       validateInput: (v) => {
         try {
@@ -249,16 +250,21 @@ export async function addSshHost(services: Services): Promise<void> {
   const suggested = contextNameError(target) === undefined ? target : suggestContextName(target);
   const names = new Set(existing.map((c) => c.name));
   const name = await vscode.window.showInputBox({
-    title: 'Add SSH Host: name of the docker context',
-    prompt: `The docker context for ${host} (the docker CLI sees it too: docker --context NAME)`,
+    title: vscode.l10n.t('Add SSH Host: name of the docker context'),
+    prompt: vscode.l10n.t('The docker context for {0} (the docker CLI sees it too: docker --context NAME)', host),
     value: names.has(suggested) ? '' : suggested,
-    validateInput: (v) => contextNameError(v.trim()) ?? (names.has(v.trim()) ? `The context "${v.trim()}" exists already` : undefined),
+    validateInput: (v) =>
+      contextNameError(v.trim()) ?? (names.has(v.trim()) ? vscode.l10n.t('The context "{0}" exists already', v.trim()) : undefined),
   });
   if (name === undefined) return;
   const file = services.engineContexts.create({ name: name.trim(), host, description: `ssh host added by Berth` });
   services.log.info(`Engines: created the docker context "${name.trim()}" → ${host} (${file})`);
-  const USE = 'Use It Now';
-  const choice = await vscode.window.showInformationMessage(`Created the docker context "${name.trim()}" for ${host}.`, USE, 'Not Now');
+  const USE = vscode.l10n.t('Use It Now');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Created the docker context "{0}" for {1}.', name.trim(), host),
+    USE,
+    vscode.l10n.t('Not Now'),
+  );
   if (choice === USE) await useEngine(services, { kind: 'context', name: name.trim() });
 }
 
@@ -269,15 +275,21 @@ export async function removeEngineContext(services: Services, arg?: unknown): Pr
   const name = row?.kind === 'endpoint' && row.target?.kind === 'context' ? row.target.name : await pickStored(list);
   if (name === undefined) return;
   if (name === berthContextName(list)) {
-    throw new Error(`Berth uses the docker context "${name}": switch to another engine first (Use This Engine), then remove it.`);
+    throw new Error(
+      vscode.l10n.t('Berth uses the docker context "{0}": switch to another engine first (Use This Engine), then remove it.', name),
+    );
   }
   if ('context' in list.cli && list.cli.context === name) {
-    throw new Error(`The docker CLI uses the context "${name}" (docker context use): run "docker context use default" first.`);
+    throw new Error(
+      vscode.l10n.t('The docker CLI uses the context "{0}" (docker context use): run "docker context use default" first.', name),
+    );
   }
   const context = list.contexts.find((c) => c.name === name);
-  const REMOVE = 'Remove';
+  const REMOVE = vscode.l10n.t('Remove');
   const choice = await vscode.window.showWarningMessage(
-    `Remove the docker context "${name}"${context?.host ? ` (${context.host})` : ''}? The docker CLI loses it too.`,
+    context?.host
+      ? vscode.l10n.t('Remove the docker context "{0}" ({1})? The docker CLI loses it too.', name, context.host)
+      : vscode.l10n.t('Remove the docker context "{0}"? The docker CLI loses it too.', name),
     { modal: true },
     REMOVE,
   );
@@ -289,7 +301,7 @@ export async function removeEngineContext(services: Services, arg?: unknown): Pr
 async function pickStored(list: ContextList): Promise<string | undefined> {
   const pick = await vscode.window.showQuickPick(
     list.contexts.filter((c) => !c.implicit).map((c) => ({ label: c.name, description: c.host })),
-    { title: 'Remove Docker Context' },
+    { title: vscode.l10n.t('Remove Docker Context') },
   );
   return pick?.label;
 }

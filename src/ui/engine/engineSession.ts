@@ -105,7 +105,7 @@ export class EngineSession implements vscode.Disposable {
     const state = this.current;
     if (state.kind === 'connected') return state.engine;
     if (state.kind === 'unreachable') throw state.error;
-    throw new EngineError('unreachable', 'Still connecting to the container engine — try again in a moment.');
+    throw new EngineError('unreachable', vscode.l10n.t('Still connecting to the container engine — try again in a moment.'));
   }
 
   /** Resolves once the first connection attempt has ended (bounded), so a command run at start-up waits for it. */
@@ -230,21 +230,29 @@ export class EngineSession implements vscode.Disposable {
     if (presented === undefined || presented.file === '' || this.asking.has(error.fingerprint)) return;
     this.asking.add(error.fingerprint);
     try {
-      const where = presented.port === 22 ? presented.host : `${presented.host} port ${presented.port}`;
-      const trust = 'Trust and Connect';
+      const where = presented.port === 22 ? presented.host : vscode.l10n.t('{0} port {1}', presented.host, presented.port);
+      const trust = vscode.l10n.t('Trust and Connect');
+      const info = vscode.l10n.t('Show Engine Info');
       const choice = await vscode.window.showWarningMessage(
-        `The ssh host key of ${where} is not known. Its fingerprint is ${error.fingerprint}. Trust it and connect? (It is added to ${presented.file}.)`,
+        vscode.l10n.t(
+          'The ssh host key of {0} is not known. Its fingerprint is {1}. Trust it and connect? (It is added to {2}.)',
+          where,
+          error.fingerprint,
+          presented.file,
+        ),
         trust,
-        'Show Engine Info',
+        info,
       );
-      if (choice === 'Show Engine Info') await vscode.commands.executeCommand('berth.engine.showInfo');
+      if (choice === info) await vscode.commands.executeCommand('berth.engine.showInfo');
       if (choice !== trust) return;
       appendKnownHost(presented.file, presented.host, presented.port, presented.key);
       this.log.info(`Host key ${error.fingerprint} of ${where} added to ${presented.file}`);
       await this.reconnect();
     } catch (err) {
       this.log.error(`Could not add the host key of ${presented.host} to ${presented.file}`, err);
-      void vscode.window.showErrorMessage(`Berth could not add the host key to ${presented.file}: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Berth could not add the host key to {0}: {1}', presented.file, (err as Error).message),
+      );
     } finally {
       this.asking.delete(error.fingerprint);
     }

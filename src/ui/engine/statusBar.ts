@@ -7,19 +7,31 @@ import type { Services } from '../services';
 export function describeStatus(state: EngineState): { text: string; tooltip: string; warning: boolean } {
   switch (state.kind) {
     case 'connecting':
-      return { text: '$(sync~spin) Docker…', tooltip: `Berth: connecting to ${state.endpoint?.host ?? 'the engine'}`, warning: false };
+      return {
+        text: vscode.l10n.t('$(sync~spin) Docker…'),
+        tooltip: state.endpoint
+          ? vscode.l10n.t('Berth: connecting to {0}', state.endpoint.host)
+          : vscode.l10n.t('Berth: connecting to the engine'),
+        warning: false,
+      };
     case 'connected': {
-      const gpu = state.gpu.available ? state.gpu.summary : 'no GPU';
+      const gpu = state.gpu.available ? state.gpu.summary : vscode.l10n.t('no GPU');
       return {
         text: `$(vm-active) ${engineProductName(state.engine.serverVersion.flavour)} ${state.engine.serverVersion.version} · ${gpu}`,
-        tooltip: `Berth: ${state.endpoint.host} (${state.endpoint.reason})\nAPI ${state.engine.apiVersion} · ${gpu}\nClick for engine info`,
+        tooltip: vscode.l10n.t(
+          'Berth: {0} ({1})\nAPI {2} · {3}\nClick for engine info',
+          state.endpoint.host,
+          state.endpoint.reason,
+          state.engine.apiVersion,
+          gpu,
+        ),
         warning: false,
       };
     }
     case 'unreachable':
       return {
-        text: `$(vm-outline) Docker: ${shortReason(state.error.code)}`,
-        tooltip: `Berth: ${state.error.message}\nClick for engine info`,
+        text: vscode.l10n.t('$(vm-outline) Docker: {0}', shortReason(state.error.code)),
+        tooltip: vscode.l10n.t('Berth: {0}\nClick for engine info', state.error.message),
         warning: true,
       };
   }
@@ -28,25 +40,25 @@ export function describeStatus(state: EngineState): { text: string; tooltip: str
 function shortReason(code: string): string {
   switch (code) {
     case 'permission':
-      return 'permission denied';
+      return vscode.l10n.t('permission denied');
     case 'timeout':
-      return 'not answering';
+      return vscode.l10n.t('not answering');
     case 'api-too-old':
-      return 'engine too old';
+      return vscode.l10n.t('engine too old');
     case 'bad-config':
-      return 'bad host setting';
+      return vscode.l10n.t('bad host setting');
     case 'host-key':
-      return 'ssh host key not trusted';
+      return vscode.l10n.t('ssh host key not trusted');
     case 'tls':
-      return 'TLS failed';
+      return vscode.l10n.t('TLS failed');
     default:
-      return 'unreachable';
+      return vscode.l10n.t('unreachable');
   }
 }
 
 export function registerEngineStatus({ context, session }: Services): void {
   const item = vscode.window.createStatusBarItem('berth.engine', vscode.StatusBarAlignment.Left, 50);
-  item.name = 'Berth Engine';
+  item.name = vscode.l10n.t('Berth Engine');
   item.command = 'berth.engine.showInfo';
   const render = (state: EngineState): void => {
     const { text, tooltip, warning } = describeStatus(state);

@@ -4,6 +4,7 @@ import { LogTerminal, type LogTerminalOptions } from './logTerminal';
 import type { CommandContext } from '../commands';
 import { targetContainers } from '../containers/targets';
 import type { ContainerRecord } from '../../core/engine/containerStore';
+import { stepDone } from '../walkthrough/walkthroughSteps';
 
 export function openLogs(ctx: CommandContext, targets: ContainerRecord[], options: LogTerminalOptions): void {
   if (targets.length === 0) return;
@@ -25,6 +26,7 @@ export function openLogs(ctx: CommandContext, targets: ContainerRecord[], option
     isTransient: true,
   });
   terminal.show();
+  stepDone('logsOpened');
 }
 
 export async function showLogs(ctx: CommandContext, ...args: unknown[]): Promise<void> {

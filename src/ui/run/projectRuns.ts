@@ -34,6 +34,7 @@ import {
 import type { RunProfile } from '../../core/project/runProfile';
 import { buildWithProgress, confirmContext } from '../build/buildWithProgress';
 import type { Services } from '../services';
+import { stepDone } from '../walkthrough/walkthroughSteps';
 
 const HEALTH_TIMEOUT_MS = 60_000;
 const MIB = 2 ** 20;
@@ -213,6 +214,7 @@ export class ProjectRuns {
     const id = await this.startServing(run, name);
     if (id === undefined) return undefined;
     await this.untilHealthy(id, name, hooks.onUnhealthy);
+    stepDone('modelServed');
     return this.services.containers.current?.get(id) ?? (await this.services.session.requireEngine().inspectContainer(id));
   }
 
