@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { engineChecked } from '../walkthrough/walkthroughSteps';
 import type { EngineState } from './engineSession';
 import { tlsMode, type EngineEndpoint } from '../../core/engine/connection';
 import type { GpuDetection } from '../../core/engine/gpu';
@@ -97,4 +98,5 @@ export async function showEngineInfo(services: Services): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(infoUri());
   await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
   await vscode.window.showTextDocument(doc, { preview: true });
+  if (services.session.state.kind === 'connected') engineChecked();
 }

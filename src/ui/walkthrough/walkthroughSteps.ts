@@ -57,6 +57,20 @@ export function watchEngineStep(
   return vscode.Disposable.from(session.onDidChange(check), tabGroups.onDidChangeTabs(check));
 }
 
+/**
+ * The engine step's other completion: Engine Info found the engine connected. A command event,
+ * since VS Code never completes an `onContext` step whose key was already true when it registered
+ * the walkthrough; the step's button shows Engine Info, so this happens after it registered.
+ */
+export const ENGINE_CHECKED_COMMAND = 'berth.walkthrough.engineChecked';
+
+export function engineChecked(): void {
+  void vscode.commands.executeCommand(ENGINE_CHECKED_COMMAND);
+}
+
 export function registerWalkthrough({ context, session }: Services): void {
-  context.subscriptions.push(watchEngineStep(session, vscode.window.tabGroups));
+  context.subscriptions.push(
+    watchEngineStep(session, vscode.window.tabGroups),
+    vscode.commands.registerCommand(ENGINE_CHECKED_COMMAND, () => undefined),
+  );
 }
