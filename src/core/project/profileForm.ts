@@ -465,8 +465,16 @@ function splice(original: string, whole: string, change: Change): string | undef
       if (p === undefined) return false;
       text += p;
     }
-    if (!original.slice(0, r[1]).endsWith('\n')) text = (crlf ? '\r\n' : '\n') + text;
-    edits.push({ from: r[1], to: r[1], text });
+    // after the comment lines indented under the last entry: they belong to it
+    let at = r[1];
+    const keyColumn = column(original, firstKey.range[0]);
+    for (let next = lineEnd(original, at); at < original.length; next = lineEnd(original, at)) {
+      const line = original.slice(at, next);
+      if (!/^\s*#/.test(line) || line.length - line.trimStart().length <= keyColumn) break;
+      at = next;
+    }
+    if (!original.slice(0, at).endsWith('\n')) text = (crlf ? '\r\n' : '\n') + text;
+    edits.push({ from: at, to: at, text });
     return true;
   };
   /** The entry `pair0` (in the file) written as `pair1` (in the printed document). */

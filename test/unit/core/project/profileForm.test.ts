@@ -341,3 +341,13 @@ test('a profile another one aliases (YAML anchors): the other profile keeps its 
   assert.equal(back.profiles.find((p) => p.name === 'serve')?.memoryBytes, 2 * 2 ** 30);
   assert.equal(back.profiles.find((p) => p.name === 'copy')?.memoryBytes, 512 * 2 ** 20);
 });
+
+test('a comment indented under the last key stays with it when keys are added after it', () => {
+  const text =
+    'version: 1\nprofiles:\n  serve:\n    image: busybox\n    command:\n      - a\n      # the script comes next\n\n  # about other\n  other:\n    image: x\n';
+  const fields = fieldsFromProfile(parseBerthConfig(text).profiles[0]!);
+  assert.equal(
+    savedText(saveProfile(text, { ...fields, memory: '1g' })),
+    text.replace('      # the script comes next\n', '      # the script comes next\n    memory: 1g\n'),
+  );
+});
