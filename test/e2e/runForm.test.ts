@@ -7,6 +7,14 @@ import { REPO_ROOT } from '../../scripts/vscode/codeServer';
 import { parseBerthConfig } from '../../src/core/project/runProfile';
 import { eventually, normalize, runCommand, startVSCode, UI_TIMEOUT, waitForNotification, type VSCode } from './harness';
 
+/** A second profile, with comments, that saving serve leaves byte for byte. */
+const OTHER_PROFILE = `
+  # nightly scoring: keep in sync with the cron job
+  batch:
+    image: busybox   # tiny on purpose
+    command: [echo, scored]
+`;
+
 describe('e2e: the run profile form', { timeout: 120_000 }, () => {
   let vscode: VSCode;
   let workspace: string;
@@ -14,6 +22,11 @@ describe('e2e: the run profile form', { timeout: 120_000 }, () => {
   before(async () => {
     workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-form-')), 'iris-classifier');
     fs.cpSync(path.join(REPO_ROOT, 'examples', 'iris-classifier'), workspace, { recursive: true });
+    // the example's berth.yaml (a header comment, one inside build.args) with a comment beside a key of serve and another profile with comments
+    const file = path.join(workspace, 'berth.yaml');
+    const example = fs.readFileSync(file, 'utf8');
+    assert.ok(example.includes('    memory: 512m\n'), 'the example profile as this test expects it');
+    fs.writeFileSync(file, `${example.replace('    memory: 512m\n', '    memory: 512m   # enough for the iris model\n')}${OTHER_PROFILE}`);
     vscode = await startVSCode('run-form', { workspace });
   });
   after(async () => {
@@ -67,6 +80,20 @@ describe('e2e: the run profile form', { timeout: 120_000 }, () => {
     assert.equal(profiles[0]?.memoryBytes, 2 ** 30);
     assert.deepEqual(profiles[0]?.gpus, { kind: 'all' });
     assert.equal(profiles[0]?.build?.args.BASE, 'berth-python-numpy:latest', 'the rest of the profile is kept');
+    // the comments survive, the keys the form did not change keep their order, the other profile is byte for byte
+    assert.match(written, /^ {4}memory: 1g +# enough for the iris model$/m, 'the comment beside the changed key');
+    assert.match(written, /^ {8}# the base image built locally by Berth's scripts/m, 'the comment inside the edited profile');
+    assert.ok(written.endsWith(OTHER_PROFILE), written);
+    const serveKeys = [...written.slice(0, written.indexOf(OTHER_PROFILE)).matchAll(/^ {4}(\w+):/gm)].map((m) => m[1]);
+    assert.deepEqual(
+      serveKeys,
+      ['build', 'ports', 'memory', 'healthcheck', 'gpus', 'gpuFallback'],
+      'existing keys in place, new ones after them',
+    );
+    assert.deepEqual(
+      profiles.map((p) => p.name),
+      ['serve', 'batch'],
+    );
     await vscode.screenshot('run-form-saved');
   });
 

@@ -4,7 +4,7 @@
  * the file. And, under Compose v1, the syntax only v2 reads (a top-level `name:`, `env_file`
  * entries with `path`/`required`, `depends_on` with `required`), said as such with its line.
  */
-import * as yaml from 'js-yaml';
+import { loadYaml } from '../engine/yamlText';
 
 export interface ComposeDiagnostic {
   readonly file: string;
@@ -106,7 +106,7 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 export function v2OnlySyntax(text: string, file: string): ComposeDiagnostic[] {
   let doc: unknown;
   try {
-    doc = yaml.load(text);
+    doc = loadYaml(text);
   } catch {
     return [];
   }

@@ -2,7 +2,7 @@
  * The project model, from `<compose> config` only: Compose itself has resolved env files, anchors,
  * `extends` and profiles; this turns its output (v2's JSON, v1's YAML) into Berth's records.
  */
-import * as yaml from 'js-yaml';
+import { loadYaml } from '../engine/yamlText';
 import type { ComposeFlavour } from './composeCli';
 
 export interface ComposePort {
@@ -194,7 +194,7 @@ function parseService(name: string, s: Json): ComposeService {
 export function projectFromConfig(output: string, flavour: ComposeFlavour, name?: string): ComposeProject {
   let doc: unknown;
   try {
-    doc = flavour === 'v2' ? JSON.parse(output) : yaml.load(output);
+    doc = flavour === 'v2' ? JSON.parse(output) : loadYaml(output);
   } catch (err) {
     throw new ComposeConfigParseError(`compose config printed what Berth cannot read: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -12,7 +12,7 @@
  *
  * Pure: the caller runs `config`, writes the text somewhere outside the project, and runs `up`.
  */
-import * as yaml from 'js-yaml';
+import { dumpYaml, loadYaml } from '../engine/yamlText';
 import type { ComposeTarget } from './composeArgs';
 import type { ComposeCli } from './composeCli';
 import { ComposeConfigParseError, type ComposeProject, type GpuReservation } from './composeModel';
@@ -124,7 +124,7 @@ function withoutDefaultProtocol(service: Json): void {
 function resolvedCopy(cli: Pick<ComposeCli, 'flavour'>, configOutput: string, services: readonly string[]): string {
   let doc: unknown;
   try {
-    doc = cli.flavour === 'v2' ? JSON.parse(configOutput) : yaml.load(configOutput);
+    doc = cli.flavour === 'v2' ? JSON.parse(configOutput) : loadYaml(configOutput);
   } catch (err) {
     throw new ComposeConfigParseError(`compose config printed what Berth cannot read: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -136,8 +136,8 @@ function resolvedCopy(cli: Pick<ComposeCli, 'flavour'>, configOutput: string, se
     dropDevices(service);
   }
   if (cli.flavour === 'v1') for (const service of Object.values(all)) if (isObj(service)) withoutDefaultProtocol(service);
-  // noRefs: no anchors in the copy; lineWidth -1: long commands stay on one line
-  return yaml.dump(doc, { noRefs: true, lineWidth: -1 });
+  // no anchors in the copy, long commands on one line, read the same by v1's YAML 1.1
+  return dumpYaml(doc);
 }
 
 function resetOverride(services: readonly string[]): string {

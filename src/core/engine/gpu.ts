@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as yaml from 'js-yaml';
+import { loadYaml } from './yamlText';
 import type { EngineInfo } from './engine';
 import { PODMAN_CDI_HINT } from './podman';
 
@@ -73,7 +73,7 @@ export function readCdiDevices(
       if (text === undefined) continue;
       let spec: CdiSpec;
       try {
-        spec = yaml.load(text) as CdiSpec;
+        spec = loadYaml(text) as CdiSpec;
       } catch (err) {
         errors.push(`${file}: ${(err as Error).message.split('\n')[0] ?? ''}`);
         continue;

@@ -1,5 +1,5 @@
 /**
- * New AI Stack's files, parsed back with js-yaml: the services for each vector database, the GPU
+ * New AI Stack's files, parsed back with yaml: the services for each vector database, the GPU
  * reservation per choice, loopback-only ports, limits on every service, nothing only Compose v2
  * reads, comments kept; the project read from the sample (port, model, health path, build
  * arguments); existing files never overwritten unless asked.
@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import * as yaml from 'js-yaml';
+import * as yaml from 'yaml';
 import {
   DEFAULT_STACK_IMAGES,
   newStackFiles,
@@ -61,8 +61,8 @@ const parse = (choices: StackChoices = {}, project: StackProject = PROJECT) => {
   const files = newStackFiles(project, choices);
   return {
     files,
-    compose: yaml.load(files['compose.yaml']) as Compose,
-    prometheus: yaml.load(files['prometheus.yml']) as {
+    compose: yaml.parse(files['compose.yaml']) as Compose,
+    prometheus: yaml.parse(files['prometheus.yml']) as {
       scrape_configs: { job_name: string; metrics_path?: string; scrape_interval?: string; static_configs: { targets: string[] }[] }[];
     },
   };

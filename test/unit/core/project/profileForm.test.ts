@@ -169,3 +169,185 @@ profiles:
   assert.ok('text' in whole);
   assert.equal(parseBerthConfig(whole.text).profiles[0]?.memoryBytes, 2 ** 30);
 });
+
+/** A berth.yaml as people write it: comments above, beside and inside profiles, blank lines, mixed quoting and styles. */
+const RICH = `# my project's profiles
+# (the form edits this file in place)
+version: 1
+
+profiles:
+  # the API server
+  serve:
+    build: { dockerfile: Dockerfile, context: ., args: { BASE: local } }
+    image: "busybox" # pinned later
+    ports: ['8000']   # local only
+    command:
+      - python3   # the interpreter
+      # the script
+      - serve.py
+    # memory for the model
+    memory: 512m
+    healthcheck: { http: /health, port: 8000, interval: 5s }
+    env: { A: '1' }  # a mapping, not a list
+    # trailing note in serve
+
+  # nightly scoring: keep in sync with cron
+  other:
+    image:   busybox
+    command: [python3, score.py]   # flow style kept
+    memory: 1g
+`;
+const richServe = (): ProfileFields => fieldsFromProfile(parseBerthConfig(RICH).profiles[0]!);
+const savedText = (r: ReturnType<typeof saveProfile>): string => {
+  assert.ok('text' in r, JSON.stringify(r));
+  return r.text;
+};
+
+test('saving one changed field changes only its line: every comment, blank line, quote and the other profile stay byte for byte', () => {
+  const text = savedText(saveProfile(RICH, { ...richServe(), memory: '2g' }));
+  assert.equal(text, RICH.replace('    memory: 512m\n', '    memory: 2g\n'));
+  // a changed value keeps its quoting and the comment beside it
+  const image = savedText(saveProfile(RICH, { ...richServe(), image: 'python:3.12' }));
+  assert.equal(image, RICH.replace('    image: "busybox" # pinned later\n', '    image: "python:3.12" # pinned later\n'));
+});
+
+test('keys the form changes keep their place and comments; new keys come after the existing ones, in the form order', () => {
+  const text = savedText(
+    saveProfile(RICH, {
+      ...richServe(),
+      ports: '8000, 9000',
+      cpus: '2',
+      restart: 'on-failure:3',
+      shmSize: '2g',
+      command: 'python3\nserve.py\n--fast',
+    }),
+  );
+  const serveBlock = (t: string): string => t.slice(t.indexOf('  serve:\n'), t.indexOf('  # nightly scoring'));
+  assert.equal(
+    serveBlock(text),
+    `  serve:
+    build: { dockerfile: Dockerfile, context: ., args: { BASE: local } }
+    image: "busybox" # pinned later
+    ports: [ '8000', '9000' ] # local only
+    command:
+      - python3 # the interpreter
+      # the script
+      - serve.py
+      - --fast
+    # memory for the model
+    memory: 512m
+    healthcheck: { http: /health, port: 8000, interval: 5s }
+    env: { A: '1' }  # a mapping, not a list
+    shmSize: 2g
+    cpus: 2
+    restart: on-failure:3
+    # trailing note in serve
+
+`,
+  );
+  // everything outside the profile byte for byte
+  assert.equal(text.slice(0, text.indexOf('  serve:\n')), RICH.slice(0, RICH.indexOf('  serve:\n')));
+  assert.equal(text.slice(text.indexOf('  # nightly scoring')), RICH.slice(RICH.indexOf('  # nightly scoring')));
+  const back = parseBerthConfig(text);
+  assert.deepEqual(back.problems, []);
+  assert.deepEqual(back.profiles[0]?.command, ['python3', 'serve.py', '--fast']);
+  assert.equal(back.profiles[0]?.nanoCpus, 2e9);
+  // what the form only shows part of (the health check's port and interval, env as a mapping) is kept as written
+  assert.deepEqual(back.profiles[0]?.healthcheck, parseBerthConfig(RICH).profiles[0]?.healthcheck);
+});
+
+test('a cleared field removes only its key; a renamed profile keeps its place, comments and keys', () => {
+  const cleared = savedText(saveProfile(RICH, { ...richServe(), image: '' }));
+  assert.equal(cleared, RICH.replace('    image: "busybox" # pinned later\n', ''));
+
+  const renamed = savedText(saveProfile(RICH, { ...richServe(), name: 'api' }, 'serve'));
+  assert.equal(renamed, RICH.replace('\n  serve:\n', '\n  api:\n'));
+  // renamed and edited at once
+  const both = savedText(saveProfile(RICH, { ...richServe(), name: 'api', memory: '4g' }, 'serve'));
+  assert.equal(both, RICH.replace('\n  serve:\n', '\n  api:\n').replace('    memory: 512m\n', '    memory: 4g\n'));
+  assert.deepEqual(
+    parseBerthConfig(both).profiles.map((p) => p.name),
+    ['api', 'other'],
+  );
+});
+
+test('a new profile is added after the others, the file before it byte for byte', () => {
+  const text = savedText(
+    saveProfile(RICH, {
+      ...richServe(),
+      name: 'batch',
+      image: 'python:3.12',
+      dockerfile: '',
+      ports: '',
+      env: '',
+      command: 'python3\nbatch.py',
+    }),
+  );
+  assert.ok(text.startsWith(RICH), text);
+  assert.equal(
+    text.slice(RICH.length),
+    `  batch:
+    image: python:3.12
+    command:
+      - python3
+      - batch.py
+    shmSize: 1g
+    memory: 512m
+    restart: 'no'
+    healthcheck: /health
+`,
+  );
+  assert.deepEqual(
+    parseBerthConfig(text).profiles.map((p) => p.name),
+    ['serve', 'other', 'batch'],
+  );
+});
+
+test('a new berth.yaml, and one with only comments: written whole, strings YAML 1.1 would misread quoted', () => {
+  const fields: ProfileFields = { ...richServe(), name: 'serve', restart: 'no' };
+  const fresh = savedText(saveProfile(undefined, fields));
+  assert.ok(fresh.startsWith('# Berth run profiles (see the Berth README)\nversion: 1\nprofiles:\n  serve:\n'), fresh);
+  assert.match(fresh, /^ {4}restart: 'no'$/m, 'read as the string "no" by YAML 1.1 readers too');
+  assert.equal(parseBerthConfig(fresh).profiles[0]?.restart.name, 'no');
+  const commented = savedText(saveProfile('# profiles come here\n', fields));
+  assert.ok(commented.startsWith('# profiles come here\n'), commented);
+  assert.deepEqual(parseBerthConfig(commented).profiles[0], parseBerthConfig(fresh).profiles[0]);
+  // a file without `version` gets it first, under its comments; its profile keeps its comment
+  const unversioned = '# mine\nprofiles:\n  serve:\n    image: busybox # the base\n';
+  const saved = savedText(saveProfile(unversioned, { ...fieldsFromProfile(parseBerthConfig(unversioned).profiles[0]!), memory: '1g' }));
+  assert.equal(saved, '# mine\nversion: 1\nprofiles:\n  serve:\n    image: busybox # the base\n    memory: 1g\n');
+});
+
+test('CRLF line ends and four-space indentation are kept', () => {
+  const crlf = 'version: 1\r\nprofiles:\r\n  a:\r\n    image: x # c\r\n  b:\r\n    image: y\r\n';
+  const a = fieldsFromProfile(parseBerthConfig(crlf).profiles[0]!);
+  assert.equal(
+    savedText(saveProfile(crlf, { ...a, memory: '1g' })),
+    'version: 1\r\nprofiles:\r\n  a:\r\n    image: x # c\r\n    memory: 1g\r\n  b:\r\n    image: y\r\n',
+  );
+  const wide = 'version: 1\nprofiles:\n    a:\n        image: x\n        memory: 1g\n    b:\n        image: y\n';
+  const w = fieldsFromProfile(parseBerthConfig(wide).profiles[0]!);
+  assert.equal(
+    savedText(saveProfile(wide, { ...w, memory: '2g', cpus: '1', dockerfile: 'Dockerfile' })),
+    'version: 1\nprofiles:\n    a:\n        image: x\n        memory: 2g\n        build:\n            dockerfile: Dockerfile\n            context: .\n        cpus: 1\n    b:\n        image: y\n',
+  );
+});
+
+test('a profile another one aliases (YAML anchors): the other profile keeps its values', () => {
+  const shared = 'version: 1\nprofiles:\n  serve: &base\n    image: busybox\n    memory: 512m\n  copy: *base\n';
+  const text = savedText(saveProfile(shared, { ...fieldsFromProfile(parseBerthConfig(shared).profiles[0]!), memory: '2g' }));
+  const back = parseBerthConfig(text);
+  assert.deepEqual(back.problems, []);
+  assert.equal(back.profiles.find((p) => p.name === 'serve')?.memoryBytes, 2 * 2 ** 30);
+  assert.equal(back.profiles.find((p) => p.name === 'copy')?.memoryBytes, 512 * 2 ** 20);
+});
+
+test('a comment indented under the last key stays with it when keys are added after it', () => {
+  const text =
+    'version: 1\nprofiles:\n  serve:\n    image: busybox\n    command:\n      - a\n      # the script comes next\n\n  # about other\n  other:\n    image: x\n';
+  const fields = fieldsFromProfile(parseBerthConfig(text).profiles[0]!);
+  assert.equal(
+    savedText(saveProfile(text, { ...fields, memory: '1g' })),
+    text.replace('      # the script comes next\n', '      # the script comes next\n    memory: 1g\n'),
+  );
+});

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
-import * as yaml from 'js-yaml';
+import { parse } from 'yaml';
 import { standIn } from '../../../../scripts/lib/vscodeStub.mjs';
 import type { CommandContext } from '../../../../src/ui/commands';
 import { newAiStack } from '../../../../src/ui/compose/newStack';
@@ -56,7 +56,7 @@ describe('New AI Stack… command', () => {
     answer('milvus', 'never', (buttons) => buttons[0]);
     const written = await newAiStack(ctx, { fsPath: dir });
     assert.deepEqual(written, [path.join(dir, 'compose.yaml'), path.join(dir, 'prometheus.yml')]);
-    const compose = yaml.load(fs.readFileSync(path.join(dir, 'compose.yaml'), 'utf8')) as {
+    const compose = parse(fs.readFileSync(path.join(dir, 'compose.yaml'), 'utf8')) as {
       services: Record<string, { deploy?: unknown }>;
     };
     assert.ok(compose.services.milvus && compose.services['milvus-etcd'] && !compose.services.qdrant);
