@@ -48,7 +48,13 @@ export async function runBerthTask(
   }
 }
 
-const rel = (file: string): string => vscode.workspace.asRelativePath(file);
+/** A path as the workspace names it; a workspace folder itself by its name. */
+function rel(file: string): string {
+  const relative = vscode.workspace.asRelativePath(file);
+  return relative === file && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath === file
+    ? path.basename(file)
+    : relative;
+}
 
 async function carryOut(services: TaskServices, plan: TaskPlan, write: TaskWrite): Promise<number> {
   switch (plan.kind) {
