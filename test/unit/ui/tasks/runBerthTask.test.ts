@@ -153,6 +153,23 @@ describe('BerthTaskTerminal', () => {
     assert.equal(await closed, 2);
     assert.deepEqual(written, ['one\r\n', 'two\r\nthree\r\n']);
   });
+
+  test('as a preLaunchTask: a run task ends (exit 0) when the container is healthy, not before', async () => {
+    let healthyNow: (record: unknown) => void = () => undefined;
+    const f = fake({ serve: () => new Promise((resolve) => (healthyNow = resolve)) });
+    const terminal = new BerthTaskTerminal((write) =>
+      runBerthTask(f.services, { type: 'berth', action: 'run', profile: 'serve' }, root, write, true),
+    );
+    let code: number | void | undefined;
+    terminal.onDidClose?.((c) => (code = c));
+    terminal.open();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(f.served.length, 1, 'the run has started');
+    assert.equal(code, undefined, 'the task has not ended while the container is not healthy yet');
+    healthyNow(healthy);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(code, 0);
+  });
 });
 
 describe('the manifest', () => {
