@@ -8,6 +8,7 @@ import { registerEngineInfo } from './ui/engine/engineInfo';
 import { registerInspectDocuments } from './ui/containers/inspect';
 import { registerFleet } from './ui/fleet/registerFleet';
 import { registerWalkthrough } from './ui/walkthrough/walkthroughSteps';
+import { registerTasks } from './ui/tasks/registerTasks';
 
 /** deactivate gets nothing from VS Code: the running services are kept here for it. */
 const active = new ActiveServices();
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCommands(services, trees);
   registerFleet(services, trees);
   registerWalkthrough(services);
+  registerTasks(services);
   void services.session.reconnect();
 }
 

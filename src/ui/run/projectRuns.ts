@@ -276,7 +276,7 @@ export class ProjectRuns {
    */
   async runBatch(target: RunTarget, hooks: { onStarted: (record: ContainerRecord) => void }): Promise<FinishedBatch | undefined> {
     this.services.session.requireEngine();
-    const base = await this.chooseProfile(target.projectDir, target.clicked);
+    const base = await this.chooseProfile(target.projectDir, target.clicked, target.profileName);
     if (!base) return undefined;
     const state = this.services.session.state;
     const local = state.kind === 'connected' && state.endpoint.host.startsWith('unix://');
