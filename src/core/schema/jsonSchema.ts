@@ -181,7 +181,7 @@ export function describe(schemas: JsonSchemaObject | readonly JsonSchemaObject[]
   return undefined;
 }
 
-/** The types a value may have, e.g. `string | integer | array`, inferred from enum and const values where no type is given. */
+/** The types a value may have, e.g. `string | integer | array` (null left out beside others), inferred from enum and const values where no type is given. */
 export function typeText(schemas: readonly JsonSchemaObject[]): string | undefined {
   const types = new Set<string>();
   for (const s of schemas) {
@@ -191,6 +191,8 @@ export function typeText(schemas: readonly JsonSchemaObject[]): string | undefin
       if (s.properties !== undefined) types.add('object');
     }
   }
+  // `null` (an empty value, which most settings allow) is said only when it is all there is
+  if (types.size > 1) types.delete('null');
   return types.size > 0 ? [...types].join(' | ') : undefined;
 }
 

@@ -35,6 +35,8 @@ describe('a JSON Schema walked by path', () => {
       ['p', 'q'],
     );
     assert.equal(typeText(schemasAt(SCHEMA, ['pair', 1])), 'integer');
+    assert.equal(typeText([{ type: ['string', 'null'] }]), 'string', 'an empty value allowed is not a type to show');
+    assert.equal(typeText([{ type: 'null' }]), 'null');
     assert.deepEqual(
       valuesOf(schemasAt(SCHEMA, ['pair', 5])).map((v) => v.value),
       ['x'],
