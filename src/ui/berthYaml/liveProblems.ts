@@ -6,8 +6,9 @@ export interface BerthYamlChecker {
   check(uri: vscode.Uri, text: string): unknown;
 }
 
-/** The documents this watches: any file named berth.yaml. */
-export const isBerthYaml = (document: Pick<vscode.TextDocument, 'uri'>): boolean => /(^|\/)berth\.yaml$/.test(document.uri.path);
+/** The documents this watches: any file named berth.yaml (not a git or diff view of one: those are not what a run reads). */
+export const isBerthYaml = (document: Pick<vscode.TextDocument, 'uri'>): boolean =>
+  document.uri.scheme === 'file' && /(^|\/)berth\.yaml$/.test(document.uri.path);
 
 /**
  * berth.yaml's problems while it is edited: checked a moment after typing stops (the text as the
@@ -48,7 +49,6 @@ export class LiveProblems implements vscode.Disposable {
   async closed(document: vscode.TextDocument): Promise<void> {
     if (!isBerthYaml(document)) return;
     this.cancel(document.uri.toString());
-    if (document.uri.scheme !== 'file') return;
     const text = await fs.promises.readFile(document.uri.fsPath, 'utf8').catch(() => undefined);
     if (text !== undefined) this.check(document.uri, text);
   }

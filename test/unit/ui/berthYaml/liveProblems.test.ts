@@ -7,8 +7,8 @@ import type * as vscode from 'vscode';
 import { isBerthYaml, LiveProblems } from '../../../../src/ui/berthYaml/liveProblems';
 
 /** A text document as far as LiveProblems reads one: its uri and its text now. */
-function doc(file: string, text: { value: string }): vscode.TextDocument {
-  const uri = { scheme: 'file', path: file, fsPath: file, toString: () => `file://${file}` } as unknown as vscode.Uri;
+function doc(file: string, text: { value: string }, scheme = 'file'): vscode.TextDocument {
+  const uri = { scheme, path: file, fsPath: file, toString: () => `file://${file}` } as unknown as vscode.Uri;
   return { uri, getText: () => text.value } as unknown as vscode.TextDocument;
 }
 
@@ -56,12 +56,13 @@ describe('berth.yaml problems while it is edited', () => {
     assert.equal(checked.length, 1);
   });
 
-  test('each file waits on its own; other files are not checked', () => {
+  test('each file waits on its own; other files, and views of berth.yaml that are not the file, are not checked', () => {
     live.changed(doc('/a/berth.yaml', { value: 'a' }));
     mock.timers.tick(150);
     live.changed(doc('/b/berth.yaml', { value: 'b' }));
     live.changed(doc('/a/notberth.yaml', { value: 'x' }));
     live.now(doc('/a/compose.yaml', { value: 'x' }));
+    live.now(doc('/a/berth.yaml', { value: 'x' }, 'git'));
     mock.timers.tick(150);
     assert.deepEqual(checked, [{ file: '/a/berth.yaml', text: 'a' }]);
     mock.timers.tick(150);
