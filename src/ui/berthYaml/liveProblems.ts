@@ -6,9 +6,12 @@ export interface BerthYamlChecker {
   check(uri: vscode.Uri, text: string): unknown;
 }
 
+/** A file on disk, as the extension host sees it (locally, or where a remote window's files are). */
+const FILE_SCHEMES: readonly string[] = ['file', 'vscode-remote'];
+
 /** The documents this watches: any file named berth.yaml (not a git or diff view of one: those are not what a run reads). */
 export const isBerthYaml = (document: Pick<vscode.TextDocument, 'uri'>): boolean =>
-  document.uri.scheme === 'file' && /(^|\/)berth\.yaml$/.test(document.uri.path);
+  FILE_SCHEMES.includes(document.uri.scheme) && /(^|\/)berth\.yaml$/.test(document.uri.path);
 
 /**
  * berth.yaml's problems while it is edited: checked a moment after typing stops (the text as the
