@@ -9,6 +9,7 @@ import { registerInspectDocuments } from './ui/containers/inspect';
 import { registerFleet } from './ui/fleet/registerFleet';
 import { registerWalkthrough } from './ui/walkthrough/walkthroughSteps';
 import { registerTasks } from './ui/tasks/registerTasks';
+import { registerBerthYaml } from './ui/berthYaml/registerBerthYaml';
 
 /** deactivate gets nothing from VS Code: the running services are kept here for it. */
 const active = new ActiveServices();
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerFleet(services, trees);
   registerWalkthrough(services);
   registerTasks(services);
+  registerBerthYaml(services);
   void services.session.reconnect();
 }
 

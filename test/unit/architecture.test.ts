@@ -88,6 +88,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'core/compose',
     'core/fleet',
     'core/logsearch',
+    'core/schema',
   ],
   'core/notebook': ['core/engine', 'core/project'],
   // BuildKit builds through a docker CLI, or the engine's classic builder
@@ -101,6 +102,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'core/fleet': ['core/engine', 'core/project'],
   // one query over every container's logs
   'core/logsearch': ['core/engine'],
+  // JSON Schema read for an editor: completion and hover in YAML documents
+  'core/schema': [],
   'core/project': ['core/engine'],
   'core/engine': [],
   webview: [],

@@ -18,14 +18,24 @@ export class RunProfiles implements vscode.Disposable {
   load(projectDir: string): readonly RunProfile[] | undefined {
     const file = path.join(projectDir, 'berth.yaml');
     if (!fs.existsSync(file)) return undefined;
-    const { profiles, problems } = parseBerthConfig(fs.readFileSync(file, 'utf8'));
-    this.diagnostics.set(vscode.Uri.file(file), problems.map(toDiagnostic));
+    const { profiles, problems } = this.parse(vscode.Uri.file(file), fs.readFileSync(file, 'utf8'));
     const first = problems[0];
     if (first)
       throw new Error(
         `berth.yaml has ${problems.length} problem${problems.length === 1 ? '' : 's'}; line ${first.line}: ${first.message} (see Problems)`,
       );
     return profiles;
+  }
+
+  /** Check a berth.yaml's text (an editor's, saved or not): its problems replace the file's in the Problems view. */
+  check(uri: vscode.Uri, text: string): readonly ConfigProblem[] {
+    return this.parse(uri, text).problems;
+  }
+
+  private parse(uri: vscode.Uri, text: string): ReturnType<typeof parseBerthConfig> {
+    const config = parseBerthConfig(text);
+    this.diagnostics.set(uri, config.problems.map(toDiagnostic));
+    return config;
   }
 
   dispose(): void {
