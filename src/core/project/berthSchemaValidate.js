@@ -71,29 +71,8 @@ const schema6 = {
         user: { type: ['string', 'integer', 'null'], pattern: '\\S' },
         env: { $ref: '#/definitions/stringMap' },
         envFiles: { $ref: '#/definitions/stringList' },
-        ports: {
-          type: ['array', 'string', 'integer', 'object', 'null'],
-          properties: {
-            container: { $ref: '#/definitions/port/properties/container' },
-            containerPort: { $ref: '#/definitions/port/properties/containerPort' },
-            host: { $ref: '#/definitions/port/properties/host' },
-            hostPort: { $ref: '#/definitions/port/properties/hostPort' },
-            hostIp: { $ref: '#/definitions/port/properties/hostIp' },
-            protocol: { $ref: '#/definitions/port/properties/protocol' },
-          },
-          items: { $ref: '#/definitions/port' },
-        },
-        volumes: {
-          type: ['array', 'string', 'object', 'null'],
-          required: ['source', 'target'],
-          properties: {
-            source: { $ref: '#/definitions/volume/properties/source' },
-            target: { $ref: '#/definitions/volume/properties/target' },
-            readOnly: { $ref: '#/definitions/volume/properties/readOnly' },
-            readonly: { $ref: '#/definitions/volume/properties/readonly' },
-          },
-          items: { $ref: '#/definitions/volume' },
-        },
+        ports: { type: ['array', 'string', 'integer', 'object', 'null'], items: { $ref: '#/definitions/port' } },
+        volumes: { type: ['array', 'string', 'object', 'null'], items: { $ref: '#/definitions/volume' } },
         model: {
           type: ['string', 'object', 'null'],
           pattern: '\\S',
@@ -190,29 +169,8 @@ const schema7 = {
     user: { type: ['string', 'integer', 'null'], pattern: '\\S' },
     env: { $ref: '#/definitions/stringMap' },
     envFiles: { $ref: '#/definitions/stringList' },
-    ports: {
-      type: ['array', 'string', 'integer', 'object', 'null'],
-      properties: {
-        container: { $ref: '#/definitions/port/properties/container' },
-        containerPort: { $ref: '#/definitions/port/properties/containerPort' },
-        host: { $ref: '#/definitions/port/properties/host' },
-        hostPort: { $ref: '#/definitions/port/properties/hostPort' },
-        hostIp: { $ref: '#/definitions/port/properties/hostIp' },
-        protocol: { $ref: '#/definitions/port/properties/protocol' },
-      },
-      items: { $ref: '#/definitions/port' },
-    },
-    volumes: {
-      type: ['array', 'string', 'object', 'null'],
-      required: ['source', 'target'],
-      properties: {
-        source: { $ref: '#/definitions/volume/properties/source' },
-        target: { $ref: '#/definitions/volume/properties/target' },
-        readOnly: { $ref: '#/definitions/volume/properties/readOnly' },
-        readonly: { $ref: '#/definitions/volume/properties/readonly' },
-      },
-      items: { $ref: '#/definitions/volume' },
-    },
+    ports: { type: ['array', 'string', 'integer', 'object', 'null'], items: { $ref: '#/definitions/port' } },
+    volumes: { type: ['array', 'string', 'object', 'null'], items: { $ref: '#/definitions/volume' } },
     model: {
       type: ['string', 'object', 'null'],
       pattern: '\\S',
@@ -566,112 +524,16 @@ function validate36(data, { instancePath = '', parentData, parentDataProperty, r
   validate36.errors = vErrors;
   return errors === 0;
 }
-const schema13 = { type: ['integer', 'string'] };
-function validate38(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == 'number' && !(data % 1) && !isNaN(data) && isFinite(data)) && typeof data !== 'string') {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema13.type } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate38.errors = vErrors;
-  return errors === 0;
-}
-const schema14 = { type: ['integer', 'string'] };
-function validate40(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == 'number' && !(data % 1) && !isNaN(data) && isFinite(data)) && typeof data !== 'string') {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema14.type } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate40.errors = vErrors;
-  return errors === 0;
-}
-const schema15 = { type: ['integer', 'string', 'null'] };
-function validate42(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == 'number' && !(data % 1) && !isNaN(data) && isFinite(data)) && typeof data !== 'string' && data !== null) {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema15.type } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate42.errors = vErrors;
-  return errors === 0;
-}
-const schema16 = { type: ['integer', 'string', 'null'] };
-function validate44(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == 'number' && !(data % 1) && !isNaN(data) && isFinite(data)) && typeof data !== 'string' && data !== null) {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema16.type } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate44.errors = vErrors;
-  return errors === 0;
-}
-const schema17 = { type: 'string' };
-function validate46(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== 'string') {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'string' } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate46.errors = vErrors;
-  return errors === 0;
-}
-const schema18 = { enum: ['tcp', 'udp'] };
-function validate48(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(data === 'tcp' || data === 'udp')) {
-    const err0 = { instancePath, schemaPath: '#/enum', keyword: 'enum', params: { allowedValues: schema18.enum } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate48.errors = vErrors;
-  return errors === 0;
-}
-const schema19 = {
+const schema13 = {
   type: ['string', 'object'],
   required: ['source', 'target'],
   properties: { source: { type: 'string' }, target: { type: 'string' }, readOnly: { type: 'boolean' }, readonly: { type: 'boolean' } },
 };
-function validate50(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+function validate38(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (typeof data !== 'string' && !(data && typeof data == 'object' && !Array.isArray(data))) {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema19.type } };
+    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema13.type } };
     if (vErrors === null) {
       vErrors = [err0];
     } else {
@@ -763,74 +625,10 @@ function validate50(data, { instancePath = '', parentData, parentDataProperty, r
       }
     }
   }
-  validate50.errors = vErrors;
+  validate38.errors = vErrors;
   return errors === 0;
 }
-const schema20 = { type: 'string' };
-function validate52(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== 'string') {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'string' } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate52.errors = vErrors;
-  return errors === 0;
-}
-const schema21 = { type: 'string' };
-function validate54(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== 'string') {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'string' } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate54.errors = vErrors;
-  return errors === 0;
-}
-const schema22 = { type: 'boolean' };
-function validate56(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== 'boolean') {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'boolean' } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate56.errors = vErrors;
-  return errors === 0;
-}
-const schema23 = { type: 'boolean' };
-function validate58(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== 'boolean') {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'boolean' } };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate58.errors = vErrors;
-  return errors === 0;
-}
-const schema24 = {
+const schema14 = {
   type: ['string', 'object'],
   pattern: '\\S',
   additionalProperties: false,
@@ -838,11 +636,11 @@ const schema24 = {
   properties: { name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }, path: { type: 'string', pattern: '\\S' } },
 };
 const pattern8 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
-function validate62(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+function validate42(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (typeof data !== 'string' && !(data && typeof data == 'object' && !Array.isArray(data))) {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema24.type } };
+    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema14.type } };
     if (vErrors === null) {
       vErrors = [err0];
     } else {
@@ -952,16 +750,16 @@ function validate62(data, { instancePath = '', parentData, parentDataProperty, r
       }
     }
   }
-  validate62.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }
-const schema25 = { type: ['string', 'number', 'null'], pattern: '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?)?\\s*$', minimum: 0 };
+const schema15 = { type: ['string', 'number', 'null'], pattern: '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?)?\\s*$', minimum: 0 };
 const pattern11 = new RegExp('^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?)?\\s*$', 'u');
-function validate65(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+function validate45(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (typeof data !== 'string' && !(typeof data == 'number' && isFinite(data)) && data !== null) {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema25.type } };
+    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema15.type } };
     if (vErrors === null) {
       vErrors = [err0];
     } else {
@@ -996,16 +794,16 @@ function validate65(data, { instancePath = '', parentData, parentDataProperty, r
       errors++;
     }
   }
-  validate65.errors = vErrors;
+  validate45.errors = vErrors;
   return errors === 0;
 }
-const schema26 = { type: ['string', 'number', 'null'], pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h))+)\\s*$', minimum: 0 };
+const schema16 = { type: ['string', 'number', 'null'], pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h))+)\\s*$', minimum: 0 };
 const pattern17 = new RegExp('^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h))+)\\s*$', 'u');
-function validate68(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+function validate48(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (typeof data !== 'string' && !(typeof data == 'number' && isFinite(data)) && data !== null) {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema26.type } };
+    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema16.type } };
     if (vErrors === null) {
       vErrors = [err0];
     } else {
@@ -1040,24 +838,24 @@ function validate68(data, { instancePath = '', parentData, parentDataProperty, r
       errors++;
     }
   }
-  validate68.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema17 = {
   type: ['integer', 'object'],
   minimum: -1,
   additionalProperties: false,
   required: ['soft', 'hard'],
   properties: { soft: { type: 'integer', minimum: -1 }, hard: { type: 'integer', minimum: -1 } },
 };
-function validate73(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+function validate53(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (
     !(typeof data == 'number' && !(data % 1) && !isNaN(data) && isFinite(data)) &&
     !(data && typeof data == 'object' && !Array.isArray(data))
   ) {
-    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema27.type } };
+    const err0 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: schema17.type } };
     if (vErrors === null) {
       vErrors = [err0];
     } else {
@@ -1178,7 +976,7 @@ function validate73(data, { instancePath = '', parentData, parentDataProperty, r
       }
     }
   }
-  validate73.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
 const pattern3 = new RegExp('^\\S*$', 'u');
@@ -1481,90 +1279,10 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
           }
         }
       }
-      if (data14 && typeof data14 == 'object' && !Array.isArray(data14)) {
-        if (data14.container !== undefined) {
-          if (
-            !validate38(data14.container, {
-              instancePath: instancePath + '/ports/container',
-              parentData: data14,
-              parentDataProperty: 'container',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data14.containerPort !== undefined) {
-          if (
-            !validate40(data14.containerPort, {
-              instancePath: instancePath + '/ports/containerPort',
-              parentData: data14,
-              parentDataProperty: 'containerPort',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data14.host !== undefined) {
-          if (
-            !validate42(data14.host, {
-              instancePath: instancePath + '/ports/host',
-              parentData: data14,
-              parentDataProperty: 'host',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data14.hostPort !== undefined) {
-          if (
-            !validate44(data14.hostPort, {
-              instancePath: instancePath + '/ports/hostPort',
-              parentData: data14,
-              parentDataProperty: 'hostPort',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data14.hostIp !== undefined) {
-          if (
-            !validate46(data14.hostIp, {
-              instancePath: instancePath + '/ports/hostIp',
-              parentData: data14,
-              parentDataProperty: 'hostIp',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data14.protocol !== undefined) {
-          if (
-            !validate48(data14.protocol, {
-              instancePath: instancePath + '/ports/protocol',
-              parentData: data14,
-              parentDataProperty: 'protocol',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
-            errors = vErrors.length;
-          }
-        }
-      }
     }
     if (data.volumes !== undefined) {
-      let data22 = data.volumes;
-      if (typeof data22 != 'object' && typeof data22 !== 'string') {
+      let data16 = data.volumes;
+      if (typeof data16 != 'object' && typeof data16 !== 'string') {
         const err11 = {
           instancePath: instancePath + '/volumes',
           schemaPath: '#/properties/volumes/type',
@@ -1578,38 +1296,41 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (Array.isArray(data22)) {
-        const len3 = data22.length;
+      if (Array.isArray(data16)) {
+        const len3 = data16.length;
         for (let i3 = 0; i3 < len3; i3++) {
           if (
-            !validate50(data22[i3], { instancePath: instancePath + '/volumes/' + i3, parentData: data22, parentDataProperty: i3, rootData })
+            !validate38(data16[i3], { instancePath: instancePath + '/volumes/' + i3, parentData: data16, parentDataProperty: i3, rootData })
           ) {
-            vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+            vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
             errors = vErrors.length;
           }
         }
       }
-      if (data22 && typeof data22 == 'object' && !Array.isArray(data22)) {
-        if (data22.source === undefined) {
-          const err12 = {
-            instancePath: instancePath + '/volumes',
-            schemaPath: '#/properties/volumes/required',
-            keyword: 'required',
-            params: { missingProperty: 'source' },
-          };
-          if (vErrors === null) {
-            vErrors = [err12];
-          } else {
-            vErrors.push(err12);
-          }
-          errors++;
+    }
+    if (data.model !== undefined) {
+      let data18 = data.model;
+      if (typeof data18 !== 'string' && !(data18 && typeof data18 == 'object' && !Array.isArray(data18)) && data18 !== null) {
+        const err12 = {
+          instancePath: instancePath + '/model',
+          schemaPath: '#/properties/model/type',
+          keyword: 'type',
+          params: { type: schema7.properties.model.type },
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
         }
-        if (data22.target === undefined) {
+        errors++;
+      }
+      if (typeof data18 === 'string') {
+        if (!pattern0.test(data18)) {
           const err13 = {
-            instancePath: instancePath + '/volumes',
-            schemaPath: '#/properties/volumes/required',
-            keyword: 'required',
-            params: { missingProperty: 'target' },
+            instancePath: instancePath + '/model',
+            schemaPath: '#/properties/model/pattern',
+            keyword: 'pattern',
+            params: { pattern: '\\S' },
           };
           if (vErrors === null) {
             vErrors = [err13];
@@ -1618,112 +1339,27 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data22.source !== undefined) {
-          if (
-            !validate52(data22.source, {
-              instancePath: instancePath + '/volumes/source',
-              parentData: data22,
-              parentDataProperty: 'source',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data22.target !== undefined) {
-          if (
-            !validate54(data22.target, {
-              instancePath: instancePath + '/volumes/target',
-              parentData: data22,
-              parentDataProperty: 'target',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data22.readOnly !== undefined) {
-          if (
-            !validate56(data22.readOnly, {
-              instancePath: instancePath + '/volumes/readOnly',
-              parentData: data22,
-              parentDataProperty: 'readOnly',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
-            errors = vErrors.length;
-          }
-        }
-        if (data22.readonly !== undefined) {
-          if (
-            !validate58(data22.readonly, {
-              instancePath: instancePath + '/volumes/readonly',
-              parentData: data22,
-              parentDataProperty: 'readonly',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
-            errors = vErrors.length;
-          }
-        }
       }
-    }
-    if (data.model !== undefined) {
-      let data28 = data.model;
-      if (typeof data28 !== 'string' && !(data28 && typeof data28 == 'object' && !Array.isArray(data28)) && data28 !== null) {
-        const err14 = {
-          instancePath: instancePath + '/model',
-          schemaPath: '#/properties/model/type',
-          keyword: 'type',
-          params: { type: schema7.properties.model.type },
-        };
-        if (vErrors === null) {
-          vErrors = [err14];
-        } else {
-          vErrors.push(err14);
-        }
-        errors++;
-      }
-      if (typeof data28 === 'string') {
-        if (!pattern0.test(data28)) {
-          const err15 = {
-            instancePath: instancePath + '/model',
-            schemaPath: '#/properties/model/pattern',
-            keyword: 'pattern',
-            params: { pattern: '\\S' },
-          };
-          if (vErrors === null) {
-            vErrors = [err15];
-          } else {
-            vErrors.push(err15);
-          }
-          errors++;
-        }
-      }
-      if (data28 && typeof data28 == 'object' && !Array.isArray(data28)) {
-        if (data28.path === undefined) {
-          const err16 = {
+      if (data18 && typeof data18 == 'object' && !Array.isArray(data18)) {
+        if (data18.path === undefined) {
+          const err14 = {
             instancePath: instancePath + '/model',
             schemaPath: '#/properties/model/required',
             keyword: 'required',
             params: { missingProperty: 'path' },
           };
           if (vErrors === null) {
-            vErrors = [err16];
+            vErrors = [err14];
           } else {
-            vErrors.push(err16);
+            vErrors.push(err14);
           }
           errors++;
         }
-        if (data28.path !== undefined) {
+        if (data18.path !== undefined) {
           if (
-            !validate23(data28.path, {
+            !validate23(data18.path, {
               instancePath: instancePath + '/model/path',
-              parentData: data28,
+              parentData: data18,
               parentDataProperty: 'path',
               rootData,
             })
@@ -1732,42 +1368,42 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
             errors = vErrors.length;
           }
         }
-        if (data28.mountAt !== undefined) {
-          let data30 = data28.mountAt;
-          if (typeof data30 !== 'string' && data30 !== null) {
-            const err17 = {
+        if (data18.mountAt !== undefined) {
+          let data20 = data18.mountAt;
+          if (typeof data20 !== 'string' && data20 !== null) {
+            const err15 = {
               instancePath: instancePath + '/model/mountAt',
               schemaPath: '#/properties/model/properties/mountAt/type',
               keyword: 'type',
               params: { type: schema7.properties.model.properties.mountAt.type },
             };
             if (vErrors === null) {
-              vErrors = [err17];
+              vErrors = [err15];
             } else {
-              vErrors.push(err17);
+              vErrors.push(err15);
             }
             errors++;
           }
-          if (typeof data30 === 'string') {
-            if (!pattern6.test(data30)) {
-              const err18 = {
+          if (typeof data20 === 'string') {
+            if (!pattern6.test(data20)) {
+              const err16 = {
                 instancePath: instancePath + '/model/mountAt',
                 schemaPath: '#/properties/model/properties/mountAt/pattern',
                 keyword: 'pattern',
                 params: { pattern: '^/' },
               };
               if (vErrors === null) {
-                vErrors = [err18];
+                vErrors = [err16];
               } else {
-                vErrors.push(err18);
+                vErrors.push(err16);
               }
               errors++;
             }
           }
         }
-        if (data28.env !== undefined) {
+        if (data18.env !== undefined) {
           if (
-            !validate23(data28.env, { instancePath: instancePath + '/model/env', parentData: data28, parentDataProperty: 'env', rootData })
+            !validate23(data18.env, { instancePath: instancePath + '/model/env', parentData: data18, parentDataProperty: 'env', rootData })
           ) {
             vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
             errors = vErrors.length;
@@ -1776,13 +1412,61 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
       }
     }
     if (data.models !== undefined) {
-      let data32 = data.models;
-      if (!Array.isArray(data32) && data32 !== null) {
-        const err19 = {
+      let data22 = data.models;
+      if (!Array.isArray(data22) && data22 !== null) {
+        const err17 = {
           instancePath: instancePath + '/models',
           schemaPath: '#/properties/models/type',
           keyword: 'type',
           params: { type: schema7.properties.models.type },
+        };
+        if (vErrors === null) {
+          vErrors = [err17];
+        } else {
+          vErrors.push(err17);
+        }
+        errors++;
+      }
+      if (Array.isArray(data22)) {
+        if (data22.length < 1) {
+          const err18 = {
+            instancePath: instancePath + '/models',
+            schemaPath: '#/properties/models/minItems',
+            keyword: 'minItems',
+            params: { limit: 1 },
+          };
+          if (vErrors === null) {
+            vErrors = [err18];
+          } else {
+            vErrors.push(err18);
+          }
+          errors++;
+        }
+        const len4 = data22.length;
+        for (let i4 = 0; i4 < len4; i4++) {
+          if (
+            !validate42(data22[i4], { instancePath: instancePath + '/models/' + i4, parentData: data22, parentDataProperty: i4, rootData })
+          ) {
+            vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+            errors = vErrors.length;
+          }
+        }
+      }
+    }
+    if (data.gpus !== undefined) {
+      let data24 = data.gpus;
+      if (
+        typeof data24 !== 'string' &&
+        !(typeof data24 == 'number' && !(data24 % 1) && !isNaN(data24) && isFinite(data24)) &&
+        typeof data24 !== 'boolean' &&
+        !Array.isArray(data24) &&
+        data24 !== null
+      ) {
+        const err19 = {
+          instancePath: instancePath + '/gpus',
+          schemaPath: '#/properties/gpus/type',
+          keyword: 'type',
+          params: { type: schema7.properties.gpus.type },
         };
         if (vErrors === null) {
           vErrors = [err19];
@@ -1791,13 +1475,13 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (Array.isArray(data32)) {
-        if (data32.length < 1) {
+      if (typeof data24 == 'number' && isFinite(data24)) {
+        if (data24 < -1 || isNaN(data24)) {
           const err20 = {
-            instancePath: instancePath + '/models',
-            schemaPath: '#/properties/models/minItems',
-            keyword: 'minItems',
-            params: { limit: 1 },
+            instancePath: instancePath + '/gpus',
+            schemaPath: '#/properties/gpus/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: -1 },
           };
           if (vErrors === null) {
             vErrors = [err20];
@@ -1806,46 +1490,30 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
           }
           errors++;
         }
-        const len4 = data32.length;
-        for (let i4 = 0; i4 < len4; i4++) {
-          if (
-            !validate62(data32[i4], { instancePath: instancePath + '/models/' + i4, parentData: data32, parentDataProperty: i4, rootData })
-          ) {
-            vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-            errors = vErrors.length;
+      }
+      if (typeof data24 === 'string') {
+        if (!pattern10.test(data24)) {
+          const err21 = {
+            instancePath: instancePath + '/gpus',
+            schemaPath: '#/properties/gpus/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^(none|all|\\d+|device=.*)$' },
+          };
+          if (vErrors === null) {
+            vErrors = [err21];
+          } else {
+            vErrors.push(err21);
           }
+          errors++;
         }
       }
-    }
-    if (data.gpus !== undefined) {
-      let data34 = data.gpus;
-      if (
-        typeof data34 !== 'string' &&
-        !(typeof data34 == 'number' && !(data34 % 1) && !isNaN(data34) && isFinite(data34)) &&
-        typeof data34 !== 'boolean' &&
-        !Array.isArray(data34) &&
-        data34 !== null
-      ) {
-        const err21 = {
-          instancePath: instancePath + '/gpus',
-          schemaPath: '#/properties/gpus/type',
-          keyword: 'type',
-          params: { type: schema7.properties.gpus.type },
-        };
-        if (vErrors === null) {
-          vErrors = [err21];
-        } else {
-          vErrors.push(err21);
-        }
-        errors++;
-      }
-      if (typeof data34 == 'number' && isFinite(data34)) {
-        if (data34 < -1 || isNaN(data34)) {
+      if (Array.isArray(data24)) {
+        if (data24.length < 1) {
           const err22 = {
             instancePath: instancePath + '/gpus',
-            schemaPath: '#/properties/gpus/minimum',
-            keyword: 'minimum',
-            params: { comparison: '>=', limit: -1 },
+            schemaPath: '#/properties/gpus/minItems',
+            keyword: 'minItems',
+            params: { limit: 1 },
           };
           if (vErrors === null) {
             vErrors = [err22];
@@ -1854,52 +1522,20 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
           }
           errors++;
         }
-      }
-      if (typeof data34 === 'string') {
-        if (!pattern10.test(data34)) {
-          const err23 = {
-            instancePath: instancePath + '/gpus',
-            schemaPath: '#/properties/gpus/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^(none|all|\\d+|device=.*)$' },
-          };
-          if (vErrors === null) {
-            vErrors = [err23];
-          } else {
-            vErrors.push(err23);
-          }
-          errors++;
-        }
-      }
-      if (Array.isArray(data34)) {
-        if (data34.length < 1) {
-          const err24 = {
-            instancePath: instancePath + '/gpus',
-            schemaPath: '#/properties/gpus/minItems',
-            keyword: 'minItems',
-            params: { limit: 1 },
-          };
-          if (vErrors === null) {
-            vErrors = [err24];
-          } else {
-            vErrors.push(err24);
-          }
-          errors++;
-        }
-        const len5 = data34.length;
+        const len5 = data24.length;
         for (let i5 = 0; i5 < len5; i5++) {
-          let data35 = data34[i5];
-          if (typeof data35 !== 'string' && !(typeof data35 == 'number' && !(data35 % 1) && !isNaN(data35) && isFinite(data35))) {
-            const err25 = {
+          let data25 = data24[i5];
+          if (typeof data25 !== 'string' && !(typeof data25 == 'number' && !(data25 % 1) && !isNaN(data25) && isFinite(data25))) {
+            const err23 = {
               instancePath: instancePath + '/gpus/' + i5,
               schemaPath: '#/properties/gpus/items/type',
               keyword: 'type',
               params: { type: schema7.properties.gpus.items.type },
             };
             if (vErrors === null) {
-              vErrors = [err25];
+              vErrors = [err23];
             } else {
-              vErrors.push(err25);
+              vErrors.push(err23);
             }
             errors++;
           }
@@ -1920,75 +1556,108 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
       }
     }
     if (data.gpuFallback !== undefined) {
-      let data37 = data.gpuFallback;
-      if (!(data37 === 'cpu' || data37 === 'fail' || data37 === null)) {
-        const err26 = {
+      let data27 = data.gpuFallback;
+      if (!(data27 === 'cpu' || data27 === 'fail' || data27 === null)) {
+        const err24 = {
           instancePath: instancePath + '/gpuFallback',
           schemaPath: '#/properties/gpuFallback/enum',
           keyword: 'enum',
           params: { allowedValues: schema7.properties.gpuFallback.enum },
         };
         if (vErrors === null) {
-          vErrors = [err26];
+          vErrors = [err24];
         } else {
-          vErrors.push(err26);
+          vErrors.push(err24);
         }
         errors++;
       }
     }
     if (data.shmSize !== undefined) {
       if (
-        !validate65(data.shmSize, { instancePath: instancePath + '/shmSize', parentData: data, parentDataProperty: 'shmSize', rootData })
+        !validate45(data.shmSize, { instancePath: instancePath + '/shmSize', parentData: data, parentDataProperty: 'shmSize', rootData })
       ) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
         errors = vErrors.length;
       }
     }
     if (data.memory !== undefined) {
-      if (!validate65(data.memory, { instancePath: instancePath + '/memory', parentData: data, parentDataProperty: 'memory', rootData })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+      if (!validate45(data.memory, { instancePath: instancePath + '/memory', parentData: data, parentDataProperty: 'memory', rootData })) {
+        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
         errors = vErrors.length;
       }
     }
     if (data.cpus !== undefined) {
-      let data40 = data.cpus;
-      if (!(typeof data40 == 'number' && isFinite(data40)) && typeof data40 !== 'string' && data40 !== null) {
-        const err27 = {
+      let data30 = data.cpus;
+      if (!(typeof data30 == 'number' && isFinite(data30)) && typeof data30 !== 'string' && data30 !== null) {
+        const err25 = {
           instancePath: instancePath + '/cpus',
           schemaPath: '#/properties/cpus/type',
           keyword: 'type',
           params: { type: schema7.properties.cpus.type },
         };
         if (vErrors === null) {
-          vErrors = [err27];
+          vErrors = [err25];
         } else {
-          vErrors.push(err27);
+          vErrors.push(err25);
         }
         errors++;
       }
-      if (typeof data40 == 'number' && isFinite(data40)) {
-        if (data40 <= 0 || isNaN(data40)) {
-          const err28 = {
+      if (typeof data30 == 'number' && isFinite(data30)) {
+        if (data30 <= 0 || isNaN(data30)) {
+          const err26 = {
             instancePath: instancePath + '/cpus',
             schemaPath: '#/properties/cpus/exclusiveMinimum',
             keyword: 'exclusiveMinimum',
             params: { comparison: '>', limit: 0 },
           };
           if (vErrors === null) {
-            vErrors = [err28];
+            vErrors = [err26];
           } else {
-            vErrors.push(err28);
+            vErrors.push(err26);
           }
           errors++;
         }
       }
-      if (typeof data40 === 'string') {
-        if (!pattern12.test(data40)) {
-          const err29 = {
+      if (typeof data30 === 'string') {
+        if (!pattern12.test(data30)) {
+          const err27 = {
             instancePath: instancePath + '/cpus',
             schemaPath: '#/properties/cpus/pattern',
             keyword: 'pattern',
             params: { pattern: '^\\s*(\\d+\\.?\\d*|\\.\\d+)\\s*$' },
+          };
+          if (vErrors === null) {
+            vErrors = [err27];
+          } else {
+            vErrors.push(err27);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.restart !== undefined) {
+      let data31 = data.restart;
+      if (typeof data31 !== 'string' && data31 !== null) {
+        const err28 = {
+          instancePath: instancePath + '/restart',
+          schemaPath: '#/properties/restart/type',
+          keyword: 'type',
+          params: { type: schema7.properties.restart.type },
+        };
+        if (vErrors === null) {
+          vErrors = [err28];
+        } else {
+          vErrors.push(err28);
+        }
+        errors++;
+      }
+      if (typeof data31 === 'string') {
+        if (!pattern13.test(data31)) {
+          const err29 = {
+            instancePath: instancePath + '/restart',
+            schemaPath: '#/properties/restart/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^(no|always|unless-stopped|on-failure)(:\\d+)?$' },
           };
           if (vErrors === null) {
             vErrors = [err29];
@@ -1999,14 +1668,19 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
         }
       }
     }
-    if (data.restart !== undefined) {
-      let data41 = data.restart;
-      if (typeof data41 !== 'string' && data41 !== null) {
+    if (data.healthcheck !== undefined) {
+      let data32 = data.healthcheck;
+      if (
+        typeof data32 !== 'string' &&
+        typeof data32 !== 'boolean' &&
+        !(data32 && typeof data32 == 'object' && !Array.isArray(data32)) &&
+        data32 !== null
+      ) {
         const err30 = {
-          instancePath: instancePath + '/restart',
-          schemaPath: '#/properties/restart/type',
+          instancePath: instancePath + '/healthcheck',
+          schemaPath: '#/properties/healthcheck/type',
           keyword: 'type',
-          params: { type: schema7.properties.restart.type },
+          params: { type: schema7.properties.healthcheck.type },
         };
         if (vErrors === null) {
           vErrors = [err30];
@@ -2015,36 +1689,24 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (typeof data41 === 'string') {
-        if (!pattern13.test(data41)) {
-          const err31 = {
-            instancePath: instancePath + '/restart',
-            schemaPath: '#/properties/restart/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^(no|always|unless-stopped|on-failure)(:\\d+)?$' },
-          };
-          if (vErrors === null) {
-            vErrors = [err31];
-          } else {
-            vErrors.push(err31);
-          }
-          errors++;
+      const _errs51 = errors;
+      const _errs52 = errors;
+      if (true !== data32) {
+        const err31 = {};
+        if (vErrors === null) {
+          vErrors = [err31];
+        } else {
+          vErrors.push(err31);
         }
+        errors++;
       }
-    }
-    if (data.healthcheck !== undefined) {
-      let data42 = data.healthcheck;
-      if (
-        typeof data42 !== 'string' &&
-        typeof data42 !== 'boolean' &&
-        !(data42 && typeof data42 == 'object' && !Array.isArray(data42)) &&
-        data42 !== null
-      ) {
+      var valid15 = _errs52 === errors;
+      if (valid15) {
         const err32 = {
           instancePath: instancePath + '/healthcheck',
-          schemaPath: '#/properties/healthcheck/type',
-          keyword: 'type',
-          params: { type: schema7.properties.healthcheck.type },
+          schemaPath: '#/properties/healthcheck/not',
+          keyword: 'not',
+          params: {},
         };
         if (vErrors === null) {
           vErrors = [err32];
@@ -2052,132 +1714,136 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
           vErrors.push(err32);
         }
         errors++;
-      }
-      const _errs61 = errors;
-      const _errs62 = errors;
-      if (true !== data42) {
-        const err33 = {};
-        if (vErrors === null) {
-          vErrors = [err33];
-        } else {
-          vErrors.push(err33);
-        }
-        errors++;
-      }
-      var valid17 = _errs62 === errors;
-      if (valid17) {
-        const err34 = {
-          instancePath: instancePath + '/healthcheck',
-          schemaPath: '#/properties/healthcheck/not',
-          keyword: 'not',
-          params: {},
-        };
-        if (vErrors === null) {
-          vErrors = [err34];
-        } else {
-          vErrors.push(err34);
-        }
-        errors++;
       } else {
-        errors = _errs61;
+        errors = _errs51;
         if (vErrors !== null) {
-          if (_errs61) {
-            vErrors.length = _errs61;
+          if (_errs51) {
+            vErrors.length = _errs51;
           } else {
             vErrors = null;
           }
         }
       }
-      if (typeof data42 === 'string') {
-        if (!pattern14.test(data42)) {
-          const err35 = {
+      if (typeof data32 === 'string') {
+        if (!pattern14.test(data32)) {
+          const err33 = {
             instancePath: instancePath + '/healthcheck',
             schemaPath: '#/properties/healthcheck/pattern',
             keyword: 'pattern',
             params: { pattern: '^(image|none|/.*)$' },
           };
           if (vErrors === null) {
-            vErrors = [err35];
+            vErrors = [err33];
           } else {
-            vErrors.push(err35);
+            vErrors.push(err33);
           }
           errors++;
         }
       }
-      if (data42 && typeof data42 == 'object' && !Array.isArray(data42)) {
-        if (data42.http === undefined) {
-          const err36 = {
+      if (data32 && typeof data32 == 'object' && !Array.isArray(data32)) {
+        if (data32.http === undefined) {
+          const err34 = {
             instancePath: instancePath + '/healthcheck',
             schemaPath: '#/properties/healthcheck/required',
             keyword: 'required',
             params: { missingProperty: 'http' },
           };
           if (vErrors === null) {
-            vErrors = [err36];
+            vErrors = [err34];
           } else {
-            vErrors.push(err36);
+            vErrors.push(err34);
           }
           errors++;
         }
-        if (data42.http !== undefined) {
-          let data43 = data42.http;
-          if (typeof data43 === 'string') {
-            if (!pattern6.test(data43)) {
-              const err37 = {
+        if (data32.http !== undefined) {
+          let data33 = data32.http;
+          if (typeof data33 === 'string') {
+            if (!pattern6.test(data33)) {
+              const err35 = {
                 instancePath: instancePath + '/healthcheck/http',
                 schemaPath: '#/properties/healthcheck/properties/http/pattern',
                 keyword: 'pattern',
                 params: { pattern: '^/' },
               };
               if (vErrors === null) {
-                vErrors = [err37];
+                vErrors = [err35];
               } else {
-                vErrors.push(err37);
+                vErrors.push(err35);
               }
               errors++;
             }
           } else {
-            const err38 = {
+            const err36 = {
               instancePath: instancePath + '/healthcheck/http',
               schemaPath: '#/properties/healthcheck/properties/http/type',
               keyword: 'type',
               params: { type: 'string' },
             };
             if (vErrors === null) {
-              vErrors = [err38];
+              vErrors = [err36];
             } else {
-              vErrors.push(err38);
+              vErrors.push(err36);
             }
             errors++;
           }
         }
-        if (data42.port !== undefined) {
-          let data44 = data42.port;
+        if (data32.port !== undefined) {
+          let data34 = data32.port;
           if (
-            !(typeof data44 == 'number' && !(data44 % 1) && !isNaN(data44) && isFinite(data44)) &&
-            typeof data44 !== 'string' &&
-            data44 !== null
+            !(typeof data34 == 'number' && !(data34 % 1) && !isNaN(data34) && isFinite(data34)) &&
+            typeof data34 !== 'string' &&
+            data34 !== null
           ) {
-            const err39 = {
+            const err37 = {
               instancePath: instancePath + '/healthcheck/port',
               schemaPath: '#/properties/healthcheck/properties/port/type',
               keyword: 'type',
               params: { type: schema7.properties.healthcheck.properties.port.type },
             };
             if (vErrors === null) {
-              vErrors = [err39];
+              vErrors = [err37];
             } else {
-              vErrors.push(err39);
+              vErrors.push(err37);
             }
             errors++;
           }
-          if (typeof data44 == 'number' && isFinite(data44)) {
-            if (data44 > 65535 || isNaN(data44)) {
-              const err40 = {
+          if (typeof data34 == 'number' && isFinite(data34)) {
+            if (data34 > 65535 || isNaN(data34)) {
+              const err38 = {
                 instancePath: instancePath + '/healthcheck/port',
                 schemaPath: '#/properties/healthcheck/properties/port/maximum',
                 keyword: 'maximum',
                 params: { comparison: '<=', limit: 65535 },
+              };
+              if (vErrors === null) {
+                vErrors = [err38];
+              } else {
+                vErrors.push(err38);
+              }
+              errors++;
+            }
+            if (data34 < 1 || isNaN(data34)) {
+              const err39 = {
+                instancePath: instancePath + '/healthcheck/port',
+                schemaPath: '#/properties/healthcheck/properties/port/minimum',
+                keyword: 'minimum',
+                params: { comparison: '>=', limit: 1 },
+              };
+              if (vErrors === null) {
+                vErrors = [err39];
+              } else {
+                vErrors.push(err39);
+              }
+              errors++;
+            }
+          }
+          if (typeof data34 === 'string') {
+            if (!pattern16.test(data34)) {
+              const err40 = {
+                instancePath: instancePath + '/healthcheck/port',
+                schemaPath: '#/properties/healthcheck/properties/port/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^\\d+$' },
               };
               if (vErrors === null) {
                 vErrors = [err40];
@@ -2186,28 +1852,57 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (data44 < 1 || isNaN(data44)) {
-              const err41 = {
-                instancePath: instancePath + '/healthcheck/port',
-                schemaPath: '#/properties/healthcheck/properties/port/minimum',
-                keyword: 'minimum',
-                params: { comparison: '>=', limit: 1 },
-              };
-              if (vErrors === null) {
-                vErrors = [err41];
-              } else {
-                vErrors.push(err41);
-              }
-              errors++;
-            }
           }
-          if (typeof data44 === 'string') {
-            if (!pattern16.test(data44)) {
+        }
+        if (data32.interval !== undefined) {
+          if (
+            !validate48(data32.interval, {
+              instancePath: instancePath + '/healthcheck/interval',
+              parentData: data32,
+              parentDataProperty: 'interval',
+              rootData,
+            })
+          ) {
+            vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+            errors = vErrors.length;
+          }
+        }
+        if (data32.timeout !== undefined) {
+          if (
+            !validate48(data32.timeout, {
+              instancePath: instancePath + '/healthcheck/timeout',
+              parentData: data32,
+              parentDataProperty: 'timeout',
+              rootData,
+            })
+          ) {
+            vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+            errors = vErrors.length;
+          }
+        }
+        if (data32.retries !== undefined) {
+          let data37 = data32.retries;
+          if (!(typeof data37 == 'number' && !(data37 % 1) && !isNaN(data37) && isFinite(data37)) && data37 !== null) {
+            const err41 = {
+              instancePath: instancePath + '/healthcheck/retries',
+              schemaPath: '#/properties/healthcheck/properties/retries/type',
+              keyword: 'type',
+              params: { type: schema7.properties.healthcheck.properties.retries.type },
+            };
+            if (vErrors === null) {
+              vErrors = [err41];
+            } else {
+              vErrors.push(err41);
+            }
+            errors++;
+          }
+          if (typeof data37 == 'number' && isFinite(data37)) {
+            if (data37 < 0 || isNaN(data37)) {
               const err42 = {
-                instancePath: instancePath + '/healthcheck/port',
-                schemaPath: '#/properties/healthcheck/properties/port/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^\\d+$' },
+                instancePath: instancePath + '/healthcheck/retries',
+                schemaPath: '#/properties/healthcheck/properties/retries/minimum',
+                keyword: 'minimum',
+                params: { comparison: '>=', limit: 0 },
               };
               if (vErrors === null) {
                 vErrors = [err42];
@@ -2218,55 +1913,48 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
             }
           }
         }
-        if (data42.interval !== undefined) {
+        if (data32.startPeriod !== undefined) {
           if (
-            !validate68(data42.interval, {
-              instancePath: instancePath + '/healthcheck/interval',
-              parentData: data42,
-              parentDataProperty: 'interval',
+            !validate48(data32.startPeriod, {
+              instancePath: instancePath + '/healthcheck/startPeriod',
+              parentData: data32,
+              parentDataProperty: 'startPeriod',
               rootData,
             })
           ) {
-            vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+            vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
             errors = vErrors.length;
           }
         }
-        if (data42.timeout !== undefined) {
-          if (
-            !validate68(data42.timeout, {
-              instancePath: instancePath + '/healthcheck/timeout',
-              parentData: data42,
-              parentDataProperty: 'timeout',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
-            errors = vErrors.length;
-          }
+      }
+    }
+    if (data.labels !== undefined) {
+      let data39 = data.labels;
+      if (typeof data39 != 'object') {
+        const err43 = {
+          instancePath: instancePath + '/labels',
+          schemaPath: '#/properties/labels/type',
+          keyword: 'type',
+          params: { type: schema7.properties.labels.type },
+        };
+        if (vErrors === null) {
+          vErrors = [err43];
+        } else {
+          vErrors.push(err43);
         }
-        if (data42.retries !== undefined) {
-          let data47 = data42.retries;
-          if (!(typeof data47 == 'number' && !(data47 % 1) && !isNaN(data47) && isFinite(data47)) && data47 !== null) {
-            const err43 = {
-              instancePath: instancePath + '/healthcheck/retries',
-              schemaPath: '#/properties/healthcheck/properties/retries/type',
-              keyword: 'type',
-              params: { type: schema7.properties.healthcheck.properties.retries.type },
-            };
-            if (vErrors === null) {
-              vErrors = [err43];
-            } else {
-              vErrors.push(err43);
-            }
-            errors++;
-          }
-          if (typeof data47 == 'number' && isFinite(data47)) {
-            if (data47 < 0 || isNaN(data47)) {
+        errors++;
+      }
+      if (Array.isArray(data39)) {
+        const len6 = data39.length;
+        for (let i6 = 0; i6 < len6; i6++) {
+          let data40 = data39[i6];
+          if (typeof data40 === 'string') {
+            if (!pattern18.test(data40)) {
               const err44 = {
-                instancePath: instancePath + '/healthcheck/retries',
-                schemaPath: '#/properties/healthcheck/properties/retries/minimum',
-                keyword: 'minimum',
-                params: { comparison: '>=', limit: 0 },
+                instancePath: instancePath + '/labels/' + i6,
+                schemaPath: '#/properties/labels/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^(?!berth\\.)[^=]+=' },
               };
               if (vErrors === null) {
                 vErrors = [err44];
@@ -2275,50 +1963,33 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-          }
-        }
-        if (data42.startPeriod !== undefined) {
-          if (
-            !validate68(data42.startPeriod, {
-              instancePath: instancePath + '/healthcheck/startPeriod',
-              parentData: data42,
-              parentDataProperty: 'startPeriod',
-              rootData,
-            })
-          ) {
-            vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
-            errors = vErrors.length;
+          } else {
+            const err45 = {
+              instancePath: instancePath + '/labels/' + i6,
+              schemaPath: '#/properties/labels/items/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            };
+            if (vErrors === null) {
+              vErrors = [err45];
+            } else {
+              vErrors.push(err45);
+            }
+            errors++;
           }
         }
       }
-    }
-    if (data.labels !== undefined) {
-      let data49 = data.labels;
-      if (typeof data49 != 'object') {
-        const err45 = {
-          instancePath: instancePath + '/labels',
-          schemaPath: '#/properties/labels/type',
-          keyword: 'type',
-          params: { type: schema7.properties.labels.type },
-        };
-        if (vErrors === null) {
-          vErrors = [err45];
-        } else {
-          vErrors.push(err45);
-        }
-        errors++;
-      }
-      if (Array.isArray(data49)) {
-        const len6 = data49.length;
-        for (let i6 = 0; i6 < len6; i6++) {
-          let data50 = data49[i6];
-          if (typeof data50 === 'string') {
-            if (!pattern18.test(data50)) {
+      if (data39 && typeof data39 == 'object' && !Array.isArray(data39)) {
+        for (const key1 in data39) {
+          const _errs66 = errors;
+          if (typeof key1 === 'string') {
+            if (!pattern19.test(key1)) {
               const err46 = {
-                instancePath: instancePath + '/labels/' + i6,
-                schemaPath: '#/properties/labels/items/pattern',
+                instancePath: instancePath + '/labels',
+                schemaPath: '#/properties/labels/propertyNames/pattern',
                 keyword: 'pattern',
-                params: { pattern: '^(?!berth\\.)[^=]+=' },
+                params: { pattern: '^(?!berth\\.)' },
+                propertyName: key1,
               };
               if (vErrors === null) {
                 vErrors = [err46];
@@ -2327,12 +1998,14 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
               }
               errors++;
             }
-          } else {
+          }
+          var valid19 = _errs66 === errors;
+          if (!valid19) {
             const err47 = {
-              instancePath: instancePath + '/labels/' + i6,
-              schemaPath: '#/properties/labels/items/type',
-              keyword: 'type',
-              params: { type: 'string' },
+              instancePath: instancePath + '/labels',
+              schemaPath: '#/properties/labels/propertyNames',
+              keyword: 'propertyNames',
+              params: { propertyName: key1 },
             };
             if (vErrors === null) {
               vErrors = [err47];
@@ -2342,48 +2015,11 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
             errors++;
           }
         }
-      }
-      if (data49 && typeof data49 == 'object' && !Array.isArray(data49)) {
-        for (const key1 in data49) {
-          const _errs76 = errors;
-          if (typeof key1 === 'string') {
-            if (!pattern19.test(key1)) {
-              const err48 = {
-                instancePath: instancePath + '/labels',
-                schemaPath: '#/properties/labels/propertyNames/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^(?!berth\\.)' },
-                propertyName: key1,
-              };
-              if (vErrors === null) {
-                vErrors = [err48];
-              } else {
-                vErrors.push(err48);
-              }
-              errors++;
-            }
-          }
-          var valid21 = _errs76 === errors;
-          if (!valid21) {
-            const err49 = {
-              instancePath: instancePath + '/labels',
-              schemaPath: '#/properties/labels/propertyNames',
-              keyword: 'propertyNames',
-              params: { propertyName: key1 },
-            };
-            if (vErrors === null) {
-              vErrors = [err49];
-            } else {
-              vErrors.push(err49);
-            }
-            errors++;
-          }
-        }
-        for (const key2 in data49) {
+        for (const key2 in data39) {
           if (
-            !validate29(data49[key2], {
+            !validate29(data39[key2], {
               instancePath: instancePath + '/labels/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
-              parentData: data49,
+              parentData: data39,
               parentDataProperty: key2,
               rootData,
             })
@@ -2395,13 +2031,46 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
       }
     }
     if (data.ipc !== undefined) {
-      let data52 = data.ipc;
-      if (typeof data52 !== 'string' && data52 !== null) {
-        const err50 = {
+      let data42 = data.ipc;
+      if (typeof data42 !== 'string' && data42 !== null) {
+        const err48 = {
           instancePath: instancePath + '/ipc',
           schemaPath: '#/properties/ipc/type',
           keyword: 'type',
           params: { type: schema7.properties.ipc.type },
+        };
+        if (vErrors === null) {
+          vErrors = [err48];
+        } else {
+          vErrors.push(err48);
+        }
+        errors++;
+      }
+      if (typeof data42 === 'string') {
+        if (!pattern20.test(data42)) {
+          const err49 = {
+            instancePath: instancePath + '/ipc',
+            schemaPath: '#/properties/ipc/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^(host|private|shareable|none|container:.+)$' },
+          };
+          if (vErrors === null) {
+            vErrors = [err49];
+          } else {
+            vErrors.push(err49);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.ulimits !== undefined) {
+      let data43 = data.ulimits;
+      if (!(data43 && typeof data43 == 'object' && !Array.isArray(data43)) && data43 !== null) {
+        const err50 = {
+          instancePath: instancePath + '/ulimits',
+          schemaPath: '#/properties/ulimits/type',
+          keyword: 'type',
+          params: { type: schema7.properties.ulimits.type },
         };
         if (vErrors === null) {
           vErrors = [err50];
@@ -2410,42 +2079,9 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (typeof data52 === 'string') {
-        if (!pattern20.test(data52)) {
-          const err51 = {
-            instancePath: instancePath + '/ipc',
-            schemaPath: '#/properties/ipc/pattern',
-            keyword: 'pattern',
-            params: { pattern: '^(host|private|shareable|none|container:.+)$' },
-          };
-          if (vErrors === null) {
-            vErrors = [err51];
-          } else {
-            vErrors.push(err51);
-          }
-          errors++;
-        }
-      }
-    }
-    if (data.ulimits !== undefined) {
-      let data53 = data.ulimits;
-      if (!(data53 && typeof data53 == 'object' && !Array.isArray(data53)) && data53 !== null) {
-        const err52 = {
-          instancePath: instancePath + '/ulimits',
-          schemaPath: '#/properties/ulimits/type',
-          keyword: 'type',
-          params: { type: schema7.properties.ulimits.type },
-        };
-        if (vErrors === null) {
-          vErrors = [err52];
-        } else {
-          vErrors.push(err52);
-        }
-        errors++;
-      }
-      if (data53 && typeof data53 == 'object' && !Array.isArray(data53)) {
-        for (const key3 in data53) {
-          const _errs83 = errors;
+      if (data43 && typeof data43 == 'object' && !Array.isArray(data43)) {
+        for (const key3 in data43) {
+          const _errs73 = errors;
           if (!(
             key3 === 'core' ||
             key3 === 'cpu' ||
@@ -2463,7 +2099,7 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
             key3 === 'sigpending' ||
             key3 === 'stack'
           )) {
-            const err53 = {
+            const err51 = {
               instancePath: instancePath + '/ulimits',
               schemaPath: '#/properties/ulimits/propertyNames/enum',
               keyword: 'enum',
@@ -2471,89 +2107,89 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
               propertyName: key3,
             };
             if (vErrors === null) {
-              vErrors = [err53];
+              vErrors = [err51];
             } else {
-              vErrors.push(err53);
+              vErrors.push(err51);
             }
             errors++;
           }
-          var valid23 = _errs83 === errors;
-          if (!valid23) {
-            const err54 = {
+          var valid21 = _errs73 === errors;
+          if (!valid21) {
+            const err52 = {
               instancePath: instancePath + '/ulimits',
               schemaPath: '#/properties/ulimits/propertyNames',
               keyword: 'propertyNames',
               params: { propertyName: key3 },
             };
             if (vErrors === null) {
-              vErrors = [err54];
+              vErrors = [err52];
             } else {
-              vErrors.push(err54);
+              vErrors.push(err52);
             }
             errors++;
           }
         }
-        for (const key4 in data53) {
+        for (const key4 in data43) {
           if (
-            !validate73(data53[key4], {
+            !validate53(data43[key4], {
               instancePath: instancePath + '/ulimits/' + key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-              parentData: data53,
+              parentData: data43,
               parentDataProperty: key4,
               rootData,
             })
           ) {
-            vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+            vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
             errors = vErrors.length;
           }
         }
       }
     }
     if (data.devices !== undefined) {
-      let data55 = data.devices;
-      if (!Array.isArray(data55) && data55 !== null) {
-        const err55 = {
+      let data45 = data.devices;
+      if (!Array.isArray(data45) && data45 !== null) {
+        const err53 = {
           instancePath: instancePath + '/devices',
           schemaPath: '#/properties/devices/type',
           keyword: 'type',
           params: { type: schema7.properties.devices.type },
         };
         if (vErrors === null) {
-          vErrors = [err55];
+          vErrors = [err53];
         } else {
-          vErrors.push(err55);
+          vErrors.push(err53);
         }
         errors++;
       }
-      if (Array.isArray(data55)) {
-        const len7 = data55.length;
+      if (Array.isArray(data45)) {
+        const len7 = data45.length;
         for (let i7 = 0; i7 < len7; i7++) {
-          let data56 = data55[i7];
-          if (typeof data56 === 'string') {
-            if (!pattern21.test(data56)) {
-              const err56 = {
+          let data46 = data45[i7];
+          if (typeof data46 === 'string') {
+            if (!pattern21.test(data46)) {
+              const err54 = {
                 instancePath: instancePath + '/devices/' + i7,
                 schemaPath: '#/properties/devices/items/pattern',
                 keyword: 'pattern',
                 params: { pattern: '^/[^:]*(:/[^:]*(:[rwm]{1,3})?)?$' },
               };
               if (vErrors === null) {
-                vErrors = [err56];
+                vErrors = [err54];
               } else {
-                vErrors.push(err56);
+                vErrors.push(err54);
               }
               errors++;
             }
           } else {
-            const err57 = {
+            const err55 = {
               instancePath: instancePath + '/devices/' + i7,
               schemaPath: '#/properties/devices/items/type',
               keyword: 'type',
               params: { type: 'string' },
             };
             if (vErrors === null) {
-              vErrors = [err57];
+              vErrors = [err55];
             } else {
-              vErrors.push(err57);
+              vErrors.push(err55);
             }
             errors++;
           }
@@ -2569,44 +2205,44 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
       }
     }
     if (data.network !== undefined) {
-      let data58 = data.network;
-      if (typeof data58 !== 'string' && data58 !== null) {
-        const err58 = {
+      let data48 = data.network;
+      if (typeof data48 !== 'string' && data48 !== null) {
+        const err56 = {
           instancePath: instancePath + '/network',
           schemaPath: '#/properties/network/type',
           keyword: 'type',
           params: { type: schema7.properties.network.type },
         };
         if (vErrors === null) {
-          vErrors = [err58];
+          vErrors = [err56];
         } else {
-          vErrors.push(err58);
+          vErrors.push(err56);
         }
         errors++;
       }
-      if (typeof data58 === 'string') {
-        if (!pattern22.test(data58)) {
-          const err59 = {
+      if (typeof data48 === 'string') {
+        if (!pattern22.test(data48)) {
+          const err57 = {
             instancePath: instancePath + '/network',
             schemaPath: '#/properties/network/pattern',
             keyword: 'pattern',
             params: { pattern: '^\\S+$' },
           };
           if (vErrors === null) {
-            vErrors = [err59];
+            vErrors = [err57];
           } else {
-            vErrors.push(err59);
+            vErrors.push(err57);
           }
           errors++;
         }
       }
     }
   } else {
-    const err60 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'object' } };
+    const err58 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'object' } };
     if (vErrors === null) {
-      vErrors = [err60];
+      vErrors = [err58];
     } else {
-      vErrors.push(err60);
+      vErrors.push(err58);
     }
     errors++;
   }
@@ -2750,12 +2386,6 @@ module.exports.nodes = {
   'profiles/*/envFiles': { message: 'envFiles must be a list of files' },
   'profiles/*/envFiles/#': { message: 'entries must be strings' },
   'profiles/*/ports': { message: 'ports must be a list of ports ("8000", "8080:8000", "127.0.0.1:8080:8000")' },
-  'profiles/*/ports/container': {},
-  'profiles/*/ports/containerPort': {},
-  'profiles/*/ports/host': {},
-  'profiles/*/ports/hostPort': {},
-  'profiles/*/ports/hostIp': {},
-  'profiles/*/ports/protocol': { message: 'protocol must be tcp or udp' },
   'profiles/*/ports/#': { message: 'a port is "8000", "8080:8000", "127.0.0.1:8080:8000" or a mapping' },
   'profiles/*/ports/#/container': {},
   'profiles/*/ports/#/containerPort': {},
@@ -2763,11 +2393,7 @@ module.exports.nodes = {
   'profiles/*/ports/#/hostPort': {},
   'profiles/*/ports/#/hostIp': {},
   'profiles/*/ports/#/protocol': { message: 'protocol must be tcp or udp' },
-  'profiles/*/volumes': { message: 'volumes must be a list of mounts ("./data:/data:ro")', required: 'a volume needs source and target' },
-  'profiles/*/volumes/source': { message: 'source must be a string' },
-  'profiles/*/volumes/target': { message: 'target must be a string' },
-  'profiles/*/volumes/readOnly': { message: 'readOnly must be true or false' },
-  'profiles/*/volumes/readonly': { message: 'readonly must be true or false' },
+  'profiles/*/volumes': { message: 'volumes must be a list of mounts ("./data:/data:ro")' },
   'profiles/*/volumes/#': { message: 'a volume is "source:target[:ro]" or a mapping', required: 'a volume needs source and target' },
   'profiles/*/volumes/#/source': { message: 'source must be a string' },
   'profiles/*/volumes/#/target': { message: 'target must be a string' },
