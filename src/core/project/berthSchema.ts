@@ -50,20 +50,24 @@ export function schemaNodes(root: Schema): Record<string, SchemaNode> {
     if (depth > 20) throw new Error(`$ref too deep at ${$ref}`);
     return { ...merged(resolve($ref), depth + 1), ...siblings };
   };
-  const walk = (raw: Schema, at: string): void => {
+  // a shared definition's entries (a list's items, a mapping's values) are named after the setting that uses it: "env: …"
+  const walk = (raw: Schema, at: string, key?: string, via?: string): void => {
     const schema = merged(raw);
     const properties = isSchema(schema.properties) ? schema.properties : {};
     const names = isSchema(schema.propertyNames) ? schema.propertyNames.errorMessage : undefined;
+    const entry = via !== undefined && (at.endsWith('#') || at.endsWith('*'));
+    const message = typeof schema.errorMessage === 'string' ? (entry ? `${via}: ${schema.errorMessage}` : schema.errorMessage) : undefined;
     out[at] = {
-      ...(typeof schema.errorMessage === 'string' ? { message: schema.errorMessage } : {}),
+      ...(message !== undefined ? { message } : {}),
       ...(typeof schema.requiredMessage === 'string' ? { required: schema.requiredMessage } : {}),
       ...(schema.additionalProperties === false ? { known: Object.keys(properties) } : {}),
       ...(typeof names === 'string' ? { names } : {}),
     };
-    const child = (key: string): string => (at === '' ? key : `${at}/${key}`);
-    for (const [key, sub] of Object.entries(properties)) if (isSchema(sub)) walk(sub, child(escapeKey(key)));
-    if (isSchema(schema.additionalProperties)) walk(schema.additionalProperties, child('*'));
-    if (isSchema(schema.items)) walk(schema.items, child('#'));
+    const inside = typeof raw.$ref === 'string' && key !== undefined ? key : via;
+    const child = (k: string): string => (at === '' ? k : `${at}/${k}`);
+    for (const [k, sub] of Object.entries(properties)) if (isSchema(sub)) walk(sub, child(escapeKey(k)), k, inside);
+    if (isSchema(schema.additionalProperties)) walk(schema.additionalProperties, child('*'), undefined, inside);
+    if (isSchema(schema.items)) walk(schema.items, child('#'), undefined, inside);
   };
   walk(root, '');
   return out;

@@ -5,7 +5,6 @@ module.exports = validate21;
 module.exports.default = validate21;
 const schema6 = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://berth.dev/schemas/berth.schema.json',
   type: 'object',
   additionalProperties: false,
   properties: { version: { enum: [1] }, profiles: { type: ['object', 'null'], additionalProperties: { $ref: '#/definitions/profile' } } },
@@ -2250,7 +2249,7 @@ function validate22(data, { instancePath = '', parentData, parentDataProperty, r
   return errors === 0;
 }
 function validate21(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
-  /*# sourceURL="https://berth.dev/schemas/berth.schema.json" */ let vErrors = null;
+  let vErrors = null;
   let errors = 0;
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
@@ -2370,8 +2369,8 @@ module.exports.nodes = {
   'profiles/*/build/context': { message: 'build.context must be a non-empty string' },
   'profiles/*/build/target': { message: 'build.target must be a non-empty string' },
   'profiles/*/build/args': { message: 'build args must be a mapping of names to values' },
-  'profiles/*/build/args/*': { message: 'the value must be a string or number' },
-  'profiles/*/build/args/#': { message: 'entries must be KEY=VALUE' },
+  'profiles/*/build/args/*': { message: 'args: a value must be a string, a number or true/false' },
+  'profiles/*/build/args/#': { message: 'args: entries must be KEY=VALUE' },
   'profiles/*/command': { message: 'command must be a list (["python3", "serve.py"]): Berth never runs a shell string' },
   'profiles/*/command/#': { message: 'command entries must be strings' },
   'profiles/*/entrypoint': {
@@ -2381,10 +2380,10 @@ module.exports.nodes = {
   'profiles/*/workdir': { message: 'workdir must be a non-empty string' },
   'profiles/*/user': { message: 'user must be uid[:gid] or a user name' },
   'profiles/*/env': { message: 'env must be a mapping of names to values' },
-  'profiles/*/env/*': { message: 'the value must be a string or number' },
-  'profiles/*/env/#': { message: 'entries must be KEY=VALUE' },
+  'profiles/*/env/*': { message: 'env: a value must be a string, a number or true/false' },
+  'profiles/*/env/#': { message: 'env: entries must be KEY=VALUE' },
   'profiles/*/envFiles': { message: 'envFiles must be a list of files' },
-  'profiles/*/envFiles/#': { message: 'entries must be strings' },
+  'profiles/*/envFiles/#': { message: 'envFiles: entries must be strings' },
   'profiles/*/ports': { message: 'ports must be a list of ports ("8000", "8080:8000", "127.0.0.1:8080:8000")' },
   'profiles/*/ports/#': { message: 'a port is "8000", "8080:8000", "127.0.0.1:8080:8000" or a mapping' },
   'profiles/*/ports/#/container': {},
@@ -2414,7 +2413,7 @@ module.exports.nodes = {
   'profiles/*/gpus': { message: 'gpus must be none, all, a count or a list of device ids' },
   'profiles/*/gpus/#': {},
   'profiles/*/gpuCapabilities': { message: 'gpuCapabilities must be a list of capabilities' },
-  'profiles/*/gpuCapabilities/#': { message: 'entries must be strings' },
+  'profiles/*/gpuCapabilities/#': { message: 'gpuCapabilities: entries must be strings' },
   'profiles/*/gpuFallback': { message: 'gpuFallback must be cpu or fail' },
   'profiles/*/shmSize': { message: 'shmSize must be a size such as 512m or 2g' },
   'profiles/*/memory': { message: 'memory must be a size such as 512m or 2g' },
@@ -2434,7 +2433,7 @@ module.exports.nodes = {
     message: 'labels must be a mapping of names to values',
     names: "label names starting with berth. are Berth's own: choose another name",
   },
-  'profiles/*/labels/*': { message: 'the value must be a string or number' },
+  'profiles/*/labels/*': { message: 'a value must be a string, a number or true/false' },
   'profiles/*/labels/#': { message: 'labels entries must be KEY=VALUE, and not start with berth.' },
   'profiles/*/ipc': { message: 'ipc must be host, private, shareable, none or container:<name>' },
   'profiles/*/ulimits': {

@@ -204,6 +204,10 @@ describe('berth.yaml checked against the schema: one problem per value, at its l
       'the message beside a $ref wins',
     );
     assert.equal(nodeAt(nodes, ['profiles', 'serve', 'nope']), undefined);
+    // the entries of a shared definition are named after the setting that uses it
+    assert.equal(nodeAt(nodes, ['profiles', 'serve', 'env', 'A'])?.message, 'env: a value must be a string, a number or true/false');
+    assert.equal(nodeAt(nodes, ['profiles', 'serve', 'envFiles', 0])?.message, 'envFiles: entries must be strings');
+    assert.equal(nodeAt(nodes, ['profiles', 'serve', 'build', 'args', 0])?.message, 'args: entries must be KEY=VALUE');
     // an error the schema has no message for still says where and what
     const { issues } = schemaIssues(
       { profiles: { p: { ulimits: { nofile: { soft: 'x', hard: 1 } } } } },
