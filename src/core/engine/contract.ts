@@ -173,6 +173,10 @@ export interface HostConfig {
   CapDrop?: string[] | undefined;
   SecurityOpt?: string[] | undefined;
   Runtime?: string | undefined;
+  /** host, private, shareable, none or container:<name>. */
+  IpcMode?: string | undefined;
+  /** -1: unlimited. */
+  Ulimits?: { Name: string; Soft: number; Hard: number }[] | undefined;
   LogConfig?: { Type: string; Config?: Record<string, string> } | undefined;
 }
 

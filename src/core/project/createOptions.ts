@@ -2,8 +2,9 @@
  * From a run profile to the Engine API's create options: GPU device requests (or CDI devices),
  * shared memory, limits, loopback port bindings, the model mounted read-only at a known path and
  * named in an env var (or several models, each at /models/<file name>, named in MODELS), a health
- * check, restart policy and Berth's labels. Pure: tested without
- * an engine; the runs that use it are tested against one.
+ * check, restart policy and Berth's labels, and the escape hatches the run form does not show (IPC
+ * namespace, ulimits, host devices, runtime, network, entrypoint, the profile's own labels). Pure:
+ * tested without an engine; the runs that use it are tested against one.
  */
 import * as path from 'node:path';
 import { MODELS_ENV, MODELS_MOUNT, type ModelEntry, type RunProfile } from './runProfile';
@@ -76,6 +77,7 @@ export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
     ...(profile.command ? { Cmd: [...profile.command] } : {}),
     ...(profile.workdir ? { WorkingDir: profile.workdir } : {}),
     ...(profile.user ? { User: profile.user } : {}),
+    ...(profile.entrypoint ? { Entrypoint: [...profile.entrypoint] } : {}),
     Env: Object.entries(environment(profile, ctx)).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: exposed,
     Labels: {
@@ -94,10 +96,23 @@ export function toCreateOptions(profile: RunProfile, ctx: RunContext): RunPlan {
       ...(profile.nanoCpus === undefined ? {} : { NanoCpus: profile.nanoCpus }),
       RestartPolicy: restartPolicy(profile.restart),
       ...(gpu.deviceRequests ? { DeviceRequests: gpu.deviceRequests } : {}),
-      ...(gpu.devices ? { Devices: gpu.devices } : {}),
+      ...(gpu.devices || profile.devices ? { Devices: [...(gpu.devices ?? []), ...hostDevices(profile)] } : {}),
+      ...(profile.ipc ? { IpcMode: profile.ipc } : {}),
+      ...(profile.ulimits ? { Ulimits: profile.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) } : {}),
+      ...(profile.runtime ? { Runtime: profile.runtime } : {}),
+      ...(profile.network ? { NetworkMode: profile.network } : {}),
     },
   };
   return { options, usesGpu: gpu.usesGpu, notes: gpu.notes };
+}
+
+/** The profile's host devices, as the engine takes them. */
+function hostDevices(profile: RunProfile): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] {
+  return (profile.devices ?? []).map((d) => ({
+    PathOnHost: d.pathOnHost,
+    PathInContainer: d.pathInContainer,
+    CgroupPermissions: d.permissions,
+  }));
 }
 
 /** Where one of several models is in the container: /models/<its file name>. */

@@ -15,8 +15,15 @@
  *       memory: 4g
  *       cpus: 2
  *       healthcheck: { http: /health, port: 8000 }
+ *       ipc: host                        # escape hatches the form does not show: ipc, ulimits,
+ *       ulimits: { nofile: 65536 }       # devices, runtime, network, entrypoint, labels
+ *
+ * The format is schemas/berth.schema.json: the document is checked against it first (shapes,
+ * types, fixed values, unknown keys), then read here, with the checks a schema cannot make
+ * (port and volume syntax, sizes, clashing model names, settings that exclude each other).
  */
 import * as yaml from 'js-yaml';
+import { checkBerthSchema } from './berthSchema';
 import { parseDuration, parseSize } from './units';
 
 export interface PortSpec {
@@ -71,6 +78,21 @@ export interface ModelEntry {
   readonly path: string;
 }
 
+/** A resource limit in the container (ulimits), -1 for unlimited. */
+export interface UlimitSpec {
+  readonly name: string;
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/** A host device given to the container (devices: "/dev/host[:/dev/container[:rwm]]"). */
+export interface DeviceSpec {
+  readonly pathOnHost: string;
+  readonly pathInContainer: string;
+  /** r, w and m (mknod): the cgroup permissions. */
+  readonly permissions: string;
+}
+
 export interface RunProfile {
   readonly name: string;
   readonly image?: string;
@@ -99,6 +121,16 @@ export interface RunProfile {
   readonly restart: RestartSpec;
   readonly healthcheck: HealthSpec;
   readonly labels: Readonly<Record<string, string>>;
+  /** The IPC namespace: host, private, shareable, none or container:<name>; by default the engine's. */
+  readonly ipc?: string;
+  readonly ulimits?: readonly UlimitSpec[];
+  readonly devices?: readonly DeviceSpec[];
+  /** The OCI runtime (e.g. nvidia); by default the engine's. */
+  readonly runtime?: string;
+  /** bridge, host, none, a network's name or container:<name>; by default the engine's (bridge). */
+  readonly network?: string;
+  /** Replaces the image's ENTRYPOINT; [""] clears it. */
+  readonly entrypoint?: readonly string[];
 }
 
 export interface ConfigProblem {
@@ -177,6 +209,7 @@ export function lineOf(text: string, path: readonly (string | number)[]): { line
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** Problems at their places in the document. */
 class Validator {
   readonly problems: ConfigProblem[] = [];
   constructor(private readonly text: string) {}
@@ -187,54 +220,34 @@ class Validator {
   }
 
   isObject(v: Json | undefined): v is { [key: string]: Json } {
-    return v !== null && typeof v === 'object' && !Array.isArray(v);
+    return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
   }
+}
 
-  string(v: Json | undefined, path: (string | number)[], what: string): string | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === 'string' && v.trim() !== '') return v;
-    if (typeof v === 'number') return String(v);
-    this.problem(path, `${what} must be a non-empty string`);
-    return undefined;
-  }
+/** A string setting (a number is taken as its text); blank is absent. The schema has checked its type. */
+function text(v: Json | undefined): string | undefined {
+  return typeof v === 'string' ? (v.trim() === '' ? undefined : v) : typeof v === 'number' ? String(v) : undefined;
+}
 
-  stringMap(v: Json | undefined, path: (string | number)[], what: string): Record<string, string> {
-    if (v === undefined || v === null) return {};
-    if (Array.isArray(v)) {
-      // KEY=VALUE list, as in compose
-      const out: Record<string, string> = {};
-      v.forEach((item, i) => {
-        const m = typeof item === 'string' ? /^([^=]+)=(.*)$/.exec(item) : null;
-        if (m?.[1] !== undefined) out[m[1]] = m[2] ?? '';
-        else this.problem([...path, i], `${what} entries must be KEY=VALUE`);
-      });
-      return out;
+/** Names to values: a mapping, or a list of KEY=VALUE (as in compose). */
+function stringMap(v: Json | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const m = typeof item === 'string' ? /^([^=]+)=(.*)$/.exec(item) : null;
+      if (m?.[1] !== undefined) out[m[1]] = m[2] ?? '';
     }
-    if (!this.isObject(v)) {
-      this.problem(path, `${what} must be a mapping of names to values`);
-      return {};
-    }
-    const out: Record<string, string> = {};
-    for (const [k, val] of Object.entries(v)) {
-      if (val === null || typeof val === 'object') this.problem([...path, k], `${what} ${k}: the value must be a string or number`);
-      else out[k] = String(val);
-    }
-    return out;
+  } else if (v !== null && v !== undefined && typeof v === 'object') {
+    for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined && typeof val !== 'object') out[k] = String(val);
   }
+  return out;
+}
 
-  stringList(v: Json | undefined, path: (string | number)[], what: string): string[] {
-    if (v === undefined || v === null) return [];
-    if (typeof v === 'string') return [v];
-    if (!Array.isArray(v)) {
-      this.problem(path, `${what} must be a list`);
-      return [];
-    }
-    return v.flatMap((item, i) => {
-      if (typeof item === 'string' || typeof item === 'number') return [String(item)];
-      this.problem([...path, i], `${what} entries must be strings`);
-      return [];
-    });
-  }
+/** A list of strings, or one. */
+function stringList(v: Json | undefined): string[] {
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((item) => (typeof item === 'string' || typeof item === 'number' ? [String(item)] : []));
 }
 
 /** "8000", "8080:8000", "127.0.0.1:8080:8000", "0.0.0.0::8000", "8000/udp", or a mapping. */
@@ -316,56 +329,26 @@ export function parseGpus(v: Json | undefined): GpuSpec | string {
 type Path = (string | number)[];
 type Mapping = { [key: string]: Json };
 
-const PROFILE_SETTINGS: readonly string[] = [
-  'image',
-  'build',
-  'command',
-  'workdir',
-  'user',
-  'env',
-  'envFiles',
-  'ports',
-  'volumes',
-  'model',
-  'models',
-  'gpus',
-  'gpuCapabilities',
-  'gpuFallback',
-  'shmSize',
-  'memory',
-  'cpus',
-  'restart',
-  'healthcheck',
-  'labels',
-];
-
 /** One profile, each setting read in turn; problems are reported in the order of the settings. */
 function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undefined {
   const at = ['profiles', name];
-  if (!v.isObject(raw)) {
-    v.problem(at, `profile ${name} must be a mapping`);
-    return undefined;
-  }
-  for (const key of Object.keys(raw))
-    if (!PROFILE_SETTINGS.includes(key)) v.problem([...at, key], `unknown setting "${key}" (known: ${PROFILE_SETTINGS.join(', ')})`);
+  if (!v.isObject(raw)) return undefined;
 
-  const image = v.string(raw.image, [...at, 'image'], 'image');
-  const build = parseBuild(raw.build, [...at, 'build'], v);
+  const image = text(raw.image);
+  const build = parseBuild(raw.build);
   if (!image && !build) v.problem(at, `profile ${name} needs an image or a build`);
-  const command = parseCommand(raw.command, [...at, 'command'], v);
+  const command = raw.command === undefined || raw.command === null ? undefined : stringList(raw.command);
   const ports = parseEach(raw.ports, parsePort, [...at, 'ports'], v);
   const volumes = parseEach(raw.volumes, parseVolume, [...at, 'volumes'], v);
-  const model = parseModel(raw.model, [...at, 'model'], v);
+  const model = parseModel(raw.model);
   const models = parseModels(raw.models, [...at, 'models'], v);
   if (model && models) v.problem([...at, 'models'], 'use model (one) or models (several), not both');
   const gpus = parseGpus(raw.gpus);
   if (typeof gpus === 'string') v.problem([...at, 'gpus'], gpus);
-  const gpuFallback = parseGpuFallback(raw.gpuFallback, [...at, 'gpuFallback'], v);
   const limits = parseLimits(raw, at, v);
-  const restart = parseRestart(raw.restart, [...at, 'restart'], v);
-  const healthcheck = parseHealthcheck(raw.healthcheck, [...at, 'healthcheck'], v);
-  const workdir = v.string(raw.workdir, [...at, 'workdir'], 'workdir');
-  const user = v.string(raw.user, [...at, 'user'], 'user');
+  const workdir = text(raw.workdir);
+  const user = text(raw.user);
+  const escapes = parseEscapes(raw, at, ports.length > 0, v);
   return {
     name,
     ...(image ? { image } : {}),
@@ -373,48 +356,34 @@ function parseProfile(name: string, raw: Json, v: Validator): RunProfile | undef
     ...(command ? { command } : {}),
     ...(workdir ? { workdir } : {}),
     ...(user ? { user } : {}),
-    env: v.stringMap(raw.env, [...at, 'env'], 'env'),
-    envFiles: v.stringList(raw.envFiles, [...at, 'envFiles'], 'envFiles'),
+    env: stringMap(raw.env),
+    envFiles: stringList(raw.envFiles),
     ports,
     volumes,
     ...(model ? { model } : {}),
     ...(models ? { models } : {}),
     gpus: typeof gpus === 'string' ? { kind: 'none' } : gpus,
-    gpuCapabilities:
-      raw.gpuCapabilities === undefined ? ['gpu'] : v.stringList(raw.gpuCapabilities, [...at, 'gpuCapabilities'], 'gpuCapabilities'),
-    gpuFallback,
+    gpuCapabilities: raw.gpuCapabilities === undefined || raw.gpuCapabilities === null ? ['gpu'] : stringList(raw.gpuCapabilities),
+    gpuFallback: raw.gpuFallback === 'cpu' ? 'cpu' : 'fail',
     ...limits,
-    restart,
-    healthcheck,
-    labels: v.stringMap(raw.labels, [...at, 'labels'], 'label'),
+    restart: parseRestart(raw.restart),
+    healthcheck: parseHealthcheck(raw.healthcheck, [...at, 'healthcheck'], v),
+    labels: stringMap(raw.labels),
+    ...escapes,
   };
 }
 
 /** build: a Dockerfile path, or a mapping of dockerfile, context, target and args. */
-function parseBuild(raw: Json | undefined, at: Path, v: Validator): BuildSpec | undefined {
+function parseBuild(raw: Json | undefined): BuildSpec | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const b = typeof raw === 'string' ? { dockerfile: raw } : raw;
-  if (!v.isObject(b)) {
-    v.problem(at, 'build must be a Dockerfile path or a mapping (dockerfile, context, target, args)');
-    return undefined;
-  }
-  const target = v.string(b.target, [...at, 'target'], 'build.target');
+  const b: Mapping = typeof raw === 'string' ? { dockerfile: raw } : typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
+  const target = text(b.target);
   return {
-    dockerfile: v.string(b.dockerfile, [...at, 'dockerfile'], 'build.dockerfile') ?? 'Dockerfile',
-    context: v.string(b.context, [...at, 'context'], 'build.context') ?? '.',
+    dockerfile: text(b.dockerfile) ?? 'Dockerfile',
+    context: text(b.context) ?? '.',
     ...(target ? { target } : {}),
-    args: v.stringMap(b.args, [...at, 'args'], 'build arg'),
+    args: stringMap(b.args),
   };
-}
-
-/** command: a list; a shell string is refused. */
-function parseCommand(raw: Json | undefined, at: Path, v: Validator): string[] | undefined {
-  if (typeof raw === 'string') {
-    v.problem(at, 'command must be a list (["python3", "serve.py"]): Berth never runs a shell string');
-    return undefined;
-  }
-  if (raw === undefined || raw === null) return undefined;
-  return v.stringList(raw, at, 'command');
 }
 
 /** A list (or a single entry) parsed entry by entry; an entry that does not parse is a problem at its index. */
@@ -422,25 +391,21 @@ function parseEach<T>(raw: Json | undefined, parse: (entry: Json) => T | string,
   const entries = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
   const out: T[] = [];
   entries.forEach((entry, i) => {
+    if (entry === undefined) return; // refused by the schema
     const r = parse(entry);
-    if (typeof r === 'string') v.problem([...at, i], r);
+    if (typeof r === 'string') v.problem(Array.isArray(raw) ? [...at, i] : at, r);
     else out.push(r);
   });
   return out;
 }
 
 /** model: a path, or a mapping of path, mountAt and env. */
-function parseModel(raw: Json | undefined, at: Path, v: Validator): RunProfile['model'] {
+function parseModel(raw: Json | undefined): RunProfile['model'] {
   if (raw === undefined || raw === null) return undefined;
-  const m = typeof raw === 'string' ? { path: raw } : raw;
-  const path = v.isObject(m) ? v.string(m.path, [...at, 'path'], 'model.path') : undefined;
-  if (!v.isObject(m) || !path) {
-    v.problem(at, 'model must be a path, or a mapping with path (and mountAt, env)');
-    return undefined;
-  }
-  const mountAt = v.string(m.mountAt, [...at, 'mountAt'], 'model.mountAt') ?? DEFAULT_MODEL_MOUNT;
-  if (!mountAt.startsWith('/')) v.problem([...at, 'mountAt'], 'model.mountAt must be an absolute path in the container');
-  return { path, mountAt, env: v.string(m.env, [...at, 'env'], 'model.env') ?? DEFAULT_MODEL_ENV };
+  const m: Mapping = typeof raw === 'string' ? { path: raw } : typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
+  const path = text(m.path);
+  if (!path) return undefined;
+  return { path, mountAt: text(m.mountAt) ?? DEFAULT_MODEL_MOUNT, env: text(m.env) ?? DEFAULT_MODEL_ENV };
 }
 
 /** A model's name from its file: model/iris-v2.npz → iris-v2. */
@@ -458,28 +423,15 @@ const fileNameOf = (file: string): string => file.split(/[\\/]/).pop() ?? file;
  * file names unless given) and the file names (their mount points) must differ.
  */
 function parseModels(raw: Json | undefined, at: Path, v: Validator): readonly ModelEntry[] | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw) || raw.length === 0) {
-    v.problem(at, 'models must be a list of model files (a path, or a mapping with name and path)');
-    return undefined;
-  }
+  if (!Array.isArray(raw)) return undefined;
   const out: ModelEntry[] = [];
   const names = new Map<string, number>();
   const files = new Map<string, number>();
   raw.forEach((item, i) => {
-    const entry = typeof item === 'string' ? { path: item } : item;
-    if (!v.isObject(entry)) {
-      v.problem([...at, i], 'a model is a path, or a mapping with name and path');
-      return;
-    }
-    for (const key of Object.keys(entry))
-      if (key !== 'name' && key !== 'path') v.problem([...at, i, key], `unknown model setting "${key}" (name, path)`);
-    const file = v.string(entry.path, [...at, i, 'path'], 'models path');
-    if (!file) {
-      if (entry.path === undefined) v.problem([...at, i], 'a model needs a path');
-      return;
-    }
-    const name = v.string(entry.name, [...at, i, 'name'], 'models name') ?? modelName(file);
+    const entry = typeof item === 'string' ? { path: item } : v.isObject(item) ? item : undefined;
+    const file = text(entry?.path);
+    if (!entry || !file) return; // refused by the schema
+    const name = text(entry.name) ?? modelName(file);
     if (!MODEL_NAME.test(name)) {
       v.problem([...at, i], `model name "${name}": use letters, digits, ".", "_" and "-" (give it a name: { name, path })`);
       return;
@@ -503,30 +455,16 @@ function parseModels(raw: Json | undefined, at: Path, v: Validator): readonly Mo
   return out.length > 0 ? out : undefined;
 }
 
-/** gpuFallback: cpu or fail (the default). */
-function parseGpuFallback(raw: Json | undefined, at: Path, v: Validator): 'cpu' | 'fail' {
-  const fallback = raw === undefined || raw === null ? 'fail' : raw;
-  if (fallback !== 'cpu' && fallback !== 'fail') v.problem(at, 'gpuFallback must be cpu or fail');
-  return fallback === 'cpu' ? 'cpu' : 'fail';
-}
-
 /** shmSize, memory and cpus. */
 function parseLimits(raw: Mapping, at: Path, v: Validator): Pick<RunProfile, 'shmSizeBytes' | 'memoryBytes' | 'nanoCpus'> {
-  const size = (key: string, what: string): number | undefined => {
+  const size = (key: string): number | undefined => {
     const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    const n = typeof value === 'string' || typeof value === 'number' ? parseSize(value) : undefined;
-    if (n === undefined) v.problem([...at, key], `${what} must be a size such as 512m or 2g`);
-    return n;
+    return typeof value === 'string' || typeof value === 'number' ? parseSize(value) : undefined;
   };
-  const shm = size('shmSize', 'shmSize');
-  const memory = size('memory', 'memory');
-  let nanoCpus: number | undefined;
-  if (raw.cpus !== undefined && raw.cpus !== null) {
-    const cpus = Number(raw.cpus);
-    if (!Number.isFinite(cpus) || cpus <= 0) v.problem([...at, 'cpus'], 'cpus must be a positive number, e.g. 0.5 or 2');
-    else nanoCpus = Math.round(cpus * 1e9);
-  }
+  const shm = size('shmSize');
+  const memory = size('memory');
+  const cpus = raw.cpus === undefined || raw.cpus === null ? undefined : Number(raw.cpus);
+  const nanoCpus = cpus !== undefined && Number.isFinite(cpus) && cpus > 0 ? Math.round(cpus * 1e9) : undefined;
   if (memory !== undefined && memory < 6 * 2 ** 20) v.problem([...at, 'memory'], 'memory below 6m is refused by the engine');
   return {
     shmSizeBytes: shm ?? DEFAULT_SHM_BYTES,
@@ -536,13 +474,9 @@ function parseLimits(raw: Mapping, at: Path, v: Validator): Pick<RunProfile, 'sh
 }
 
 /** restart: no (the default), always, unless-stopped or on-failure[:max]. */
-function parseRestart(raw: Json | undefined, at: Path, v: Validator): RestartSpec {
-  if (raw === undefined || raw === null) return { name: 'no' };
+function parseRestart(raw: Json | undefined): RestartSpec {
   const m = typeof raw === 'string' ? /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(raw) : null;
-  if (!m?.[1]) {
-    v.problem(at, 'restart must be no, always, unless-stopped or on-failure[:max]');
-    return { name: 'no' };
-  }
+  if (!m?.[1]) return { name: 'no' };
   return m[1] === 'on-failure'
     ? { name: 'on-failure', maxRetries: Number(m[2] ?? 0) }
     : { name: m[1] as 'no' | 'always' | 'unless-stopped' };
@@ -553,41 +487,79 @@ function parseHealthcheck(h: Json | undefined, at: Path, v: Validator): HealthSp
   if (h === false || h === 'none') return { kind: 'none' };
   if (typeof h === 'string' && h.startsWith('/'))
     return { kind: 'http', path: h, intervalMs: 2000, timeoutMs: 2000, retries: 3, startPeriodMs: 5000 };
-  if (!v.isObject(h)) {
-    if (h !== undefined && h !== null && h !== 'image') v.problem(at, 'healthcheck must be image, none, an http path or a mapping');
-    return { kind: 'image' };
-  }
-  const path = v.string(h.http, [...at, 'http'], 'healthcheck.http');
-  if (!path?.startsWith('/')) {
-    v.problem(at, 'healthcheck needs http: /path');
-    return { kind: 'image' };
-  }
+  if (!v.isObject(h) || typeof h.http !== 'string') return { kind: 'image' };
   const dur = (key: string, fallback: number): number => {
     const value = h[key];
-    if (value === undefined || value === null) return fallback;
     const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
-    if (ms === undefined) v.problem([...at, key], `healthcheck.${key} must be a duration such as 2s`);
     return ms ?? fallback;
   };
   const port = h.port === undefined || h.port === null ? undefined : Number(h.port);
   if (port !== undefined && !validPort(port)) v.problem([...at, 'port'], 'healthcheck.port must be a port number');
   return {
     kind: 'http',
-    path,
+    path: h.http,
     ...(port !== undefined && validPort(port) ? { port } : {}),
     intervalMs: dur('interval', 2000),
     timeoutMs: dur('timeout', 2000),
-    retries: Number(h.retries ?? 3),
+    retries: typeof h.retries === 'number' ? h.retries : 3,
     startPeriodMs: dur('startPeriod', 5000),
+  };
+}
+
+/** A device: "/dev/host[:/dev/container[:rwm]]"; the same path in the container, rwm, unless given. */
+export function parseDevice(spec: string): DeviceSpec | string {
+  const [host = '', container, permissions, ...more] = spec.split(':');
+  if (more.length > 0 || !host.startsWith('/') || (container !== undefined && !container.startsWith('/')))
+    return `"${spec}" is not a device ("/dev/host[:/dev/container[:rwm]]")`;
+  if (permissions !== undefined && !/^[rwm]{1,3}$/.test(permissions)) return `permissions "${permissions}" must be made of r, w and m`;
+  return { pathOnHost: host, pathInContainer: container || host, permissions: permissions ?? 'rwm' };
+}
+
+/** Networks with which a container has no ports of its own to publish. */
+const PORTLESS_NETWORK = /^(host|none|container:.*)$/;
+
+/** The escape hatches: ipc, ulimits, devices, runtime, network and entrypoint, as the engine takes them. */
+function parseEscapes(
+  raw: Mapping,
+  at: Path,
+  publishes: boolean,
+  v: Validator,
+): Pick<RunProfile, 'ipc' | 'ulimits' | 'devices' | 'runtime' | 'network' | 'entrypoint'> {
+  const ipc = text(raw.ipc);
+  const runtime = text(raw.runtime);
+  const network = text(raw.network);
+  if (network !== undefined && publishes && PORTLESS_NETWORK.test(network))
+    v.problem(
+      [...at, 'network'],
+      `with network: ${network} the container has no ports of its own to publish: remove ports, or use another network`,
+    );
+  const ulimits: UlimitSpec[] = [];
+  if (v.isObject(raw.ulimits))
+    for (const [name, value] of Object.entries(raw.ulimits)) {
+      const limit = typeof value === 'number' ? { soft: value, hard: value } : v.isObject(value) ? value : undefined;
+      if (typeof limit?.soft !== 'number' || typeof limit.hard !== 'number') continue; // refused by the schema
+      if (limit.hard !== -1 && (limit.soft === -1 || limit.soft > limit.hard))
+        v.problem([...at, 'ulimits', name], `ulimits.${name}: soft (${limit.soft}) must not be above hard (${limit.hard})`);
+      else ulimits.push({ name, soft: limit.soft, hard: limit.hard });
+    }
+  const devices = parseEach(raw.devices, (d) => (typeof d === 'string' ? parseDevice(d) : 'a device is a string'), [...at, 'devices'], v);
+  const entrypoint =
+    typeof raw.entrypoint === 'string' ? [raw.entrypoint] : Array.isArray(raw.entrypoint) ? stringList(raw.entrypoint) : undefined;
+  return {
+    ...(ipc ? { ipc } : {}),
+    ...(ulimits.length > 0 ? { ulimits } : {}),
+    ...(devices.length > 0 ? { devices } : {}),
+    ...(runtime ? { runtime } : {}),
+    ...(network ? { network } : {}),
+    ...(entrypoint ? { entrypoint } : {}),
   };
 }
 
 /** Parse and validate a berth.yaml; every problem comes with its line. */
 export function parseBerthConfig(text: string): BerthConfig {
-  const v = new Validator(text);
-  let doc: Json;
+  let data: Json;
   try {
-    doc = (yaml.load(text, { schema: yaml.CORE_SCHEMA }) ?? null) as Json;
+    data = (yaml.load(text, { schema: yaml.CORE_SCHEMA }) ?? null) as Json;
   } catch (err) {
     const mark = (err as { mark?: { line: number; column: number } }).mark;
     const reason = (err as { reason?: string }).reason ?? (err as Error).message;
@@ -596,20 +568,16 @@ export function parseBerthConfig(text: string): BerthConfig {
       problems: [{ line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1, path: '', message: `YAML syntax: ${reason}` }],
     };
   }
-  if (doc === null) return { profiles: [], problems: [] };
-  if (!v.isObject(doc))
-    return { profiles: [], problems: [{ line: 1, column: 1, path: '', message: 'berth.yaml must be a mapping with "profiles"' }] };
-  if (doc.version !== undefined && doc.version !== 1) v.problem(['version'], `version ${JSON.stringify(doc.version)} is not supported (1)`);
-  for (const key of Object.keys(doc))
-    if (key !== 'version' && key !== 'profiles') v.problem([key], `unknown top-level key "${key}" (version, profiles)`);
+  if (data === null) return { profiles: [], problems: [] };
+  const v = new Validator(text);
+  const { issues, valid } = checkBerthSchema(data);
+  for (const issue of issues) v.problem([...issue.path], issue.message);
+  const checked = valid as Json;
   const profiles: RunProfile[] = [];
-  if (doc.profiles !== undefined && doc.profiles !== null) {
-    if (!v.isObject(doc.profiles)) v.problem(['profiles'], 'profiles must be a mapping of profile names to settings');
-    else
-      for (const [name, raw] of Object.entries(doc.profiles)) {
-        const p = parseProfile(name, raw, v);
-        if (p) profiles.push(p);
-      }
-  }
+  if (v.isObject(checked) && v.isObject(checked.profiles))
+    for (const [name, raw] of Object.entries(checked.profiles)) {
+      const p = parseProfile(name, raw, v);
+      if (p) profiles.push(p);
+    }
   return { profiles, problems: v.problems.sort((a, b) => a.line - b.line || a.column - b.column) };
 }

@@ -158,3 +158,53 @@ describe('models: each file read-only at /models/<file name>, all named in MODEL
     assert.deepEqual(options.HostConfig?.Binds, ['/proj/model/iris.npz:/models/iris.npz:ro']);
   });
 });
+
+describe('escape hatches: run options the form does not show, as the Engine API takes them', () => {
+  test('ipc, ulimits, devices, runtime, network, entrypoint and labels; Berth labels win', () => {
+    const p = profile(`image: x
+entrypoint: [python3, -m]
+command: [serve]
+ipc: host
+ulimits: { nofile: 65536, memlock: -1, nproc: { soft: 100, hard: 200 } }
+devices: [/dev/fuse, "/dev/zero:/dev/berth-zero:r"]
+runtime: nvidia
+network: my-net
+labels: { org.example.team: vision, tier: 2 }`);
+    const { options } = toCreateOptions({ ...p, labels: { ...p.labels, 'berth.profile': 'forged' } }, { image: 'x', projectDir: '/p' });
+    const host = options.HostConfig!;
+    assert.equal(host.IpcMode, 'host');
+    assert.deepEqual(host.Ulimits, [
+      { Name: 'nofile', Soft: 65536, Hard: 65536 },
+      { Name: 'memlock', Soft: -1, Hard: -1 },
+      { Name: 'nproc', Soft: 100, Hard: 200 },
+    ]);
+    assert.deepEqual(host.Devices, [
+      { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' },
+      { PathOnHost: '/dev/zero', PathInContainer: '/dev/berth-zero', CgroupPermissions: 'r' },
+    ]);
+    assert.equal(host.Runtime, 'nvidia');
+    assert.equal(host.NetworkMode, 'my-net');
+    assert.deepEqual(options.Entrypoint, ['python3', '-m']);
+    assert.deepEqual(options.Cmd, ['serve']);
+    assert.equal(options.Labels?.['org.example.team'], 'vision');
+    assert.equal(options.Labels?.tier, '2');
+    assert.equal(options.Labels?.['berth.profile'], 'p', "Berth's own label wins over the profile's");
+  });
+
+  test('none of them set: the engine defaults, nothing sent; "" clears the image entrypoint', () => {
+    const { options } = toCreateOptions(profile('image: x'), { image: 'x', projectDir: '/p' });
+    for (const key of ['IpcMode', 'Ulimits', 'Devices', 'Runtime', 'NetworkMode'] as const)
+      assert.equal(options.HostConfig?.[key], undefined, key);
+    assert.equal(options.Entrypoint, undefined);
+    assert.deepEqual(toCreateOptions(profile('image: x\nentrypoint: ""'), { image: 'x', projectDir: '/p' }).options.Entrypoint, ['']);
+  });
+
+  test('host devices come after the CDI GPU devices', () => {
+    const p = profile('image: x\ngpus: all\ndevices: [/dev/fuse]');
+    const { options } = toCreateOptions(p, { image: 'x', projectDir: '/p', gpu: CDI });
+    assert.deepEqual(
+      options.HostConfig?.Devices?.map((d) => d.PathOnHost),
+      ['nvidia.com/gpu=all', '/dev/fuse'],
+    );
+  });
+});
