@@ -22,7 +22,7 @@
  * types, fixed values, unknown keys), then read here, with the checks a schema cannot make
  * (port and volume syntax, sizes, clashing model names, settings that exclude each other).
  */
-import * as yaml from 'js-yaml';
+import { parseDocument } from 'yaml';
 import { checkBerthSchema } from './berthSchema';
 import { parseDuration, parseSize } from './units';
 
@@ -557,17 +557,18 @@ function parseEscapes(
 
 /** Parse and validate a berth.yaml; every problem comes with its line. */
 export function parseBerthConfig(text: string): BerthConfig {
-  let data: Json;
-  try {
-    data = (yaml.load(text, { schema: yaml.CORE_SCHEMA }) ?? null) as Json;
-  } catch (err) {
-    const mark = (err as { mark?: { line: number; column: number } }).mark;
-    const reason = (err as { reason?: string }).reason ?? (err as Error).message;
+  // YAML 1.2's core schema (`yes`/`on` are strings), one document, no duplicate keys
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const at = syntax.linePos?.[0];
+    const reason = syntax.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
     return {
       profiles: [],
-      problems: [{ line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1, path: '', message: `YAML syntax: ${reason}` }],
+      problems: [{ line: at?.line ?? 1, column: at?.col ?? 1, path: '', message: `YAML syntax: ${reason}` }],
     };
   }
+  const data = (doc.toJS({ maxAliasCount: 10_000 }) ?? null) as Json;
   if (data === null) return { profiles: [], problems: [] };
   const v = new Validator(text);
   const { issues, valid } = checkBerthSchema(data);

@@ -69,7 +69,7 @@ test('a berth.yaml that does not parse is never replaced: the problem at its lin
   const r = saveProfile(broken, serve);
   assert.ok('fileProblem' in r, JSON.stringify(r));
   assert.equal(r.fileProblem.line, 5);
-  assert.match(r.fileProblem.message, /^YAML syntax: bad indentation/);
+  assert.match(r.fileProblem.message, /^YAML syntax: All mapping items must start at the same column/);
 
   // valid YAML but not a mapping of profiles: also refused (saving would drop what is there)
   for (const text of ['- a\n- b\n', 'just text\n', 'version: 1\nprofiles: [serve, other]\n']) {

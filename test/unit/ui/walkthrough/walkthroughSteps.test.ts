@@ -13,7 +13,13 @@ import type { ContainerRecord } from '../../../../src/core/engine/containerStore
 import type { CommandContext } from '../../../../src/ui/commands';
 import { openLogs } from '../../../../src/ui/logs/showLogs';
 import type { EngineState } from '../../../../src/ui/engine/engineSession';
-import { STEP_EVENTS, WALKTHROUGH_ID, stepDone, watchEngineStep } from '../../../../src/ui/walkthrough/walkthroughSteps';
+import {
+  ENGINE_CHECKED_COMMAND,
+  STEP_EVENTS,
+  WALKTHROUGH_ID,
+  stepDone,
+  watchEngineStep,
+} from '../../../../src/ui/walkthrough/walkthroughSteps';
 
 const ROOT = path.join(__dirname, '../../../..');
 interface Step {
@@ -54,8 +60,9 @@ describe('the Get started walkthrough in package.json', () => {
 
   test('each step completes on a context key Berth sets, not on its command being run (which may fail)', () => {
     const events = walkthrough!.steps.map((s) => s.completionEvents);
+    // the engine step also on the command Berth runs when Engine Info found the engine connected
     assert.deepEqual(events, [
-      [`onContext:${STEP_EVENTS.engineConnected}`],
+      [`onContext:${STEP_EVENTS.engineConnected}`, `onCommand:${ENGINE_CHECKED_COMMAND}`],
       [`onContext:${STEP_EVENTS.modelServed}`],
       [`onContext:${STEP_EVENTS.notebookCompared}`],
       [`onContext:${STEP_EVENTS.logsOpened}`],
