@@ -299,8 +299,8 @@ export async function waitOrDescribe(page: Page, locator: Locator, timeout = UI_
     await locator.waitFor({ timeout });
   } catch (err) {
     const seen = await describeWorkbench(page).catch((e: unknown) => `(the workbench could not be read: ${String(e)})`);
-    if (err instanceof Error) err.message += `\n${seen}`;
-    throw err;
+    // a new error: the reporter prints the stack, which holds the message it was made with
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${seen}`, { cause: err });
   }
 }
 

@@ -116,7 +116,10 @@ describe('e2e: the run profile form', { timeout: 120_000 }, () => {
     fs.writeFileSync(file, broken);
     await set('memory', '2g');
     await frame.locator('#save').click();
-    const toast = await waitForNotification(page, /berth\.yaml line 5, column \d+: YAML syntax: bad indentation/);
+    const toast = await waitForNotification(
+      page,
+      /berth\.yaml line 5, column \d+: YAML syntax: All mapping items must start at the same column/,
+    );
     assert.match(normalize(await toast.innerText()), /Not saved; the form keeps your values\./);
     await eventually(statusText, (t) => /^Not saved: berth\.yaml line 5, column \d+: YAML syntax/.test(t), 'the problem in the form');
     assert.equal(
