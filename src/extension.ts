@@ -7,6 +7,7 @@ import { registerEngineView } from './ui/engine/engineView';
 import { registerEngineInfo } from './ui/engine/engineInfo';
 import { registerInspectDocuments } from './ui/containers/inspect';
 import { registerFleet } from './ui/fleet/registerFleet';
+import { registerDebug } from './ui/debug/registerDebug';
 
 /** deactivate gets nothing from VS Code: the running services are kept here for it. */
 const active = new ActiveServices();
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const trees = registerTrees(services);
   registerCommands(services, trees);
   registerFleet(services, trees);
+  registerDebug(services);
   void services.session.reconnect();
 }
 
