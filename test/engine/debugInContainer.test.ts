@@ -50,7 +50,10 @@ describe('engine: Debug in Container — debugpy in the container, spoken to ove
     fs.chmodSync(project, 0o755);
     fs.mkdirSync(path.join(project, 'jobs'));
     fs.writeFileSync(path.join(project, 'jobs', 'answer.py'), SCRIPT, { mode: 0o644 });
-    const parsed = parseBerthConfig(`profiles:\n  job:\n    image: ${DEBUGPY_IMAGE}\n    ports: ['8000']\n`);
+    // debugpy writes its logs to output/ (writable at /output): they show which clients it saw
+    const parsed = parseBerthConfig(
+      `profiles:\n  job:\n    image: ${DEBUGPY_IMAGE}\n    ports: ['8000']\n    env:\n      DEBUGPY_LOG_DIR: /output\n`,
+    );
     assert.deepEqual(parsed.problems, []);
     const [job] = parsed.profiles;
     assert.ok(job);
@@ -60,6 +63,16 @@ describe('engine: Debug in Container — debugpy in the container, spoken to ove
     await cleanup(engine);
     fs.rmSync(project, { recursive: true, force: true });
   });
+
+  /** How many client connections debugpy's adapter logged so far. */
+  function clientsSeen(): number {
+    const output = path.join(project, 'output');
+    const logs = fs.existsSync(output) ? fs.readdirSync(output).filter((f) => f.startsWith('debugpy.adapter')) : [];
+    assert.ok(logs.length > 0, `debugpy's adapter log in ${output}`);
+    return logs
+      .map((f) => fs.readFileSync(path.join(output, f), 'utf8').split('Accepted incoming Client connection').length - 1)
+      .reduce((a, b) => a + b, 0);
+  }
 
   /** The container of a debug run of jobs/answer.py in `image`, started. */
   async function startDebugRun(image: string): Promise<string> {
@@ -72,6 +85,9 @@ describe('engine: Debug in Container — debugpy in the container, spoken to ove
     const id = await startDebugRun(DEBUGPY_IMAGE);
     const route = await waitForDebugpy(engine, id, { timeoutMs: 60_000, image: DEBUGPY_IMAGE });
     assert.equal(route.published.host, '127.0.0.1', "debugpy's port is published on the loopback only");
+    // the wait never connected: a client that comes and goes before the program reaches the
+    // adapter ends the adapter (and the program) with it
+    assert.equal(clientsSeen(), 0, 'no client connected to debugpy while waiting for it');
 
     const dap = await DapClient.connect(route.port, route.host);
     try {
@@ -122,6 +138,7 @@ describe('engine: Debug in Container — debugpy in the container, spoken to ove
       dap.close();
     }
     assert.equal(await engine.waitContainer(id), 0);
+    assert.equal(clientsSeen(), 1, 'the DAP client was the one client debugpy saw');
   });
 
   test('an image without debugpy: the container ends before any attach and the message says to add debugpy', async () => {

@@ -1,15 +1,15 @@
 /**
- * Waiting for debugpy in a debug run's container to take a client. A published port accepts
- * connections as soon as the container starts (the engine's proxy answers for it) and drops them
- * while nothing listens inside — or, while the container's network comes up, holds them without a
- * word. debugpy's adapter, once listening, says who it is (its telemetry events) before the client
- * says anything. So a probe that gets bytes has reached debugpy (one kept silent several times in a
- * row is taken as a debugpy that does not greet); one that is dropped has not — and in between, a
- * container that ended is reported with what it printed.
+ * Waiting for debugpy in a debug run's container to take a client — without connecting to it:
+ * debugpy's adapter serves one debug session, and a client that connects and leaves before the
+ * program has reached the adapter ends the adapter and the program with it. A published port is no
+ * sign either (the engine's proxy accepts connections while nothing listens inside). So the wait
+ * reads the container's own socket table (/proc/net/tcp and tcp6, through exec with the python3
+ * the run needs anyway) for a socket listening on debugpy's port; in between, a container that
+ * ended is reported with what it printed.
  */
-import * as net from 'node:net';
 import type { Engine } from '../engine/engine';
 import { CancelledError } from '../engine/errors';
+import { runExec } from '../engine/exec';
 import { containerLogs } from '../engine/logs';
 import { delay } from '../engine/streams';
 import { DEBUGPY_PORT, endedBeforeAttach, publishedDebugPort } from './debugRun';
@@ -33,10 +33,8 @@ export interface WaitForDebugpyOptions {
   /** The image, for the message when it has no debugpy. */
   readonly image: string;
   readonly signal?: AbortSignal;
-  /** Between two probes; default 250 ms. */
+  /** Between two looks; default 250 ms. */
   readonly intervalMs?: number;
-  /** How long a connection that says nothing must stay up to count as debugpy's; default 750 ms. */
-  readonly settleMs?: number;
   /** debugpy's port in the container; default 5678. */
   readonly debugPort?: number;
 }
@@ -50,38 +48,26 @@ export interface DebugpyRoute {
   readonly published: { readonly host: string; readonly port: number };
 }
 
-/** What one probe found: debugpy speaking, a connection kept without a word, or none kept. */
-export type Probe = 'speaks' | 'silent' | 'dropped';
-
 /**
- * One probe of the port, saying nothing itself so that debugpy keeps waiting for the real client:
- * `speaks` when bytes came (debugpy's adapter greets every client with its telemetry events),
- * `silent` when the connection stayed up for `settleMs` without a word, `dropped` when it was
- * refused or closed (the engine's proxy with nothing listening behind it).
+ * Whether a /proc/net/tcp or tcp6 table has a socket listening (state 0A) on the port, on any
+ * local address.
  */
-export function probeDebugpy(host: string, port: number, settleMs = 750): Promise<Probe> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    let done = false;
-    const finish = (found: Probe): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(found);
-    };
-    const timer = setTimeout(() => finish(socket.readyState === 'open' ? 'silent' : 'dropped'), settleMs);
-    socket.once('data', () => finish('speaks'));
-    socket.once('error', () => finish('dropped'));
-    socket.once('close', () => finish('dropped'));
+export function listensOn(table: string, port: number): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return table.split('\n').some((line) => {
+    const fields = line.trim().split(/\s+/);
+    // sl local_address rem_address st ...: local_address is ADDRESS:PORT in hex
+    const local = fields[1];
+    return fields[3] === '0A' && local !== undefined && local.toUpperCase().endsWith(`:${hexPort}`);
   });
 }
 
-/**
- * How many silent probes in a row count as a debugpy that does not greet: a proxy whose dial into
- * a starting container hangs is silent too, but not for long.
- */
-const SILENT_PROBES = 4;
+/** The container's TCP socket tables, read by its python3 (the run has it; a shell may not be there). */
+const READ_SOCKETS = [
+  'python3',
+  '-c',
+  "import sys\nfor f in ('/proc/net/tcp', '/proc/net/tcp6'):\n    try: sys.stdout.write(open(f).read())\n    except OSError: pass",
+];
 
 /** The container's output so far (stdout and stderr, in order), bounded to its last lines. */
 export async function containerOutput(engine: Engine, id: string, tail = 200): Promise<string> {
@@ -110,10 +96,9 @@ async function ended(engine: Engine, id: string, image: string, signal?: AbortSi
  * python3 missing) or after timeoutMs, CancelledError when the signal aborts.
  */
 export async function waitForDebugpy(engine: Engine, id: string, options: WaitForDebugpyOptions): Promise<DebugpyRoute> {
-  const { timeoutMs, signal, intervalMs = 250, settleMs = 750, debugPort = DEBUGPY_PORT } = options;
+  const { timeoutMs, signal, intervalMs = 250, debugPort = DEBUGPY_PORT } = options;
   const deadline = Date.now() + timeoutMs;
   let route: DebugpyRoute | undefined;
-  let silent = 0;
   for (;;) {
     if (signal?.aborted === true) throw new CancelledError('waiting for debugpy', signal.reason);
     // the state first: a container that ended has no ports, and a proxy may hold a connection a moment
@@ -128,15 +113,14 @@ export async function waitForDebugpy(engine: Engine, id: string, options: WaitFo
       }
     }
     if (route) {
-      const found = await probeDebugpy(route.host, route.port, settleMs);
-      silent = found === 'silent' ? silent + 1 : 0;
-      if (found === 'speaks' || silent >= SILENT_PROBES) return route;
+      const sockets = await runExec(engine, id, { cmd: READ_SOCKETS, ...(signal ? { signal } : {}) }).catch(() => undefined);
+      if (sockets?.exitCode === 0 && listensOn(sockets.stdout, debugPort)) return route;
     }
     if (Date.now() >= deadline) {
       const output = await containerOutput(engine, id);
-      const where = route ? `on ${route.published.host}:${route.published.port}` : `(the engine published no port for ${debugPort})`;
+      const where = route ? `on port ${debugPort}` : `(the engine published no port for ${debugPort})`;
       throw new DebugpyUnavailableError(
-        `debugpy did not take a connection ${where} within ${Math.round(timeoutMs / 1000)} s. The log has the container's output.`,
+        `debugpy in the container was not listening ${where} within ${Math.round(timeoutMs / 1000)} s. The log has the container's output.`,
         'timeout',
         output,
       );

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { CancelledError, GpuUnavailableError, NotFoundError, PortInUseError } from '../../core/engine/errors';
 import { startRun } from '../../core/engine/run';
 import { debugProfile, pathMappings } from '../../core/project/debugRun';
-import { DebugpyUnavailableError, waitForDebugpy } from '../../core/project/debugpyServer';
+import { containerOutput, DebugpyUnavailableError, waitForDebugpy } from '../../core/project/debugpyServer';
 import { batchUser, runContainerName } from '../../core/project/projectRun';
 import { projectDirFor } from '../../core/project/projectLayout';
 import { removeOutputs } from '../../core/project/remoteFiles';
@@ -158,8 +158,27 @@ export class DebugRuns implements vscode.Disposable {
   adapterFor(session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
     const key = (session.configuration as BerthDebugConfiguration).berthRun;
     const run = key === undefined ? undefined : this.live.get(key);
-    if (!run) throw new Error('This debug session has no container: start it with Berth: Debug in Container.');
+    if (!run || key === undefined) throw new Error('This debug session has no container: start it with Berth: Debug in Container.');
+    this.services.log.info(`Debug in Container: attaching to debugpy in ${run.name} at ${run.route.host}:${run.route.port}`);
+    void this.watch(key, run, session);
     return new vscode.DebugAdapterServer(run.route.port, run.route.host);
+  }
+
+  /**
+   * The container ending while its session lives (the program crashed, debugpy gave up): said in
+   * the log with its output, and the session stopped, whose end removes the container.
+   */
+  private async watch(key: string, run: LiveRun, session: vscode.DebugSession): Promise<void> {
+    let exitCode: number;
+    try {
+      exitCode = await this.services.session.requireEngine().waitContainer(run.container);
+    } catch {
+      return; // removed, or the engine went away
+    }
+    if (!this.live.has(key)) return; // the session ended first
+    const output = await containerOutput(this.services.session.requireEngine(), run.container).catch(() => '');
+    this.services.log.info(`Debug in Container: ${run.name} exited with code ${exitCode}${output ? `; it printed:\n${output}` : ''}`);
+    await vscode.debug.stopDebugging(session);
   }
 
   /** The session ended: its container stops and is removed (what it printed went to the Debug Console). */

@@ -25,7 +25,8 @@ export function registerDebug(services: Services): void {
         await services.session.whenSettled();
         return await runs.start(folder, config);
       } catch (err) {
-        await reportError(services, 'Debug in Container', err);
+        // the session gives up now; the message waits for the user on its own
+        void reportError(services, 'Debug in Container', err);
         return undefined;
       }
     },
