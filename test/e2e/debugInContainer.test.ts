@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Engine } from '../../src/core/engine/engine';
 import { NotFoundError } from '../../src/core/engine/errors';
 import {
@@ -51,11 +51,20 @@ async function goToLine(page: Page, line: number): Promise<void> {
   );
 }
 
-/** The row of the Variables view whose name is `name`. */
-function variableRow(page: Page, name: string): Locator {
-  const pane = page.locator('.pane', { has: page.locator('.pane-header[aria-label^="Variables"]') });
-  // the view shows a name with its colon: "port:"
-  return pane.locator('.monaco-list-row', { has: page.locator('.name', { hasText: new RegExp(`^${name}:?$`) }) }).first();
+/** What Berth wrote to its log in this window (its LogOutputChannel's file under VS Code's logs). */
+function berthLog(logsDir: string): string {
+  const files = (fs.readdirSync(logsDir, { recursive: true }) as string[]).filter((f) => path.basename(f) === 'Berth.log');
+  return files.map((f) => fs.readFileSync(path.join(logsDir, f), 'utf8')).join('\n');
+}
+
+/** The Variables view's rows as name → value, read as a person reads them ("port = 8000"). */
+async function variables(page: Page): Promise<Map<string, string>> {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*variables\s*$/i }) }).first();
+  const rows = await pane.locator('.monaco-list-row').allInnerTexts();
+  const pairs = rows
+    .map((row) => /^(\S+?)\s*[=:]\s(.*)$/.exec(normalize(row).replace(/\s+/g, ' ')))
+    .filter((m): m is RegExpExecArray => m !== null);
+  return new Map(pairs.map((m) => [m[1] ?? '', m[2] ?? '']));
 }
 
 describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
@@ -82,6 +91,7 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
       await scenario();
     } catch (err) {
       await vscode.screenshot('debug-in-container-failed').catch(() => undefined);
+      if (err instanceof Error) err.message += `\nBerth's log:\n${berthLog(vscode.server.logsDir)}`;
       throw err;
     }
   });
@@ -136,11 +146,13 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
     assert.equal(await editor.locator('.debug-top-stack-frame-line').count(), 1, 'one line of the editor is where the program stopped');
 
     // the Variables view: main()'s locals, port read from the environment
-    const port = variableRow(page, 'port');
-    await waitOrDescribe(page, port, UI_TIMEOUT);
-    assert.equal(normalize(await port.locator('.value').first().innerText()), '8000');
-    const host = variableRow(page, 'host');
-    assert.equal(normalize(await host.locator('.value').first().innerText()), "'0.0.0.0'");
+    const locals = await eventually(
+      () => variables(page),
+      (seen) => seen.has('port'),
+      'the Variables view showing port',
+    );
+    assert.equal(locals.get('port'), '8000', JSON.stringify([...locals]));
+    assert.equal(locals.get('host'), "'0.0.0.0'");
     const details = await engine.inspectContainerJson(CONTAINER);
     assert.deepEqual(details.Config.Cmd, [
       'python3',
@@ -157,7 +169,7 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
     await vscode.screenshot('debug-in-container');
 
     // stopping the session removes the container
-    await runCommand(page, 'Debug: Stop');
+    await page.locator('.debug-toolbar .codicon-debug-disconnect, .debug-toolbar .codicon-debug-stop').first().click();
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     await eventually(
       () =>
