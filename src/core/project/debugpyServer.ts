@@ -7,6 +7,7 @@
  * the run needs anyway) for a socket listening on debugpy's port; in between, a container that
  * ended is reported with what it printed.
  */
+import type { ContainerRecord } from '../engine/containerStore';
 import type { Engine } from '../engine/engine';
 import { CancelledError } from '../engine/errors';
 import { runExec } from '../engine/exec';
@@ -80,12 +81,11 @@ export async function containerOutput(engine: Engine, id: string, tail = 200): P
   return lines.join('\n');
 }
 
-/** A DebugpyUnavailableError when the container is no longer running (with what it printed), else undefined. */
-async function ended(engine: Engine, id: string, image: string, signal?: AbortSignal): Promise<DebugpyUnavailableError | undefined> {
-  const details = await engine.inspectContainerJson(id, signal);
-  if (details.State.Running) return undefined;
-  const output = await containerOutput(engine, id);
-  const code = details.State.ExitCode;
+/** A DebugpyUnavailableError when the container has ended (with what it printed), else undefined. */
+async function ended(engine: Engine, record: ContainerRecord, image: string): Promise<DebugpyUnavailableError | undefined> {
+  if (record.state !== 'exited' && record.state !== 'dead') return undefined;
+  const output = await containerOutput(engine, record.id);
+  const code = record.exitCode ?? -1;
   return new DebugpyUnavailableError(endedBeforeAttach(image, code, output), 'exited', output, code);
 }
 
@@ -102,10 +102,11 @@ export async function waitForDebugpy(engine: Engine, id: string, options: WaitFo
   for (;;) {
     if (signal?.aborted === true) throw new CancelledError('waiting for debugpy', signal.reason);
     // the state first: a container that ended has no ports, and a proxy may hold a connection a moment
-    const gone = await ended(engine, id, options.image, signal);
+    const record = await engine.inspectContainer(id, signal);
+    const gone = await ended(engine, record, options.image);
     if (gone) throw gone;
     if (route === undefined) {
-      const published = publishedDebugPort((await engine.inspectContainer(id, signal)).ports, debugPort);
+      const published = publishedDebugPort(record.ports, debugPort);
       if (published) {
         const reached = await engine.reachPort(published.host, published.port);
         if ('error' in reached) throw new Error(`Cannot reach debugpy's port ${published.host}:${published.port}: ${reached.error}`);
