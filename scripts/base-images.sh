@@ -9,6 +9,8 @@
 #   berth-python-ipython:latest  the same + python3-ipython (notebooks run through IPython's shell)
 #   berth-redis:latest         the python base + Debian's redis-server (scripts/images/redis)
 #   berth-prometheus:latest    the python base + Debian's prometheus and promtool (scripts/images/prometheus)
+#   berth-python-debugpy:latest  the python base + Debian's python3-debugpy, for Debug in Container
+#                              (scripts/images/debugpy)
 #
 # Environment:
 #   BERTH_BUSYBOX_IMAGE   tag of the busybox image       (default berth-busybox:latest)
@@ -16,6 +18,7 @@
 #   BERTH_IPYTHON_IMAGE   tag of the python+numpy+IPython image (default berth-python-ipython:latest)
 #   BERTH_REDIS_IMAGE     tag of the Redis image         (default berth-redis:latest)
 #   BERTH_PROMETHEUS_IMAGE  tag of the Prometheus image  (default berth-prometheus:latest)
+#   BERTH_DEBUGPY_IMAGE   tag of the python+numpy+debugpy image (default berth-python-debugpy:latest)
 #   BERTH_DEBIAN_MIRROR   Debian mirror for debootstrap  (default: the one apt uses here; none: an error)
 #   BERTH_STATE_DIR       where the lock file lives      (default <repo>/.berth-state)
 #
@@ -31,6 +34,7 @@ PYTHON_IMAGE="${BERTH_PYTHON_IMAGE:-berth-python-numpy:latest}"
 IPYTHON_IMAGE="${BERTH_IPYTHON_IMAGE:-berth-python-ipython:latest}"
 REDIS_IMAGE="${BERTH_REDIS_IMAGE:-berth-redis:latest}"
 PROMETHEUS_IMAGE="${BERTH_PROMETHEUS_IMAGE:-berth-prometheus:latest}"
+DEBUGPY_IMAGE="${BERTH_DEBUGPY_IMAGE:-berth-python-debugpy:latest}"
 SUITE=bookworm
 # Lets tests and cleanup tell our base images apart from anything else on the engine.
 BASE_LABEL='LABEL org.berth.base=1'
@@ -255,6 +259,10 @@ main() {
   # The AI stack's cache and monitoring (New AI Stack): Debian's packages, no registry.
   build_from_dockerfile "$REDIS_IMAGE" redis
   build_from_dockerfile "$PROMETHEUS_IMAGE" prometheus
+  # Debian's debugpy (gdb and pydevd come with it) for Debug in Container. A tag of its own and
+  # apt rather than debootstrap (which cannot resolve pydevd's virtual dependencies): a machine
+  # that has the images above builds only this one.
+  build_from_dockerfile "$DEBUGPY_IMAGE" debugpy
 }
 
 main "$@"

@@ -10,6 +10,7 @@ import { registerFleet } from './ui/fleet/registerFleet';
 import { registerWalkthrough } from './ui/walkthrough/walkthroughSteps';
 import { registerTasks } from './ui/tasks/registerTasks';
 import { registerBerthYaml } from './ui/berthYaml/registerBerthYaml';
+import { registerDebug } from './ui/debug/registerDebug';
 
 /** deactivate gets nothing from VS Code: the running services are kept here for it. */
 const active = new ActiveServices();
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerWalkthrough(services);
   registerTasks(services);
   registerBerthYaml(services);
+  registerDebug(services);
   void services.session.reconnect();
 }
 

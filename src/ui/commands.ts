@@ -59,6 +59,7 @@ import {
 } from './compose/composeCommands';
 import { forgetGpuChoices } from './compose/gpuChoice';
 import { openSearchResult, searchContainerLogs } from './logsearch/searchContainerLogs';
+import { debugInContainer } from './debug/debugInContainer';
 
 /** What a command handler receives: the services and the registered views. */
 export type CommandContext = Services & { readonly trees: Trees };
@@ -135,6 +136,7 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
   'berth.logSearch.openResult': openSearchResult,
   'berth.logSearch.cancel': (ctx) => ctx.trees.logSearch.cancel(),
   'berth.logSearch.clear': (ctx) => ctx.trees.logSearch.clear(),
+  'berth.debug.inContainer': debugInContainer,
 };
 
 /** One short, actionable message for the user; the full error goes to the log. */
