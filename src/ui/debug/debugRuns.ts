@@ -2,12 +2,10 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CancelledError, GpuUnavailableError, NotFoundError, PortInUseError } from '../../core/engine/errors';
-import { startRun } from '../../core/engine/run';
 import { debugProfile, pathMappings } from '../../core/project/debugRun';
 import { containerOutput, DebugpyUnavailableError, waitForDebugpy } from '../../core/project/debugpyServer';
 import { batchUser, runContainerName } from '../../core/project/projectRun';
 import { projectDirFor } from '../../core/project/projectLayout';
-import { removeOutputs } from '../../core/project/remoteFiles';
 import type { PreparedRun } from '../run/projectRuns';
 import type { Services } from '../services';
 
@@ -124,19 +122,7 @@ export class DebugRuns implements vscode.Disposable {
 
   /** Create and start, offering the CPU when the engine refuses the GPU; a taken port says what to change. */
   private async startContainer(run: PreparedRun, name: string): Promise<string | undefined> {
-    const engine = this.services.session.requireEngine();
-    const start = async (forceCpu: boolean): Promise<string | undefined> => {
-      const planned = this.services.runs.plan(run, { name, forceCpu });
-      for (const note of planned.notes) this.services.log.info(`${name}: ${note}`);
-      const placed = await this.services.runs.placeFiles(planned, run);
-      if (placed === undefined) return undefined;
-      try {
-        return await startRun(engine, placed ? placed.plan : planned, run.gpu ? { gpu: run.gpu } : {});
-      } catch (err) {
-        if (placed) await removeOutputs(engine, placed);
-        throw err;
-      }
-    };
+    const start = (forceCpu: boolean): Promise<string | undefined> => this.services.runs.startPlanned(run, { name, forceCpu });
     try {
       return await start(run.forceCpu);
     } catch (err) {

@@ -218,25 +218,33 @@ export class ProjectRuns {
     return this.services.containers.current?.get(id) ?? (await this.services.session.requireEngine().inspectContainer(id));
   }
 
+  /**
+   * Plan `run` as `name`, place its files (volumes, on an engine that cannot see this machine) and
+   * start it; what was placed is removed when the start fails. Undefined: the user backed out.
+   */
+  async startPlanned(run: PreparedRun, options: { name: string; forceCpu: boolean; profile?: RunProfile }): Promise<string | undefined> {
+    const engine = this.services.session.requireEngine();
+    const { name } = options;
+    const planned = this.plan(run, options);
+    for (const note of planned.notes) this.services.log.info(`${name}: ${note}`);
+    const placed = await this.placeFiles(planned, run);
+    if (placed === undefined) return undefined;
+    for (const o of placed?.outputs ?? [])
+      this.services.log.info(
+        `${name}: ${o.source} is a volume on the engine (${o.volume}); what the container writes there stays on the engine`,
+      );
+    try {
+      return await startRun(engine, placed ? placed.plan : planned, run.gpu ? { gpu: run.gpu } : {});
+    } catch (err) {
+      if (placed) await removeOutputs(engine, placed);
+      throw err;
+    }
+  }
+
   /** Start, offering the CPU when the engine refuses the GPU and any free port when one is taken. */
   private async startServing(run: PreparedRun, name: string): Promise<string | undefined> {
-    const engine = this.services.session.requireEngine();
-    const start = async (forceCpu: boolean, anyPort: boolean): Promise<string | undefined> => {
-      const planned = this.plan(run, { name, forceCpu, ...(anyPort ? { profile: onAnyFreePort(run.profile) } : {}) });
-      for (const note of planned.notes) this.services.log.info(`${name}: ${note}`);
-      const placed = await this.placeFiles(planned, run);
-      if (placed === undefined) return undefined;
-      for (const o of placed?.outputs ?? [])
-        this.services.log.info(
-          `${name}: ${o.source} is a volume on the engine (${o.volume}); what the server writes there stays on the engine`,
-        );
-      try {
-        return await startRun(engine, placed ? placed.plan : planned, run.gpu ? { gpu: run.gpu } : {});
-      } catch (err) {
-        if (placed) await removeOutputs(engine, placed);
-        throw err;
-      }
-    };
+    const start = (forceCpu: boolean, anyPort: boolean): Promise<string | undefined> =>
+      this.startPlanned(run, { name, forceCpu, ...(anyPort ? { profile: onAnyFreePort(run.profile) } : {}) });
     try {
       return await start(run.forceCpu, false);
     } catch (err) {
