@@ -3,8 +3,8 @@
 // falls back to pure JS: they stay external and are not shipped, so the bundle needs no binaries.
 //
 // What most sessions never run is a bundle of its own, loaded from dist/ on first use: ssh2 (only
-// for ssh:// engines) and dockerode's BuildKit session and progress decoder (grpc-js, protobufjs;
-// Berth builds with the classic builder). Where dockerode and docker-modem require them, a small
+// for ssh:// engines), dockerode's BuildKit session and progress decoder (grpc-js, protobufjs;
+// Berth builds with the classic builder) and pngjs's decoder (only for notebook image outputs). Where dockerode and docker-modem require them, a small
 // shim stands in that requires the bundle when a function of it is first called or constructed.
 //
 //   node scripts/build.mjs [--production] [--watch] [--analyze] [--outdir <folder>]
@@ -27,12 +27,15 @@ const LAZY = {
   buildkit: {
     source: "module.exports = { session: require('dockerode/lib/session'), buildkit: require('dockerode/lib/buildkit') };",
   },
+  // PNG decoding, only for notebook outputs that are images
+  png: { source: "module.exports = require('pngjs/lib/png-sync');" },
 };
 /** @type {{ request: RegExp; importer: RegExp; bundle: keyof typeof LAZY; pick?: string }[]} */
 const LAZY_REQUIRES = [
   { request: /^ssh2$/, importer: /[\\/]docker-modem[\\/]|[\\/]src[\\/]core[\\/]engine[\\/]sshTunnel\.ts$/, bundle: 'ssh2' },
   { request: /^\.\/session$/, importer: /[\\/]dockerode[\\/]lib[\\/]/, bundle: 'buildkit', pick: 'session' },
   { request: /^\.\/buildkit$/, importer: /[\\/]dockerode[\\/]lib[\\/]/, bundle: 'buildkit', pick: 'buildkit' },
+  { request: /^pngjs\/lib\/png-sync$/, importer: /[\\/]src[\\/]core[\\/]notebook[\\/]images\.ts$/, bundle: 'png' },
 ];
 
 /**

@@ -9,7 +9,7 @@ import { installVscodeStub } from '../../scripts/lib/vscodeStub.mjs';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** The bundles loaded on first use, next to dist/extension.js and dist/cli.js. */
-const LAZY = ['ssh2.js', 'buildkit.js'];
+const LAZY = ['ssh2.js', 'buildkit.js', 'png.js'];
 
 // a production build of its own, in a folder without node_modules, as it sits in an installed .vsix
 let dist = '';
@@ -48,7 +48,7 @@ test('the production extension bundle is under 1,000,000 bytes', () => {
   assert.ok(bytes < 1_000_000, `dist/extension.js is ${bytes} bytes`);
 });
 
-test('the bundled extension loads in plain Node with only vscode stubbed, without ssh2 or BuildKit', () => {
+test('the bundled extension loads in plain Node with only vscode stubbed, without ssh2, BuildKit or pngjs', () => {
   const { exports, outside } = load(path.join(dist, 'extension.js'));
   const ext = exports as { activate?: unknown; deactivate?: unknown };
   assert.equal(typeof ext.activate, 'function');
@@ -72,6 +72,9 @@ test('each bundle loaded on first use loads in plain Node and has what its stand
   assert.equal(typeof session, 'function');
   assert.equal(typeof progress?.followProgress, 'function');
   assert.deepEqual(buildkit.outside, []);
+  const png = load(path.join(dist, 'png.js'));
+  assert.equal(typeof (png.exports as { read?: unknown }).read, 'function');
+  assert.deepEqual(png.outside, []);
 });
 
 test("ssh2's optional native addons stay outside the bundles and are not shipped", () => {

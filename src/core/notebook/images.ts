@@ -3,7 +3,8 @@
  * versions) write different bytes for the same pixels. Decoded size first, then the share of
  * pixels whose colour differs by more than a small threshold on any channel.
  */
-import { PNG } from 'pngjs';
+import type { PNG } from 'pngjs';
+import { read as readPng } from 'pngjs/lib/png-sync';
 
 export type ImageVerdict =
   | { readonly kind: 'identical'; readonly width: number; readonly height: number }
@@ -14,7 +15,7 @@ const CHANNEL_THRESHOLD = 16;
 
 function decode(base64: string): PNG | string {
   try {
-    return PNG.sync.read(Buffer.from(base64.replace(/\s+/g, ''), 'base64'));
+    return readPng(Buffer.from(base64.replace(/\s+/g, ''), 'base64'));
   } catch (err) {
     return (err as Error).message;
   }
