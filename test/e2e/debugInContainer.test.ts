@@ -3,7 +3,9 @@
  * the line, Debug: Toggle Breakpoint), Berth: Debug in Container — first with the sample's own
  * base image, which has no debugpy (the message says how to add it), then on Berth's debugpy image
  * from the Explorer: the debug toolbar, the editor stopped at the line, the Variables view with a
- * local's value; stopping the session removes the container.
+ * local's value; stopping the session removes the container. Then Debug: Start Debugging on a
+ * launch.json configuration whose preLaunchTask is Berth's build task: the task builds the image,
+ * and the session starts after it and stops at the same breakpoint.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -22,6 +24,7 @@ import {
   runCommand,
   sampleWorkspace,
   startVSCode,
+  terminalText,
   testEngine,
   UI_TIMEOUT,
   waitForNotification,
@@ -49,6 +52,19 @@ async function goToLine(page: Page, line: number): Promise<void> {
     (t) => t.trim() === String(line),
     `the cursor on line ${line}`,
   );
+}
+
+/** Run the palette's command whose label is `title` exactly ("Debug: Select and Start Debugging" also contains it). */
+async function paletteExact(page: Page, title: string): Promise<void> {
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(`>${title}`);
+  const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) });
+  await waitOrDescribe(page, row.first());
+  await row.first().click();
 }
 
 /** What Berth wrote to its log in this window (its LogOutputChannel's file under VS Code's logs). */
@@ -82,7 +98,28 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
         .split('\n')
         .findIndex((l) => l.trim() === STATEMENT) + 1;
     assert.ok(line > 0, `serve.py has the line "${STATEMENT}"`);
-    vscode = await startVSCode('debug-in-container', { workspace });
+    // a launch configuration of Berth's debug type, built first by Berth's provided build task
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(
+      path.join(workspace, '.vscode', 'launch.json'),
+      JSON.stringify(
+        {
+          version: '0.2.0',
+          configurations: [
+            {
+              type: 'berth-python',
+              request: 'attach',
+              name: 'serve.py in its container',
+              program: '$' + '{workspaceFolder}/serve.py',
+              preLaunchTask: 'berth: build serve',
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+    vscode = await startVSCode('debug-in-container', { workspace, userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
   });
   after(() => endSampleRun(vscode, engine, workspace, { tag: TAG, containers: [CONTAINER] }));
 
@@ -169,6 +206,38 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
     await vscode.screenshot('debug-in-container');
 
     // stopping the session removes the container
+    await stopSession(page);
+
+    // launch.json's configuration: its preLaunchTask (Berth's build task) runs first, then the session
+    const built = (await engine.inspectImage(TAG)).id;
+    await paletteExact(page, 'Debug: Start Debugging');
+    const taskText = await eventually(
+      () => terminalText(page),
+      (t) => new RegExp(`Berth: built ${TAG.replace('.', '\\.')} \\(\\w{12}\\) in \\d+\\.\\d s\\.`).test(t),
+      'the preLaunchTask terminal saying the image was built',
+      { timeoutMs: 180_000 },
+    );
+    assert.match(taskText, new RegExp(`Berth: building ${TAG.replace('.', '\\.')} from Dockerfile \\(profile serve\\)`));
+    assert.doesNotMatch(taskText, /exit code/, taskText);
+    await waitOrDescribe(page, page.locator('.debug-toolbar'), 180_000);
+    await waitOrDescribe(page, editor.locator('.debug-top-stack-frame-line').first(), 60_000);
+    await eventually(
+      () => variables(page),
+      (seen) => seen.get('port') === '8000',
+      'the Variables view showing port again',
+    );
+    // the session runs the image the task built (the same layers: nothing changed in between)
+    assert.equal((await engine.inspectImage(TAG)).id, built);
+    assert.equal((await engine.inspectContainerJson(CONTAINER)).Image, built);
+    await vscode.screenshot('debug-prelaunch-task');
+    await stopSession(page);
+  }
+
+  /** Stop the debug session from its toolbar; its container goes with it. */
+  async function stopSession(page: Page): Promise<void> {
+    // the floating toolbar sits over the title bar: a hover left there (the pointer's last place) would take the click
+    await page.mouse.move(400, 400);
+    await page.keyboard.press('Escape');
     await page.locator('.debug-toolbar .codicon-debug-disconnect, .debug-toolbar .codicon-debug-stop').first().click();
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     await eventually(
