@@ -90,13 +90,13 @@ class EngineViewProvider implements vscode.TreeDataProvider<ViewRow> {
     const session = this.services.session.state;
     if (row === undefined) {
       const podman = podmanSockets({ env: process.env, uid: process.getuid?.(), exists: fs.existsSync });
-      const top = engineTopRows(this.services.engineContexts.list(), session, podman);
+      const top = engineTopRows(this.services.engineContexts.list(), session, podman, vscode.l10n);
       return top === 'flat' ? this.summary(undefined) : top;
     }
     if (row.kind !== 'endpoint' || row.status === 'other') return [];
     if (row.status === 'connected') return this.summary(row.id);
     const back = this.lastConnected && targetKey(this.lastConnected) !== targetKey(row.target) ? this.lastConnected : undefined;
-    return currentEngineNotices(session, row.status, back);
+    return currentEngineNotices(session, row.status, back, vscode.l10n);
   }
 
   private summary(parent: string | undefined): ViewRow[] {
