@@ -27,8 +27,12 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
       icon: 'vm-active',
       color: 'testing.iconPassed',
     },
-    { label: 'Host', description: endpoint.host, tooltip: `Chosen because of ${endpoint.reason}`, icon: 'plug' },
-    { label: 'OS', description: `${info.operatingSystem ?? v.os} · ${v.arch} · ${info.cpus ?? '?'} CPUs`, icon: 'server' },
+    { label: 'Host', description: endpoint.host, tooltip: vscode.l10n.t('Chosen because of {0}', endpoint.reason), icon: 'plug' },
+    {
+      label: 'OS',
+      description: vscode.l10n.t('{0} · {1} · {2} CPUs', info.operatingSystem ?? v.os, v.arch, info.cpus ?? '?'),
+      icon: 'server',
+    },
     {
       label: 'GPU',
       description: gpu.summary,
@@ -37,7 +41,7 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
     },
     {
       label: 'Containers',
-      description: `${live?.running ?? info.containersRunning ?? 0} running of ${live?.total ?? info.containers ?? 0}`,
+      description: vscode.l10n.t('{0} running of {1}', live?.running ?? info.containersRunning ?? 0, live?.total ?? info.containers ?? 0),
       icon: 'package',
     },
     { label: 'Images', description: String(live?.images ?? info.images ?? 0), icon: 'file-binary' },

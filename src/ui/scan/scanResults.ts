@@ -176,7 +176,7 @@ export class ScanResults implements vscode.TreeDataProvider<ScanNode>, vscode.Di
     this.refreshDiagnostics();
     // the view's focus command exists once the view is contributed; a failure to reveal it is no failure of the scan
     void Promise.resolve(vscode.commands.executeCommand('berth.scanResults.focus')).catch(() => undefined);
-    void vscode.window.showInformationMessage(`${text}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0}.', text));
   }
 
   private refreshDiagnostics(): void {
