@@ -3,8 +3,8 @@
  * `externalize` moves every literal title, category, view name, description… of package.json into
  * the nls table under a key made from where it stands, and leaves a `%key%` reference in its place.
  * Mechanical and idempotent: run again (`npm run nls`) after adding contributions, and only the new
- * literals move. The views' welcome content stays literal (scripts/manifest.ts writes it from
- * src/ui/engine/welcomeViews.ts).
+ * literals move. The views' welcome content is not walked: scripts/manifest.ts writes it from
+ * src/ui/engine/welcomeViews.ts, already as `%viewsWelcome.…%` references with their texts.
  *
  * `messagesOf` lists the messages of the `vscode.l10n.t('…')` calls in the sources: the template
  * for translators, l10n/bundle.l10n.json.
@@ -30,7 +30,7 @@ const TRANSLATABLE = new Set([
 const TRANSLATABLE_LISTS = new Set(['enumDescriptions', 'markdownEnumDescriptions', 'enumItemLabels']);
 /**
  * Parts of the manifest that are not read as text, or whose text is data: the welcome content
- * (generated), menus and keybindings (ids and when clauses), and values of a JSON schema or a
+ * (generated, with keys of its own), menus and keybindings (ids and when clauses), and values of a JSON schema or a
  * debug configuration (defaults, snippets' bodies, enums, examples).
  */
 const SKIPPED = new Set(['viewsWelcome', 'menus', 'keybindings', 'default', 'body', 'initialConfigurations', 'enum', 'examples', 'const']);
