@@ -3,8 +3,8 @@
  * `externalize` moves every literal title, category, view name, description… of package.json into
  * the nls table under a key made from where it stands, and leaves a `%key%` reference in its place.
  * Mechanical and idempotent: run again (`npm run nls`) after adding contributions, and only the new
- * literals move. The views' welcome content stays literal (scripts/manifest.ts writes it from
- * src/ui/engine/welcomeViews.ts).
+ * literals move. The views' welcome content is not walked: scripts/manifest.ts writes it from
+ * src/ui/engine/welcomeViews.ts, already as `%viewsWelcome.…%` references with their texts.
  *
  * `messagesOf` lists the messages of the `vscode.l10n.t('…')` calls in the sources: the template
  * for translators, l10n/bundle.l10n.json.
@@ -30,7 +30,7 @@ const TRANSLATABLE = new Set([
 const TRANSLATABLE_LISTS = new Set(['enumDescriptions', 'markdownEnumDescriptions', 'enumItemLabels']);
 /**
  * Parts of the manifest that are not read as text, or whose text is data: the welcome content
- * (generated), menus and keybindings (ids and when clauses), and values of a JSON schema or a
+ * (generated, with keys of its own), menus and keybindings (ids and when clauses), and values of a JSON schema or a
  * debug configuration (defaults, snippets' bodies, enums, examples).
  */
 const SKIPPED = new Set(['viewsWelcome', 'menus', 'keybindings', 'default', 'body', 'initialConfigurations', 'enum', 'examples', 'const']);
@@ -172,4 +172,38 @@ export function messagesOf(source: string): { messages: string[]; problems: L10n
 /** l10n/bundle.l10n.json: each message once, sorted, as its own English translation. */
 export function bundleOf(messages: Iterable<string>): NlsTable {
   return Object.fromEntries([...new Set(messages)].sort().map((m) => [m, m]));
+}
+
+/** A user-facing message written as a literal in a vscode call, where `vscode.l10n.t('…')` belongs. */
+export interface LiteralMessage {
+  readonly line: number;
+  readonly text: string;
+}
+
+/** The first argument of a notification, or an error thrown for the command wrapper to show. */
+const LITERAL_FIRST_ARGUMENT = /\b(?:show(?:Information|Warning|Error)Message|throw new Error)\(\s*(?=['"`])/g;
+/** A property of a quick pick, input box, progress, tree item or dialog whose value the user reads. */
+const LITERAL_PROPERTY =
+  /\b(?:title|prompt|placeHolder|detail|tooltip|message):\s*('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`)/g;
+/** Prose: two words in a row, once the template's `${…}` parts are left out. */
+const PROSE = /[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}/;
+
+/**
+ * The messages a source file of the ui layer writes as literals where the user reads them: the
+ * first argument of showInformationMessage / showWarningMessage / showErrorMessage and of
+ * `throw new Error(…)` (the command wrapper shows it) when it is a string or template literal, and
+ * the `title`, `prompt`, `placeHolder`, `detail`, `tooltip` or `message` properties whose literal
+ * value is prose. A value that is only `${…}` parts and punctuation (made of translated parts) is
+ * no problem, nor a one-word or example value (`docker.io`).
+ */
+export function literalMessagesOf(source: string): LiteralMessage[] {
+  const found: LiteralMessage[] = [];
+  const lineOf = (index: number): number => source.slice(0, index).split('\n').length;
+  const textAt = (index: number): string => source.slice(index, source.indexOf('\n', index)).trim();
+  for (const m of source.matchAll(LITERAL_FIRST_ARGUMENT)) found.push({ line: lineOf(m.index), text: textAt(m.index) });
+  for (const m of source.matchAll(LITERAL_PROPERTY)) {
+    const value = (m[1] ?? '').slice(1, -1).replace(/\$\{[^}]*\}/g, '');
+    if (PROSE.test(value)) found.push({ line: lineOf(m.index), text: textAt(m.index) });
+  }
+  return found.sort((a, b) => a.line - b.line);
 }

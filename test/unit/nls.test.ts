@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { bundleOf, externalize, messagesOf, prune, referencesOf, type JsonObject, type NlsTable } from '../../scripts/nlsManifest';
+import {
+  bundleOf,
+  externalize,
+  literalMessagesOf,
+  messagesOf,
+  prune,
+  referencesOf,
+  type JsonObject,
+  type NlsTable,
+} from '../../scripts/nlsManifest';
 
 const ROOT = path.join(__dirname, '../..');
 const read = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8')) as T;
@@ -109,6 +118,61 @@ describe('l10n/bundle.l10n.json and the vscode.l10n.t calls', () => {
     assert.deepEqual(
       problems.map((p) => p.line),
       [6, 7, 8],
+    );
+  });
+});
+
+/**
+ * Files of src/ui still wording messages as literals (English only), to be converted: the
+ * playground (its panel, A/B and request checks) and the checks of several selected models
+ * (src/ui/run/severalModels.ts is also run by an engine test, outside VS Code).
+ */
+const NOT_YET_LOCALIZED = [
+  'src/ui/playground/compareContainersAb.ts',
+  'src/ui/playground/openPlayground.ts',
+  'src/ui/playground/playgroundPanel.ts',
+  'src/ui/playground/requests.ts',
+  'src/ui/run/severalModels.ts',
+];
+
+describe('user-facing text of src/ui goes through vscode.l10n.t', () => {
+  const files = sources(path.join(ROOT, 'src', 'ui')).map((file) => ({
+    file: path.relative(ROOT, file).split(path.sep).join('/'),
+    source: fs.readFileSync(file, 'utf8'),
+  }));
+
+  test('no notification, thrown error, title, prompt, placeholder, detail, tooltip or message is a literal', () => {
+    assert.ok(files.length > 80, `${files.length} files`);
+    const literal = files
+      .filter((f) => !NOT_YET_LOCALIZED.includes(f.file))
+      .flatMap((f) => literalMessagesOf(f.source).map((m) => `${f.file}:${m.line}: ${m.text}`));
+    assert.deepEqual(literal, [], "write them as vscode.l10n.t('…', args…) (docs/L10N.md)");
+  });
+
+  test('the files left to convert still exist and still have literals (drop them from the list once converted)', () => {
+    for (const file of NOT_YET_LOCALIZED) {
+      const found = files.find((f) => f.file === file);
+      assert.ok(found, `${file} exists`);
+      assert.ok(literalMessagesOf(found.source).length > 0, `${file} has no literal message left: drop it from NOT_YET_LOCALIZED`);
+    }
+  });
+
+  test('literalMessagesOf: literal and template first arguments, prose properties; translated and composed values pass', () => {
+    const source = [
+      "void vscode.window.showInformationMessage('Pulled the image.');",
+      'void vscode.window.showWarningMessage(`Removed ${name}.`, remove);',
+      "throw new Error('No Dockerfile here.');",
+      "const picked = await vscode.window.showQuickPick(items, { title: 'Remove image' });",
+      'vscode.window.withProgress({ location, title: `Building ${tag} now`, cancellable: true }, run);',
+      "void vscode.window.showErrorMessage(vscode.l10n.t('Pulled {0}.', ref));",
+      'void vscode.window.showErrorMessage(err.message, showLog);',
+      "throw new Error(vscode.l10n.t('No Dockerfile here.'));",
+      "const box = { title: vscode.l10n.t('Remove image'), placeHolder: 'docker.io', detail: `${a} · ${b}` };",
+      "item.command = { title: 'Suggest', command: 'editor.action.triggerSuggest' };",
+    ].join('\n');
+    assert.deepEqual(
+      literalMessagesOf(source).map((m) => m.line),
+      [1, 2, 3, 4, 5],
     );
   });
 });

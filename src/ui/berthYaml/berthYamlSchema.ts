@@ -21,7 +21,7 @@ export class BerthYamlSchema {
     try {
       const parsed = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as unknown;
       if (typeof parsed !== 'boolean' && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)))
-        throw new Error('not a JSON Schema (an object or a boolean)');
+        throw new Error(vscode.l10n.t('not a JSON Schema (an object or a boolean)'));
       return parsed;
     } catch (err) {
       this.log.warn(`berth.yaml completion and hover are off: cannot read the schema ${uri.fsPath}: ${(err as Error).message}`);

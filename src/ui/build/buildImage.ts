@@ -14,13 +14,13 @@ const CHOSEN_KEY = 'berth.build.dockerfile';
 async function pickDockerfile(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
   const found = await vscode.workspace.findFiles(DOCKERFILES, '**/{node_modules,.git,.vscode-test}/**', 50);
-  if (found.length === 0) throw new Error('No Dockerfile in this workspace. Add one, or open the folder that holds it.');
+  if (found.length === 0) throw new Error(vscode.l10n.t('No Dockerfile in this workspace. Add one, or open the folder that holds it.'));
   if (found.length === 1) return found[0];
   const remembered = ctx.context.workspaceState.get<string>(CHOSEN_KEY);
   const items = found
     .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri }))
     .sort((a, b) => (a.uri.toString() === remembered ? -1 : b.uri.toString() === remembered ? 1 : a.label.localeCompare(b.label)));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Build Image: which Dockerfile?' });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Build Image: which Dockerfile?') });
   if (picked) await ctx.context.workspaceState.update(CHOSEN_KEY, picked.uri.toString());
   return picked?.uri;
 }
@@ -40,8 +40,6 @@ function profileArgs(contextDir: string, dockerfileRel: string): Record<string, 
   return {};
 }
 
-const BUILD = '$(tools) Build with these arguments';
-
 /** Show the Dockerfile's ARGs with their defaults and the values to be used; any can be changed. */
 async function reviewArgs(
   args: readonly { name: string; default?: string }[],
@@ -49,21 +47,30 @@ async function reviewArgs(
 ): Promise<Record<string, string> | undefined> {
   const values = { ...initial };
   if (args.length === 0) return values;
+  const BUILD = vscode.l10n.t('$(tools) Build with these arguments');
   for (;;) {
     const picked = await vscode.window.showQuickPick(
       [
         { label: BUILD, name: '' },
         ...args.map((a) => ({
           label: `${a.name} = ${values[a.name] ?? ''}`,
-          description: a.default === undefined ? 'no default' : values[a.name] === a.default ? 'default' : `default: ${a.default}`,
+          description:
+            a.default === undefined
+              ? vscode.l10n.t('no default')
+              : values[a.name] === a.default
+                ? vscode.l10n.t('default')
+                : vscode.l10n.t('default: {0}', a.default),
           name: a.name,
         })),
       ],
-      { title: 'Build Image: build arguments (pick one to change it)' },
+      { title: vscode.l10n.t('Build Image: build arguments (pick one to change it)') },
     );
     if (!picked) return undefined;
     if (picked.name === '') return values;
-    const value = await vscode.window.showInputBox({ title: `Build argument ${picked.name}`, value: values[picked.name] ?? '' });
+    const value = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Build argument {0}', picked.name),
+      value: values[picked.name] ?? '',
+    });
     if (value !== undefined) values[picked.name] = value;
   }
 }
@@ -72,8 +79,8 @@ async function reviewArgs(
 async function pickStage(stages: readonly string[]): Promise<{ target?: string } | undefined> {
   if (stages.length <= 1) return {};
   const picked = await vscode.window.showQuickPick(
-    stages.map((s, i) => ({ label: s, description: i === stages.length - 1 ? 'last stage (default)' : '' })).reverse(),
-    { title: 'Build Image: which stage?' },
+    stages.map((s, i) => ({ label: s, description: i === stages.length - 1 ? vscode.l10n.t('last stage (default)') : '' })).reverse(),
+    { title: vscode.l10n.t('Build Image: which stage?') },
   );
   return picked ? { target: picked.label } : undefined;
 }
@@ -96,16 +103,20 @@ async function askTag(contextDir: string, sent: Readonly<Record<string, string>>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return vscode.window.showInputBox({
-    title: 'Build Image: tag',
+    title: vscode.l10n.t('Build Image: tag'),
     value: proposeTag(contextDir, await gitState(contextDir)),
-    prompt: Object.keys(sent).length > 0 ? `Build args: ${argText}` : 'No build args beyond the Dockerfile defaults',
-    validateInput: (v) => (/^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$/.test(v.trim()) ? undefined : 'lower-case name[:tag]'),
+    prompt:
+      Object.keys(sent).length > 0
+        ? vscode.l10n.t('Build args: {0}', argText)
+        : vscode.l10n.t('No build args beyond the Dockerfile defaults'),
+    validateInput: (v) =>
+      /^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$/.test(v.trim()) ? undefined : vscode.l10n.t('lower-case name[:tag]'),
   });
 }
 
 export async function buildImageCommand(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
-    throw new Error('Building runs the Dockerfile’s commands: trust this workspace first (Manage Workspace Trust).');
+    throw new Error(vscode.l10n.t('Building runs the Dockerfile’s commands: trust this workspace first (Manage Workspace Trust).'));
   const uri = await pickDockerfile(ctx, args[0]);
   if (!uri) return undefined;
   ctx.session.requireEngine(); // fail early, before any question, when there is no engine
@@ -121,6 +132,6 @@ export async function buildImageCommand(ctx: CommandContext, ...args: unknown[])
   const scan = await confirmContext(scanContext(contextDir, dockerfile), contextDir, dockerfile);
   if (!scan) return undefined;
   const built = await buildWithProgress(ctx, { scan, dockerfile, tag, ...stage, buildArgs: sent, source: uri });
-  if (built) void vscode.window.showInformationMessage(`Built ${tag} in ${built.seconds.toFixed(1)} s.`);
+  if (built) void vscode.window.showInformationMessage(vscode.l10n.t('Built {0} in {1} s.', tag, built.seconds.toFixed(1)));
   return built ? tag : undefined;
 }

@@ -8,7 +8,7 @@ export class BuildOutput implements vscode.Disposable {
   private made: vscode.OutputChannel | undefined;
 
   private get channel(): vscode.OutputChannel {
-    this.made ??= vscode.window.createOutputChannel('Berth Build');
+    this.made ??= vscode.window.createOutputChannel(vscode.l10n.t('Berth Build'));
     return this.made;
   }
 

@@ -22,20 +22,26 @@ async function askSource(id: string, line: number, hasStored: boolean): Promise<
   const picked = await vscode.window.showQuickPick(
     [
       {
-        label: hasStored ? '$(key) The stored secret' : '$(key) Enter it once, kept in VS Code’s secret storage',
-        description: hasStored ? 'saved earlier' : '',
+        label: hasStored
+          ? vscode.l10n.t('$(key) The stored secret')
+          : vscode.l10n.t('$(key) Enter it once, kept in VS Code’s secret storage'),
+        description: hasStored ? vscode.l10n.t('saved earlier') : '',
         source: 'stored' as const,
       },
-      { label: '$(symbol-variable) An environment variable', description: 'of the VS Code window', source: 'env' as const },
+      {
+        label: vscode.l10n.t('$(symbol-variable) An environment variable'),
+        description: vscode.l10n.t('of the VS Code window'),
+        source: 'env' as const,
+      },
     ],
-    { title: `Build Image: the secret "${id}" (line ${line} of the Dockerfile) comes from…` },
+    { title: vscode.l10n.t('Build Image: the secret "{0}" (line {1} of the Dockerfile) comes from…', id, line) },
   );
   if (!picked) return undefined;
   if (picked.source === 'stored') return { kind: 'stored' };
   const name = await vscode.window.showInputBox({
-    title: `Build Image: the environment variable that holds the secret "${id}"`,
+    title: vscode.l10n.t('Build Image: the environment variable that holds the secret "{0}"', id),
     value: id.toUpperCase().replace(/[^A-Z0-9_]/g, '_'),
-    validateInput: (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? undefined : 'a variable name: letters, digits, _'),
+    validateInput: (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? undefined : vscode.l10n.t('a variable name: letters, digits, _')),
   });
   return name === undefined ? undefined : { kind: 'env', name: name.trim() };
 }
@@ -61,7 +67,11 @@ export async function resolveBuildSecrets(context: vscode.ExtensionContext, need
       if (value === undefined) {
         await context.workspaceState.update(sourceKey(id), undefined);
         throw new Error(
-          `The secret "${id}" comes from the environment variable ${source.name}, which is not set in VS Code's environment. Set it before starting VS Code, or build again and store the secret instead.`,
+          vscode.l10n.t(
+            'The secret "{0}" comes from the environment variable {1}, which is not set in VS Code\'s environment. Set it before starting VS Code, or build again and store the secret instead.',
+            id,
+            source.name,
+          ),
         );
       }
       secrets.push({ id, value });
@@ -70,8 +80,8 @@ export async function resolveBuildSecrets(context: vscode.ExtensionContext, need
     let value = stored;
     if (value === undefined) {
       value = await vscode.window.showInputBox({
-        title: `Build Image: the secret "${id}"`,
-        prompt: 'Kept in VS Code’s secret storage and passed to the build only through the docker CLI’s environment',
+        title: vscode.l10n.t('Build Image: the secret "{0}"', id),
+        prompt: vscode.l10n.t('Kept in VS Code’s secret storage and passed to the build only through the docker CLI’s environment'),
         password: true,
         ignoreFocusOut: true,
       });
@@ -95,7 +105,9 @@ export async function forgetBuildSecrets(ctx: { readonly context: vscode.Extensi
     if (key.startsWith('berth.build.secretSource.')) await context.workspaceState.update(key, undefined);
   void vscode.window.showInformationMessage(
     ids.length === 0
-      ? 'No build secrets were stored.'
-      : `Forgot ${ids.length} build secret${ids.length === 1 ? '' : 's'} (${ids.join(', ')}).`,
+      ? vscode.l10n.t('No build secrets were stored.')
+      : ids.length === 1
+        ? vscode.l10n.t('Forgot 1 build secret ({0}).', ids.join(', '))
+        : vscode.l10n.t('Forgot {0} build secrets ({1}).', ids.length, ids.join(', ')),
   );
 }

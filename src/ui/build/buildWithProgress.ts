@@ -30,17 +30,32 @@ export async function confirmContext(scan: ContextScan, contextDir: string, dock
   if (scan.weights.length === 0) return scan;
   const weightBytes = scan.weights.reduce((n, w) => n + w.bytes, 0);
   const lines = ignoreLinesFor(scan);
+  const buildAnyway = vscode.l10n.t('Build Anyway');
   const choice = await vscode.window.showWarningMessage(
-    `The build context holds ${formatBytes(weightBytes)} of model weights or data (${scan.weights.length} file${scan.weights.length === 1 ? '' : 's'}, e.g. ${scan.weights[0]?.path ?? ''}). They would be copied into the image on every build.`,
+    scan.weights.length === 1
+      ? vscode.l10n.t(
+          'The build context holds {0} of model weights or data (1 file, {1}). They would be copied into the image on every build.',
+          formatBytes(weightBytes),
+          scan.weights[0]?.path ?? '',
+        )
+      : vscode.l10n.t(
+          'The build context holds {0} of model weights or data ({1} files, e.g. {2}). They would be copied into the image on every build.',
+          formatBytes(weightBytes),
+          scan.weights.length,
+          scan.weights[0]?.path ?? '',
+        ),
     {
       modal: true,
-      detail: `Add ${lines.join(', ')} to .dockerignore and mount them at run time instead (Berth's run profiles mount the model read-only).`,
+      detail: vscode.l10n.t(
+        "Add {0} to .dockerignore and mount them at run time instead (Berth's run profiles mount the model read-only).",
+        lines.join(', '),
+      ),
     },
-    'Add to .dockerignore',
-    'Build Anyway',
+    vscode.l10n.t('Add to .dockerignore'),
+    buildAnyway,
   );
   if (choice === undefined) return undefined;
-  if (choice === 'Build Anyway') return scan;
+  if (choice === buildAnyway) return scan;
   const file = path.join(contextDir, '.dockerignore');
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
@@ -65,7 +80,11 @@ function logHeader(out: BuildOutput, request: BuildRequest, builder: BuilderChoi
  * some Dockerfiles "stage-0").
  */
 export function progressMessage(step: BuildStep, severalStages = true): string {
-  return `step ${step.index} of ${step.total}${step.stage && severalStages ? ` in ${step.stage}` : ''}${step.cached === true ? ' (cached)' : ''} — ${step.instruction.slice(0, 60)}`;
+  const where =
+    step.stage && severalStages
+      ? vscode.l10n.t('step {0} of {1} in {2}', step.index, step.total, step.stage)
+      : vscode.l10n.t('step {0} of {1}', step.index, step.total);
+  return `${step.cached === true ? vscode.l10n.t('{0} (cached)', where) : where} — ${step.instruction.slice(0, 60)}`;
 }
 
 /**
@@ -109,14 +128,14 @@ function reportEvents(out: BuildOutput, progress: vscode.Progress<{ message?: st
 async function reportEnd(out: BuildOutput, tag: string, err: unknown): Promise<undefined> {
   if (err instanceof CancelledError) {
     out.appendLine('── cancelled');
-    void vscode.window.showInformationMessage(`Build of ${tag} cancelled.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Build of {0} cancelled.', tag));
     return undefined;
   }
   if (!(err instanceof BuildFailedError)) throw err;
   out.appendLine(`── ${err.message}`);
   const choice = await vscode.window.showErrorMessage(
-    `${err.message}${err.output.length > 0 ? ` — last output: ${err.output.slice(-3).join(' ⏎ ')}` : ''}`,
-    'Show Build Log',
+    err.output.length > 0 ? vscode.l10n.t('{0} — last output: {1}', err.message, err.output.slice(-3).join(' ⏎ ')) : err.message,
+    vscode.l10n.t('Show Build Log'),
   );
   if (choice) out.show(true);
   return undefined;
@@ -156,7 +175,7 @@ export async function buildWithProgress(
   const started = Date.now();
   try {
     const id = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Building ${tag}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Building {0}', tag), cancellable: true },
       (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());

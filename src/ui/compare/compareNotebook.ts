@@ -15,11 +15,11 @@ async function notebookUri(arg: unknown): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeNotebookEditor?.notebook.uri ?? vscode.window.activeTextEditor?.document.uri;
   if (active?.fsPath.endsWith('.ipynb')) return active;
   const found = await vscode.workspace.findFiles('**/*.ipynb', '**/{node_modules,.ipynb_checkpoints,.venv}/**', 200);
-  if (found.length === 0) throw new Error('There is no notebook (.ipynb) in this workspace to compare.');
+  if (found.length === 0) throw new Error(vscode.l10n.t('There is no notebook (.ipynb) in this workspace to compare.'));
   if (found.length === 1) return found[0];
   const picked = await vscode.window.showQuickPick(
     found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-    { title: 'Compare which notebook with the container?' },
+    { title: vscode.l10n.t('Compare which notebook with the container?') },
   );
   return picked?.uri;
 }
@@ -28,13 +28,15 @@ async function notebookUri(arg: unknown): Promise<vscode.Uri | undefined> {
 async function saveIfDirty(uri: vscode.Uri): Promise<boolean> {
   const doc = vscode.workspace.notebookDocuments.find((d) => d.uri.toString() === uri.toString());
   if (!doc?.isDirty) return true;
+  const saveAndCompare = vscode.l10n.t('Save and Compare');
+  const compareSaved = vscode.l10n.t('Compare Saved Version');
   const choice = await vscode.window.showWarningMessage(
-    `${path.basename(uri.fsPath)} has unsaved changes. The comparison uses the saved file and its saved outputs.`,
-    'Save and Compare',
-    'Compare Saved Version',
+    vscode.l10n.t('{0} has unsaved changes. The comparison uses the saved file and its saved outputs.', path.basename(uri.fsPath)),
+    saveAndCompare,
+    compareSaved,
   );
-  if (choice === 'Save and Compare') return doc.save();
-  return choice === 'Compare Saved Version';
+  if (choice === saveAndCompare) return doc.save();
+  return choice === compareSaved;
 }
 
 /**
@@ -43,7 +45,8 @@ async function saveIfDirty(uri: vscode.Uri): Promise<boolean> {
  * differ from the saved ones and how the environments differ.
  */
 export async function compareNotebookCommand(ctx: CommandContext, ...args: unknown[]): Promise<ComparePanel | undefined> {
-  if (!vscode.workspace.isTrusted) throw new Error('Comparing runs code from this workspace: trust it first (Manage Workspace Trust).');
+  if (!vscode.workspace.isTrusted)
+    throw new Error(vscode.l10n.t('Comparing runs code from this workspace: trust it first (Manage Workspace Trust).'));
   const uri = await notebookUri(args[0]);
   if (!uri) return undefined;
   if (!(await saveIfDirty(uri))) return undefined;

@@ -19,7 +19,9 @@ export interface CompareActions {
 /** Biggest side of a cell sent to the webview; the export keeps everything. */
 const MAX_TEXT = 64 * 1024;
 const clip = (s: string): string =>
-  s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}\n… (${s.length - MAX_TEXT} more characters: export the results to see all)` : s;
+  s.length > MAX_TEXT
+    ? `${s.slice(0, MAX_TEXT)}\n… ${vscode.l10n.t('({0} more characters: export the results to see all)', s.length - MAX_TEXT)}`
+    : s;
 
 function toRow(c: CellComparison): CompareRow {
   return { ...c, saved: clip(c.saved), container: clip(c.container), ...(c.diff ? { diff: c.diff.slice(0, 2000) } : {}) };
@@ -45,7 +47,7 @@ export class ComparePanel {
     onClosed: () => void,
   ) {
     const extensionUri = services.context.extensionUri;
-    const title = `Compare: ${path.basename(notebook.fsPath)}`;
+    const title = vscode.l10n.t('Compare: {0}', path.basename(notebook.fsPath));
     this.panel = vscode.window.createWebviewPanel(
       'berth.compare',
       title,
@@ -173,15 +175,19 @@ export class ComparePanel {
   /** Save the report as JSON (the same shape the command line writes). */
   async export(): Promise<vscode.Uri | undefined> {
     if (!this.report) {
-      void vscode.window.showInformationMessage('The comparison has not finished yet: export it when it has.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('The comparison has not finished yet: export it when it has.'));
       return undefined;
     }
     const suggested = this.notebook.with({ path: this.notebook.path.replace(/\.ipynb$/i, '') + '.comparison.json' });
-    const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { JSON: ['json'] }, title: 'Export Comparison' });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: suggested,
+      filters: { JSON: ['json'] },
+      title: vscode.l10n.t('Export Comparison'),
+    });
     if (!target) return undefined;
     fs.writeFileSync(target.fsPath, `${JSON.stringify(this.report, null, 2)}\n`);
     this.services.log.info(`Comparison of ${this.notebook.fsPath} exported to ${target.fsPath}`);
-    void vscode.window.showInformationMessage(`Comparison exported to ${vscode.workspace.asRelativePath(target)}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Comparison exported to {0}.', vscode.workspace.asRelativePath(target)));
     return target;
   }
 }

@@ -129,7 +129,7 @@ export class NotebookComparisons implements vscode.Disposable {
   /** A failure of a run started from the panel: there is no command to report it. */
   private reportFailure(err: unknown): void {
     this.services.log.error('Compare notebook failed', err);
-    void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err), 'Show Log').then((c) => {
+    void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err), vscode.l10n.t('Show Log')).then((c) => {
       if (c) this.services.log.show(true);
     });
   }
@@ -142,22 +142,23 @@ export class NotebookComparisons implements vscode.Disposable {
     const items: Item[] = [];
     if (hasProject(projectDir))
       items.push({
-        label: '$(tools) Project image',
-        description: 'built from the Dockerfile and run profile',
+        label: vscode.l10n.t('$(tools) Project image'),
+        description: vscode.l10n.t('built from the Dockerfile and run profile'),
         choice: { kind: 'project' },
       });
     const tags = images.flatMap((i) => i.tags).sort();
-    if (tags.length > 0) items.push({ label: 'Images', kind: vscode.QuickPickItemKind.Separator });
+    if (tags.length > 0) items.push({ label: vscode.l10n.t('Images'), kind: vscode.QuickPickItemKind.Separator });
     for (const ref of tags) items.push({ label: ref, choice: { kind: 'image', ref } });
     if (containers.length > 0)
-      items.push({ label: 'Running containers (compared in a snapshot)', kind: vscode.QuickPickItemKind.Separator });
+      items.push({ label: vscode.l10n.t('Running containers (compared in a snapshot)'), kind: vscode.QuickPickItemKind.Separator });
     for (const c of containers) {
       items.push({ label: `$(vm-running) ${c.name}`, description: c.image, choice: { kind: 'container', id: c.id, name: c.name } });
     }
-    if (items.length === 0) throw new Error('There are no images to run the notebook in: build the project image or pull one with Python.');
+    if (items.length === 0)
+      throw new Error(vscode.l10n.t('There are no images to run the notebook in: build the project image or pull one with Python.'));
     const picked = await vscode.window.showQuickPick(items, {
-      title: 'Compare the notebook in which image?',
-      placeHolder: 'The image needs python3 and the packages the notebook imports',
+      title: vscode.l10n.t('Compare the notebook in which image?'),
+      placeHolder: vscode.l10n.t('The image needs python3 and the packages the notebook imports'),
     });
     return picked?.choice;
   }
@@ -168,7 +169,7 @@ export class NotebookComparisons implements vscode.Disposable {
     if (choice.kind === 'container') {
       // a snapshot, so the comparison does not disturb the running container
       const snapshot = await snapshotContainer(engine, choice.id);
-      return { image: snapshot.image, label: `snapshot of ${choice.name}`, cleanup: snapshot.remove };
+      return { image: snapshot.image, label: vscode.l10n.t('snapshot of {0}', choice.name), cleanup: snapshot.remove };
     }
     return this.services.runs.forComparison(projectDir, notebook);
   }
@@ -181,20 +182,20 @@ export class NotebookComparisons implements vscode.Disposable {
     let remote: RemoteComparison | undefined;
     try {
       const prepared = readNotebook(place.notebook);
-      panel.phase(choice.kind === 'project' ? 'Building the project image…' : 'Preparing the image…');
+      panel.phase(choice.kind === 'project' ? vscode.l10n.t('Building the project image…') : vscode.l10n.t('Preparing the image…'));
       resolved = await this.resolveImage(choice, place.projectDir, place.notebook);
       if (!resolved) {
-        panel.failed('No image was chosen: nothing ran.');
+        panel.failed(vscode.l10n.t('No image was chosen: nothing ran.'));
         return;
       }
       this.lastChoice.set(uri.toString(), choice);
       const local = await this.localEnvironment(uri, prepared.modules);
       const scratch = scratchFor(place.notebook);
       if (this.uploadsFiles()) {
-        panel.phase('Uploading the workspace…');
+        panel.phase(vscode.l10n.t('Uploading the workspace…'));
         remote = await this.placeFiles(place, resolved, path.join(scratch.outputDir, scratch.outputRun), signal);
         if (!remote) {
-          panel.failed('The upload was cancelled: nothing ran.');
+          panel.failed(vscode.l10n.t('The upload was cancelled: nothing ran.'));
           return;
         }
       }
@@ -234,7 +235,7 @@ export class NotebookComparisons implements vscode.Disposable {
     const log = this.services.log;
     const outputs: { volume: string; source: string }[] = [];
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Berth: uploading the workspace', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Berth: uploading the workspace'), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
@@ -308,7 +309,7 @@ export class NotebookComparisons implements vscode.Disposable {
     return vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Comparing ${path.basename(notebook)} in ${image.image}`,
+        title: vscode.l10n.t('Comparing {0} in {1}', path.basename(notebook), image.image),
         cancellable: true,
       },
       (progress, token) => {
@@ -354,7 +355,9 @@ export class NotebookComparisons implements vscode.Disposable {
     for (const difference of describeDifferences(report.environment)) log.info(`environment: ${difference}`);
     for (const line of report.stray) log.warn(`runner: ${line}`);
     vscode.window.setStatusBarMessage(
-      `Berth: ${path.basename(notebook)} ${report.passed ? 'matches the container' : 'differs in the container'}`,
+      report.passed
+        ? vscode.l10n.t('Berth: {0} matches the container', path.basename(notebook))
+        : vscode.l10n.t('Berth: {0} differs in the container', path.basename(notebook)),
       8000,
     );
   }
@@ -409,7 +412,7 @@ function panelUpdates(
   return {
     onPlan: (plans) => panel.start(label, plans, local ? `${local.python} (${local.executable ?? 'local'})` : undefined),
     onCellStart: (plan, done) => {
-      progress.report({ message: `cell ${plan.ordinal} of ${total}` });
+      progress.report({ message: vscode.l10n.t('cell {0} of {1}', plan.ordinal, total) });
       panel.cellRunning(plan.index, done, total);
     },
     onCell: (c, done) => {
@@ -424,7 +427,7 @@ function panelUpdates(
 function placeOf(uri: vscode.Uri): ComparisonPlace {
   const notebook = uri.fsPath;
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder) throw new Error(`${notebook} is not in an open workspace folder: open its folder to compare it.`);
+  if (!folder) throw new Error(vscode.l10n.t('{0} is not in an open workspace folder: open its folder to compare it.', notebook));
   return { notebook, workspaceDir: folder.uri.fsPath, projectDir: projectDirFor(notebook, folder.uri.fsPath) };
 }
 

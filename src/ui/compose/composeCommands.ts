@@ -27,7 +27,7 @@ const WATCH_AFTER_UP_MS = 60_000;
 
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted)
-    throw new Error(`${what} runs Compose on this workspace's files: trust it first (Manage Workspace Trust).`);
+    throw new Error(vscode.l10n.t("{0} runs Compose on this workspace's files: trust it first (Manage Workspace Trust).", what));
 }
 
 /**
@@ -46,7 +46,9 @@ async function projectOf(ctx: CommandContext, arg: unknown, title: string): Prom
   await ctx.compose.scan();
   const all = ctx.compose.all().filter((p) => p.target.files.length > 0);
   if (all.length === 0) {
-    throw new Error(`${title}: no Compose project here. Open a compose.yaml (or docker-compose.yml), or create one with New AI Stack.`);
+    throw new Error(
+      vscode.l10n.t('{0}: no Compose project here. Open a compose.yaml (or docker-compose.yml), or create one with New AI Stack.', title),
+    );
   }
   if (all.length === 1) return all[0];
   const picked = await vscode.window.showQuickPick(
@@ -60,7 +62,10 @@ function known(ctx: CommandContext, name: string): KnownProject {
   const p = ctx.compose.get(name);
   if (p === undefined || p.target.files.length === 0)
     throw new Error(
-      `Compose project ${name}: its compose files are not at hand (not in this workspace, and the paths its containers name do not exist here). Open the folder that holds them.`,
+      vscode.l10n.t(
+        'Compose project {0}: its compose files are not at hand (not in this workspace, and the paths its containers name do not exist here). Open the folder that holds them.',
+        name,
+      ),
     );
   return p;
 }
@@ -71,8 +76,18 @@ async function freshModel(ctx: CommandContext, project: KnownProject): Promise<K
   if (p.model === undefined)
     throw new Error(
       p.errorIn === 'compose'
-        ? `Compose project ${p.name}: ${p.error ?? 'Compose could not run'}`
-        : `Compose project ${p.name}: ${p.error ?? 'compose config failed'}${p.file ? ' (see the Problems view)' : ''}. Fix the file, then try again.`,
+        ? vscode.l10n.t('Compose project {0}: {1}', p.name, p.error ?? vscode.l10n.t('Compose could not run'))
+        : p.file
+          ? vscode.l10n.t(
+              'Compose project {0}: {1} (see the Problems view). Fix the file, then try again.',
+              p.name,
+              p.error ?? vscode.l10n.t('compose config failed'),
+            )
+          : vscode.l10n.t(
+              'Compose project {0}: {1}. Fix the file, then try again.',
+              p.name,
+              p.error ?? vscode.l10n.t('compose config failed'),
+            ),
     );
   return { ...p, model: p.model };
 }
@@ -83,7 +98,7 @@ async function serviceOf(arg: unknown, project: KnownProject & { model: ComposeP
   if (arg instanceof ContainerNode) return arg.record.labels[COMPOSE_LABEL.service];
   const picked = await vscode.window.showQuickPick(
     project.model.services.map((s) => s.name),
-    { title: `${title}: which service of ${project.name}?` },
+    { title: vscode.l10n.t('{0}: which service of {1}?', title, project.name) },
   );
   return picked;
 }
@@ -92,11 +107,26 @@ async function serviceOf(arg: unknown, project: KnownProject & { model: ComposeP
 export function serviceErrorLines(errors: readonly ServiceError[], file: string | undefined): string[] {
   return errors.map((e) => {
     if (e.portInUse !== undefined)
-      return `${e.service}: host port ${e.portInUse} is already in use. Stop what listens there, or change the service's published port${file ? ` in ${path.basename(file)}` : ''}.`;
+      return file
+        ? vscode.l10n.t(
+            "{0}: host port {1} is already in use. Stop what listens there, or change the service's published port in {2}.",
+            e.service,
+            e.portInUse,
+            path.basename(file),
+          )
+        : vscode.l10n.t(
+            "{0}: host port {1} is already in use. Stop what listens there, or change the service's published port.",
+            e.service,
+            e.portInUse,
+          );
     if (/could not select device driver|nvidia-container-cli|unknown or invalid runtime name: nvidia/i.test(e.message))
-      return `${e.service}: this engine cannot give it a GPU (${e.message}). Up again and choose Start Without GPU.`;
+      return vscode.l10n.t('{0}: this engine cannot give it a GPU ({1}). Up again and choose Start Without GPU.', e.service, e.message);
     if (/pull access denied|manifest unknown|not found|no such host|repository does not exist/i.test(e.message))
-      return `${e.service}: its image cannot be pulled (${e.message}). Check the image name, log in to its registry, or start the other services with Up Services….`;
+      return vscode.l10n.t(
+        '{0}: its image cannot be pulled ({1}). Check the image name, log in to its registry, or start the other services with Up Services….',
+        e.service,
+        e.message,
+      );
     return `${e.service}: ${e.message}`;
   });
 }
@@ -123,17 +153,21 @@ async function withCompose(ctx: CommandContext, project: KnownProject, cmd: Comp
   } catch (err) {
     if (err instanceof ComposeCancelledError) {
       void vscode.window.showWarningMessage(
-        `${title}: cancelled.${cmd.verb === 'up' ? ' What was created so far is left as it is: Down removes it.' : ''}`,
+        cmd.verb === 'up'
+          ? vscode.l10n.t('{0}: cancelled. What was created so far is left as it is: Down removes it.', title)
+          : vscode.l10n.t('{0}: cancelled.', title),
       );
       return false;
     }
     if (err instanceof ComposeCommandError && err.serviceErrors.length > 0) {
       const lines = serviceErrorLines(err.serviceErrors, project.file);
       throw new Error(
-        `${title} failed for ${err.serviceErrors.length === 1 ? 'one service' : `${err.serviceErrors.length} services`}: ${lines.join(' ')}`,
+        err.serviceErrors.length === 1
+          ? vscode.l10n.t('{0} failed for one service: {1}', title, lines.join(' '))
+          : vscode.l10n.t('{0} failed for {1} services: {2}', title, err.serviceErrors.length, lines.join(' ')),
       );
     }
-    throw new Error(`${title} failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(vscode.l10n.t('{0} failed: {1}', title, err instanceof Error ? err.message : String(err)));
   }
 }
 
@@ -150,21 +184,24 @@ async function chooseServices(ctx: CommandContext, project: KnownProject & { mod
   const remembered = ctx.context.workspaceState.get<string[]>(PROFILES_KEY(project), []);
   const profiles = [...new Set(project.model.services.flatMap((s) => s.profiles))].sort();
   const items: Item[] = [
-    { label: 'Services', kind: vscode.QuickPickItemKind.Separator },
+    { label: vscode.l10n.t('Services'), kind: vscode.QuickPickItemKind.Separator },
     ...project.model.services.map((s) => ({
       label: s.name,
-      description: [s.profiles.length > 0 ? `profile ${s.profiles.join(', ')}` : '', s.image ?? (s.build ? 'built here' : '')]
+      description: [
+        s.profiles.length > 0 ? vscode.l10n.t('profile {0}', s.profiles.join(', ')) : '',
+        s.image ?? (s.build ? vscode.l10n.t('built here') : ''),
+      ]
         .filter((x) => x !== '')
         .join(' · '),
       service: s.name,
       picked: s.profiles.length === 0,
     })),
-    ...(profiles.length > 0 ? [{ label: 'Profiles', kind: vscode.QuickPickItemKind.Separator } as Item] : []),
-    ...profiles.map((p) => ({ label: `profile: ${p}`, profile: p, picked: remembered.includes(p) })),
+    ...(profiles.length > 0 ? [{ label: vscode.l10n.t('Profiles'), kind: vscode.QuickPickItemKind.Separator } as Item] : []),
+    ...profiles.map((p) => ({ label: vscode.l10n.t('profile: {0}', p), profile: p, picked: remembered.includes(p) })),
   ];
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Up services of ${project.name}`,
-    placeHolder: 'The services to start (their dependencies start too), and the profiles to enable',
+    title: vscode.l10n.t('Up services of {0}', project.name),
+    placeHolder: vscode.l10n.t('The services to start (their dependencies start too), and the profiles to enable'),
     canPickMany: true,
   });
   if (!picked) return undefined;
@@ -180,7 +217,7 @@ async function chooseServices(ctx: CommandContext, project: KnownProject & { mod
 
 /** Up: every service (with the profiles last chosen), or those picked; then a watch for services that fail at once. */
 async function up(ctx: CommandContext, choose: boolean, arg: unknown, options?: { services?: string[]; profiles?: string[] }) {
-  const title = 'Compose Up';
+  const title = vscode.l10n.t('Compose Up');
   requireTrust(title);
   const found = await projectOf(ctx, arg, title);
   if (!found) return undefined;
@@ -193,20 +230,36 @@ async function up(ctx: CommandContext, choose: boolean, arg: unknown, options?: 
   if (!choice) return undefined;
   const unknown = unknownProfiles(project.model, choice.profiles);
   if (unknown.length > 0) {
+    const upWithout = vscode.l10n.t('Up Without It');
     const go = await vscode.window.showWarningMessage(
-      `${project.name} has no service with the profile${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: Compose would start only the services without a profile, and say nothing.`,
+      unknown.length === 1
+        ? vscode.l10n.t(
+            '{0} has no service with the profile {1}: Compose would start only the services without a profile, and say nothing.',
+            project.name,
+            unknown.join(', '),
+          )
+        : vscode.l10n.t(
+            '{0} has no service with the profiles {1}: Compose would start only the services without a profile, and say nothing.',
+            project.name,
+            unknown.join(', '),
+          ),
       {
         modal: true,
-        detail: `Profiles in ${project.name}: ${[...new Set(project.model.services.flatMap((s) => s.profiles))].join(', ') || 'none'}.`,
+        detail: vscode.l10n.t(
+          'Profiles in {0}: {1}.',
+          project.name,
+          [...new Set(project.model.services.flatMap((s) => s.profiles))].join(', ') || vscode.l10n.t('none'),
+        ),
       },
-      'Up Without It',
+      upWithout,
     );
-    if (go !== 'Up Without It') return undefined;
+    if (go !== upWithout) return undefined;
     choice = { ...choice, profiles: choice.profiles.filter((p) => !unknown.includes(p)) };
     await ctx.context.workspaceState.update(PROFILES_KEY(project), choice.profiles);
   }
   const unknownServices = (choice.services ?? []).filter((s) => !project.model.services.some((x) => x.name === s));
-  if (unknownServices.length > 0) throw new Error(`${title}: ${project.name} has no service ${unknownServices.join(', ')}.`);
+  if (unknownServices.length > 0)
+    throw new Error(vscode.l10n.t('{0}: {1} has no service {2}.', title, project.name, unknownServices.join(', ')));
 
   const cli = await ctx.compose.cli();
   const withProfiles = { ...project.target, profiles: choice.profiles };
@@ -214,18 +267,26 @@ async function up(ctx: CommandContext, choose: boolean, arg: unknown, options?: 
   if (gpuFree === 'cancelled') return undefined;
   const target = gpuFree?.target ?? withProfiles;
   const baseline = new Map((ctx.containers.current?.all() ?? []).map((r) => [r.id, r.restartCount ?? 0]));
-  const names = choice.services && choice.services.length > 0 ? choice.services.join(', ') : 'all services';
+  const names = choice.services && choice.services.length > 0 ? choice.services.join(', ') : vscode.l10n.t('all services');
   const ok = await withCompose(
     ctx,
     project,
     upArgs(cli, target, choice.services ? { services: choice.services } : {}),
-    `Compose Up: ${project.name} (${names}${gpuFree ? ', without GPU' : ''})`,
+    gpuFree
+      ? vscode.l10n.t('Compose Up: {0} ({1}, without GPU)', project.name, names)
+      : vscode.l10n.t('Compose Up: {0} ({1})', project.name, names),
   );
   if (!ok) return undefined;
   watchAfterUp(ctx, project.name, baseline);
+  const showLogs = vscode.l10n.t('Show Logs');
   void vscode.window
-    .showInformationMessage(`${project.name} is up (${names})${gpuFree ? ' without GPU reservations' : ''}.`, 'Show Logs')
-    .then((a) => (a === 'Show Logs' ? projectLogs(ctx, project.name) : undefined));
+    .showInformationMessage(
+      gpuFree
+        ? vscode.l10n.t('{0} is up ({1}) without GPU reservations.', project.name, names)
+        : vscode.l10n.t('{0} is up ({1}).', project.name, names),
+      showLogs,
+    )
+    .then((a) => (a === showLogs ? projectLogs(ctx, project.name) : undefined));
   return project.name;
 }
 
@@ -238,9 +299,10 @@ function watchAfterUp(ctx: CommandContext, project: string, baseline: ReadonlyMa
   const check = (): void => {
     for (const f of watch.observe(ctx.containers.current?.all() ?? [])) {
       ctx.log.warn(`compose ${project}: ${describeFailing(f)} (container ${f.container})`);
+      const showLogs = vscode.l10n.t('Show Logs');
       void vscode.window
-        .showWarningMessage(`Compose project ${project}: ${describeFailing(f)}.`, 'Show Logs')
-        .then((a) => (a === 'Show Logs' ? serviceLogs(ctx, project, f.service) : undefined));
+        .showWarningMessage(vscode.l10n.t('Compose project {0}: {1}.', project, describeFailing(f)), showLogs)
+        .then((a) => (a === showLogs ? serviceLogs(ctx, project, f.service) : undefined));
     }
   };
   const sub = ctx.containers.onDidChange(check);
@@ -282,36 +344,42 @@ export const composeUpServices = (ctx: CommandContext, ...args: unknown[]): Prom
 
 /** Down: confirmed, with or without the project's volumes. */
 export async function composeDown(ctx: CommandContext, ...args: unknown[]): Promise<boolean> {
-  const title = 'Compose Down';
+  const title = vscode.l10n.t('Compose Down');
   requireTrust(title);
   const project = await projectOf(ctx, args[0], title);
   if (!project) return false;
   const containers = projectContainers(ctx, project.name);
   const volumes = project.model?.volumes ?? [];
+  const removeVolumes = vscode.l10n.t('Down and Remove Volumes');
   const answer = await vscode.window.showWarningMessage(
-    `Down ${project.name}: stop and remove its ${containers.length === 1 ? 'container' : `${containers.length} containers`} and its networks?`,
+    containers.length === 1
+      ? vscode.l10n.t('Down {0}: stop and remove its container and its networks?', project.name)
+      : vscode.l10n.t('Down {0}: stop and remove its {1} containers and its networks?', project.name, containers.length),
     {
       modal: true,
       detail:
         volumes.length > 0
-          ? `Its named volumes (${volumes.join(', ')}) are kept unless you choose Down and Remove Volumes: their data is then gone.`
-          : 'Images are kept.',
+          ? vscode.l10n.t(
+              'Its named volumes ({0}) are kept unless you choose Down and Remove Volumes: their data is then gone.',
+              volumes.join(', '),
+            )
+          : vscode.l10n.t('Images are kept.'),
     },
-    'Down',
-    ...(volumes.length > 0 ? ['Down and Remove Volumes'] : []),
+    vscode.l10n.t('Down'),
+    ...(volumes.length > 0 ? [removeVolumes] : []),
   );
   if (answer === undefined) return false;
   const cli = await ctx.compose.cli();
   return withCompose(
     ctx,
     project,
-    downArgs(cli, project.target, { volumes: answer === 'Down and Remove Volumes' }),
-    `Compose Down: ${project.name}`,
+    downArgs(cli, project.target, { volumes: answer === removeVolumes }),
+    vscode.l10n.t('Compose Down: {0}', project.name),
   );
 }
 
 async function projectVerb(ctx: CommandContext, arg: unknown, verb: 'build' | 'pull'): Promise<boolean> {
-  const title = verb === 'build' ? 'Compose Build' : 'Compose Pull';
+  const title = verb === 'build' ? vscode.l10n.t('Compose Build') : vscode.l10n.t('Compose Pull');
   requireTrust(title);
   const found = await projectOf(ctx, arg, title);
   if (!found) return false;
@@ -327,7 +395,12 @@ export const composeBuild = (ctx: CommandContext, ...args: unknown[]): Promise<b
 export const composePull = (ctx: CommandContext, ...args: unknown[]): Promise<boolean> => projectVerb(ctx, args[0], 'pull');
 
 async function serviceVerb(ctx: CommandContext, arg: unknown, verb: ServiceVerb | 'up'): Promise<boolean> {
-  const title = `Compose ${verb === 'up' ? 'Start' : verb[0]?.toUpperCase() + verb.slice(1)} Service`;
+  const title = {
+    up: vscode.l10n.t('Compose Start Service'),
+    start: vscode.l10n.t('Compose Start Service'),
+    stop: vscode.l10n.t('Compose Stop Service'),
+    restart: vscode.l10n.t('Compose Restart Service'),
+  }[verb];
   requireTrust(title);
   const found = await projectOf(ctx, arg, title);
   if (!found) return false;
@@ -351,7 +424,7 @@ export const composeRestartService = (ctx: CommandContext, ...args: unknown[]): 
 
 /** Scale a service: how many containers it should have (0 stops them all). */
 export async function composeScaleService(ctx: CommandContext, ...args: unknown[]): Promise<boolean> {
-  const title = 'Compose Scale Service';
+  const title = vscode.l10n.t('Compose Scale Service');
   requireTrust(title);
   const found = await projectOf(ctx, args[0], title);
   if (!found) return false;
@@ -364,9 +437,9 @@ export async function composeScaleService(ctx: CommandContext, ...args: unknown[
     given ??
     (await vscode.window.showInputBox({
       title: `${title}: ${project.name} / ${service}`,
-      prompt: `How many containers of ${service}? (now ${current})`,
+      prompt: vscode.l10n.t('How many containers of {0}? (now {1})', service, current),
       value: String(Math.max(1, current)),
-      validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) <= 100 ? undefined : 'A whole number from 0 to 100'),
+      validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) <= 100 ? undefined : vscode.l10n.t('A whole number from 0 to 100')),
     }));
   if (text === undefined) return false;
   const replicas = Number(text.trim());
@@ -375,7 +448,12 @@ export async function composeScaleService(ctx: CommandContext, ...args: unknown[
     ?.ports.filter((p) => p.published !== undefined && !p.published.includes('-'));
   if (replicas > 1 && published && published.length > 0)
     throw new Error(
-      `${title}: ${service} publishes host port ${published.map((p) => p.published).join(', ')}; a second container cannot take the same port. Publish a range or no host port to scale it.`,
+      vscode.l10n.t(
+        '{0}: {1} publishes host port {2}; a second container cannot take the same port. Publish a range or no host port to scale it.',
+        title,
+        service,
+        published.map((p) => p.published).join(', '),
+      ),
     );
   const cli = await ctx.compose.cli();
   return withCompose(
@@ -389,17 +467,17 @@ export async function composeScaleService(ctx: CommandContext, ...args: unknown[
 /** Logs of a project (all its services interleaved) or of one service. */
 export async function composeShowLogs(ctx: CommandContext, ...args: unknown[]): Promise<void> {
   const arg = args[0];
-  if (arg instanceof ServiceNode) throw new Error(`${arg.service.name} has no container yet: Up starts it.`);
-  const found = await projectOf(ctx, arg, 'Compose Logs');
+  if (arg instanceof ServiceNode) throw new Error(vscode.l10n.t('{0} has no container yet: Up starts it.', arg.service.name));
+  const found = await projectOf(ctx, arg, vscode.l10n.t('Compose Logs'));
   if (!found) return;
   const containers = projectContainers(ctx, found.name);
-  if (containers.length === 0) throw new Error(`Compose project ${found.name} has no container: Up starts it.`);
+  if (containers.length === 0) throw new Error(vscode.l10n.t('Compose project {0} has no container: Up starts it.', found.name));
   projectLogs(ctx, found.name);
 }
 
 /** Open the project's compose file. */
 export async function composeOpenFile(ctx: CommandContext, ...args: unknown[]): Promise<void> {
-  const found = await projectOf(ctx, args[0], 'Open Compose File');
-  if (!found?.file) throw new Error(`Compose project ${found?.name ?? ''}: its compose file is not at hand.`);
+  const found = await projectOf(ctx, args[0], vscode.l10n.t('Open Compose File'));
+  if (!found?.file) throw new Error(vscode.l10n.t('Compose project {0}: its compose file is not at hand.', found?.name ?? ''));
   await vscode.window.showTextDocument(vscode.Uri.file(found.file));
 }

@@ -313,7 +313,7 @@ function diagnosticOf(d: { line?: number; column?: number; message: string }): v
     d.message,
     vscode.DiagnosticSeverity.Error,
   );
-  diag.source = 'Berth (compose config)';
+  diag.source = vscode.l10n.t('Berth (compose config)');
   return diag;
 }
 

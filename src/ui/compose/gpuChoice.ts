@@ -38,16 +38,19 @@ export async function gpuFreeUp(
   if (gpu === undefined || gpu.available) return undefined;
   let answer = ctx.context.workspaceState.get<GpuAnswer>(KEY(project));
   if (answer === undefined) {
-    const without = 'Start Without GPU';
-    const withGpu = 'Start With GPU Anyway';
+    const without = vscode.l10n.t('Start Without GPU');
+    const withGpu = vscode.l10n.t('Start With GPU Anyway');
     const picked = await vscode.window.showWarningMessage(
-      `${services.join(', ')} of ${project.name} reserve${services.length === 1 ? 's' : ''} a GPU, and this engine has none.`,
+      services.length === 1
+        ? vscode.l10n.t('{0} of {1} reserves a GPU, and this engine has none.', services.join(', '), project.name)
+        : vscode.l10n.t('{0} of {1} reserve a GPU, and this engine has none.', services.join(', '), project.name),
       {
         modal: true,
         detail:
           `${gpu.summary}${gpu.reasons.length > 0 ? `: ${gpu.reasons[0] ?? ''}` : ''}.\n\n` +
-          'Start Without GPU runs the project from a file Berth generates without the GPU reservations (it opens beside your compose file); your compose file is not changed. ' +
-          'Berth remembers the choice for this project (Forget GPU Choice asks again).',
+          vscode.l10n.t(
+            'Start Without GPU runs the project from a file Berth generates without the GPU reservations (it opens beside your compose file); your compose file is not changed. Berth remembers the choice for this project (Forget GPU Choice asks again).',
+          ),
       },
       without,
       withGpu,
@@ -76,7 +79,9 @@ export async function forgetGpuChoices(ctx: CommandContext): Promise<void> {
   for (const k of keys) await ctx.context.workspaceState.update(k, undefined);
   void vscode.window.showInformationMessage(
     keys.length === 0
-      ? 'Compose: no GPU choice was remembered.'
-      : `Compose: forgot the GPU choice of ${keys.length} project${keys.length === 1 ? '' : 's'}.`,
+      ? vscode.l10n.t('Compose: no GPU choice was remembered.')
+      : keys.length === 1
+        ? vscode.l10n.t('Compose: forgot the GPU choice of 1 project.')
+        : vscode.l10n.t('Compose: forgot the GPU choice of {0} projects.', keys.length),
   );
 }

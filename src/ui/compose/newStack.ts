@@ -27,25 +27,38 @@ async function pickProject(arg: unknown): Promise<{ dir: string; dockerfile: str
     if (fs.existsSync(clicked) && fs.statSync(clicked).isFile()) return { dir: path.dirname(clicked), dockerfile: path.basename(clicked) };
     if (!fs.existsSync(path.join(clicked, 'Dockerfile')))
       throw new Error(
-        `New AI Stack: ${path.basename(clicked)} has no Dockerfile. The stack's inference service is built from one: add it, or pick the folder that holds it.`,
+        vscode.l10n.t(
+          "New AI Stack: {0} has no Dockerfile. The stack's inference service is built from one: add it, or pick the folder that holds it.",
+          path.basename(clicked),
+        ),
       );
     return { dir: clicked, dockerfile: 'Dockerfile' };
   }
   const found = await vscode.workspace.findFiles(DOCKERFILES, IGNORED, 50);
   if (found.length === 0)
-    throw new Error('New AI Stack: no Dockerfile in this workspace. The inference service is built from one: add it first.');
+    throw new Error(vscode.l10n.t('New AI Stack: no Dockerfile in this workspace. The inference service is built from one: add it first.'));
   const items = found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), fsPath: uri.fsPath }));
-  const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: 'New AI Stack: which Dockerfile?' });
+  const picked =
+    items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: vscode.l10n.t('New AI Stack: which Dockerfile?') });
   return picked ? { dir: path.dirname(picked.fsPath), dockerfile: path.basename(picked.fsPath) } : undefined;
 }
 
 async function pickVectorDb(): Promise<VectorDb | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
-      { label: 'Qdrant', description: 'default', detail: 'qdrant/qdrant: REST on 6333, gRPC on 6334', value: 'qdrant' as const },
-      { label: 'Milvus standalone', detail: 'milvusdb/milvus with its etcd and MinIO: gRPC on 19530', value: 'milvus' as const },
+      {
+        label: 'Qdrant',
+        description: vscode.l10n.t('default'),
+        detail: vscode.l10n.t('qdrant/qdrant: REST on 6333, gRPC on 6334'),
+        value: 'qdrant' as const,
+      },
+      {
+        label: vscode.l10n.t('Milvus standalone'),
+        detail: vscode.l10n.t('milvusdb/milvus with its etcd and MinIO: gRPC on 19530'),
+        value: 'milvus' as const,
+      },
     ],
-    { title: 'New AI Stack: vector database' },
+    { title: vscode.l10n.t('New AI Stack: vector database') },
   );
   return picked?.value;
 }
@@ -54,30 +67,45 @@ async function pickGpu(): Promise<GpuChoice | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
       {
-        label: 'GPU if available',
-        description: 'default',
-        detail: 'Reserve the GPUs; Berth offers to start without them on an engine that has none',
+        label: vscode.l10n.t('GPU if available'),
+        description: vscode.l10n.t('default'),
+        detail: vscode.l10n.t('Reserve the GPUs; Berth offers to start without them on an engine that has none'),
         value: 'if-available' as const,
       },
-      { label: 'Always GPU', detail: 'Reserve the GPUs; starting fails on an engine without one', value: 'always' as const },
-      { label: 'No GPU', detail: 'CPU only', value: 'never' as const },
+      {
+        label: vscode.l10n.t('Always GPU'),
+        detail: vscode.l10n.t('Reserve the GPUs; starting fails on an engine without one'),
+        value: 'always' as const,
+      },
+      { label: vscode.l10n.t('No GPU'), detail: vscode.l10n.t('CPU only'), value: 'never' as const },
     ],
-    { title: 'New AI Stack: GPU for the inference service' },
+    { title: vscode.l10n.t('New AI Stack: GPU for the inference service') },
   );
   return picked?.value;
 }
 
 /** What the files will hold, in a few lines for the confirmation. */
 function describeStack(project: StackProject, vectorDb: VectorDb, gpu: GpuChoice): string {
-  const gpuText = gpu === 'never' ? 'no GPU' : gpu === 'always' ? 'GPU always' : 'GPU if available';
-  const model = project.model ? `, model ./${project.model.hostPath} read-only at ${project.model.mountAt}` : '';
-  const vector = vectorDb === 'qdrant' ? 'qdrant (6333, 6334)' : 'milvus standalone with milvus-etcd and milvus-minio (19530, 9091)';
+  const gpuText =
+    gpu === 'never' ? vscode.l10n.t('no GPU') : gpu === 'always' ? vscode.l10n.t('GPU always') : vscode.l10n.t('GPU if available');
+  const vector =
+    vectorDb === 'qdrant' ? 'qdrant (6333, 6334)' : vscode.l10n.t('milvus standalone with milvus-etcd and milvus-minio (19530, 9091)');
   return [
-    `${INFERENCE_SERVICE}: built from ${project.dockerfile}, port ${project.port}${model}, ${gpuText}`,
+    project.model
+      ? vscode.l10n.t(
+          '{0}: built from {1}, port {2}, model ./{3} read-only at {4}, {5}',
+          INFERENCE_SERVICE,
+          project.dockerfile,
+          project.port,
+          project.model.hostPath,
+          project.model.mountAt,
+          gpuText,
+        )
+      : vscode.l10n.t('{0}: built from {1}, port {2}, {3}', INFERENCE_SERVICE, project.dockerfile, project.port, gpuText),
     vector,
-    'redis: 256 MB, least recently used keys evicted (6379)',
-    `prometheus: scrapes ${INFERENCE_SERVICE}:${project.port}/metrics every 5 s (9090)`,
-    'Ports on 127.0.0.1 only; memory and CPU limits on every service; named volumes; one network.',
+    vscode.l10n.t('redis: 256 MB, least recently used keys evicted (6379)'),
+    vscode.l10n.t('prometheus: scrapes {0}:{1}/metrics every 5 s (9090)', INFERENCE_SERVICE, project.port),
+    vscode.l10n.t('Ports on 127.0.0.1 only; memory and CPU limits on every service; named volumes; one network.'),
   ].join('\n');
 }
 
@@ -98,24 +126,35 @@ export async function newAiStack(ctx: CommandContext, ...args: unknown[]): Promi
   const files = newStackFiles(project, { vectorDb, gpu });
   const existing = STACK_FILES.filter((f) => fs.existsSync(path.join(target.dir, f)));
   const where = vscode.workspace.asRelativePath(target.dir) || path.basename(target.dir);
-  const action = existing.length > 0 ? 'Overwrite' : 'Write';
-  const detail =
-    (existing.length > 0 ? `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''} and will be replaced.\n\n` : '') +
-    describeStack(project, vectorDb, gpu);
+  const overwrite = existing.length > 0;
+  const action = overwrite ? vscode.l10n.t('Overwrite') : vscode.l10n.t('Write');
+  const replaced =
+    existing.length === 0
+      ? ''
+      : existing.length === 1
+        ? vscode.l10n.t('{0} already exists and will be replaced.', existing.join(' '))
+        : vscode.l10n.t('{0} already exist and will be replaced.', existing.join(vscode.l10n.t(' and ')));
+  const detail = (replaced === '' ? '' : `${replaced}\n\n`) + describeStack(project, vectorDb, gpu);
   const answer = await vscode.window.showInformationMessage(
-    `New AI Stack: write compose.yaml and prometheus.yml in ${where}?`,
+    vscode.l10n.t('New AI Stack: write compose.yaml and prometheus.yml in {0}?', where),
     { modal: true, detail },
     action,
   );
   if (answer !== action) {
-    if (existing.length > 0) void vscode.window.showInformationMessage(`New AI Stack: kept the existing ${existing.join(' and ')}.`);
+    if (existing.length > 0)
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('New AI Stack: kept the existing {0}.', existing.join(vscode.l10n.t(' and '))),
+      );
     return undefined;
   }
-  const result = writeStackFiles(target.dir, files, action === 'Overwrite');
+  const result = writeStackFiles(target.dir, files, overwrite);
   if ('existing' in result) {
     // written by something else since the question
     void vscode.window.showWarningMessage(
-      `New AI Stack: ${result.existing.map((f) => path.basename(f)).join(' and ')} appeared meanwhile; nothing was written.`,
+      vscode.l10n.t(
+        'New AI Stack: {0} appeared meanwhile; nothing was written.',
+        result.existing.map((f) => path.basename(f)).join(vscode.l10n.t(' and ')),
+      ),
     );
     return undefined;
   }
@@ -123,7 +162,7 @@ export async function newAiStack(ctx: CommandContext, ...args: unknown[]): Promi
   await vscode.window.showTextDocument(vscode.Uri.file(path.join(target.dir, 'compose.yaml')));
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showInformationMessage(
-      'New AI Stack: files written. Nothing was built or started: this workspace is not trusted (Manage Workspace Trust).',
+      vscode.l10n.t('New AI Stack: files written. Nothing was built or started: this workspace is not trusted (Manage Workspace Trust).'),
     );
   }
   return result.written;

@@ -4,12 +4,12 @@ import type { CommandContext } from '../commands';
 import { isRunning, targetContainers } from './targets';
 
 export async function attachShell(ctx: CommandContext, ...args: unknown[]): Promise<void> {
-  const [target] = await targetContainers(ctx, args, { title: 'Attach shell', filter: (r) => r.state === 'running' });
+  const [target] = await targetContainers(ctx, args, { title: vscode.l10n.t('Attach shell'), filter: (r) => r.state === 'running' });
   if (!target) return;
-  if (!isRunning(target)) throw new Error(`${target.name} is not running — start it first.`);
+  if (!isRunning(target)) throw new Error(vscode.l10n.t('{0} is not running — start it first.', target.name));
   const engine = ctx.session.requireEngine();
   const terminal = vscode.window.createTerminal({
-    name: `Shell: ${target.name}`,
+    name: vscode.l10n.t('Shell: {0}', target.name),
     pty: new ShellTerminal(engine, target.id, target.name, ctx.log),
     iconPath: new vscode.ThemeIcon('terminal'),
   });
@@ -22,10 +22,10 @@ const DEV_CONTAINERS = 'ms-vscode-remote.remote-containers';
 export async function attachVsCode(ctx: CommandContext, ...args: unknown[]): Promise<void> {
   if (!vscode.extensions.getExtension(DEV_CONTAINERS)) {
     throw new Error(
-      'Attach VS Code needs the Dev Containers extension (ms-vscode-remote.remote-containers). Use Attach Shell, or install it.',
+      vscode.l10n.t('Attach VS Code needs the Dev Containers extension ({0}). Use Attach Shell, or install it.', DEV_CONTAINERS),
     );
   }
-  const [target] = await targetContainers(ctx, args, { title: 'Attach VS Code', filter: (r) => r.state === 'running' });
+  const [target] = await targetContainers(ctx, args, { title: vscode.l10n.t('Attach VS Code'), filter: (r) => r.state === 'running' });
   if (!target) return;
   await vscode.commands.executeCommand('remote-containers.attachToRunningContainer', target.id);
 }

@@ -189,7 +189,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
               .filter((m) => m.record.state === 'running')
               .map((m) => m.record.labels[COMPOSE_LABEL.service]),
           ).size;
-          item.description = `${running} of ${project.model.services.length} services running`;
+          item.description = vscode.l10n.t('{0} of {1} services running', running, project.model.services.length);
         }
         if (project?.file) item.tooltip = vscode.workspace.asRelativePath(project.file);
       }
@@ -316,7 +316,7 @@ export function registerContainersTree(
   let described: string | undefined;
   const describe = (): void => {
     // unreachable: the welcome view explains (a message would hide it)
-    const message = provider.filterText ? `Filter: ${provider.filterText}` : '';
+    const message = provider.filterText ? vscode.l10n.t('Filter: {0}', provider.filterText) : '';
     // only on a change: setting the message is a refresh of the view, and it holds back the
     // next row refresh by 200 ms like any other (see RowRefresh)
     if (message === described) return;

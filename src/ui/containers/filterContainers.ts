@@ -4,8 +4,8 @@ import type { CommandContext } from '../commands';
 export async function filterContainers(ctx: CommandContext): Promise<void> {
   const provider = ctx.trees.containers.provider;
   const text = await vscode.window.showInputBox({
-    title: 'Filter containers',
-    prompt: 'Words to match in name, image, state (running, exited, unhealthy, OOM-killed…), id or label key=value',
+    title: vscode.l10n.t('Filter containers'),
+    prompt: vscode.l10n.t('Words to match in name, image, state (running, exited, unhealthy, OOM-killed…), id or label key=value'),
     value: provider.filterText,
   });
   if (text !== undefined) provider.setFilter(text);

@@ -61,7 +61,7 @@ export function registerInspectDocuments(services: Services): void {
 }
 
 export async function inspectContainer(ctx: CommandContext, ...args: unknown[]): Promise<void> {
-  const [target] = await targetContainers(ctx, args, { title: 'Inspect container' });
+  const [target] = await targetContainers(ctx, args, { title: vscode.l10n.t('Inspect container') });
   if (!target) return;
   const doc = await vscode.workspace.openTextDocument(inspectUri(target.id, target.name));
   await vscode.languages.setTextDocumentLanguage(doc, 'json');

@@ -5,7 +5,10 @@ import type { CommandContext } from '../commands';
 import { targetContainers } from './targets';
 
 export async function openPort(ctx: CommandContext, ...args: unknown[]): Promise<void> {
-  const [target] = await targetContainers(ctx, args, { title: 'Open published port', filter: (r) => publishedPorts(r).length > 0 });
+  const [target] = await targetContainers(ctx, args, {
+    title: vscode.l10n.t('Open published port'),
+    filter: (r) => publishedPorts(r).length > 0,
+  });
   if (!target) return;
   const ports = publishedPorts(target);
   const port =
@@ -14,7 +17,7 @@ export async function openPort(ctx: CommandContext, ...args: unknown[]): Promise
       : (
           await vscode.window.showQuickPick(
             ports.map((p) => ({ label: formatPort(p), port: p })),
-            { title: `Open a port of ${target.name}` },
+            { title: vscode.l10n.t('Open a port of {0}', target.name) },
           )
         )?.port;
   if (!port?.hostPort) return;

@@ -39,8 +39,8 @@ export class ShellTerminal implements vscode.Pseudoterminal {
       const shell = await pickShell(this.engine, this.containerId);
       if (!shell) {
         this.writer.fire(
-          `\x1b[93m${this.containerName} has no shell (neither bash nor sh is in its image).\x1b[0m\r\n` +
-            'Use Show Logs to see its output, or run a debug image alongside it that shares its namespaces.\r\n',
+          `\x1b[93m${vscode.l10n.t('{0} has no shell (neither bash nor sh is in its image).', this.containerName)}\x1b[0m\r\n` +
+            `${vscode.l10n.t('Use Show Logs to see its output, or run a debug image alongside it that shares its namespaces.')}\r\n`,
         );
         this.closer.fire(127);
         return;

@@ -33,7 +33,7 @@ export async function targetContainers(
   }
   const candidates = records.filter(options.filter ?? (() => true)).sort((a, b) => a.name.localeCompare(b.name));
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(`${options.title}: no container to choose from.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0}: no container to choose from.', options.title));
     return [];
   }
   const items = candidates.map((r) => ({
@@ -74,5 +74,6 @@ export async function forEachContainer(
     }
   });
   if (failures.length === 1) throw new Error(failures[0]);
-  if (failures.length > 1) throw new Error(`${title} failed for ${failures.length} containers — ${failures.join('; ')}`);
+  if (failures.length > 1)
+    throw new Error(vscode.l10n.t('{0} failed for {1} containers — {2}', title, failures.length, failures.join('; ')));
 }

@@ -10,9 +10,10 @@ import { DEBUG_TYPE, type BerthDebugConfiguration } from './debugRuns';
  */
 export async function debugInContainer(_ctx: CommandContext, ...args: unknown[]): Promise<boolean> {
   const uri = args[0] instanceof vscode.Uri ? args[0] : vscode.window.activeTextEditor?.document.uri;
-  if (uri?.scheme !== 'file' || !uri.fsPath.endsWith('.py')) throw new Error('Debug in Container runs a Python file: open one first.');
+  if (uri?.scheme !== 'file' || !uri.fsPath.endsWith('.py'))
+    throw new Error(vscode.l10n.t('Debug in Container runs a Python file: open one first.'));
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder) throw new Error(`${uri.fsPath} is not in an open folder: open its project first.`);
+  if (!folder) throw new Error(vscode.l10n.t('{0} is not in an open folder: open its project first.', uri.fsPath));
   const config: BerthDebugConfiguration = {
     type: DEBUG_TYPE,
     request: 'attach',

@@ -53,13 +53,16 @@ export class DebugRuns implements vscode.Disposable {
    * Undefined: the user backed out.
    */
   async start(folder: vscode.WorkspaceFolder | undefined, config: BerthDebugConfiguration): Promise<BerthDebugConfiguration | undefined> {
-    if (!vscode.workspace.isTrusted) throw new Error('Debugging runs code from this workspace: trust it first (Manage Workspace Trust).');
+    if (!vscode.workspace.isTrusted)
+      throw new Error(vscode.l10n.t('Debugging runs code from this workspace: trust it first (Manage Workspace Trust).'));
     const engine = this.services.session.requireEngine();
     const program = typeof config.program === 'string' && config.program !== '' ? config.program : undefined;
     if (program === undefined || !program.endsWith('.py'))
-      throw new Error('Debug in Container runs a Python file: open one (or set "program" in the launch configuration) first.');
+      throw new Error(
+        vscode.l10n.t('Debug in Container runs a Python file: open one (or set "program" in the launch configuration) first.'),
+      );
     const root = folder?.uri.fsPath ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath;
-    if (root === undefined) throw new Error(`${program} is not in an open folder: open its project first.`);
+    if (root === undefined) throw new Error(vscode.l10n.t('{0} is not in an open folder: open its project first.', program));
     const projectDir = projectDirFor(program, root);
     const hostPort = validPort(config.hostPort);
 
@@ -86,7 +89,11 @@ export class DebugRuns implements vscode.Disposable {
     try {
       this.services.log.info(`Debug in Container: ${name} (${run.image}) runs ${path.relative(projectDir, program)} under debugpy`);
       const route = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Debug in Container: waiting for debugpy in ${name}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Debug in Container: waiting for debugpy in {0}', name),
+          cancellable: true,
+        },
         async (_progress, token) => {
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());
@@ -127,13 +134,20 @@ export class DebugRuns implements vscode.Disposable {
       return await start(run.forceCpu);
     } catch (err) {
       if (err instanceof GpuUnavailableError) {
-        if (!(await this.services.runs.offerCpu(run.projectDir, run.profile.name, `the engine refused it: ${err.message}`)))
+        if (
+          !(await this.services.runs.offerCpu(run.projectDir, run.profile.name, vscode.l10n.t('the engine refused it: {0}', err.message)))
+        )
           return undefined;
         return start(true);
       }
       if (err instanceof PortInUseError)
         throw new Error(
-          `Cannot start ${name}: port ${err.port ?? ''} on ${err.hostIp ?? '127.0.0.1'} is in use. Set "hostPort" in the launch configuration to a free port, or leave it out for any free one.`,
+          vscode.l10n.t(
+            'Cannot start {0}: port {1} on {2} is in use. Set "hostPort" in the launch configuration to a free port, or leave it out for any free one.',
+            name,
+            err.port ?? '',
+            err.hostIp ?? '127.0.0.1',
+          ),
           { cause: err },
         );
       throw err;
@@ -144,7 +158,8 @@ export class DebugRuns implements vscode.Disposable {
   adapterFor(session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
     const key = (session.configuration as BerthDebugConfiguration).berthRun;
     const run = key === undefined ? undefined : this.live.get(key);
-    if (!run || key === undefined) throw new Error('This debug session has no container: start it with Berth: Debug in Container.');
+    if (!run || key === undefined)
+      throw new Error(vscode.l10n.t('This debug session has no container: start it with Berth: Debug in Container.'));
     this.services.log.info(`Debug in Container: attaching to debugpy in ${run.name} at ${run.route.host}:${run.route.port}`);
     void this.watch(key, run, session);
     return new vscode.DebugAdapterServer(run.route.port, run.route.host);
@@ -196,6 +211,8 @@ export class DebugRuns implements vscode.Disposable {
 function validPort(value: unknown): number | undefined {
   if (value === undefined || value === null || value === 0) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65_535)
-    throw new Error(`"hostPort" in the launch configuration must be a port number (1–65535); it is ${JSON.stringify(value)}.`);
+    throw new Error(
+      vscode.l10n.t('"hostPort" in the launch configuration must be a port number (1–65535); it is {0}.', JSON.stringify(value)),
+    );
   return value;
 }

@@ -27,8 +27,12 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
       icon: 'vm-active',
       color: 'testing.iconPassed',
     },
-    { label: 'Host', description: endpoint.host, tooltip: `Chosen because of ${endpoint.reason}`, icon: 'plug' },
-    { label: 'OS', description: `${info.operatingSystem ?? v.os} · ${v.arch} · ${info.cpus ?? '?'} CPUs`, icon: 'server' },
+    { label: 'Host', description: endpoint.host, tooltip: vscode.l10n.t('Chosen because of {0}', endpoint.reason), icon: 'plug' },
+    {
+      label: 'OS',
+      description: vscode.l10n.t('{0} · {1} · {2} CPUs', info.operatingSystem ?? v.os, v.arch, info.cpus ?? '?'),
+      icon: 'server',
+    },
     {
       label: 'GPU',
       description: gpu.summary,
@@ -37,7 +41,7 @@ export function engineRows(state: EngineState, live?: { running?: number; total?
     },
     {
       label: 'Containers',
-      description: `${live?.running ?? info.containersRunning ?? 0} running of ${live?.total ?? info.containers ?? 0}`,
+      description: vscode.l10n.t('{0} running of {1}', live?.running ?? info.containersRunning ?? 0, live?.total ?? info.containers ?? 0),
       icon: 'package',
     },
     { label: 'Images', description: String(live?.images ?? info.images ?? 0), icon: 'file-binary' },
@@ -90,13 +94,13 @@ class EngineViewProvider implements vscode.TreeDataProvider<ViewRow> {
     const session = this.services.session.state;
     if (row === undefined) {
       const podman = podmanSockets({ env: process.env, uid: process.getuid?.(), exists: fs.existsSync });
-      const top = engineTopRows(this.services.engineContexts.list(), session, podman);
+      const top = engineTopRows(this.services.engineContexts.list(), session, podman, vscode.l10n);
       return top === 'flat' ? this.summary(undefined) : top;
     }
     if (row.kind !== 'endpoint' || row.status === 'other') return [];
     if (row.status === 'connected') return this.summary(row.id);
     const back = this.lastConnected && targetKey(this.lastConnected) !== targetKey(row.target) ? this.lastConnected : undefined;
-    return currentEngineNotices(session, row.status, back);
+    return currentEngineNotices(session, row.status, back, vscode.l10n);
   }
 
   private summary(parent: string | undefined): ViewRow[] {

@@ -4,11 +4,12 @@
  * holding the engine's summary, its error, or "connecting". With nothing to choose from (the
  * implicit default context only) the view shows the engine's summary rows directly, as the Engine
  * view always did, and nothing while the engine cannot be reached (the welcome content explains).
+ * The words go through the `l10n` parameters (`vscode.l10n` in the extension, English in tests).
  */
 import type { EngineEndpoint } from '../../core/engine/connection';
 import { berthContextName, type ContextList, type DockerContext } from '../../core/engine/contexts';
 import type { EngineError } from '../../core/engine/errors';
-import { errorContent, type ErrorAction } from './welcomeViews';
+import { ENGLISH, errorContent, type ErrorAction, type L10n } from './welcomeViews';
 import type { PodmanSocket } from '../../core/engine/podman';
 
 /** How Berth would switch to an engine: a context, or a host of its own (berth.engine.host). */
@@ -78,18 +79,24 @@ function statusOf(session: SessionView, uses: EngineEndpoint): EngineRowStatus {
   return 'connecting';
 }
 
-const STATUS_WORDS: Record<EngineRowStatus, string> = {
-  connected: 'current',
-  connecting: 'connecting…',
-  unreachable: 'unreachable',
+const statusWords = (l10n: L10n): Record<EngineRowStatus, string> => ({
+  connected: l10n.t('current'),
+  connecting: l10n.t('connecting…'),
+  unreachable: l10n.t('unreachable'),
   other: '',
-};
+});
 
 /**
  * The top rows of the Engines view, or 'flat' when there is only the one engine Berth uses and the
  * view shows its summary rows (or welcome content) as the single-engine view did.
  */
-export function engineTopRows(list: ContextList, session: SessionView, podman: readonly PodmanSocket[] = []): TopRow[] | 'flat' {
+export function engineTopRows(
+  list: ContextList,
+  session: SessionView,
+  podman: readonly PodmanSocket[] = [],
+  l10n: L10n = ENGLISH,
+): TopRow[] | 'flat' {
+  const STATUS_WORDS = statusWords(l10n);
   const uses = 'endpoint' in list.berth ? list.berth.endpoint : undefined;
   const usesContext = berthContextName(list);
   const cliContext = 'context' in list.cli ? list.cli.context : undefined;
@@ -98,9 +105,9 @@ export function engineTopRows(list: ContextList, session: SessionView, podman: r
     rows.push({
       kind: 'notice',
       id: 'berth-setting-error',
-      label: 'Berth cannot use the configured engine',
+      label: l10n.t('Berth cannot use the configured engine'),
       description: list.berth.error,
-      tooltip: `${list.berth.error}\n\nChoose another engine below, or change berth.engine.context / berth.engine.host.`,
+      tooltip: l10n.t('{0}\n\nChoose another engine below, or change berth.engine.context / berth.engine.host.', list.berth.error),
       icon: 'error',
       color: ERROR_COLOR,
     });
@@ -108,27 +115,30 @@ export function engineTopRows(list: ContextList, session: SessionView, podman: r
   for (const context of list.contexts) {
     const current = uses !== undefined && usesContext === context.name;
     const status: EngineRowStatus = current ? statusOf(session, uses) : 'other';
-    const marks = [status === 'other' ? '' : STATUS_WORDS[status], cliContext === context.name && !current ? 'docker CLI' : ''].filter(
-      (m) => m !== '',
-    );
-    const why = current ? `Berth uses it: ${uses.reason}` : '';
-    const cli = cliContext === context.name ? 'The docker CLI uses it.' : '';
+    const marks = [
+      status === 'other' ? '' : STATUS_WORDS[status],
+      cliContext === context.name && !current ? l10n.t('docker CLI') : '',
+    ].filter((m) => m !== '');
+    const why = current ? l10n.t('Berth uses it: {0}', uses.reason) : '';
+    const cli = cliContext === context.name ? l10n.t('The docker CLI uses it.') : '';
     rows.push({
       kind: 'endpoint',
       id: `context:${context.name}`,
       label: context.name,
-      description: [context.error === undefined ? context.host : `invalid: ${context.error}`, ...marks].join(' · '),
+      description: [context.error === undefined ? context.host : l10n.t('invalid: {0}', context.error), ...marks].join(' · '),
       tooltip: [
-        `Docker context "${context.name}"${context.description ? ` — ${context.description}` : ''}`,
-        `Host: ${context.host || '(none)'}`,
+        context.description
+          ? l10n.t('Docker context "{0}" — {1}', context.name, context.description)
+          : l10n.t('Docker context "{0}"', context.name),
+        l10n.t('Host: {0}', context.host || l10n.t('(none)')),
         context.host.startsWith('tcp://')
-          ? context.tls
-            ? `TLS${context.skipTlsVerify ? ' without verifying the server' : ''}`
+          ? context.tls && !context.skipTlsVerify
+            ? 'TLS'
             : context.skipTlsVerify
-              ? 'TLS without verifying the server'
-              : 'no TLS material'
+              ? l10n.t('TLS without verifying the server')
+              : l10n.t('no TLS material')
           : '',
-        context.error ? `Error: ${context.error}` : '',
+        context.error ? l10n.t('Error: {0}', context.error) : '',
         why,
         cli,
       ]
@@ -149,7 +159,7 @@ export function engineTopRows(list: ContextList, session: SessionView, podman: r
       id: `host:${uses.host}`,
       label: 'berth.engine.host',
       description: `${uses.host} · ${STATUS_WORDS[status]}`,
-      tooltip: `The host of Berth's berth.engine.host setting (no docker context): ${uses.host}`,
+      tooltip: l10n.t("The host of Berth's berth.engine.host setting (no docker context): {0}", uses.host),
       icon: hostIcon(uses.host),
       ...(status === 'connected' ? { color: OK_COLOR } : status === 'unreachable' ? { color: ERROR_COLOR } : {}),
       status,
@@ -170,7 +180,11 @@ export function engineTopRows(list: ContextList, session: SessionView, podman: r
       id: `host:${socket.host}`,
       label: `Podman (${socket.mode})`,
       description: socket.host,
-      tooltip: `Podman's Docker-compatible API socket (${socket.mode}): ${socket.path}\nUse This Engine sets berth.engine.host to it.`,
+      tooltip: l10n.t(
+        "Podman's Docker-compatible API socket ({0}): {1}\nUse This Engine sets berth.engine.host to it.",
+        socket.mode,
+        socket.path,
+      ),
       icon: 'vm',
       status: 'other',
       target: { kind: 'host', host: socket.host },
@@ -187,16 +201,21 @@ export function engineTopRows(list: ContextList, session: SessionView, podman: r
  * to do — the welcome content's actions, and going back to the engine Berth was connected to
  * before (one click).
  */
-export function currentEngineNotices(session: SessionView, status: EngineRowStatus, back?: EngineTarget): NoticeRow[] {
-  if (status === 'connecting') return [{ kind: 'notice', id: 'connecting', label: 'Connecting…', icon: 'loading~spin' }];
+export function currentEngineNotices(
+  session: SessionView,
+  status: EngineRowStatus,
+  back?: EngineTarget,
+  l10n: L10n = ENGLISH,
+): NoticeRow[] {
+  if (status === 'connecting') return [{ kind: 'notice', id: 'connecting', label: l10n.t('Connecting…'), icon: 'loading~spin' }];
   if (status !== 'unreachable' || session.kind !== 'unreachable') return [];
   const { error } = session;
-  const content = errorContent(error.code);
+  const content = errorContent(error.code, l10n);
   return [
     {
       kind: 'notice',
       id: 'error',
-      label: 'Cannot connect',
+      label: l10n.t('Cannot connect'),
       description: error.message,
       tooltip: `${error.message}\n\n${content.message}`,
       icon: 'error',
@@ -208,10 +227,10 @@ export function currentEngineNotices(session: SessionView, status: EngineRowStat
           {
             kind: 'notice' as const,
             id: `back:${targetKey(back)}`,
-            label: `Back to ${back.kind === 'context' ? back.name : back.host}`,
-            tooltip: `Use ${targetName(back)} again, the engine Berth was connected to before`,
+            label: l10n.t('Back to {0}', back.kind === 'context' ? back.name : back.host),
+            tooltip: l10n.t('Use {0} again, the engine Berth was connected to before', targetName(back)),
             icon: 'arrow-left',
-            action: { title: 'Back', command: 'berth.engines.use', args: [back] },
+            action: { title: l10n.t('Back'), command: 'berth.engines.use', args: [back] },
           },
         ]),
     ...content.actions.map((action): NoticeRow => ({

@@ -65,7 +65,8 @@ export class FleetAlerts implements vscode.Disposable {
     );
     this.timer = setInterval(() => {
       const overflow = this.watch.takeOverflow();
-      if (overflow) void vscode.window.showWarningMessage(overflow.message, 'Show Log').then((c) => c && this.services.log.show());
+      if (overflow)
+        void vscode.window.showWarningMessage(overflow.message, vscode.l10n.t('Show Log')).then((c) => c && this.services.log.show());
     }, OVERFLOW_CHECK_MS);
     this.timer.unref?.();
     this.hold();
@@ -100,14 +101,15 @@ export class FleetAlerts implements vscode.Disposable {
 
   private tell(alert: Alert, recordOf: () => ContainerRecord | undefined): void {
     this.services.log.warn(`Alert (${alert.kind}): ${alert.message} [${alert.containerId.slice(0, 12)}]`);
-    void vscode.window.showWarningMessage(alert.message, 'Show Logs', 'Show Stats').then((choice) => {
+    const showLogs = vscode.l10n.t('Show Logs');
+    void vscode.window.showWarningMessage(alert.message, showLogs, vscode.l10n.t('Show Stats')).then((choice) => {
       if (choice === undefined) return;
       const record = recordOf();
       if (!record) {
-        void vscode.window.showInformationMessage(`${alert.containerName} is gone: it was removed.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('{0} is gone: it was removed.', alert.containerName));
         return;
       }
-      if (choice === 'Show Logs') this.actions.showLogs(record);
+      if (choice === showLogs) this.actions.showLogs(record);
       else this.actions.showStats(record);
     });
   }

@@ -32,8 +32,8 @@ export class FleetDashboard implements vscode.Disposable {
   private why(ctx: CommandContext): string {
     const state = ctx.session.state;
     return state.kind === 'unreachable'
-      ? `Berth cannot reach the container engine: ${state.error.message}`
-      : 'Connecting to the container engine…';
+      ? vscode.l10n.t('Berth cannot reach the container engine: {0}', state.error.message)
+      : vscode.l10n.t('Connecting to the container engine…');
   }
 
   dispose(): void {

@@ -33,9 +33,14 @@ export class FleetPanel implements vscode.Disposable {
     onClosed: () => void,
   ) {
     const extensionUri = ctx.context.extensionUri;
-    this.panel = vscode.window.createWebviewPanel('berth.fleet', 'Berth: Fleet', vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel = vscode.window.createWebviewPanel(
+      'berth.fleet',
+      vscode.l10n.t('Berth: Fleet'),
+      vscode.ViewColumn.Active,
+      webviewOptions(extensionUri),
+    );
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'berth.svg');
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'fleet', 'Berth: Fleet');
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'fleet', vscode.l10n.t('Berth: Fleet'));
     this.disposables.push(
       this.panel.onDidDispose(() => {
         this.detach();
@@ -55,7 +60,7 @@ export class FleetPanel implements vscode.Disposable {
     this.detach();
     this.source = source;
     if (!source) {
-      this.post({ type: 'error', message: why ?? 'No engine: the dashboard fills when Berth is connected.' });
+      this.post({ type: 'error', message: why ?? vscode.l10n.t('No engine: the dashboard fills when Berth is connected.') });
       return;
     }
     this.unsubscribe = source.onChange(() => this.push());
@@ -91,7 +96,7 @@ export class FleetPanel implements vscode.Disposable {
       case 'open':
         void this.open(m.id, m.what).catch((err: unknown) => {
           this.ctx.log.error('Fleet dashboard', err);
-          void vscode.window.showErrorMessage(`Berth could not open that: ${(err as Error).message}`);
+          void vscode.window.showErrorMessage(vscode.l10n.t('Berth could not open that: {0}', (err as Error).message));
         });
         return;
     }
@@ -100,13 +105,13 @@ export class FleetPanel implements vscode.Disposable {
   private async open(id: string, what: FleetOpen): Promise<void> {
     const record: ContainerRecord | undefined = this.ctx.containers.current?.get(id);
     if (!record) {
-      void vscode.window.showInformationMessage('That container is gone: it was removed.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('That container is gone: it was removed.'));
       return;
     }
     if (what === 'logs') openContainerLogs(this.ctx, record);
     else if (what === 'stats') openContainerStats(this.ctx, record);
     else if (!record.ports.some((p) => p.hostPort !== undefined))
-      void vscode.window.showInformationMessage(`${record.name} publishes no port, so it has no playground.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} publishes no port, so it has no playground.', record.name));
     else await this.ctx.playgrounds.show(record, record.labels[BERTH_LABEL.project]);
   }
 

@@ -14,7 +14,7 @@ export async function removeVolume(ctx: CommandContext, ...args: unknown[]): Pro
     const volumes = await engine.listVolumes();
     const picked = await vscode.window.showQuickPick(
       volumes.map((v) => ({ label: v.name, description: v.driver })),
-      { title: 'Remove volume' },
+      { title: vscode.l10n.t('Remove volume') },
     );
     name = picked?.label;
     node = undefined;
@@ -26,12 +26,13 @@ export async function removeVolume(ctx: CommandContext, ...args: unknown[]): Pro
     void vscode.window.showErrorMessage(new VolumeInUseError(name, users).message);
     return;
   }
+  const remove = vscode.l10n.t('Remove');
   const choice = await vscode.window.showWarningMessage(
-    `Remove volume ${name}?`,
-    { modal: true, detail: 'Its data is deleted from the engine’s host. This cannot be undone.' },
-    'Remove',
+    vscode.l10n.t('Remove volume {0}?', name),
+    { modal: true, detail: vscode.l10n.t('Its data is deleted from the engine’s host. This cannot be undone.') },
+    remove,
   );
-  if (choice !== 'Remove') return;
+  if (choice !== remove) return;
   try {
     await engine.removeVolume(name);
   } finally {
@@ -39,7 +40,7 @@ export async function removeVolume(ctx: CommandContext, ...args: unknown[]): Pro
     // the disk usage row counts volumes
     void ctx.trees.images.reload();
   }
-  void vscode.window.showInformationMessage(`Removed volume ${name}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Removed volume {0}.', name));
 }
 
 /** Remove Unused Volumes: the unused ones named and their size (df) first, confirmed; then what the engine freed. */
@@ -49,25 +50,31 @@ export async function pruneUnusedVolumes(ctx: CommandContext): Promise<void> {
   const mounted = new Set(containers.flatMap((c) => (c.mounts ?? []).flatMap((m) => (m.type === 'volume' && m.name ? [m.name] : []))));
   const unused = volumes.filter((v) => v.driver === 'local' && !mounted.has(v.name)).map((v) => v.name);
   if (unused.length === 0) {
-    void vscode.window.showInformationMessage('No unused volumes: every volume is mounted by a container.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No unused volumes: every volume is mounted by a container.'));
     return;
   }
   const usage = await measure(ctx, engine);
-  const shown = unused.slice(0, 10).join(', ') + (unused.length > 10 ? `, and ${unused.length - 10} more` : '');
+  const shown =
+    unused.length > 10 ? vscode.l10n.t('{0}, and {1} more', unused.slice(0, 10).join(', '), unused.length - 10) : unused.join(', ');
+  const question =
+    unused.length === 1 ? vscode.l10n.t('Remove 1 unused volume?') : vscode.l10n.t('Remove {0} unused volumes?', unused.length);
+  const remove = vscode.l10n.t('Remove');
   const choice = await vscode.window.showWarningMessage(
-    `Remove ${unused.length === 1 ? '1 unused volume' : `${unused.length} unused volumes`}?${usage ? ` This frees about ${formatBytes(usage.volumes.reclaimable)}.` : ''}`,
-    { modal: true, detail: `Their data is deleted: ${shown}. No container, running or stopped, mounts them.` },
-    'Remove',
+    usage ? `${question} ${vscode.l10n.t('This frees about {0}.', formatBytes(usage.volumes.reclaimable))}` : question,
+    { modal: true, detail: vscode.l10n.t('Their data is deleted: {0}. No container, running or stopped, mounts them.', shown) },
+    remove,
   );
-  if (choice !== 'Remove') return;
+  if (choice !== remove) return;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Removing unused volumes…' },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Removing unused volumes…') },
     () => engine.pruneVolumes(),
   );
   ctx.log.info(`Removing unused volumes removed ${result.removed}, freed ${result.spaceReclaimed} bytes`);
   void ctx.trees.volumes.reload();
   void ctx.trees.images.reload();
   void vscode.window.showInformationMessage(
-    `Removed ${result.removed === 1 ? '1 unused volume' : `${result.removed} unused volumes`}; freed ${formatBytes(result.spaceReclaimed)}.`,
+    result.removed === 1
+      ? vscode.l10n.t('Removed 1 unused volume; freed {0}.', formatBytes(result.spaceReclaimed))
+      : vscode.l10n.t('Removed {0} unused volumes; freed {1}.', result.removed, formatBytes(result.spaceReclaimed)),
   );
 }

@@ -97,8 +97,8 @@ abstract class ListedTree<T extends { readonly kind: string }> implements vscode
         this.items = await this.load(state.engine);
       } catch (err) {
         this.services.log.error(`Could not list ${this.listing.what}`, err);
-        const retry = { title: 'Retry', command: this.listing.refresh };
-        this.items = listingErrorRows(this.listing.what, err, retry).map((row): ErrorNode => ({ kind: 'listingError', row }));
+        const retry = { title: vscode.l10n.t('Retry'), command: this.listing.refresh };
+        this.items = listingErrorRows(this.listing.what, err, retry, vscode.l10n).map((row): ErrorNode => ({ kind: 'listingError', row }));
       }
     }
     this.changed.fire(undefined);
@@ -133,7 +133,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
     services: Services,
     private readonly live: LiveContainers,
   ) {
-    super(services, ['image'], { what: 'images', refresh: 'berth.images.refresh' });
+    super(services, ['image'], { what: vscode.l10n.t('images'), refresh: 'berth.images.refresh' });
   }
 
   private disk: DiskState = { kind: 'measuring' };
@@ -202,7 +202,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
     const disk = this.disk;
     const usage = disk.kind === 'measured' ? disk.usage : disk.kind === 'measuring' ? disk.previous : undefined;
     const item = new vscode.TreeItem(
-      'Disk',
+      vscode.l10n.t('Disk'),
       disk.kind === 'failed' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed,
     );
     item.id = 'berth.disk';
@@ -211,13 +211,16 @@ export class ImagesTree extends ListedTree<ImageNode> {
     );
     item.contextValue = 'disk';
     if (disk.kind === 'failed') {
-      item.description = 'could not measure — see the Berth log';
+      item.description = vscode.l10n.t('could not measure — see the Berth log');
       item.tooltip = disk.message;
     } else if (!usage) {
-      item.description = 'measuring…';
+      item.description = vscode.l10n.t('measuring…');
     } else {
-      item.description = `${diskSummary(usage)}${disk.kind === 'measuring' ? ' (measuring…)' : ''}`;
-      item.tooltip = `What the engine stores (as docker system df counts it)\n${diskSummary(usage).split(' · ').join('\n')}`;
+      item.description = disk.kind === 'measuring' ? vscode.l10n.t('{0} (measuring…)', diskSummary(usage)) : diskSummary(usage);
+      item.tooltip = vscode.l10n.t(
+        'What the engine stores (as docker system df counts it)\n{0}',
+        diskSummary(usage).split(' · ').join('\n'),
+      );
     }
     return item;
   }
@@ -228,7 +231,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
       const usage = this.disk.kind === 'measured' ? this.disk.usage : this.disk.kind === 'measuring' ? this.disk.previous : undefined;
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.id = `berth.disk.${node.name}`;
-      item.description = usage ? diskKindDescription(node.name, usage) : 'measuring…';
+      item.description = usage ? diskKindDescription(node.name, usage) : vscode.l10n.t('measuring…');
       item.iconPath = new vscode.ThemeIcon(
         { images: 'file-binary', buildCache: 'tools', volumes: 'database', containers: 'package' }[node.name],
       );
@@ -236,7 +239,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
       return item;
     }
     if (node.kind === 'dangling') {
-      const item = new vscode.TreeItem('Dangling images', vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(vscode.l10n.t('Dangling images'), vscode.TreeItemCollapsibleState.Collapsed);
       item.description = `${node.images.length} · ${formatBytes(node.images.reduce((n, i) => n + i.size, 0))}`;
       item.iconPath = new vscode.ThemeIcon('trash');
       item.contextValue = 'imageGroup.dangling';
@@ -246,8 +249,16 @@ export class ImagesTree extends ListedTree<ImageNode> {
     const item = new vscode.TreeItem(tag, vscode.TreeItemCollapsibleState.None);
     item.id = `${image.id}|${tag}`;
     const age = formatDuration(Date.now() - image.created * 1000);
-    item.description = `${formatBytes(image.size)} · ${age} ago${users.length > 0 ? ` · used by ${users.length}` : ''}`;
-    item.tooltip = `${tag}\n${image.id}\n${formatBytes(image.size)}, created ${new Date(image.created * 1000).toLocaleString()}${users.length > 0 ? `\nUsed by: ${users.join(', ')}` : ''}`;
+    item.description =
+      users.length > 0
+        ? vscode.l10n.t('{0} · {1} ago · used by {2}', formatBytes(image.size), age, users.length)
+        : vscode.l10n.t('{0} · {1} ago', formatBytes(image.size), age);
+    item.tooltip = [
+      tag,
+      image.id,
+      vscode.l10n.t('{0}, created {1}', formatBytes(image.size), new Date(image.created * 1000).toLocaleString()),
+      ...(users.length > 0 ? [vscode.l10n.t('Used by: {0}', users.join(', '))] : []),
+    ].join('\n');
     item.iconPath = new vscode.ThemeIcon(users.length > 0 ? 'file-binary' : 'file');
     item.contextValue = users.length > 0 ? 'image.used' : 'image';
     return item;
@@ -256,7 +267,7 @@ export class ImagesTree extends ListedTree<ImageNode> {
 
 export class VolumesTree extends ListedTree<VolumeNode> {
   constructor(services: Services) {
-    super(services, ['volume'], { what: 'volumes', refresh: 'berth.volumes.refresh' });
+    super(services, ['volume'], { what: vscode.l10n.t('volumes'), refresh: 'berth.volumes.refresh' });
   }
 
   protected async load(engine: Engine): Promise<VolumeNode[]> {
@@ -279,11 +290,13 @@ export class VolumesTree extends ListedTree<VolumeNode> {
     item.description = [
       volume.driver,
       volume.size === undefined ? undefined : formatBytes(volume.size),
-      users.length > 0 ? `mounted by ${users.join(', ')}` : 'unused',
+      users.length > 0 ? vscode.l10n.t('mounted by {0}', users.join(', ')) : vscode.l10n.t('unused'),
     ]
       .filter(Boolean)
       .join(' · ');
-    item.tooltip = `${volume.name}\n${volume.mountpoint}${users.length > 0 ? `\nMounted by: ${users.join(', ')}` : ''}`;
+    item.tooltip = [volume.name, volume.mountpoint, ...(users.length > 0 ? [vscode.l10n.t('Mounted by: {0}', users.join(', '))] : [])].join(
+      '\n',
+    );
     item.iconPath = new vscode.ThemeIcon('database');
     item.contextValue = users.length > 0 ? 'volume.used' : 'volume';
     return item;

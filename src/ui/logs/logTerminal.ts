@@ -67,7 +67,7 @@ export class LogTerminal implements vscode.Pseudoterminal {
       this.write(formatNotice(`${source.name}: ${err instanceof Error ? err.message : String(err)}`));
     }
     if (++this.ended === this.sources.length && !this.controller.signal.aborted)
-      this.write('\r\n\x1b[2m[all followed containers are gone — close this terminal]\x1b[0m\r\n');
+      this.write(`\r\n\x1b[2m[${vscode.l10n.t('all followed containers are gone — close this terminal')}]\x1b[0m\r\n`);
   }
 
   private write(text: string): void {
@@ -89,7 +89,7 @@ export class LogTerminal implements vscode.Pseudoterminal {
   dispose(): void {
     if (this.controller.signal.aborted) return;
     this.controller.abort();
-    this.write(formatNotice('the engine connection changed: these logs end here'));
+    this.write(formatNotice(vscode.l10n.t('the engine connection changed: these logs end here')));
   }
 
   close(): void {

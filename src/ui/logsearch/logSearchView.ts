@@ -57,7 +57,8 @@ export class LogSearchView implements vscode.TreeDataProvider<LogSearchNode>, vs
     if (controller !== this.running) return;
     this.running = undefined;
     void vscode.commands.executeCommand('setContext', 'berth.logSearch.running', false);
-    if (outcome !== 'done') this.title += outcome === 'cancelled' ? ' — cancelled' : ' — failed';
+    if (outcome !== 'done')
+      this.title = outcome === 'cancelled' ? vscode.l10n.t('{0} — cancelled', this.title) : vscode.l10n.t('{0} — failed', this.title);
     this.refreshNow();
   }
 
@@ -69,14 +70,20 @@ export class LogSearchView implements vscode.TreeDataProvider<LogSearchNode>, vs
   summary(): string {
     const r = this.results;
     const count = describeCount(r.total, r.containers().filter((c) => c.matches.length > 0).length);
-    const progress = this.running ? ` — searching ${r.finished}/${r.planned} containers…` : ` (${r.planned} searched)`;
-    return `${count}${progress}`;
+    return this.running
+      ? vscode.l10n.t('{0} — searching {1}/{2} containers…', count, r.finished, r.planned)
+      : vscode.l10n.t('{0} ({1} searched)', count, r.planned);
   }
 
   /** The progress notification's line: the count and how many containers are done. */
   progressText(): string {
     const r = this.results;
-    return `${describeCount(r.total, r.containers().filter((c) => c.matches.length > 0).length)} · ${r.finished} of ${r.planned} containers searched`;
+    return vscode.l10n.t(
+      '{0} · {1} of {2} containers searched',
+      describeCount(r.total, r.containers().filter((c) => c.matches.length > 0).length),
+      r.finished,
+      r.planned,
+    );
   }
 
   cancel(): void {
@@ -108,7 +115,7 @@ export class LogSearchView implements vscode.TreeDataProvider<LogSearchNode>, vs
       if (this.results.limit !== undefined)
         notes.push({
           kind: 'note',
-          text: `Stopped at ${this.results.limit} results — narrow the query or the time range to see the rest`,
+          text: vscode.l10n.t('Stopped at {0} results — narrow the query or the time range to see the rest', this.results.limit),
           icon: 'warning',
         });
       return [...notes, ...this.results.containers().map((results): LogSearchNode => ({ kind: 'container', results }))];
@@ -155,7 +162,7 @@ export class LogSearchView implements vscode.TreeDataProvider<LogSearchNode>, vs
         item.tooltip = `${match.containerName} · ${match.stream} · ${match.timestamp}\n\n${match.line}`;
         item.contextValue = 'logSearch.match';
         item.accessibilityInformation = { label: `${match.containerName}, ${match.stream}, ${localTime(match.time)}: ${match.line}` };
-        item.command = { command: 'berth.logSearch.openResult', title: 'Open Log at This Time', arguments: [node] };
+        item.command = { command: 'berth.logSearch.openResult', title: vscode.l10n.t('Open Log at This Time'), arguments: [node] };
         return item;
       }
     }

@@ -15,7 +15,6 @@ import { describeWindow, localTime, parseSince, sinceOf, TIME_RANGES } from './t
 export const MAX_RESULTS = 1000;
 /** A result opens its container's log from this long before it, so the line is on screen with what led to it. */
 const LEAD_MS = 2000;
-const TITLE = 'Search Container Logs';
 
 /**
  * Berth: Search Container Logs…: a query (text or /regex/flags), a time range, which containers
@@ -24,7 +23,10 @@ const TITLE = 'Search Container Logs';
  * without asking which.
  */
 export async function searchContainerLogs(ctx: CommandContext, ...args: unknown[]): Promise<void> {
-  const preset = args.length > 0 && args[0] !== undefined ? await targetContainers(ctx, args, { title: TITLE, many: true }) : [];
+  const preset =
+    args.length > 0 && args[0] !== undefined
+      ? await targetContainers(ctx, args, { title: vscode.l10n.t('Search Container Logs'), many: true })
+      : [];
   const query = await askQuery(ctx, preset);
   if (query === undefined) return;
   await runSearch(ctx, query.query, query.title);
@@ -38,9 +40,9 @@ interface Asked {
 async function askQuery(ctx: CommandContext, preset: readonly ContainerRecord[]): Promise<Asked | undefined> {
   const steps = preset.length > 0 ? 3 : 4;
   const pattern = await vscode.window.showInputBox({
-    title: `${TITLE} (1/${steps})`,
-    prompt: 'Text (any case) or a regular expression as /pattern/flags',
-    placeHolder: 'e.g. CUDA out of memory   or   /took (\\d{4,})ms/',
+    title: vscode.l10n.t('Search Container Logs (1/{0})', steps),
+    prompt: vscode.l10n.t('Text (any case) or a regular expression as /pattern/flags'),
+    placeHolder: vscode.l10n.t('e.g. CUDA out of memory   or   /took (\\d{4,})ms/'),
     value: ctx.context.workspaceState.get<string>('berth.logSearch.lastPattern') ?? '',
     validateInput: (value) => (value.trim() === '' ? undefined : patternProblem(value)),
     ignoreFocusOut: true,
@@ -51,15 +53,15 @@ async function askQuery(ctx: CommandContext, preset: readonly ContainerRecord[])
 
   const range = await vscode.window.showQuickPick(
     TIME_RANGES.map((choice) => ({ label: choice.label, choice })),
-    { title: `${TITLE} (2/${steps}): time range`, placeHolder: 'Which part of the logs' },
+    { title: vscode.l10n.t('Search Container Logs (2/{0}): time range', steps), placeHolder: vscode.l10n.t('Which part of the logs') },
   );
   if (range === undefined) return undefined;
   const now = new Date();
   let since = sinceOf(range.choice, now);
   if (range.choice.back === 'custom') {
     const typed = await vscode.window.showInputBox({
-      title: `${TITLE}: since`,
-      prompt: 'A duration back from now (30m, 2h, 3d), a time today (14:05) or a date and time (2026-12-02 14:05)',
+      title: vscode.l10n.t('Search Container Logs: since'),
+      prompt: vscode.l10n.t('A duration back from now (30m, 2h, 3d), a time today (14:05) or a date and time (2026-12-02 14:05)'),
       validateInput: (value) => {
         const parsed = parseSince(value, new Date());
         return typeof parsed === 'string' ? parsed : undefined;
@@ -76,7 +78,7 @@ async function askQuery(ctx: CommandContext, preset: readonly ContainerRecord[])
   let scope: string;
   if (preset.length > 0) {
     containers = preset.map((r) => r.id);
-    scope = preset.length === 1 ? (preset[0]?.name ?? '') : `${preset.length} containers`;
+    scope = preset.length === 1 ? (preset[0]?.name ?? '') : vscode.l10n.t('{0} containers', preset.length);
   } else {
     const chosen = await chooseScope(ctx);
     if (chosen === undefined) return undefined;
@@ -85,10 +87,14 @@ async function askQuery(ctx: CommandContext, preset: readonly ContainerRecord[])
 
   const streams = await vscode.window.showQuickPick(
     [
-      { label: 'stdout and stderr', stderrOnly: false },
-      { label: 'stderr only', stderrOnly: true, description: 'a container with a terminal (TTY) has no separate stderr' },
+      { label: vscode.l10n.t('stdout and stderr'), stderrOnly: false },
+      {
+        label: vscode.l10n.t('stderr only'),
+        stderrOnly: true,
+        description: vscode.l10n.t('a container with a terminal (TTY) has no separate stderr'),
+      },
     ],
-    { title: `${TITLE} (${steps}/${steps}): streams` },
+    { title: vscode.l10n.t('Search Container Logs ({0}/{0}): streams', steps) },
   );
   if (streams === undefined) return undefined;
   const query: LogSearchQuery = {
@@ -98,7 +104,9 @@ async function askQuery(ctx: CommandContext, preset: readonly ContainerRecord[])
     ...(since === undefined ? {} : { since }),
     ...(containers === undefined ? {} : { containers }),
   };
-  const title = `"${pattern}" in ${scope}, ${describeWindow(since, now)}${streams.stderrOnly ? ', stderr only' : ''}`;
+  const title = streams.stderrOnly
+    ? vscode.l10n.t('"{0}" in {1}, {2}, stderr only', pattern, scope, describeWindow(since, now))
+    : vscode.l10n.t('"{0}" in {1}, {2}', pattern, scope, describeWindow(since, now));
   return { query, title };
 }
 
@@ -110,23 +118,30 @@ async function chooseScope(ctx: CommandContext): Promise<{ containers: readonly 
   const running = records.filter(isRunning);
   const where = await vscode.window.showQuickPick(
     [
-      { label: 'All containers', description: `${records.length} running and stopped`, pick: 'all' as const },
-      { label: 'Running containers', description: `${running.length}`, pick: 'running' as const },
-      { label: 'Choose containers or services…', pick: 'choose' as const },
+      {
+        label: vscode.l10n.t('All containers'),
+        description: vscode.l10n.t('{0} running and stopped', records.length),
+        pick: 'all' as const,
+      },
+      { label: vscode.l10n.t('Running containers'), description: `${running.length}`, pick: 'running' as const },
+      { label: vscode.l10n.t('Choose containers or services…'), pick: 'choose' as const },
     ],
-    { title: `${TITLE} (3/4): containers` },
+    { title: vscode.l10n.t('Search Container Logs (3/4): containers') },
   );
   if (where === undefined) return undefined;
-  if (where.pick === 'all') return { containers: undefined, scope: 'all containers' };
-  if (where.pick === 'running') return { containers: running.map((r) => r.id), scope: 'running containers' };
+  if (where.pick === 'all') return { containers: undefined, scope: vscode.l10n.t('all containers') };
+  if (where.pick === 'running') return { containers: running.map((r) => r.id), scope: vscode.l10n.t('running containers') };
   const picked = await vscode.window.showQuickPick(scopeItems(records), {
-    title: `${TITLE}: choose containers or services`,
+    title: vscode.l10n.t('Search Container Logs: choose containers or services'),
     canPickMany: true,
     matchOnDescription: true,
   });
   if (picked === undefined || picked.length === 0) return undefined;
   const ids = [...new Set(picked.flatMap((p) => p.ids ?? []))];
-  return { containers: ids, scope: picked.length === 1 ? (picked[0]?.label ?? '') : `${picked.length} containers and services` };
+  return {
+    containers: ids,
+    scope: picked.length === 1 ? (picked[0]?.label ?? '') : vscode.l10n.t('{0} containers and services', picked.length),
+  };
 }
 
 /** Compose services under their project (a service stands for all its containers), then the other containers. */
@@ -146,16 +161,16 @@ export function scopeItems(records: readonly ContainerRecord[]): ScopeItem[] {
   }
   const items: ScopeItem[] = [];
   for (const [project, services] of [...projects].sort(([a], [b]) => a.localeCompare(b))) {
-    items.push({ label: `Compose: ${project}`, kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: vscode.l10n.t('Compose: {0}', project), kind: vscode.QuickPickItemKind.Separator });
     for (const [service, members] of [...services].sort(([a], [b]) => a.localeCompare(b))) {
       items.push({
         label: service,
-        description: `${members.length === 1 ? '1 container' : `${members.length} containers`} · ${members.map(stateText).join(', ')}`,
+        description: `${members.length === 1 ? vscode.l10n.t('1 container') : vscode.l10n.t('{0} containers', members.length)} · ${members.map(stateText).join(', ')}`,
         ids: members.map((m) => m.id),
       });
     }
   }
-  if (loose.length > 0) items.push({ label: 'Containers', kind: vscode.QuickPickItemKind.Separator });
+  if (loose.length > 0) items.push({ label: vscode.l10n.t('Containers'), kind: vscode.QuickPickItemKind.Separator });
   for (const r of [...loose].sort((a, b) => a.name.localeCompare(b.name))) {
     items.push({ label: r.name, description: `${stateText(r)} · ${r.image}`, ids: [r.id] });
   }
@@ -171,7 +186,7 @@ export async function runSearch(ctx: CommandContext, query: LogSearchQuery, titl
   let outcome: 'done' | 'cancelled' | 'failed' = 'failed';
   try {
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Searching container logs', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Searching container logs'), cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
         let reported = 0;
@@ -198,12 +213,15 @@ export async function runSearch(ctx: CommandContext, query: LogSearchQuery, titl
   if (failures.length > 0) {
     const first = failures[0]?.failure ?? '';
     const message =
-      failures.length === 1 ? `Log search: ${first}` : `Log search: ${failures.length} containers could not be searched — ${first} …`;
-    const choice = await vscode.window.showWarningMessage(message, 'Show Log');
-    if (choice === 'Show Log') ctx.log.show(true);
+      failures.length === 1
+        ? vscode.l10n.t('Log search: {0}', first)
+        : vscode.l10n.t('Log search: {0} containers could not be searched — {1} …', failures.length, first);
+    const showLog = vscode.l10n.t('Show Log');
+    const choice = await vscode.window.showWarningMessage(message, showLog);
+    if (choice === showLog) ctx.log.show(true);
   } else if (results.limit !== undefined) {
     void vscode.window.showInformationMessage(
-      `Log search stopped at ${results.limit} results: narrow the query or the time range to see the rest.`,
+      vscode.l10n.t('Log search stopped at {0} results: narrow the query or the time range to see the rest.', results.limit),
     );
   }
 }
@@ -218,13 +236,14 @@ export async function openSearchResult(ctx: CommandContext, ...args: unknown[]):
   try {
     record = ctx.containers.current?.get(match.containerId) ?? (await engine.inspectContainer(match.containerId));
   } catch (err) {
-    if (err instanceof NotFoundError) throw new Error(`${match.containerName} was removed: its log is gone.`, { cause: err });
+    if (err instanceof NotFoundError)
+      throw new Error(vscode.l10n.t('{0} was removed: its log is gone.', match.containerName), { cause: err });
     throw err;
   }
   const since = new Date(match.time.getTime() - LEAD_MS).toISOString();
   openLogs(ctx, [record], { tail: 'all', since, timestamps: true });
   vscode.window.setStatusBarMessage(
-    `$(search) Log search match at ${match.timestamp} (${localTime(match.time)} local) in ${record.name}`,
+    vscode.l10n.t('$(search) Log search match at {0} ({1} local) in {2}', match.timestamp, localTime(match.time), record.name),
     15_000,
   );
 }

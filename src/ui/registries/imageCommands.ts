@@ -21,7 +21,7 @@ export function validRepositoryTag(value: string): string | undefined {
     value.trim(),
   )
     ? undefined
-    : 'repository:tag — lower-case path (e.g. ml/iris) and a tag (e.g. 1.0.0)';
+    : vscode.l10n.t('repository:tag — lower-case path (e.g. ml/iris) and a tag (e.g. 1.0.0)');
 }
 
 /** A full reference: an optional registry host, a lower-case repository path and an optional tag. */
@@ -44,8 +44,6 @@ export async function pickImage(ctx: CommandContext, arg: unknown, title: string
   return picked?.label;
 }
 
-const OTHER = '$(add) Other registry…';
-
 /** A registry to push to: one of the known ones, or one typed in. */
 export async function pickRegistry(ctx: CommandContext, title: string): Promise<KnownRegistry | undefined> {
   const known = await ctx.registries.list();
@@ -56,7 +54,7 @@ export async function pickRegistry(ctx: CommandContext, title: string): Promise<
         description: r.server === r.display ? '' : r.server,
         registry: r,
       })),
-      { label: OTHER, description: '', registry: undefined },
+      { label: vscode.l10n.t('$(add) Other registry…'), description: '', registry: undefined },
     ],
     { title },
   );
@@ -64,7 +62,7 @@ export async function pickRegistry(ctx: CommandContext, title: string): Promise<
   if (picked.registry) return picked.registry;
   const typed = await vscode.window.showInputBox({
     title,
-    prompt: 'host[:port] of the registry, e.g. 127.0.0.1:5000',
+    prompt: vscode.l10n.t('host[:port] of the registry, e.g. 127.0.0.1:5000'),
     ignoreFocusOut: true,
   });
   if (!typed?.trim()) return undefined;
@@ -99,21 +97,21 @@ export async function pushTo(
 
 /** Push Image: registry, repository:tag (proposed from the image's name), tag, push with progress. */
 export async function pushImageCommand(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
-  const source = await pickImage(ctx, args[0], 'Push Image: which image?');
+  const source = await pickImage(ctx, args[0], vscode.l10n.t('Push Image: which image?'));
   if (!source) return undefined;
-  const registry = await pickRegistry(ctx, `Push ${source} to which registry?`);
+  const registry = await pickRegistry(ctx, vscode.l10n.t('Push {0} to which registry?', source));
   if (!registry) return undefined;
   const { tag } = splitReference(source);
   const proposed = source.startsWith('sha256:') ? '' : `${repositoryPath(source)}:${tag ?? 'latest'}`;
   const repositoryTag = await vscode.window.showInputBox({
-    title: `Push ${source} to ${registry.display}: repository:tag`,
+    title: vscode.l10n.t('Push {0} to {1}: repository:tag', source, registry.display),
     value: proposed,
     ignoreFocusOut: true,
     validateInput: validRepositoryTag,
   });
   if (!repositoryTag) return undefined;
   const pushed = await pushTo(ctx, source, registry, repositoryTag.trim());
-  if (pushed) void vscode.window.showInformationMessage(`Pushed ${pushed.ref} (${pushed.digest.slice(0, 19)}).`);
+  if (pushed) void vscode.window.showInformationMessage(vscode.l10n.t('Pushed {0} ({1}).', pushed.ref, pushed.digest.slice(0, 19)));
   return pushed?.ref;
 }
 
@@ -127,29 +125,29 @@ export async function pullImageCommand(ctx: CommandContext, ...args: unknown[]):
   const node = args[0] as RegistriesNode | undefined;
   let ref = node?.kind === 'tag' ? tagReference(node) : typeof args[0] === 'string' ? args[0] : undefined;
   ref ??= await vscode.window.showInputBox({
-    title: 'Pull Image',
-    prompt: 'the image reference, e.g. 127.0.0.1:5000/ml/iris:1.0.0',
+    title: vscode.l10n.t('Pull Image'),
+    prompt: vscode.l10n.t('the image reference, e.g. 127.0.0.1:5000/ml/iris:1.0.0'),
     ignoreFocusOut: true,
-    validateInput: (v) => (/^\S+$/.test(v.trim()) ? undefined : 'an image reference'),
+    validateInput: (v) => (/^\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('an image reference')),
   });
   if (!ref?.trim()) return undefined;
   ctx.session.requireEngine();
   const pulled = await transferWithProgress(ctx, 'pull', ref.trim());
   if (!pulled) return undefined;
   void ctx.trees.images.reload();
-  void vscode.window.showInformationMessage(`Pulled ${pulled.ref}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Pulled {0}.', pulled.ref));
   return pulled.ref;
 }
 
 /** Tag an image of the Images view with another name. */
 export async function tagImageCommand(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
-  const source = await pickImage(ctx, args[0], 'Tag Image: which image?');
+  const source = await pickImage(ctx, args[0], vscode.l10n.t('Tag Image: which image?'));
   if (!source) return undefined;
   const target = await vscode.window.showInputBox({
-    title: `Tag ${source} as`,
+    title: vscode.l10n.t('Tag {0} as', source),
     value: source.startsWith('sha256:') ? '' : source,
     ignoreFocusOut: true,
-    validateInput: (v) => (validReference(v) ? undefined : '[registry/]repository[:tag], lower-case'),
+    validateInput: (v) => (validReference(v) ? undefined : vscode.l10n.t('[registry/]repository[:tag], lower-case')),
   });
   if (!target?.trim()) return undefined;
   await tagImage(ctx.session.requireEngine(), source, target.trim());
@@ -160,22 +158,24 @@ export async function tagImageCommand(ctx: CommandContext, ...args: unknown[]): 
 /** Delete Tag (confirmed): the registry deletes the manifest the tag names. */
 export async function deleteTagCommand(ctx: CommandContext, ...args: unknown[]): Promise<boolean> {
   const node = args[0] as RegistriesNode | undefined;
-  if (node?.kind !== 'tag') throw new Error('Delete Tag works on a tag in the Registries view.');
+  if (node?.kind !== 'tag') throw new Error(vscode.l10n.t('Delete Tag works on a tag in the Registries view.'));
   const ref = tagReference(node);
+  const del = vscode.l10n.t('Delete');
   const choice = await vscode.window.showWarningMessage(
-    `Delete ${ref} from the registry?`,
+    vscode.l10n.t('Delete {0} from the registry?', ref),
     {
       modal: true,
-      detail:
+      detail: vscode.l10n.t(
         'The registry deletes the manifest this tag names: other tags of the same digest go with it. Layers are freed by the registry’s garbage collection.',
+      ),
     },
-    'Delete',
+    del,
   );
-  if (choice !== 'Delete') return false;
+  if (choice !== del) return false;
   // a registry that does not delete says so through its typed error (unsupported), with what would enable it
   await (await ctx.registries.client(node.registry.server)).deleteTag(node.repository, node.tag);
   ctx.trees.registries.provider.refresh({ kind: 'repository', registry: node.registry, repository: node.repository });
-  void vscode.window.showInformationMessage(`Deleted ${ref}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Deleted {0}.', ref));
   return true;
 }
 
@@ -187,13 +187,13 @@ export async function addRepositoryCommand(ctx: CommandContext, ...args: unknown
       ? node.registry
       : node?.kind === 'row' && node.parent
         ? node.parent.registry
-        : await pickRegistry(ctx, 'Add Repository to which registry?');
+        : await pickRegistry(ctx, vscode.l10n.t('Add Repository to which registry?'));
   if (!registry) return undefined;
   const repository = await vscode.window.showInputBox({
-    title: `Add a repository of ${registry.display}`,
-    prompt: 'its path, e.g. library/python or acme/iris',
+    title: vscode.l10n.t('Add a repository of {0}', registry.display),
+    prompt: vscode.l10n.t('its path, e.g. library/python or acme/iris'),
     ignoreFocusOut: true,
-    validateInput: (v) => (validRepositoryTag(`${v.trim()}:x`) === undefined ? undefined : 'a lower-case repository path'),
+    validateInput: (v) => (validRepositoryTag(`${v.trim()}:x`) === undefined ? undefined : vscode.l10n.t('a lower-case repository path')),
   });
   if (!repository?.trim()) return undefined;
   await ctx.registries.rememberRepository(registry.server, repository.trim());

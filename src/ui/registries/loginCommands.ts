@@ -23,11 +23,12 @@ export async function logIn(ctx: CommandContext, ...args: unknown[]): Promise<bo
   let server = serverOf(args[0]);
   if (server === undefined) {
     const typed = await vscode.window.showInputBox({
-      title: 'Log In to a Registry (1/3): server',
-      prompt: 'host[:port] of the registry, e.g. ghcr.io or 127.0.0.1:5000; empty for Docker Hub',
+      title: vscode.l10n.t('Log In to a Registry (1/3): server'),
+      prompt: vscode.l10n.t('host[:port] of the registry, e.g. ghcr.io or 127.0.0.1:5000; empty for Docker Hub'),
       placeHolder: 'docker.io',
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() === '' || SERVER_PATTERN.test(v.trim()) ? undefined : 'a host name with an optional :port'),
+      validateInput: (v) =>
+        v.trim() === '' || SERVER_PATTERN.test(v.trim()) ? undefined : vscode.l10n.t('a host name with an optional :port'),
     });
     if (typed === undefined) return false;
     server = typed.trim() === '' ? DOCKER_HUB_SERVER : typed.trim();
@@ -35,21 +36,21 @@ export async function logIn(ctx: CommandContext, ...args: unknown[]): Promise<bo
   const key = normaliseServer(server);
   const shown = displayServer(key);
   const username = await vscode.window.showInputBox({
-    title: `Log In to ${shown} (2/3): user name`,
+    title: vscode.l10n.t('Log In to {0} (2/3): user name', shown),
     value: (await ctx.registries.credential(key).catch(() => undefined))?.username ?? '',
     ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() === '' ? 'the user name' : undefined),
+    validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('the user name') : undefined),
   });
   if (username === undefined) return false;
   const password = await vscode.window.showInputBox({
-    title: `Log In to ${shown} (3/3): password or access token`,
+    title: vscode.l10n.t('Log In to {0} (3/3): password or access token', shown),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v === '' ? 'the password or an access token' : undefined),
+    validateInput: (v) => (v === '' ? vscode.l10n.t('the password or an access token') : undefined),
   });
   if (password === undefined) return false;
   const stored = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Logging in to ${shown}…`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Logging in to {0}…', shown), cancellable: true },
     async (_progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
@@ -58,7 +59,11 @@ export async function logIn(ctx: CommandContext, ...args: unknown[]): Promise<bo
       } catch (err) {
         if (err instanceof RegistryError && err.code === 'unauthorized')
           throw new Error(
-            `${shown} refused the user name or password for ${username.trim()}: nothing was stored. Check them and log in again.`,
+            vscode.l10n.t(
+              '{0} refused the user name or password for {1}: nothing was stored. Check them and log in again.',
+              shown,
+              username.trim(),
+            ),
             {
               cause: err,
             },
@@ -73,9 +78,14 @@ export async function logIn(ctx: CommandContext, ...args: unknown[]): Promise<bo
     `Logged in to ${key} as ${username.trim()} (${stored.kind === 'helper' ? `docker-credential-${stored.helper}` : 'SecretStorage'})`,
   );
   void vscode.window.showInformationMessage(
-    `Logged in to ${shown} as ${username.trim()}; the credential is kept in ${
-      stored.kind === 'helper' ? `the docker credential store (docker-credential-${stored.helper})` : "VS Code's secret storage"
-    }.`,
+    stored.kind === 'helper'
+      ? vscode.l10n.t(
+          'Logged in to {0} as {1}; the credential is kept in the docker credential store (docker-credential-{2}).',
+          shown,
+          username.trim(),
+          stored.helper,
+        )
+      : vscode.l10n.t("Logged in to {0} as {1}; the credential is kept in VS Code's secret storage.", shown, username.trim()),
   );
   return true;
 }
@@ -87,7 +97,7 @@ export async function logOut(ctx: CommandContext, ...args: unknown[]): Promise<v
     const registries = await ctx.registries.list();
     const picked = await vscode.window.showQuickPick(
       registries.map((r) => ({ label: r.display, description: r.server, server: r.server })),
-      { title: 'Log Out of a Registry' },
+      { title: vscode.l10n.t('Log Out of a Registry') },
     );
     server = picked?.server;
   }
@@ -98,7 +108,12 @@ export async function logOut(ctx: CommandContext, ...args: unknown[]): Promise<v
   const inFile = Object.keys(config.auths).some((k) => normaliseServer(k) === key && config.auths[k]?.password !== undefined);
   void vscode.window.showInformationMessage(
     inFile
-      ? `Logged out of ${displayServer(key)} in Berth. ${config.file} still holds a password for it (written by docker login): run \`docker logout ${key}\` to remove it.`
-      : `Logged out of ${displayServer(key)}.`,
+      ? vscode.l10n.t(
+          'Logged out of {0} in Berth. {1} still holds a password for it (written by docker login): run `docker logout {2}` to remove it.',
+          displayServer(key),
+          config.file,
+          key,
+        )
+      : vscode.l10n.t('Logged out of {0}.', displayServer(key)),
   );
 }

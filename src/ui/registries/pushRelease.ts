@@ -32,16 +32,16 @@ interface ReleaseSource {
 }
 
 const WEIGHTS = '**/*.{pt,pth,safetensors,onnx,bin,ckpt,h5,keras,gguf,pkl,joblib,npz}';
-const NO_MODEL = '$(circle-slash) No model file';
 
 /** The model file of a profile: its model path, or the largest weight file when that is a folder. */
 function profileModel(projectDir: string, profile: RunProfile): string | undefined {
   if (!profile.model) return undefined;
   const full = path.resolve(projectDir, profile.model.path);
-  if (!fs.existsSync(full)) throw new Error(`The model ${profile.model.path} of profile "${profile.name}" does not exist.`);
+  if (!fs.existsSync(full))
+    throw new Error(vscode.l10n.t('The model {0} of profile "{1}" does not exist.', profile.model.path, profile.name));
   if (!fs.statSync(full).isDirectory()) return full;
   const file = largestWeightFile(full, isWeightFile);
-  if (!file) throw new Error(`The model folder ${profile.model.path} of profile "${profile.name}" holds no model file.`);
+  if (!file) throw new Error(vscode.l10n.t('The model folder {0} of profile "{1}" holds no model file.', profile.model.path, profile.name));
   return file;
 }
 
@@ -55,9 +55,9 @@ async function askModel(projectDir: string): Promise<string | null | undefined> 
         label: path.relative(projectDir, uri.fsPath).split(path.sep).join('/'),
         file: uri.fsPath,
       })),
-      { label: NO_MODEL, file: null },
+      { label: vscode.l10n.t('$(circle-slash) No model file'), file: null },
     ],
-    { title: 'Push Model Release: which model file does the image serve?', ignoreFocusOut: true },
+    { title: vscode.l10n.t('Push Model Release: which model file does the image serve?'), ignoreFocusOut: true },
   );
   return picked ? picked.file : undefined;
 }
@@ -67,7 +67,7 @@ function projectOfImage(labels: Readonly<Record<string, string>>): string {
   const labelled = labels[BERTH_LABEL.project];
   if (labelled && fs.existsSync(labelled)) return labelled;
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new Error('Push Model Release needs the project open: open its folder first.');
+  if (!folder) throw new Error(vscode.l10n.t('Push Model Release needs the project open: open its folder first.'));
   return folder.uri.fsPath;
 }
 
@@ -82,13 +82,21 @@ async function pickProfile(
     for (const profile of ctx.profiles.load(projectDir) ?? [])
       items.push({
         label: `$(rocket) ${profile.name}`,
-        description: `${vscode.workspace.asRelativePath(file)} · ${profile.image ?? `build ${profile.build?.dockerfile ?? ''}`}${profile.model ? ` · model ${profile.model.path}` : ''}`,
+        description: [
+          vscode.workspace.asRelativePath(file),
+          profile.image ?? vscode.l10n.t('build {0}', profile.build?.dockerfile ?? ''),
+          ...(profile.model ? [vscode.l10n.t('model {0}', profile.model.path)] : []),
+        ].join(' · '),
         choice: { projectDir, profile },
       });
   }
-  items.push({ label: '$(file-binary) An image…', description: 'pick one of the engine’s images', choice: 'image' });
+  items.push({
+    label: vscode.l10n.t('$(file-binary) An image…'),
+    description: vscode.l10n.t('pick one of the engine’s images'),
+    choice: 'image',
+  });
   if (items.length === 1) return 'image';
-  const picked = await vscode.window.showQuickPick(items, { title: 'Push Model Release: from which run profile or image?' });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Push Model Release: from which run profile or image?') });
   return picked?.choice;
 }
 
@@ -102,7 +110,7 @@ async function sourceOf(ctx: CommandContext, arg: unknown): Promise<ReleaseSourc
   else choice = await pickProfile(ctx, await vscode.workspace.findFiles('**/berth.yaml', '**/{node_modules,.git}/**', 20));
   if (!choice) return undefined;
   if (choice === 'image') {
-    const image = await pickImage(ctx, arg, 'Push Model Release: which image?');
+    const image = await pickImage(ctx, arg, vscode.l10n.t('Push Model Release: which image?'));
     if (!image) return undefined;
     const record = node?.kind === 'image' ? node.image : await ctx.session.requireEngine().inspectImage(image);
     const projectDir = projectOfImage(record.labels);
@@ -120,21 +128,21 @@ async function sourceOf(ctx: CommandContext, arg: unknown): Promise<ReleaseSourc
 /** The release's version: the latest release of the repository bumped, git's, or typed. */
 async function pickVersion(tags: readonly string[], git: GitRelease | undefined, target: string): Promise<string | undefined> {
   const proposals = versionProposals(tags, git);
-  const CUSTOM = '$(edit) Another version…';
+  const CUSTOM = vscode.l10n.t('$(edit) Another version…');
   const picked = await vscode.window.showQuickPick(
     [...proposals.map((p) => ({ label: p.label, description: p.detail })), { label: CUSTOM, description: '' }],
-    { title: `Push Model Release: version of ${target}`, ignoreFocusOut: true },
+    { title: vscode.l10n.t('Push Model Release: version of {0}', target), ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   if (picked.label !== CUSTOM) return picked.label;
   return vscode.window.showInputBox({
-    title: `Push Model Release: version of ${target}`,
+    title: vscode.l10n.t('Push Model Release: version of {0}', target),
     ignoreFocusOut: true,
     validateInput: (v) =>
       !isValidTag(v.trim())
-        ? 'a tag: letters, digits, _ . - (128 at most)'
+        ? vscode.l10n.t('a tag: letters, digits, _ . - (128 at most)')
         : tags.includes(v.trim())
-          ? `${target} already has ${v.trim()}`
+          ? vscode.l10n.t('{0} already has {1}', target, v.trim())
           : undefined,
   });
 }
@@ -148,19 +156,22 @@ async function pickVersion(tags: readonly string[], git: GitRelease | undefined,
 export async function pushReleaseCommand(ctx: CommandContext, ...args: unknown[]): Promise<{ ref: string; digest: string } | undefined> {
   if (!vscode.workspace.isTrusted)
     throw new Error(
-      'A release reads the project (git, the model file) and builds an image: trust this workspace first (Manage Workspace Trust).',
+      vscode.l10n.t(
+        'A release reads the project (git, the model file) and builds an image: trust this workspace first (Manage Workspace Trust).',
+      ),
     );
   ctx.session.requireEngine();
   const source = await sourceOf(ctx, args[0]);
   if (!source) return undefined;
-  const registry = await pickRegistry(ctx, `Push Model Release of ${source.image} to which registry?`);
+  const registry = await pickRegistry(ctx, vscode.l10n.t('Push Model Release of {0} to which registry?', source.image));
   if (!registry) return undefined;
   const proposed = source.image.startsWith('sha256:') ? repositoryName(source.projectDir) : repositoryPath(source.image);
   const repository = await vscode.window.showInputBox({
-    title: `Push Model Release to ${registry.display}: repository`,
+    title: vscode.l10n.t('Push Model Release to {0}: repository', registry.display),
     value: proposed,
     ignoreFocusOut: true,
-    validateInput: (v) => (validRepositoryTag(`${v.trim()}:x`) === undefined ? undefined : 'a lower-case repository path, e.g. ml/iris'),
+    validateInput: (v) =>
+      validRepositoryTag(`${v.trim()}:x`) === undefined ? undefined : vscode.l10n.t('a lower-case repository path, e.g. ml/iris'),
   });
   if (!repository?.trim()) return undefined;
   const repo = repository.trim();
@@ -179,14 +190,14 @@ export async function pushReleaseCommand(ctx: CommandContext, ...args: unknown[]
   const target = referenceIn(registry, repositoryTag);
 
   const built = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Release ${target}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Release {0}', target), cancellable: true },
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       try {
         let modelSha256: string | undefined;
         if (source.modelFile) {
-          progress.report({ message: `sha256 of ${path.basename(source.modelFile)}…` });
+          progress.report({ message: vscode.l10n.t('sha256 of {0}…', path.basename(source.modelFile)) });
           modelSha256 = await ctx.registries.digests.sha256(source.modelFile, controller.signal);
         }
         const labels = releaseLabels({
@@ -198,7 +209,7 @@ export async function pushReleaseCommand(ctx: CommandContext, ...args: unknown[]
           ...(source.profile ? { profile: source.profile } : {}),
         });
         ctx.log.info(`Release ${target} from ${source.image}: ${JSON.stringify(labels)}`);
-        progress.report({ message: 'labelling the image…' });
+        progress.report({ message: vscode.l10n.t('labelling the image…') });
         await buildReleaseImage(ctx.session.requireEngine(), { base: source.image, tag: target, labels, signal: controller.signal });
         return { labels, modelSha256 };
       } catch (err) {
@@ -208,14 +219,21 @@ export async function pushReleaseCommand(ctx: CommandContext, ...args: unknown[]
     },
   );
   if (!built) {
-    void vscode.window.showInformationMessage(`Release ${target} cancelled: nothing was pushed.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Release {0} cancelled: nothing was pushed.', target));
     return undefined;
   }
-  const pushed = await pushTo(ctx, target, registry, repositoryTag, { title: `Pushing release ${target}` });
+  const pushed = await pushTo(ctx, target, registry, repositoryTag, { title: vscode.l10n.t('Pushing release {0}', target) });
   if (!pushed) return undefined;
   const { tag } = splitReference(pushed.ref);
   void vscode.window.showInformationMessage(
-    `Released ${pushed.ref}${built.modelSha256 ? ` — model sha256 ${built.modelSha256.slice(0, 12)}…` : ''} (${tag ?? ''} is selected in the Registries view; its labels are in the tooltip).`,
+    built.modelSha256
+      ? vscode.l10n.t(
+          'Released {0} — model sha256 {1}… ({2} is selected in the Registries view; its labels are in the tooltip).',
+          pushed.ref,
+          built.modelSha256.slice(0, 12),
+          tag ?? '',
+        )
+      : vscode.l10n.t('Released {0} ({1} is selected in the Registries view; its labels are in the tooltip).', pushed.ref, tag ?? ''),
   );
   return pushed;
 }

@@ -76,21 +76,27 @@ export function sortTags(tags: readonly string[]): string[] {
 export function describeTag(node: TagNode, now = Date.now()): { description: string; tooltip: string } {
   const ref = `${referenceHost(node.registry)}/${node.repository}:${node.tag}`;
   const m = node.manifest;
-  if (!m) return { description: node.problem ? 'not described' : '', tooltip: node.problem ? `${ref}\n${node.problem}` : ref };
+  if (!m)
+    return { description: node.problem ? vscode.l10n.t('not described') : '', tooltip: node.problem ? `${ref}\n${node.problem}` : ref };
   const created = m.created ? Date.parse(m.created) : NaN;
-  const description = [formatBytes(m.size), Number.isNaN(created) ? undefined : `${formatDuration(Math.max(0, now - created))} ago`]
+  const description = [
+    formatBytes(m.size),
+    Number.isNaN(created) ? undefined : vscode.l10n.t('{0} ago', formatDuration(Math.max(0, now - created))),
+  ]
     .filter(Boolean)
     .join(' · ');
   const release = releaseLabelsOf(m.labels);
   const others = Object.entries(m.labels).filter(([k]) => !release.some(([r]) => r === k));
   const lines = [
     ref,
-    `Digest: ${m.digest}`,
-    `Size: ${formatBytes(m.size)}${m.kind === 'index' ? ` (${m.platforms.length} platforms)` : ''}`,
-    ...(Number.isNaN(created) ? [] : [`Created: ${new Date(created).toISOString()}`]),
-    ...(m.platforms.length > 0 ? [`Platforms: ${m.platforms.map((p) => p.platform).join(', ')}`] : []),
-    ...(release.length > 0 ? ['', 'Release:', ...release.map(([k, v]) => `  ${k} = ${v}`)] : []),
-    ...(others.length > 0 ? ['', 'Labels:', ...others.map(([k, v]) => `  ${k} = ${v}`)] : []),
+    vscode.l10n.t('Digest: {0}', m.digest),
+    m.kind === 'index'
+      ? vscode.l10n.t('Size: {0} ({1} platforms)', formatBytes(m.size), m.platforms.length)
+      : vscode.l10n.t('Size: {0}', formatBytes(m.size)),
+    ...(Number.isNaN(created) ? [] : [vscode.l10n.t('Created: {0}', new Date(created).toISOString())]),
+    ...(m.platforms.length > 0 ? [vscode.l10n.t('Platforms: {0}', m.platforms.map((p) => p.platform).join(', '))] : []),
+    ...(release.length > 0 ? ['', vscode.l10n.t('Release:'), ...release.map(([k, v]) => `  ${k} = ${v}`)] : []),
+    ...(others.length > 0 ? ['', vscode.l10n.t('Labels:'), ...others.map(([k, v]) => `  ${k} = ${v}`)] : []),
   ];
   return { description, tooltip: lines.join('\n') };
 }
@@ -138,10 +144,10 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
         item.id = id;
         const where =
           node.registry.source === 'berth'
-            ? 'logged in through Berth'
+            ? vscode.l10n.t('logged in through Berth')
             : node.registry.helper
-              ? `docker config, ${node.registry.helper} credential helper`
-              : 'docker config';
+              ? vscode.l10n.t('docker config, {0} credential helper', node.registry.helper)
+              : vscode.l10n.t('docker config');
         item.description = where;
         item.tooltip = `${node.registry.server}\n${where}`;
         item.iconPath = new vscode.ThemeIcon('server');
@@ -220,14 +226,14 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
     const registries = await this.services.registries.list();
     if (registries.length > 0) return registries.map((registry): RegistryNode => ({ kind: 'registry', registry }));
     return [
-      { kind: 'row', parent: undefined, index: 0, label: 'No registries in the docker config', icon: 'info' },
+      { kind: 'row', parent: undefined, index: 0, label: vscode.l10n.t('No registries in the docker config'), icon: 'info' },
       {
         kind: 'row',
         parent: undefined,
         index: 1,
-        label: 'Log In…',
+        label: vscode.l10n.t('Log In…'),
         icon: 'action',
-        command: { title: 'Log In…', command: 'berth.registry.login' },
+        command: { title: vscode.l10n.t('Log In…'), command: 'berth.registry.login' },
       },
     ];
   }
@@ -242,22 +248,22 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
       kind: 'row',
       parent: node,
       index,
-      label: 'Add Repository…',
+      label: vscode.l10n.t('Add Repository…'),
       icon: 'action',
-      command: { title: 'Add Repository…', command: 'berth.registry.addRepository', arguments: [node] },
+      command: { title: vscode.l10n.t('Add Repository…'), command: 'berth.registry.addRepository', arguments: [node] },
     });
     if (!listing.catalog) {
       rows.push({
         kind: 'row',
         parent: node,
         index: 0,
-        label: 'This registry does not list its repositories',
+        label: vscode.l10n.t('This registry does not list its repositories'),
         ...(listing.reason ? { detail: listing.reason } : {}),
         icon: 'info',
       });
       rows.push(add(1));
     } else if (names.length === 0) {
-      rows.push({ kind: 'row', parent: node, index: 0, label: 'No repositories yet', icon: 'info' }, add(1));
+      rows.push({ kind: 'row', parent: node, index: 0, label: vscode.l10n.t('No repositories yet'), icon: 'info' }, add(1));
     }
     return rows;
   }
@@ -265,7 +271,7 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
   private async tags(node: RepositoryNode): Promise<RegistriesNode[]> {
     const client = await this.services.registries.client(node.registry.server);
     const tags = sortTags(await client.tags(node.repository));
-    if (tags.length === 0) return [{ kind: 'row', parent: node, index: 0, label: 'No tags', icon: 'info' }];
+    if (tags.length === 0) return [{ kind: 'row', parent: node, index: 0, label: vscode.l10n.t('No tags'), icon: 'info' }];
     const described = await mapLimited(tags.slice(0, DESCRIBED_TAGS), DESCRIBE_CONCURRENCY, async (tag): Promise<TagNode> => {
       try {
         return {
@@ -298,8 +304,8 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistriesNode>, 
     const server = parent?.registry.server;
     const action: vscode.Command =
       offer === 'login' && server !== undefined
-        ? { title: 'Log In…', command: 'berth.registry.login', arguments: [server] }
-        : { title: 'Retry', command: 'berth.registries.refresh', arguments: parent ? [parent] : [] };
+        ? { title: vscode.l10n.t('Log In…'), command: 'berth.registry.login', arguments: [server] }
+        : { title: vscode.l10n.t('Retry'), command: 'berth.registries.refresh', arguments: parent ? [parent] : [] };
     return [
       { kind: 'row', parent, index: 0, label, detail, icon: 'error' },
       { kind: 'row', parent, index: 1, label: action.title, icon: 'action', command: action },

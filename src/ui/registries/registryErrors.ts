@@ -1,3 +1,4 @@
+import * as vscode from 'vscode';
 import { TransferError } from '../../core/engine/transfer';
 import { RegistryError } from '../../core/registry/client';
 import { registryOfReference } from '../../core/registry/dockerConfig';
@@ -12,17 +13,17 @@ export function loginTargetOf(err: unknown): string | undefined {
 /** What a tree row says of a registry error, and what it offers. */
 export function registryErrorRow(err: unknown): { readonly label: string; readonly detail: string; readonly offer: 'login' | 'retry' } {
   const detail = err instanceof Error ? err.message : String(err);
-  if (!(err instanceof RegistryError)) return { label: 'Could not list', detail, offer: 'retry' };
+  if (!(err instanceof RegistryError)) return { label: vscode.l10n.t('Could not list'), detail, offer: 'retry' };
   switch (err.code) {
     case 'unauthorized':
-      return { label: 'Not logged in', detail, offer: 'login' };
+      return { label: vscode.l10n.t('Not logged in'), detail, offer: 'login' };
     case 'denied':
-      return { label: 'Access denied', detail, offer: 'login' };
+      return { label: vscode.l10n.t('Access denied'), detail, offer: 'login' };
     case 'unreachable':
-      return { label: 'Registry unreachable', detail, offer: 'retry' };
+      return { label: vscode.l10n.t('Registry unreachable'), detail, offer: 'retry' };
     case 'not-found':
-      return { label: 'Not found', detail, offer: 'retry' };
+      return { label: vscode.l10n.t('Not found'), detail, offer: 'retry' };
     default:
-      return { label: 'Could not list', detail, offer: 'retry' };
+      return { label: vscode.l10n.t('Could not list'), detail, offer: 'retry' };
   }
 }

@@ -7,8 +7,13 @@ import type { Services } from '../services';
 /** "layer 3 of 7 · 45.2 MB of 170 MB" — what a push or pull has done so far. */
 export function transferMessage(p: TransferProgress): string {
   const parts: string[] = [];
-  if (p.layersTotal > 0) parts.push(`layer${p.layersTotal === 1 ? '' : 's'} ${p.layersDone} of ${p.layersTotal} done`);
-  if (p.bytesTotal > 0) parts.push(`${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`);
+  if (p.layersTotal > 0)
+    parts.push(
+      p.layersTotal === 1
+        ? vscode.l10n.t('layer {0} of {1} done', p.layersDone, p.layersTotal)
+        : vscode.l10n.t('layers {0} of {1} done', p.layersDone, p.layersTotal),
+    );
+  if (p.bytesTotal > 0) parts.push(vscode.l10n.t('{0} of {1}', formatBytes(p.bytesDone), formatBytes(p.bytesTotal)));
   if (parts.length === 0 && p.status) parts.push(p.status);
   return parts.join(' · ');
 }
@@ -37,7 +42,11 @@ export async function transferWithProgress(
   services.log.info(`${verb} ${ref}${auth ? ` as ${auth.username ?? 'token'}` : ' anonymously'}`);
   try {
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: options.title ?? `${verb} ${ref}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: options.title ?? (kind === 'push' ? vscode.l10n.t('Pushing {0}', ref) : vscode.l10n.t('Pulling {0}', ref)),
+        cancellable: true,
+      },
       (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
@@ -59,7 +68,9 @@ export async function transferWithProgress(
     if (!(err instanceof CancelledError)) throw err;
     services.log.info(`${kind} of ${ref} cancelled`);
     void vscode.window.showInformationMessage(
-      kind === 'push' ? `Push of ${ref} cancelled: nothing was tagged in the registry.` : `Pull of ${ref} cancelled.`,
+      kind === 'push'
+        ? vscode.l10n.t('Push of {0} cancelled: nothing was tagged in the registry.', ref)
+        : vscode.l10n.t('Pull of {0} cancelled.', ref),
     );
     return undefined;
   }

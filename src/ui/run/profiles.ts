@@ -22,7 +22,9 @@ export class RunProfiles implements vscode.Disposable {
     const first = problems[0];
     if (first)
       throw new Error(
-        `berth.yaml has ${problems.length} problem${problems.length === 1 ? '' : 's'}; line ${first.line}: ${first.message} (see Problems)`,
+        problems.length === 1
+          ? vscode.l10n.t('berth.yaml has 1 problem; line {0}: {1} (see Problems)', first.line, first.message)
+          : vscode.l10n.t('berth.yaml has {0} problems; line {1}: {2} (see Problems)', problems.length, first.line, first.message),
       );
     return profiles;
   }

@@ -89,8 +89,8 @@ export class ProjectRuns {
     const profiles = found && found.length > 0 ? found : this.writeDefaultProfile(projectDir, clicked);
     if (profiles.length === 1) return profiles[0];
     const picked = await vscode.window.showQuickPick(
-      profiles.map((p) => ({ label: p.name, description: p.image ?? `build ${p.build?.dockerfile ?? ''}`, profile: p })),
-      { title: 'Run model in container: which profile?' },
+      profiles.map((p) => ({ label: p.name, description: p.image ?? vscode.l10n.t('build {0}', p.build?.dockerfile ?? ''), profile: p })),
+      { title: vscode.l10n.t('Run model in container: which profile?') },
     );
     return picked?.profile;
   }
@@ -99,26 +99,35 @@ export class ProjectRuns {
     const file = path.join(projectDir, 'berth.yaml');
     if (!fs.existsSync(path.join(projectDir, 'Dockerfile')))
       throw new Error(
-        `No Dockerfile or berth.yaml in ${vscode.workspace.asRelativePath(projectDir)}: add a Dockerfile, or a berth.yaml profile naming an image.`,
+        vscode.l10n.t(
+          'No Dockerfile or berth.yaml in {0}: add a Dockerfile, or a berth.yaml profile naming an image.',
+          vscode.workspace.asRelativePath(projectDir),
+        ),
       );
     fs.writeFileSync(file, defaultProfileYaml(projectDir, clicked));
     void vscode.window.showInformationMessage(
-      `Created ${vscode.workspace.asRelativePath(file)} with a default run profile (edit it to change ports, limits or GPUs).`,
+      vscode.l10n.t(
+        'Created {0} with a default run profile (edit it to change ports, limits or GPUs).',
+        vscode.workspace.asRelativePath(file),
+      ),
     );
     return this.services.profiles.load(projectDir) ?? [];
   }
 
   /** Ask when the profile wants a GPU the engine cannot give; the answer is remembered per profile. */
   async offerCpu(projectDir: string, profileName: string, reason: string): Promise<boolean> {
+    const runOnCpu = vscode.l10n.t('Run on CPU');
     const choice = await vscode.window.showWarningMessage(
-      `Profile "${profileName}" asks for a GPU, but ${reason}`,
+      vscode.l10n.t('Profile "{0}" asks for a GPU, but {1}', profileName, reason),
       {
         modal: true,
-        detail: 'Run on CPU instead? Berth remembers this profile as "GPU if available": a GPU when the engine has one, the CPU otherwise.',
+        detail: vscode.l10n.t(
+          'Run on CPU instead? Berth remembers this profile as "GPU if available": a GPU when the engine has one, the CPU otherwise.',
+        ),
       },
-      'Run on CPU',
+      runOnCpu,
     );
-    if (choice !== 'Run on CPU') return false;
+    if (choice !== runOnCpu) return false;
     await this.services.context.workspaceState.update(gpuPreferenceKey(projectDir, profileName), true);
     return true;
   }
@@ -179,7 +188,7 @@ export class ProjectRuns {
     try {
       const previous = await engine.inspectContainer(name);
       if (previous.labels[BERTH_LABEL.managed] !== 'true')
-        throw new Error(`A container named ${name} exists and is not Berth's: rename or remove it first.`);
+        throw new Error(vscode.l10n.t("A container named {0} exists and is not Berth's: rename or remove it first.", name));
       await engine.removeContainer(previous.id, { force: true });
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
@@ -249,11 +258,12 @@ export class ProjectRuns {
       return await start(run.forceCpu, false);
     } catch (err) {
       if (err instanceof GpuUnavailableError) {
-        if (!(await this.offerCpu(run.projectDir, run.profile.name, `the engine refused it: ${err.message}`))) return undefined;
+        if (!(await this.offerCpu(run.projectDir, run.profile.name, vscode.l10n.t('the engine refused it: {0}', err.message))))
+          return undefined;
         return start(true, false);
       }
       if (err instanceof PortInUseError) {
-        if ((await vscode.window.showErrorMessage(err.message, 'Use Any Free Port')) === undefined) return undefined;
+        if ((await vscode.window.showErrorMessage(err.message, vscode.l10n.t('Use Any Free Port'))) === undefined) return undefined;
         return start(run.forceCpu, true);
       }
       throw err;
@@ -264,7 +274,11 @@ export class ProjectRuns {
     const engine = this.services.session.requireEngine();
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Starting ${name}: waiting until it is healthy`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Starting {0}: waiting until it is healthy', name),
+          cancellable: true,
+        },
         (_progress, token) => {
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());
@@ -301,7 +315,7 @@ export class ProjectRuns {
       result = await this.runToEnd(run, name, run.forceCpu, hooks.onStarted);
     } catch (err) {
       if (!(err instanceof GpuUnavailableError)) throw err;
-      if (!(await this.offerCpu(run.projectDir, base.name, `the engine refused it: ${err.message}`))) return undefined;
+      if (!(await this.offerCpu(run.projectDir, base.name, vscode.l10n.t('the engine refused it: {0}', err.message)))) return undefined;
       result = await this.runToEnd(run, name, true, hooks.onStarted);
     }
     if (!result) return undefined;
@@ -321,7 +335,7 @@ export class ProjectRuns {
     let result: BatchResult;
     try {
       result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Running batch job ${name}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Running batch job {0}', name), cancellable: true },
         (_p, token) => {
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());
@@ -341,7 +355,11 @@ export class ProjectRuns {
         // the job's result stands; what did not come back is said once, the detail in the log
         this.services.log.error(`Copying the results of ${name} back failed`, err);
         void vscode.window.showWarningMessage(
-          `Batch job ${name} ended, but its results did not all come back: ${err instanceof Error ? err.message : String(err)}`,
+          vscode.l10n.t(
+            'Batch job {0} ended, but its results did not all come back: {1}',
+            name,
+            err instanceof Error ? err.message : String(err),
+          ),
         );
       });
     return result;
@@ -359,7 +377,11 @@ export class ProjectRuns {
     const engine = this.services.session.requireEngine();
     const log = this.services.log;
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Berth: files for ${state.endpoint.host}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Berth: files for {0}', state.endpoint.host),
+        cancellable: true,
+      },
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
@@ -390,7 +412,7 @@ export class ProjectRuns {
     const engine = this.services.session.requireEngine();
     if (placed.outputs.length === 0) return;
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Berth: copying the results back', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Berth: copying the results back'), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
@@ -421,7 +443,7 @@ export class ProjectRuns {
     if (!run) return undefined;
     return {
       image: run.image,
-      label: `${run.image} (profile ${profile.name})`,
+      label: vscode.l10n.t('{0} (profile {1})', run.image, profile.name),
       base: this.plan(run, { profile: comparisonProfile(profile) }),
     };
   }
@@ -429,8 +451,16 @@ export class ProjectRuns {
 
 /** "model.npz: 12.0 of 40.0 MiB" for a progress notification. */
 function progressMessage(p: FilesProgress): string {
-  const total = p.totalBytes === undefined ? '' : ` of ${(p.totalBytes / MIB).toFixed(1)}`;
-  return `${p.phase === 'upload' ? 'uploading' : 'copying back'} ${path.basename(p.what)}: ${(p.bytes / MIB).toFixed(1)}${total} MiB`;
+  const done = (p.bytes / MIB).toFixed(1);
+  const file = path.basename(p.what);
+  if (p.totalBytes === undefined)
+    return p.phase === 'upload'
+      ? vscode.l10n.t('uploading {0}: {1} MiB', file, done)
+      : vscode.l10n.t('copying back {0}: {1} MiB', file, done);
+  const total = (p.totalBytes / MIB).toFixed(1);
+  return p.phase === 'upload'
+    ? vscode.l10n.t('uploading {0}: {1} of {2} MiB', file, done, total)
+    : vscode.l10n.t('copying back {0}: {1} of {2} MiB', file, done, total);
 }
 
 /** At most one report every 250 ms. */

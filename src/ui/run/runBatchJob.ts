@@ -9,14 +9,17 @@ import { projectTarget } from './projectTarget';
  * its logs in a terminal, then says how it ended — exit code, duration, OOM.
  */
 export async function runBatchJobCommand(ctx: CommandContext, ...args: unknown[]): Promise<number | undefined> {
-  if (!vscode.workspace.isTrusted) throw new Error('Running starts code from this workspace: trust it first (Manage Workspace Trust).');
-  const target = projectTarget(args[0], 'Open a folder with a Python file or a Dockerfile first.');
+  if (!vscode.workspace.isTrusted)
+    throw new Error(vscode.l10n.t('Running starts code from this workspace: trust it first (Manage Workspace Trust).'));
+  const target = projectTarget(args[0], vscode.l10n.t('Open a folder with a Python file or a Dockerfile first.'));
   const finished = await ctx.runs.runBatch(target, {
     onStarted: (record) => openLogs(ctx, [record], { tail: 'all', timestamps: false }),
   });
   if (!finished) return undefined;
   if (finished.result.exitCode === 0)
-    void vscode.window.showInformationMessage(`${finished.message} Output: ${vscode.workspace.asRelativePath(finished.outputDir)}`);
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('{0} Output: {1}', finished.message, vscode.workspace.asRelativePath(finished.outputDir)),
+    );
   else void vscode.window.showErrorMessage(finished.message);
   return finished.result.exitCode;
 }

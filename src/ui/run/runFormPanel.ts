@@ -15,7 +15,7 @@ function fieldOf(problemPath: string): string {
   return map[key] ?? key;
 }
 
-const fileProblemText = (p: ConfigProblem): string => `berth.yaml line ${p.line}, column ${p.column}: ${p.message}.`;
+const fileProblemText = (p: ConfigProblem): string => vscode.l10n.t('berth.yaml line {0}, column {1}: {2}.', p.line, p.column, p.message);
 
 type SaveMessage = Extract<RunFormFromWebview, { type: 'save' }>;
 
@@ -38,18 +38,18 @@ class RunForm {
     const extensionUri = services.context.extensionUri;
     this.panel = vscode.window.createWebviewPanel(
       'berth.runForm',
-      `Run Profiles: ${path.basename(projectDir)}`,
+      vscode.l10n.t('Run Profiles: {0}', path.basename(projectDir)),
       vscode.ViewColumn.Active,
       webviewOptions(extensionUri),
     );
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'berth.svg');
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'runForm', 'Run Profiles');
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'runForm', vscode.l10n.t('Run Profiles'));
     this.panel.webview.onDidReceiveMessage((m: RunFormFromWebview) => {
       const work = m.type === 'ready' ? this.init() : this.save(m);
       work.catch((err: unknown) => {
         services.log.error('Run form', err);
-        this.post({ type: 'failed', message: `Not saved: ${(err as Error).message} (details in the Berth log)` });
-        void vscode.window.showErrorMessage(`Run form: ${(err as Error).message}`);
+        this.post({ type: 'failed', message: vscode.l10n.t('Not saved: {0} (details in the Berth log)', (err as Error).message) });
+        void vscode.window.showErrorMessage(vscode.l10n.t('Run form: {0}', (err as Error).message));
       });
     });
   }
@@ -74,8 +74,9 @@ class RunForm {
   /** Not saved: one message (with a way to the file), the same words in the form, the form's values kept. */
   private notSaved(message: string, line?: number): void {
     this.services.log.warn(`Run form: not saved: ${message}`);
-    this.post({ type: 'failed', message: `Not saved: ${message}` });
-    void vscode.window.showErrorMessage(`${message} Not saved; the form keeps your values.`, 'Open berth.yaml').then((choice) => {
+    this.post({ type: 'failed', message: vscode.l10n.t('Not saved: {0}', message) });
+    const open = vscode.l10n.t('Open berth.yaml');
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} Not saved; the form keeps your values.', message), open).then((choice) => {
       if (choice) void this.openFile(line);
     });
   }
@@ -83,8 +84,8 @@ class RunForm {
   /** The engine's GPU as the form's GPU field explains it. */
   private async gpuNote(): Promise<string> {
     const state = await this.services.session.whenSettled();
-    if (state.kind !== 'connected') return 'engine not connected';
-    return state.gpu.available ? state.gpu.summary : `no GPU — ${state.gpu.reasons[0] ?? 'none detected'}`;
+    if (state.kind !== 'connected') return vscode.l10n.t('engine not connected');
+    return state.gpu.available ? state.gpu.summary : vscode.l10n.t('no GPU — {0}', state.gpu.reasons[0] ?? vscode.l10n.t('none detected'));
   }
 
   /** The form's first content: the file's profiles, a blank one, the GPU; a file it cannot save into is said at once. */
@@ -101,7 +102,8 @@ class RunForm {
       gpu: await this.gpuNote(),
     });
     const unreadable = problems.find((p) => p.path === '' || p.path === 'profiles');
-    if (unreadable) this.post({ type: 'failed', message: `${fileProblemText(unreadable)} Fix berth.yaml before saving from the form.` });
+    if (unreadable)
+      this.post({ type: 'failed', message: vscode.l10n.t('{0} Fix berth.yaml before saving from the form.', fileProblemText(unreadable)) });
   }
 
   private async save(m: SaveMessage): Promise<void> {
@@ -118,7 +120,7 @@ class RunForm {
       writeProfileFile(this.file, result.text);
     } catch (err) {
       this.services.log.error('Run form: saving berth.yaml', err);
-      return this.notSaved(`Could not save berth.yaml: ${(err as Error).message}.`);
+      return this.notSaved(vscode.l10n.t('Could not save berth.yaml: {0}.', (err as Error).message));
     }
     this.opened = result.text;
     this.post({ type: 'saved', name });
@@ -130,19 +132,28 @@ class RunForm {
     const unsavedInEditor = vscode.workspace.textDocuments.some((d) => d.uri.fsPath === this.file && d.isDirty);
     const check = writeCheck({ opened: this.opened, onDisk, unsavedInEditor });
     if (check === 'unsavedInEditor') {
-      this.notSaved('berth.yaml has unsaved changes in the editor: save or revert them first.');
+      this.notSaved(vscode.l10n.t('berth.yaml has unsaved changes in the editor: save or revert them first.'));
       return false;
     }
     if (check !== 'changedOnDisk') return true;
+    const save = vscode.l10n.t('Save');
+    const reload = vscode.l10n.t('Reload Form');
     const choice = await vscode.window.showWarningMessage(
-      `berth.yaml changed on disk since the form read it. Save profile "${name}" into the file as it is now? Its other changes are kept; this profile's fields are replaced by the form's.`,
+      vscode.l10n.t(
+        'berth.yaml changed on disk since the form read it. Save profile "{0}" into the file as it is now? Its other changes are kept; this profile\'s fields are replaced by the form\'s.',
+        name,
+      ),
       { modal: true },
-      'Save',
-      'Reload Form',
+      save,
+      reload,
     );
-    if (choice === 'Save') return true;
-    if (choice === 'Reload Form') await this.init();
-    else this.post({ type: 'failed', message: 'Not saved: berth.yaml changed on disk since the form read it; nothing was written.' });
+    if (choice === save) return true;
+    if (choice === reload) await this.init();
+    else
+      this.post({
+        type: 'failed',
+        message: vscode.l10n.t('Not saved: berth.yaml changed on disk since the form read it; nothing was written.'),
+      });
     return false;
   }
 }

@@ -5,7 +5,7 @@ import type { CommandContext } from '../commands';
 import { projectTarget } from './projectTarget';
 import { multiModelRun, perModelRuns, selectedModels, type SeveralMode } from './severalModels';
 
-const NO_FOLDER = 'Open a folder with a model, a Dockerfile or a notebook first.';
+const noFolder = (): string => vscode.l10n.t('Open a folder with a model, a Dockerfile or a notebook first.');
 
 /**
  * "Run model in container": from a model file, a Dockerfile, a Python file or a notebook to a
@@ -16,10 +16,10 @@ const NO_FOLDER = 'Open a folder with a model, a Dockerfile or a notebook first.
  */
 export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted)
-    throw new Error('Running builds and starts code from this workspace: trust it first (Manage Workspace Trust).');
+    throw new Error(vscode.l10n.t('Running builds and starts code from this workspace: trust it first (Manage Workspace Trust).'));
   const selected = Array.isArray(args[1]) ? args[1].filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
   if (selected.length > 1) return runSeveral(ctx, selected);
-  const { clicked, projectDir } = projectTarget(args[0], NO_FOLDER);
+  const { clicked, projectDir } = projectTarget(args[0], noFolder());
   const profileName = typeof args[1] === 'string' ? args[1] : undefined;
   const record = await ctx.runs.serve(
     { clicked, projectDir, ...(profileName !== undefined ? { profileName } : {}) },
@@ -34,7 +34,10 @@ export async function runModel(ctx: CommandContext, ...args: unknown[]): Promise
 async function showPlayground(ctx: CommandContext, record: ContainerRecord, projectDir: string, path?: string): Promise<void> {
   if (record.ports.some((p) => p.hostPort !== undefined))
     await ctx.playgrounds.show(record, projectDir, path === undefined ? {} : { path });
-  else void vscode.window.showInformationMessage(`${record.name} is running (it publishes no port, so there is no playground).`);
+  else
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('{0} is running (it publishes no port, so there is no playground).', record.name),
+    );
 }
 
 /**
@@ -44,7 +47,7 @@ async function showPlayground(ctx: CommandContext, record: ContainerRecord, proj
  */
 async function runSeveral(ctx: CommandContext, selected: readonly vscode.Uri[]): Promise<string | undefined> {
   const first = selected[0];
-  const { clicked, projectDir } = projectTarget(first, NO_FOLDER);
+  const { clicked, projectDir } = projectTarget(first, noFolder());
   const models = selectedModels(
     projectDir,
     selected.map((u) => u.fsPath),
@@ -54,19 +57,22 @@ async function runSeveral(ctx: CommandContext, selected: readonly vscode.Uri[]):
   const picked = await vscode.window.showQuickPick<vscode.QuickPickItem & { mode: SeveralMode }>(
     [
       {
-        label: 'One container per model',
-        description: `${models.length} containers`,
-        detail: `${names}: each in a container of its own, on a free port of 127.0.0.1`,
+        label: vscode.l10n.t('One container per model'),
+        description: vscode.l10n.t('{0} containers', models.length),
+        detail: vscode.l10n.t('{0}: each in a container of its own, on a free port of 127.0.0.1', names),
         mode: 'per-model',
       },
       {
-        label: `One container serving all ${models.length} models`,
+        label: vscode.l10n.t('One container serving all {0} models', models.length),
         description: '/models/<name>/predict',
-        detail: `${names} in one server, each at /models/<name>/predict; /predict answers with ${models[0]?.name ?? ''}`,
+        detail: vscode.l10n.t('{0} in one server, each at /models/<name>/predict; /predict answers with {1}', names, models[0]?.name ?? ''),
         mode: 'one-container',
       },
     ],
-    { title: `Run ${models.length} models in containers`, placeHolder: 'One container per model, or one serving all?' },
+    {
+      title: vscode.l10n.t('Run {0} models in containers', models.length),
+      placeHolder: vscode.l10n.t('One container per model, or one serving all?'),
+    },
   );
   if (!picked) return undefined;
   const profile = await ctx.runs.chooseProfile(projectDir, clicked);

@@ -11,7 +11,7 @@ export async function scanImage(ctx: CommandContext, ...args: unknown[]): Promis
   else if (typeof args[0] === 'string') ref = args[0];
   if (ref === undefined) {
     const images = (await engine.listImages()).flatMap((i) => i.tags.map((t) => ({ label: t, description: i.id.slice(7, 19) })));
-    const picked = await vscode.window.showQuickPick(images, { title: 'Scan image for vulnerabilities' });
+    const picked = await vscode.window.showQuickPick(images, { title: vscode.l10n.t('Scan image for vulnerabilities') });
     ref = picked?.label;
   }
   if (ref === undefined) return;

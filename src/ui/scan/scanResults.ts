@@ -30,13 +30,14 @@ export type ScanNode =
   | { readonly kind: 'severity'; readonly report: ScanReport; readonly severity: Severity; readonly findings: readonly Finding[] }
   | { readonly kind: 'finding'; readonly report: ScanReport; readonly finding: Finding };
 
-const SEVERITY_TITLE: Readonly<Record<Severity, string>> = {
-  critical: 'Critical',
-  high: 'High',
-  medium: 'Medium',
-  low: 'Low',
-  unknown: 'Unknown severity',
-};
+const severityTitle = (severity: Severity): string =>
+  ({
+    critical: vscode.l10n.t('Critical'),
+    high: vscode.l10n.t('High'),
+    medium: vscode.l10n.t('Medium'),
+    low: vscode.l10n.t('Low'),
+    unknown: vscode.l10n.t('Unknown severity'),
+  })[severity];
 
 /** The summary's severity in the Problems view: the worst finding's. */
 export function diagnosticSeverity(worst: Severity): vscode.DiagnosticSeverity {
@@ -106,11 +107,11 @@ export class ScanResults implements vscode.TreeDataProvider<ScanNode>, vscode.Di
       report = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `Scanning ${image} with ${scanner.name}`,
+          title: vscode.l10n.t('Scanning {0} with {1}', image, scanner.name),
           cancellable: true,
         },
         (progress, token) => {
-          progress.report({ message: 'a first scan downloads the vulnerability database…' });
+          progress.report({ message: vscode.l10n.t('a first scan downloads the vulnerability database…') });
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());
           return runScan(scanner, image, { signal: controller.signal });
@@ -133,8 +134,12 @@ export class ScanResults implements vscode.TreeDataProvider<ScanNode>, vscode.Di
     const links = SCANNER_NAMES.map((name) => INSTALL_LINKS[name]);
     const message =
       preferred !== 'auto' && installed.length > 0
-        ? `berth.scan.scanner is ${preferred}, which is not installed (found: ${installed.join(', ')}). Install it, or set berth.scan.scanner to auto.`
-        : 'Scan Image needs an image scanner on PATH: install Trivy, Grype or Docker Scout, then scan again.';
+        ? vscode.l10n.t(
+            'berth.scan.scanner is {0}, which is not installed (found: {1}). Install it, or set berth.scan.scanner to auto.',
+            preferred,
+            installed.join(', '),
+          )
+        : vscode.l10n.t('Scan Image needs an image scanner on PATH: install Trivy, Grype or Docker Scout, then scan again.');
     const choice = await vscode.window.showInformationMessage(message, ...links.map((l) => l.label));
     const link = links.find((l) => l.label === choice);
     if (link) await vscode.env.openExternal(vscode.Uri.parse(link.url));
@@ -171,7 +176,7 @@ export class ScanResults implements vscode.TreeDataProvider<ScanNode>, vscode.Di
     this.refreshDiagnostics();
     // the view's focus command exists once the view is contributed; a failure to reveal it is no failure of the scan
     void Promise.resolve(vscode.commands.executeCommand('berth.scanResults.focus')).catch(() => undefined);
-    void vscode.window.showInformationMessage(`${text}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0}.', text));
   }
 
   private refreshDiagnostics(): void {
@@ -214,7 +219,7 @@ export class ScanResults implements vscode.TreeDataProvider<ScanNode>, vscode.Di
       const summary = summarise(node.report.findings);
       const item = new vscode.TreeItem(node.report.image, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `scan|${node.report.image}`;
-      item.description = `${node.report.scanner} · ${summary.total === 0 ? 'nothing found' : `${summary.total} found, ${summary.fixable} fixable`}`;
+      item.description = `${node.report.scanner} · ${summary.total === 0 ? vscode.l10n.t('nothing found') : vscode.l10n.t('{0} found, {1} fixable', summary.total, summary.fixable)}`;
       item.tooltip = describeSummary(summary, node.report.image);
       item.iconPath = new vscode.ThemeIcon('shield');
       item.contextValue = 'scanReport';
@@ -222,20 +227,20 @@ export class ScanResults implements vscode.TreeDataProvider<ScanNode>, vscode.Di
     }
     if (node.kind === 'severity') {
       const fixable = node.findings.filter((f) => f.fixedVersion !== undefined).length;
-      const item = new vscode.TreeItem(SEVERITY_TITLE[node.severity], vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(severityTitle(node.severity), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `scan|${node.report.image}|${node.severity}`;
-      item.description = `${node.findings.length} · ${fixable} fixable`;
+      item.description = vscode.l10n.t('{0} · {1} fixable', node.findings.length, fixable);
       item.iconPath = new vscode.ThemeIcon(node.severity === 'critical' ? 'error' : node.severity === 'high' ? 'warning' : 'info');
       return item;
     }
     const f = node.finding;
     const item = new vscode.TreeItem(`${f.id}  ${f.package}`, vscode.TreeItemCollapsibleState.None);
     item.id = `scan|${node.report.image}|${f.id}|${f.package}|${f.target ?? ''}`;
-    item.description = `${f.installedVersion} → ${f.fixedVersion === undefined ? 'no fix yet' : `fixed in ${f.fixedVersion}`}`;
+    item.description = `${f.installedVersion} → ${f.fixedVersion === undefined ? vscode.l10n.t('no fix yet') : vscode.l10n.t('fixed in {0}', f.fixedVersion)}`;
     item.tooltip = [
       f.title,
       `${f.package} ${f.installedVersion}`,
-      f.fixedVersion ? `Fixed in ${f.fixedVersion}` : 'No fixed version',
+      f.fixedVersion ? vscode.l10n.t('Fixed in {0}', f.fixedVersion) : vscode.l10n.t('No fixed version'),
       f.target,
       f.url,
     ]
@@ -243,7 +248,7 @@ export class ScanResults implements vscode.TreeDataProvider<ScanNode>, vscode.Di
       .join('\n');
     item.iconPath = new vscode.ThemeIcon(f.fixedVersion === undefined ? 'circle-outline' : 'pass');
     item.contextValue = f.url ? 'scanFinding.link' : 'scanFinding';
-    if (f.url) item.command = { title: 'Open Advisory', command: 'vscode.open', arguments: [vscode.Uri.parse(f.url)] };
+    if (f.url) item.command = { title: vscode.l10n.t('Open Advisory'), command: 'vscode.open', arguments: [vscode.Uri.parse(f.url)] };
     return item;
   }
 

@@ -52,7 +52,9 @@ export class StatsPanel implements vscode.Disposable {
   }
 
   private title(): string {
-    return this.targets.length === 1 ? `Stats: ${this.targets[0]?.name ?? ''}` : `Stats: ${this.targets.length} containers`;
+    return this.targets.length === 1
+      ? vscode.l10n.t('Stats: {0}', this.targets[0]?.name ?? '')
+      : vscode.l10n.t('Stats: {0} containers', this.targets.length);
   }
 
   private push(webview: vscode.Webview): void {
@@ -71,14 +73,16 @@ export class StatsPanel implements vscode.Disposable {
     this.ended = true;
     clearInterval(this.timer);
     for (const release of this.releases.splice(0)) release();
-    panel.title = `${this.title()} (ended)`;
+    panel.title = vscode.l10n.t('{0} (ended)', this.title());
     if (this.ready) this.sayEnded(panel.webview);
   }
 
   private sayEnded(webview: vscode.Webview): void {
     const message: StatsToWebview = {
       type: 'error',
-      message: 'The engine connection changed: these stats end here. Show Stats again for the containers of the engine Berth uses now.',
+      message: vscode.l10n.t(
+        'The engine connection changed: these stats end here. Show Stats again for the containers of the engine Berth uses now.',
+      ),
     };
     void webview.postMessage(message);
   }

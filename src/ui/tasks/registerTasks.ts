@@ -50,7 +50,7 @@ export class BerthTaskProvider implements vscode.TaskProvider {
         new BerthTaskTerminal((write) =>
           folder
             ? runBerthTask(this.services, resolved, folder.uri.fsPath, write)
-            : Promise.resolve((write('Berth: open a folder first: berth tasks run in a workspace folder.'), 1)),
+            : Promise.resolve((write(vscode.l10n.t('Berth: open a folder first: berth tasks run in a workspace folder.')), 1)),
         ),
       ),
     );

@@ -15,7 +15,7 @@ export type TaskServices = Pick<
 /** Where a task's lines go: one line at a time. */
 export type TaskWrite = (line: string) => void;
 
-export const TRUST_MESSAGE = 'Berth tasks build and run code from this workspace: trust it first (Manage Workspace Trust).';
+export const TRUST_MESSAGE = vscode.l10n.t('Berth tasks build and run code from this workspace: trust it first (Manage Workspace Trust).');
 
 /** A task that cannot go on: its message is the task's last line, its exit code 1. */
 class TaskRefused extends Error {}
@@ -60,37 +60,56 @@ async function carryOut(services: TaskServices, plan: TaskPlan, write: TaskWrite
   switch (plan.kind) {
     case 'run': {
       write(
-        `Berth: running ${plan.profile ? `profile ${plan.profile}` : 'the default profile'} of ${rel(plan.projectDir)} (image, then start, until healthy)…`,
+        plan.profile
+          ? vscode.l10n.t('Berth: running profile {0} of {1} (image, then start, until healthy)…', plan.profile, rel(plan.projectDir))
+          : vscode.l10n.t('Berth: running the default profile of {0} (image, then start, until healthy)…', rel(plan.projectDir)),
       );
       const record = await services.runs.serve(
         { clicked: plan.clicked, projectDir: plan.projectDir, ...(plan.profile ? { profileName: plan.profile } : {}) },
-        { onUnhealthy: (r) => write(`Berth: ${r.name} did not become healthy (${r.status}); its logs say why (Berth: Show Logs).`) },
+        {
+          onUnhealthy: (r) =>
+            write(vscode.l10n.t('Berth: {0} did not become healthy ({1}); its logs say why (Berth: Show Logs).', r.name, r.status)),
+        },
       );
-      if (!record) throw new TaskRefused('The run was cancelled: nothing was started.');
+      if (!record) throw new TaskRefused(vscode.l10n.t('The run was cancelled: nothing was started.'));
       const ports = record.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostIp ?? '127.0.0.1'}:${p.hostPort ?? ''}`);
-      write(`Berth: ${record.name} is healthy${ports.length > 0 ? ` on ${ports.join(', ')}` : ''}.`);
+      write(
+        ports.length > 0
+          ? vscode.l10n.t('Berth: {0} is healthy on {1}.', record.name, ports.join(', '))
+          : vscode.l10n.t('Berth: {0} is healthy.', record.name),
+      );
       return 0;
     }
     case 'batch': {
-      write(`Berth: running ${rel(plan.clicked)} as a batch job${plan.profile ? ` (profile ${plan.profile})` : ''}…`);
+      write(
+        plan.profile
+          ? vscode.l10n.t('Berth: running {0} as a batch job (profile {1})…', rel(plan.clicked), plan.profile)
+          : vscode.l10n.t('Berth: running {0} as a batch job…', rel(plan.clicked)),
+      );
       const finished = await services.runs.runBatch(
         { clicked: plan.clicked, projectDir: plan.projectDir, ...(plan.profile ? { profileName: plan.profile } : {}) },
-        { onStarted: (r) => write(`Berth: started ${r.name}.`) },
+        { onStarted: (r) => write(vscode.l10n.t('Berth: started {0}.', r.name)) },
       );
-      if (!finished) throw new TaskRefused('The batch job was cancelled.');
+      if (!finished) throw new TaskRefused(vscode.l10n.t('The batch job was cancelled.'));
       write(`Berth: ${finished.message}`);
       if (finished.result.exitCode !== 0) return finished.result.exitCode > 0 ? finished.result.exitCode : 1;
-      write(`Berth: output in ${rel(finished.outputDir)}.`);
+      write(vscode.l10n.t('Berth: output in {0}.', rel(finished.outputDir)));
       return 0;
     }
     case 'build': {
       const tag = plan.tag ?? proposeTag(plan.contextDir, await gitState(plan.contextDir));
       const source = path.join(plan.contextDir, plan.dockerfile);
       write(
-        `Berth: building ${tag} from ${rel(source)}${plan.profile ? ` (profile ${plan.profile})` : ''}${plan.target ? `, stage ${plan.target}` : ''} — the full log is in the Berth Build output…`,
+        vscode.l10n.t(
+          'Berth: building {0} from {1}{2}{3} — the full log is in the Berth Build output…',
+          tag,
+          rel(source),
+          plan.profile ? vscode.l10n.t(' (profile {0})', plan.profile) : '',
+          plan.target ? vscode.l10n.t(', stage {0}', plan.target) : '',
+        ),
       );
       const scan = await confirmContext(scanContext(plan.contextDir, plan.dockerfile), plan.contextDir, plan.dockerfile);
-      if (!scan) throw new TaskRefused('The build was cancelled.');
+      if (!scan) throw new TaskRefused(vscode.l10n.t('The build was cancelled.'));
       const built = await buildWithProgress(services, {
         scan,
         dockerfile: plan.dockerfile,
@@ -99,20 +118,23 @@ async function carryOut(services: TaskServices, plan: TaskPlan, write: TaskWrite
         buildArgs: plan.buildArgs,
         source: vscode.Uri.file(source),
       });
-      if (!built) throw new TaskRefused(`The build of ${tag} failed or was cancelled: see the Berth Build output.`);
-      write(`Berth: built ${tag} (${built.id.slice(7, 19)}) in ${built.seconds.toFixed(1)} s.`);
+      if (!built) throw new TaskRefused(vscode.l10n.t('The build of {0} failed or was cancelled: see the Berth Build output.', tag));
+      write(vscode.l10n.t('Berth: built {0} ({1}) in {2} s.', tag, built.id.slice(7, 19), built.seconds.toFixed(1)));
       return 0;
     }
     case 'compare': {
       const hasProject = ['berth.yaml', 'Dockerfile'].some((f) => fs.existsSync(path.join(plan.projectDir, f)));
       if (!hasProject && services.config.compare.image === '')
         throw new TaskRefused(
-          `${rel(plan.notebook)} has no project image (no berth.yaml or Dockerfile) to compare it in: add one, or set berth.compare.image.`,
+          vscode.l10n.t(
+            '{0} has no project image (no berth.yaml or Dockerfile) to compare it in: add one, or set berth.compare.image.',
+            rel(plan.notebook),
+          ),
         );
-      write(`Berth: comparing ${rel(plan.notebook)} with the container…`);
+      write(vscode.l10n.t('Berth: comparing {0} with the container…', rel(plan.notebook)));
       const panel = await services.comparisons.compare(vscode.Uri.file(plan.notebook));
-      if (!panel) throw new TaskRefused('The comparison was cancelled: nothing ran.');
-      write('Berth: the comparison is in its panel.');
+      if (!panel) throw new TaskRefused(vscode.l10n.t('The comparison was cancelled: nothing ran.'));
+      write(vscode.l10n.t('Berth: the comparison is in its panel.'));
       return 0;
     }
   }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { ENGINE_ERROR_CODES, EnginePermissionError, EngineTimeoutError } from '../../../../src/core/engine/errors';
-import { ENGINE_VIEWS, errorContent, listingErrorRows, welcomeEntries } from '../../../../src/ui/engine/welcomeViews';
+import { ENGINE_VIEWS, errorContent, listingErrorRows, welcomeEntries, welcomeManifest } from '../../../../src/ui/engine/welcomeViews';
 
 type Context = Readonly<Record<string, string | boolean | undefined>>;
 
@@ -52,17 +52,26 @@ function evaluate(when: string, ctx: Context): boolean {
   return result;
 }
 
-const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../..', 'package.json'), 'utf8')) as {
+const ROOT = path.join(__dirname, '../../../..');
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   contributes: { viewsWelcome: { view: string; contents: string; when: string }[] };
 };
+const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
 
 describe('welcome content of the views', () => {
   test('package.json carries exactly what src/ui/engine/welcomeViews.ts makes (run `npm run manifest` after changing it)', () => {
-    assert.deepEqual(manifest.contributes.viewsWelcome, welcomeEntries());
+    const { entries, nls: texts } = welcomeManifest();
+    assert.deepEqual(manifest.contributes.viewsWelcome, entries);
+    for (const [key, text] of Object.entries(texts)) assert.equal(nls[key], text, `package.nls.json: ${key}`);
+    // each `%key%` read through package.nls.json is the English welcome content
+    assert.deepEqual(
+      entries.map((e) => ({ ...e, contents: nls[e.contents.slice(1, -1)] })),
+      welcomeEntries(),
+    );
   });
 
   test('every view shows exactly one message for every engine state and every error code', () => {
-    const entries = manifest.contributes.viewsWelcome;
+    const entries = manifest.contributes.viewsWelcome.map((e) => ({ ...e, contents: nls[e.contents.slice(1, -1)] ?? e.contents }));
     const states: Context[] = [
       {},
       { 'berth.engineState': 'connecting' },
