@@ -14,7 +14,8 @@
  *                (call → first onToken, everything Berth does included) and Berth's own
  *                metrics.tokensPerSecond.
  *
- * Prints medians and p95s side by side and the median of the paired differences. The container
+ * Prints medians and p95s side by side, the median of the paired differences, and the CPU this
+ * process spends per request for the two Node clients (blocks of 10 without curl). The container
  * and image are labelled berth.bench=<pid> and removed at the end.
  *
  *   npm run bench:llm -- [--rounds 30] [--tokens 32] [--delay 10] [--keep]
@@ -181,23 +182,42 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write('done\n');
+    // CPU per request of the two Node clients, in blocks without curl (whose child process's
+    // exit is handled in this process and would land on the next request's account)
+    const cpuUs: Record<'bare' | 'berth', number[]> = { bare: [], berth: [] };
+    for (let i = 0; i < 6; i++) {
+      for (const [name, run] of (i % 2 === 0
+        ? [
+            ['bare', bare],
+            ['berth', berth],
+          ]
+        : [
+            ['berth', berth],
+            ['bare', bare],
+          ]) as ['bare' | 'berth', () => Promise<Sample>][]) {
+        const cpu = process.cpuUsage();
+        for (let k = 0; k < 10; k++) await run();
+        const used = process.cpuUsage(cpu);
+        cpuUs[name].push((used.user + used.system) / 10);
+      }
+    }
 
     const ttftDiffs = berths.map((b, i) => b.ttftMs - curls[i]!.ttftMs);
     const floorDiffs = berths.map((b, i) => b.ttftMs - bares[i]!.ttftMs);
     const tpsRatios = berths.map((b, i) => b.tokensPerSecond / curls[i]!.tokensPerSecond);
-    const col = (xs: readonly Sample[], k: keyof Sample): number[] => xs.map((x) => x[k]);
+    const col = (xs: readonly Sample[], k: 'ttftMs' | 'tokensPerSecond'): number[] => xs.map((x) => x[k]);
     console.log(
       `\nStreamed chat to examples/llm-chat (${TOKENS} tokens, TOKEN_DELAY_MS=${values.delay}, seed 3), ${ROUNDS} rounds, order rotated\n`,
     );
-    console.log('| client | TTFT p50 ms | TTFT p95 ms | tokens/s p50 | tokens/s p95 |');
-    console.log('|---|---:|---:|---:|---:|');
+    console.log('| client | TTFT p50 ms | TTFT p95 ms | tokens/s p50 | tokens/s p95 | CPU µs/request (this process) |');
+    console.log('|---|---:|---:|---:|---:|---:|');
     for (const [name, xs] of [
       ['curl -N (time_starttransfer, spawn excluded)', curls],
       ['bare node:http (first body chunk, no parsing)', bares],
       ['Berth streamChat (call → first onToken)', berths],
     ] as const) {
       console.log(
-        `| ${name} | ${fmt(median(col(xs, 'ttftMs')), 2)} | ${fmt(percentile(col(xs, 'ttftMs'), 95), 2)} | ${fmt(median(col(xs, 'tokensPerSecond')), 1)} | ${fmt(percentile(col(xs, 'tokensPerSecond'), 95), 1)} |`,
+        `| ${name} | ${fmt(median(col(xs, 'ttftMs')), 2)} | ${fmt(percentile(col(xs, 'ttftMs'), 95), 2)} | ${fmt(median(col(xs, 'tokensPerSecond')), 1)} | ${fmt(percentile(col(xs, 'tokensPerSecond'), 95), 1)} | ${xs === curls ? '–' : fmt(median(xs === bares ? cpuUs.bare : cpuUs.berth), 0)} |`,
       );
     }
     console.log(
