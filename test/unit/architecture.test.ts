@@ -89,6 +89,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'core/fleet',
     'core/logsearch',
     'core/schema',
+    'core/llm',
   ],
   'core/notebook': ['core/engine', 'core/project'],
   // BuildKit builds through a docker CLI, or the engine's classic builder
@@ -104,6 +105,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'core/logsearch': ['core/engine'],
   // JSON Schema read for an editor: completion and hover in YAML documents
   'core/schema': [],
+  // OpenAI-compatible LLM servers: streamed chat, its measurements, detection, request as code
+  'core/llm': ['core/engine'],
   'core/project': ['core/engine'],
   'core/engine': [],
   webview: [],
