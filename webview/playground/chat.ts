@@ -88,6 +88,7 @@ export class ChatSection {
   private readonly temperature = field<ValueElement>('vscode-textfield', { id: 'chat-temperature', value: '0.8' });
   private readonly topP = field<ValueElement>('vscode-textfield', { id: 'chat-top-p', value: '1' });
   private readonly maxTokens = field<ValueElement>('vscode-textfield', { id: 'chat-max-tokens', value: '128' });
+  private readonly seed = field<ValueElement>('vscode-textfield', { id: 'chat-seed', placeholder: 'random' });
   private readonly stopSeq = field<ValueElement>('vscode-textfield', { id: 'chat-stop-seq', placeholder: 'e.g. \\n\\n, END' });
   private readonly transcript = el('div', { className: 'chat-transcript' });
   private readonly input = field<ValueElement>('vscode-textarea', { id: 'chat-input', rows: '3', placeholder: 'Message' });
@@ -158,6 +159,7 @@ export class ChatSection {
         labelled('temperature', this.temperature),
         labelled('top_p', this.topP),
         labelled('max tokens', this.maxTokens),
+        labelled('seed', this.seed),
         labelled('stop', this.stopSeq),
       ),
       this.transcript,
@@ -287,7 +289,7 @@ export class ChatSection {
     return this.abOn.checked ? ['a', 'b'] : ['a'];
   }
 
-  private params(): { error: string } | { temperature?: number; top_p?: number; max_tokens?: number; stop?: string[] } {
+  private params(): { error: string } | { temperature?: number; top_p?: number; max_tokens?: number; stop?: string[]; seed?: number } {
     const num = (f: ValueElement, name: string): number | undefined | { error: string } => {
       const t = f.value.trim();
       if (t === '') return undefined;
@@ -297,13 +299,15 @@ export class ChatSection {
     const temperature = num(this.temperature, 'temperature');
     const topP = num(this.topP, 'top_p');
     const maxTokens = num(this.maxTokens, 'max tokens');
-    for (const v of [temperature, topP, maxTokens]) if (typeof v === 'object') return v;
+    const seed = num(this.seed, 'seed');
+    for (const v of [temperature, topP, maxTokens, seed]) if (typeof v === 'object') return v;
     const stop = parseStop(this.stopSeq.value);
     return {
       ...(typeof temperature === 'number' ? { temperature } : {}),
       ...(typeof topP === 'number' ? { top_p: topP } : {}),
       ...(typeof maxTokens === 'number' ? { max_tokens: Math.round(maxTokens) } : {}),
       ...(stop.length > 0 ? { stop } : {}),
+      ...(typeof seed === 'number' ? { seed: Math.round(seed) } : {}),
     };
   }
 
