@@ -80,28 +80,27 @@ async function setValue(frame: FrameLocator, selector: string, value: string): P
  */
 function watchReply(frame: FrameLocator, turns: number, side: 'a' | 'b'): Promise<{ lengths: number[]; final: string }> {
   return frame.locator('#chat-transcript').evaluate(
-    (node, args) =>
-      new Promise<{ lengths: number[]; final: string }>((resolve, reject) => {
-        interface Found {
-          querySelector(selector: string): Found | null;
-          querySelectorAll(selector: string): ArrayLike<Found>;
-          readonly textContent: string | null;
-        }
-        const transcript = node as unknown as Found;
-        const lengths: number[] = [];
-        const started = Date.now();
-        const tick = (): void => {
-          const turn = transcript.querySelectorAll('.chat-turn')[args.turns - 1];
-          const reply = turn?.querySelector(`.chat-reply[data-side="${args.side}"]`);
-          const text = reply?.querySelector('.chat-text')?.textContent ?? '';
-          const metrics = reply?.querySelector('.chat-metrics')?.textContent ?? '';
-          if (reply) lengths.push(text.length);
-          if (metrics !== '') return resolve({ lengths, final: text });
-          if (Date.now() - started > 60_000) return reject(new Error(`no figures for ${args.side} within 60 s; text: ${text}`));
-          setTimeout(tick, 5);
-        };
-        tick();
-      }),
+    async (node, args) => {
+      interface Found {
+        querySelector(selector: string): Found | null;
+        querySelectorAll(selector: string): ArrayLike<Found>;
+        readonly textContent: string | null;
+      }
+      // no named functions in here: the page gets this function's source as tsx compiled it
+      const transcript = node as unknown as Found;
+      const lengths: number[] = [];
+      const started = Date.now();
+      for (;;) {
+        const turn = transcript.querySelectorAll('.chat-turn')[args.turns - 1];
+        const reply = turn?.querySelector(`.chat-reply[data-side="${args.side}"]`);
+        const text = reply?.querySelector('.chat-text')?.textContent ?? '';
+        const metrics = reply?.querySelector('.chat-metrics')?.textContent ?? '';
+        if (reply) lengths.push(text.length);
+        if (metrics !== '') return { lengths, final: text };
+        if (Date.now() - started > 60_000) throw new Error(`no figures for ${args.side} within 60 s; text: ${text}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
     { turns, side },
   );
 }
@@ -238,6 +237,8 @@ describe('e2e: Chat in the playground — the sample LLM server, streamed', { ti
       (t) => t.startsWith('Copied as curl'),
       'the copy confirmation',
     );
+    // the clipboard is read by the workbench's page, which needs the focus for it
+    await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
     const curl = await page.evaluate(() =>
       (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText(),
     );
@@ -334,7 +335,9 @@ describe('e2e: Chat in the playground — the sample LLM server, streamed', { ti
   test('A/B chat: the same conversation to A and B side by side, each with its streaming figures', async () => {
     const page = vscode.page;
     const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-    await frame.locator('#chat-clear').click();
+    // the first test cleared the conversation before its batch
+    assert.equal(await frame.locator('.chat-turn').count(), 0);
+    assert.equal(await frame.locator('#chat-choose-b').isVisible(), false, "B's row shows only in an A/B chat");
     await frame.locator('#chat-ab-on').click();
     await pickItem(page, `A/B: compare ${NAME_A} with`, NAME_B);
     await eventually(

@@ -571,6 +571,8 @@ function fillModels(select: ValueElement, models: readonly string[]): void {
 
 export const CHAT_STYLE = `
 .chat { margin-top: 8px; }
+.chat [hidden] { display: none !important; }
+#chat-stop-seq { width: 10em; }
 .chat h3 { margin: 0; }
 .chat-side { font-weight: bold; }
 .chat-field { display: flex; gap: 4px; align-items: center; }
