@@ -25,7 +25,9 @@ export interface ChatHost {
   /** B of the A/B chat, once chosen. */
   b(): AbChoice | undefined;
   post(message: ChatToWebview): void;
-  readonly log: vscode.LogOutputChannel;
+  readonly log: Pick<vscode.LogOutputChannel, 'info' | 'warn' | 'error'>;
+  /** Put text on the clipboard (vscode.env.clipboard). */
+  writeClipboard(text: string): Thenable<void>;
   /** A streamed answer counts in the Fleet dashboard's figures of a container without /metrics. */
   recordTraffic(side: AbSide, result: StreamResult): void;
   /** Where an export is suggested (the first workspace folder, else the project). */
@@ -254,7 +256,7 @@ export class ChatSession implements vscode.Disposable {
       api,
       api === 'embeddings' ? body : { ...body, stream: true, stream_options: { include_usage: true } },
     )[format];
-    await vscode.env.clipboard.writeText(code);
+    await this.host.writeClipboard(code);
     this.note(vscode.l10n.t('Copied as {0}: the request to {1}.', FORMAT_NAMES[format], target.label));
   }
 

@@ -193,6 +193,7 @@ export class PlaygroundPanel {
       b: () => this.b,
       post: (message) => this.post(message),
       log: services.log,
+      writeClipboard: (text) => vscode.env.clipboard.writeText(text),
       recordTraffic: (side, r) => {
         if (side === 'a')
           this.recordTraffic({ latencyMs: r.metrics.totalMs, status: r.status, ...(r.error === undefined ? {} : { error: r.error }) });
