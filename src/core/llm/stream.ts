@@ -324,6 +324,8 @@ function streamOnce(baseUrl: string, api: LlmApi, body: Record<string, unknown>,
       res.on('data', (chunk: string) => {
         parser.push(chunk);
         if (g.serverError !== undefined) finish(`the server reported an error after ${tokens()}: ${oneLine(g.serverError)}`);
+        // [DONE] is the end, whether or not the server closes the response right after it
+        else if (g.sawDone) finish();
       });
       res.on('end', () => {
         parser.end();
