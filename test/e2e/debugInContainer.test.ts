@@ -149,15 +149,7 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
       normalize(await missing.innerText()),
       /The image \S+ has no debugpy: add it to the image \(Debian: apt-get install python3-debugpy; pip: pip install debugpy\)/,
     );
-    await eventually(
-      () =>
-        engine.inspectContainer(CONTAINER).then(
-          () => 'there',
-          (err: unknown) => (err instanceof NotFoundError ? 'gone' : String(err)),
-        ),
-      (s) => s === 'gone',
-      'the failed run’s container removed',
-    );
+    await containerGone('the failed run’s container removed');
     await missing
       .locator('.codicon-notifications-clear, .codicon-close')
       .first()
@@ -240,6 +232,11 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
     await page.keyboard.press('Escape');
     await page.locator('.debug-toolbar .codicon-debug-disconnect, .debug-toolbar .codicon-debug-stop').first().click();
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+    await containerGone('the debug container removed when the session ended');
+  }
+
+  /** Wait until the debug container is no longer on the engine. */
+  async function containerGone(what: string): Promise<void> {
     await eventually(
       () =>
         engine.inspectContainer(CONTAINER).then(
@@ -247,7 +244,7 @@ describe('e2e: Debug in Container on the sample', { timeout: 420_000 }, () => {
           (err: unknown) => (err instanceof NotFoundError ? 'gone' : String(err)),
         ),
       (s) => s === 'gone',
-      'the debug container removed when the session ended',
+      what,
     );
   }
 });
