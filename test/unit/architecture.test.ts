@@ -120,6 +120,7 @@ const WEBVIEW_SHARED = [
   'src/core/project/profileFields.ts',
   'src/core/notebook/summary.ts',
   'src/core/fleet/types.ts',
+  'src/core/llm/types.ts',
 ];
 
 export function directionProblems(files: readonly string[]): string[] {

@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { PlaygroundFromWebview, PlaygroundMethod, PlaygroundSample, PlaygroundToWebview } from '../../src/ui/webview/protocol';
 import { addStyle, connect, el } from '../vscodeApi';
 import { AB_STYLE, AbSection } from './ab';
+import { CHAT_STYLE, ChatSection } from './chat';
 
 interface ValueElement extends HTMLElement {
   value: string;
@@ -55,6 +56,10 @@ const abMode = el('vscode-button', { text: 'A/B…' });
 abMode.id = 'ab-mode';
 abMode.setAttribute('secondary', '');
 abMode.title = 'Send the same requests to this container and another target, side by side';
+const chatMode = el('vscode-button', { text: 'Chat' });
+chatMode.id = 'chat-mode';
+chatMode.setAttribute('secondary', '');
+chatMode.title = 'Chat with an OpenAI-compatible server: streaming, time to first token, tokens/s';
 
 // what only one target's requests show: hidden while the A/B section is open
 const single = el(
@@ -67,13 +72,18 @@ const single = el(
 );
 single.id = 'single';
 
-app.append(
-  title,
+// the JSON request of the HTTP mode: hidden while the Chat mode is open
+const http = el(
+  'div',
+  {},
   el('div', { className: 'row' }, method, pathField, send, abMode),
   el('div', { className: 'row' }, sampleSelect, sampleName, save),
   body,
   single,
 );
+http.id = 'http';
+
+app.append(el('div', { className: 'row' }, title, chatMode), http);
 
 let samples: readonly PlaygroundSample[] = [];
 function showSamples(list: readonly PlaygroundSample[]): void {
@@ -85,6 +95,9 @@ function showSamples(list: readonly PlaygroundSample[]): void {
 const currentMethod = (): PlaygroundMethod => method.value as PlaygroundMethod;
 
 const api = connect<PlaygroundToWebview, PlaygroundFromWebview>((m) => {
+  // an OpenAI-compatible server opens in the Chat mode (unless a mode was chosen already)
+  if (m.type === 'llm' && m.side === 'a' && m.info !== undefined && !chatOpened) chat.toggle(true);
+  if (chat.onMessage(m)) return;
   if (ab.onMessage(m)) return;
   switch (m.type) {
     case 'init':
@@ -149,7 +162,18 @@ const ab = new AbSection({
     abMode.textContent = open ? 'Single' : 'A/B…';
   },
 });
-app.append(ab.root);
+http.append(ab.root);
+let chatOpened = false;
+const chat = new ChatSection({
+  post: (message) => api.postMessage(message),
+  toggled: (open) => {
+    chatOpened = true;
+    http.hidden = open;
+    chatMode.textContent = open ? 'HTTP' : 'Chat';
+  },
+});
+app.append(chat.root);
+chatMode.addEventListener('click', () => chat.toggle());
 abMode.addEventListener('click', () => ab.toggle());
 send.addEventListener('click', () => {
   status.textContent = '…';
@@ -172,6 +196,7 @@ addStyle(`
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
 .row { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
 #path, #sample-name { flex: 1; }
+h2 { flex: 1; margin: 8px 0; }
 #body { width: 100%; font-family: var(--vscode-editor-font-family); }
 .response { background: var(--vscode-textCodeBlock-background); padding: 8px; max-height: 40vh; overflow: auto; white-space: pre-wrap; }
 .muted { color: var(--vscode-descriptionForeground); }
@@ -180,4 +205,5 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 .batch th { text-align: left; padding-right: 16px; color: var(--vscode-descriptionForeground); font-weight: normal; }
 `);
 addStyle(AB_STYLE);
+addStyle(CHAT_STYLE);
 api.postMessage({ type: 'ready' });

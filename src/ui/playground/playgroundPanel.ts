@@ -6,6 +6,7 @@ import type { Services } from '../services';
 import { webviewHtml, webviewOptions } from '../webview/html';
 import type { AbChoice, AbExport, PlaygroundFromWebview, PlaygroundSample, PlaygroundToWebview } from '../webview/protocol';
 import { MAX_AB_REQUESTS, runAb } from './abRun';
+import { ChatSession } from './chat';
 import { checkMethod, MAX_BATCH, requestUrl, runBatch, sendRequest, type RequestResult, type RequestSpec } from './requests';
 import { readProjectSamples, samplesFolder } from './samples';
 import { chooseTarget, reachTarget, type PortTarget } from './target';
@@ -162,6 +163,7 @@ export class PlaygroundPanel {
   private lastAb: AbExport | undefined;
   private ready = false;
   private disposed = false;
+  private readonly chat: ChatSession;
 
   constructor(
     private readonly services: PlaygroundDeps,
@@ -184,10 +186,25 @@ export class PlaygroundPanel {
     );
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'berth.svg');
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'playground', `Playground: ${record.name}`);
+    const a: AbChoice = { label: record.name, baseUrl: target.url, ...(target.via === undefined ? {} : { via: target.via }) };
+    this.chat = new ChatSession({
+      a,
+      image: record.image,
+      b: () => this.b,
+      post: (message) => this.post(message),
+      log: services.log,
+      writeClipboard: (text) => vscode.env.clipboard.writeText(text),
+      recordTraffic: (side, r) => {
+        if (side === 'a')
+          this.recordTraffic({ latencyMs: r.metrics.totalMs, status: r.status, ...(r.error === undefined ? {} : { error: r.error }) });
+      },
+      folder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? projectDir,
+    });
     this.panel.onDidDispose(() => {
       this.disposed = true;
       this.batch?.abort();
       this.ab?.abort();
+      this.chat.dispose();
       hooks.onClosed();
     });
     this.panel.webview.onDidReceiveMessage(
@@ -197,11 +214,13 @@ export class PlaygroundPanel {
           // the panel never waits on an answer that will not come
           const error = `Berth could not do that: ${(err as Error).message} (details in the Berth log)`;
           this.post(
-            m.type === 'batch'
-              ? { type: 'batchRefused', message: error }
-              : m.type.startsWith('ab')
-                ? { type: 'abRefused', message: error }
-                : { type: 'response', response: { status: 0, latencyMs: 0, body: '', error } },
+            m.type.startsWith('chat') || m.type === 'embed'
+              ? { type: 'chatNote', message: error, bad: true }
+              : m.type === 'batch'
+                ? { type: 'batchRefused', message: error }
+                : m.type.startsWith('ab')
+                  ? { type: 'abRefused', message: error }
+                  : { type: 'response', response: { status: 0, latencyMs: 0, body: '', error } },
           );
         }),
     );
@@ -215,7 +234,10 @@ export class PlaygroundPanel {
   setB(b: AbChoice, open: boolean): void {
     this.b = b;
     this.abOpen = this.abOpen || open;
-    if (this.ready) this.post({ type: 'abTarget', target: b, open });
+    if (this.ready) {
+      this.post({ type: 'abTarget', target: b, open });
+      void this.chat.detect('b', b);
+    }
   }
 
   dispose(): void {
@@ -245,7 +267,7 @@ export class PlaygroundPanel {
   }
 
   /** A request sent from here counts in the Fleet dashboard's figures of a container without /metrics. */
-  private recordTraffic(r: RequestResult): void {
+  private recordTraffic(r: Pick<RequestResult, 'latencyMs' | 'status' | 'error'>): void {
     this.services.fleet.recordTraffic(this.record.id, {
       at: Date.now(),
       latencyMs: r.latencyMs,
@@ -254,6 +276,7 @@ export class PlaygroundPanel {
   }
 
   private async onMessage(m: PlaygroundFromWebview): Promise<void> {
+    if (await this.chat.onMessage(m)) return;
     switch (m.type) {
       case 'ready': {
         const samples = loadSamples(this.services, this.projectDir);
@@ -268,6 +291,13 @@ export class PlaygroundPanel {
         });
         this.ready = true;
         if (this.b) this.post({ type: 'abTarget', target: this.b, open: this.abOpen });
+        // an OpenAI-compatible server gets the Chat mode
+        void this.chat.detect(
+          'a',
+          { label: this.record.name, baseUrl: this.target.url, ...(this.target.via === undefined ? {} : { via: this.target.via }) },
+          this.record.image,
+        );
+        if (this.b) void this.chat.detect('b', this.b);
         return;
       }
       case 'send': {

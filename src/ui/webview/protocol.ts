@@ -6,6 +6,26 @@ import type { CellStatus, Summary } from '../../core/notebook/summary';
 import type { ProfileFields } from '../../core/project/profileFields';
 import type { StatsFeed, StatsPoint } from '../../core/engine/statsPoint';
 import type { FleetSample, FleetSnapshot } from '../../core/fleet/types';
+import type {
+  ChatRequest,
+  CompletionRequest,
+  EmbeddingRequest,
+  EmbedResult,
+  LlmServerInfo,
+  Percentiles,
+  StreamResult,
+} from '../../core/llm/types';
+
+export type {
+  ChatMessage,
+  ChatRequest,
+  CompletionRequest,
+  EmbeddingRequest,
+  EmbedResult,
+  LlmServerInfo,
+  Percentiles,
+  StreamResult,
+} from '../../core/llm/types';
 
 export type { StatsFeed, StatsPoint } from '../../core/engine/statsPoint';
 
@@ -162,7 +182,61 @@ export interface AbExport {
   readonly requests: readonly AbRequestResult[];
 }
 
+/* The playground's Chat mode (src/ui/playground/chat.ts): OpenAI-compatible servers. */
+
+/** The APIs of an OpenAI-compatible server the Chat mode speaks. */
+export type ChatApi = 'chat' | 'completions' | 'embeddings';
+
+/**
+ * A chat batch's figures as src/core/llm/batch.ts sums them up (written out here: the webview's
+ * build reads types only, and batch.ts imports the node:http client).
+ */
+export interface BatchSummary {
+  readonly n: number;
+  readonly done: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly ttftMs?: Percentiles;
+  readonly interTokenMs?: Percentiles;
+  readonly tokensPerSecond?: Percentiles;
+  readonly totalMs?: Percentiles;
+  readonly completionTokens: number;
+  readonly wallMs: number;
+  readonly firstErrors: readonly string[];
+}
+
+/** The languages "Copy as" writes a request in (src/core/llm/snippets.ts). */
+export type CodeFormat = 'curl' | 'pythonOpenAI' | 'pythonRequests' | 'typescript';
+
+/** One streamed request for one side: A (this container) or B (the A/B target). */
+export type ChatCall =
+  | { readonly side: AbSide; readonly api: 'chat'; readonly body: ChatRequest }
+  | { readonly side: AbSide; readonly api: 'completions'; readonly body: CompletionRequest };
+
+export type ChatToWebview =
+  /** What a side's server is: `info` when it speaks the OpenAI API (or its image says so), else why not in `note`. */
+  | { readonly type: 'llm'; readonly side: AbSide; readonly target: AbChoice; readonly info?: LlmServerInfo; readonly note?: string }
+  /** Content tokens of a streaming answer, as they arrive (`atMs`: since the request was sent). */
+  | { readonly type: 'chatToken'; readonly run: number; readonly side: AbSide; readonly delta: string; readonly atMs: number }
+  /** A streamed answer is over (complete, stopped, or failed: `result.error`). */
+  | { readonly type: 'chatDone'; readonly run: number; readonly side: AbSide; readonly result: StreamResult }
+  | { readonly type: 'chatBatchProgress'; readonly summary: BatchSummary }
+  | { readonly type: 'chatBatch'; readonly summary: BatchSummary; readonly stopped: boolean }
+  | { readonly type: 'embedResult'; readonly run: number; readonly result: EmbedResult }
+  /** A line for the Chat mode's status: copied, exported, or why something was not done (`bad`). */
+  | { readonly type: 'chatNote'; readonly message: string; readonly bad?: boolean };
+
+export type ChatFromWebview =
+  | { readonly type: 'chatSend'; readonly run: number; readonly calls: readonly ChatCall[] }
+  | { readonly type: 'chatStop' }
+  | { readonly type: 'chatBatch'; readonly call: ChatCall; readonly n: number; readonly concurrency: number }
+  | { readonly type: 'chatBatchStop' }
+  | { readonly type: 'embed'; readonly run: number; readonly side: AbSide; readonly body: EmbeddingRequest }
+  | { readonly type: 'chatCopy'; readonly format: CodeFormat; readonly side: AbSide; readonly api: ChatApi; readonly body: object }
+  | { readonly type: 'chatExport' };
+
 export type PlaygroundToWebview =
+  | ChatToWebview
   | {
       readonly type: 'init';
       readonly container: string;
@@ -188,6 +262,7 @@ export type PlaygroundToWebview =
   | { readonly type: 'samples'; readonly samples: readonly PlaygroundSample[] };
 
 export type PlaygroundFromWebview =
+  | ChatFromWebview
   | { readonly type: 'ready' }
   | { readonly type: 'send'; readonly method: PlaygroundMethod; readonly path: string; readonly body: string }
   | { readonly type: 'batch'; readonly method: PlaygroundMethod; readonly path: string; readonly body: string; readonly count: number }
