@@ -10,7 +10,18 @@ import { buildImage } from '../../src/core/engine/build';
 import { Engine } from '../../src/core/engine/engine';
 import { scanContext } from '../../src/core/project/buildContext';
 import { REPO_ROOT } from '../../scripts/vscode/codeServer';
-import { eventually, normalize, paletteOn, pickItem, startVSCode, testEngine, UI_TIMEOUT, type VSCode } from './harness';
+import {
+  eventually,
+  explorerMenu,
+  normalize,
+  paletteOn,
+  pickItem,
+  runCommand,
+  startVSCode,
+  testEngine,
+  UI_TIMEOUT,
+  type VSCode,
+} from './harness';
 
 const RUN = `${process.pid}`;
 const TAG = `berth-e2e/llm-chat:${RUN}`;
@@ -20,6 +31,9 @@ const NAME_B = `berth-e2e-llm-b-${RUN}`;
 /** The same server without pacing: the test's oracle for what a seed makes the model say. */
 const NAME_ORACLE = `berth-e2e-llm-oracle-${RUN}`;
 const SYSTEM = 'You tell fables.';
+/** What Run Model in Container names the sample's run and its image (after the workspace folder, llm-chat). */
+const RUN_CONTAINER = 'berth-serve-llm-chat';
+const RUN_TAG = 'llm-chat:dev';
 
 interface Message {
   role: 'system' | 'user' | 'assistant';
@@ -146,6 +160,9 @@ describe('e2e: Chat in the playground — the sample LLM server, streamed', { ti
     engine = await testEngine();
     workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-llm-chat-')), 'llm-chat');
     fs.cpSync(path.join(REPO_ROOT, 'examples', 'llm-chat'), workspace, { recursive: true });
+    // Run Model in Container (the last test) on any free host port: a test must not depend on 8000 being free
+    const profile = path.join(workspace, 'berth.yaml');
+    fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace("ports: ['8000']", "ports: ['127.0.0.1::8000']"));
     await buildImage(engine, { scan: scanContext(workspace), dockerfile: 'Dockerfile', tag: TAG, buildArgs: { BASE: PYTHON } });
     const start = async (name: string, delayMs: number): Promise<string> => {
       const id = await engine.createContainer({
@@ -176,6 +193,12 @@ describe('e2e: Chat in the playground — the sample LLM server, streamed', { ti
   });
   after(async () => {
     await vscode?.close();
+    if (engine && workspace) {
+      // what Run Model in Container made for this workspace: its container and its image
+      for (const c of await engine.listContainers({ all: true, filters: { label: [`berth.project=${workspace}`] } }))
+        await engine.removeContainer(c.id, { force: true }).catch(() => undefined);
+      await engine.removeImage(RUN_TAG, { force: true }).catch(() => undefined);
+    }
     if (engine) {
       for (const c of await engine.listContainers({ all: true, filters: { label: [LABEL] } }))
         await engine.removeContainer(c.id, { force: true }).catch(() => undefined);
@@ -380,6 +403,48 @@ describe('e2e: Chat in the playground — the sample LLM server, streamed', { ti
     ];
     assert.ok(boxA && boxB && boxB.x > boxA.x + boxA.width - 1 && Math.abs(boxB.y - boxA.y) < 2, JSON.stringify([boxA, boxB]));
     await vscode.screenshot('llm-chat-ab');
+    assert.deepEqual(cspErrors, [], 'no CSP violations in the panel');
+  });
+
+  test('Run Model in Container on the sample LLM project: built, run healthy, and its playground opens in Chat mode and streams', async () => {
+    const page = vscode.page;
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'View: Show Explorer');
+    const row = page.getByRole('treeitem', { name: 'Dockerfile', exact: true });
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    await explorerMenu(page, row, 'Run Model in Container');
+    const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+    await frame.locator('#chat').waitFor({ state: 'visible', timeout: 180_000 });
+    const details = await engine.inspectContainerJson(RUN_CONTAINER);
+    assert.equal(details.State.Health?.Status, 'healthy');
+    assert.equal(details.Config.Labels?.['berth.profile'], 'serve');
+    const binding = details.HostConfig.PortBindings?.['8000/tcp']?.[0];
+    assert.equal(binding?.HostIp, '127.0.0.1');
+    const port = details.NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
+    const server = normalize(await frame.locator('#chat-server').innerText());
+    assert.ok(server.startsWith(`${RUN_CONTAINER} — http://127.0.0.1:${port} · `) && server.includes('(GET /v1/models)'), server);
+    const question = 'Tell me about the lion and the mouse.';
+    // a seed whose answer runs to max tokens, so that it has gaps between tokens to measure
+    const seed = await seedFor(
+      oracle,
+      models[0] ?? '',
+      [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: question },
+      ],
+      24,
+      (finish) => finish === 'length',
+    );
+    await setValue(frame, '#chat-system', SYSTEM);
+    await setValue(frame, '#chat-max-tokens', '24');
+    await setValue(frame, '#chat-seed', String(seed));
+    await setValue(frame, '#chat-input', question);
+    const reply = watchReply(frame, 1, 'a');
+    await frame.locator('#chat-send').click();
+    const r = await reply;
+    assert.ok(r.final.length > 0, 'an answer arrived');
+    assert.equal(assertStreamFigures(await metricsOf(frame, 1, 'a')).tokens, 24);
+    await vscode.screenshot('llm-chat-run-model');
     assert.deepEqual(cspErrors, [], 'no CSP violations in the panel');
   });
 });
