@@ -128,9 +128,6 @@ describe('l10n/bundle.l10n.json and the vscode.l10n.t calls', () => {
  * (src/ui/run/severalModels.ts is also run by an engine test, outside VS Code).
  */
 const NOT_YET_LOCALIZED = [
-  'src/ui/playground/compareContainersAb.ts',
-  'src/ui/playground/openPlayground.ts',
-  'src/ui/playground/playgroundPanel.ts',
   'src/ui/playground/requests.ts',
   'src/ui/run/severalModels.ts',
 ];

@@ -7,7 +7,7 @@ import { targetContainers } from '../containers/targets';
 /** Two selected containers (or two picked from the palette): A's playground in A/B mode against B. */
 export async function compareContainersAb(ctx: CommandContext, ...args: unknown[]): Promise<void> {
   const targets = await targetContainers(ctx, args, {
-    title: 'Compare two containers (A/B): pick A and B',
+    title: vscode.l10n.t('Compare two containers (A/B): pick A and B'),
     many: true,
     filter: (r) => r.state === 'running' && publishedPorts(r).some((p) => p.protocol === 'tcp'),
   });
@@ -15,7 +15,12 @@ export async function compareContainersAb(ctx: CommandContext, ...args: unknown[
   const [a, b] = targets;
   if (targets.length !== 2 || !a || !b) {
     void vscode.window.showInformationMessage(
-      `Compare Two Containers (A/B) needs exactly two running containers with a published TCP port; ${targets.length} ${targets.length === 1 ? 'was' : 'were'} chosen.`,
+      targets.length === 1
+        ? vscode.l10n.t('Compare Two Containers (A/B) needs exactly two running containers with a published TCP port; 1 was chosen.')
+        : vscode.l10n.t(
+            'Compare Two Containers (A/B) needs exactly two running containers with a published TCP port; {0} were chosen.',
+            targets.length,
+          ),
     );
     return;
   }

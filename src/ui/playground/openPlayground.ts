@@ -1,3 +1,4 @@
+import * as vscode from 'vscode';
 import { BERTH_LABEL } from '../../core/engine/labels';
 import { publishedPorts } from '../containers/format';
 import type { CommandContext } from '../commands';
@@ -5,7 +6,7 @@ import { targetContainers } from '../containers/targets';
 
 export async function openPlayground(ctx: CommandContext, ...args: unknown[]): Promise<void> {
   const [target] = await targetContainers(ctx, args, {
-    title: 'Open playground',
+    title: vscode.l10n.t('Open playground'),
     filter: (r) => r.state === 'running' && publishedPorts(r).some((p) => p.protocol === 'tcp'),
   });
   if (!target) return;

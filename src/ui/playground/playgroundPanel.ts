@@ -129,10 +129,13 @@ export class Playgrounds implements vscode.Disposable {
       .filter((r) => r.id !== a.id && r.state === 'running' && r.ports.some((p) => p.protocol === 'tcp' && (p.hostPort ?? 0) > 0))
       .sort((x, y) => x.name.localeCompare(y.name));
     const items: (vscode.QuickPickItem & { record?: ContainerRecord })[] = [
-      { label: a.name, description: 'this container: another path (two models of one server)' },
+      { label: a.name, description: vscode.l10n.t('this container: another path (two models of one server)') },
       ...others.map((r) => ({ label: r.name, description: r.image, detail: r.status, record: r })),
     ];
-    const picked = await vscode.window.showQuickPick(items, { title: `A/B: compare ${a.name} with…`, matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('A/B: compare {0} with…', a.name),
+      matchOnDescription: true,
+    });
     if (!picked) return undefined;
     if (!picked.record) return { label: a.name, baseUrl: aUrl, ...(aVia === undefined ? {} : { via: aVia }) };
     const target = await this.reach(picked.record);
@@ -180,12 +183,12 @@ export class PlaygroundPanel {
     const extensionUri = services.context.extensionUri;
     this.panel = vscode.window.createWebviewPanel(
       'berth.playground',
-      `Playground: ${record.name}`,
+      vscode.l10n.t('Playground: {0}', record.name),
       vscode.ViewColumn.Active,
       webviewOptions(extensionUri),
     );
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'berth.svg');
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'playground', `Playground: ${record.name}`);
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, 'playground', vscode.l10n.t('Playground: {0}', record.name));
     const a: AbChoice = { label: record.name, baseUrl: target.url, ...(target.via === undefined ? {} : { via: target.via }) };
     this.chat = new ChatSession({
       a,
@@ -364,7 +367,7 @@ export class PlaygroundPanel {
   private async runAb(m: Extract<PlaygroundFromWebview, { type: 'abRun' }>): Promise<void> {
     const b = this.b;
     if (!b) {
-      this.post({ type: 'abRefused', message: 'Choose B first: another container, or this one with another path.' });
+      this.post({ type: 'abRefused', message: vscode.l10n.t('Choose B first: another container, or this one with another path.') });
       return;
     }
     const method = checkMethod(m.method);
@@ -417,7 +420,7 @@ export class PlaygroundPanel {
   private async exportAb(): Promise<void> {
     const run = this.lastAb;
     if (!run) {
-      this.post({ type: 'abRefused', message: 'Nothing to export yet: run A/B first.' });
+      this.post({ type: 'abRefused', message: vscode.l10n.t('Nothing to export yet: run A/B first.') });
       return;
     }
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.projectDir;
@@ -425,11 +428,11 @@ export class PlaygroundPanel {
     const target = await vscode.window.showSaveDialog({
       ...(folder === undefined ? {} : { defaultUri: vscode.Uri.file(path.join(folder, name)) }),
       filters: { JSON: ['json'] },
-      title: 'Export A/B Run',
+      title: vscode.l10n.t('Export A/B Run'),
     });
     if (!target) return;
     fs.writeFileSync(target.fsPath, `${JSON.stringify(run, null, 2)}\n`);
     this.services.log.info(`Playground A/B run exported to ${target.fsPath}`);
-    void vscode.window.showInformationMessage(`A/B run exported to ${vscode.workspace.asRelativePath(target)}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('A/B run exported to {0}.', vscode.workspace.asRelativePath(target)));
   }
 }
