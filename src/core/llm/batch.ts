@@ -6,32 +6,15 @@
 
 import { percentiles } from './stats';
 import { streamChat, type StreamOptions } from './stream';
-import type { ChatRequest, Percentiles, StreamResult } from './types';
+import type { BatchSummary, ChatRequest, StreamResult } from './types';
+
+export type { BatchSummary } from './types';
 
 /** How many distinct errors a summary keeps. */
 export const MAX_FIRST_ERRORS = 5;
 /** The most often onProgress is called (the last summary always comes). */
 export const PROGRESS_INTERVAL_MS = 100;
 export const MAX_BATCH_REQUESTS = 100_000;
-
-export interface BatchSummary {
-  readonly n: number;
-  /** Requests finished, with or without error. */
-  readonly done: number;
-  readonly errors: number;
-  /** errors / done (0 before any is done). */
-  readonly errorRate: number;
-  readonly ttftMs?: Percentiles;
-  /** Over the requests, each one's mean gap between tokens. */
-  readonly interTokenMs?: Percentiles;
-  readonly tokensPerSecond?: Percentiles;
-  readonly totalMs?: Percentiles;
-  /** Completion tokens of all requests together. */
-  readonly completionTokens: number;
-  /** Batch start → now (or → the last request's end). */
-  readonly wallMs: number;
-  readonly firstErrors: readonly string[];
-}
 
 export interface BatchOptions {
   readonly n: number;

@@ -89,3 +89,23 @@ export interface LlmServerInfo {
   readonly via: 'v1/models' | 'image';
   readonly apis: readonly LlmApi[];
 }
+
+/** A batch of streamed requests summed up (src/core/llm/batch.ts). */
+export interface BatchSummary {
+  readonly n: number;
+  /** Requests finished, with or without error. */
+  readonly done: number;
+  readonly errors: number;
+  /** errors / done (0 before any is done). */
+  readonly errorRate: number;
+  readonly ttftMs?: Percentiles;
+  /** Over the requests, each one's mean gap between tokens. */
+  readonly interTokenMs?: Percentiles;
+  readonly tokensPerSecond?: Percentiles;
+  readonly totalMs?: Percentiles;
+  /** Completion tokens of all requests together. */
+  readonly completionTokens: number;
+  /** Batch start → now (or → the last request's end). */
+  readonly wallMs: number;
+  readonly firstErrors: readonly string[];
+}

@@ -7,16 +7,17 @@ import type { ProfileFields } from '../../core/project/profileFields';
 import type { StatsFeed, StatsPoint } from '../../core/engine/statsPoint';
 import type { FleetSample, FleetSnapshot } from '../../core/fleet/types';
 import type {
+  BatchSummary,
   ChatRequest,
   CompletionRequest,
   EmbeddingRequest,
   EmbedResult,
   LlmServerInfo,
-  Percentiles,
   StreamResult,
 } from '../../core/llm/types';
 
 export type {
+  BatchSummary,
   ChatMessage,
   ChatRequest,
   CompletionRequest,
@@ -186,24 +187,6 @@ export interface AbExport {
 
 /** The APIs of an OpenAI-compatible server the Chat mode speaks. */
 export type ChatApi = 'chat' | 'completions' | 'embeddings';
-
-/**
- * A chat batch's figures as src/core/llm/batch.ts sums them up (written out here: the webview's
- * build reads types only, and batch.ts imports the node:http client).
- */
-export interface BatchSummary {
-  readonly n: number;
-  readonly done: number;
-  readonly errors: number;
-  readonly errorRate: number;
-  readonly ttftMs?: Percentiles;
-  readonly interTokenMs?: Percentiles;
-  readonly tokensPerSecond?: Percentiles;
-  readonly totalMs?: Percentiles;
-  readonly completionTokens: number;
-  readonly wallMs: number;
-  readonly firstErrors: readonly string[];
-}
 
 /** The languages "Copy as" writes a request in (src/core/llm/snippets.ts). */
 export type CodeFormat = 'curl' | 'pythonOpenAI' | 'pythonRequests' | 'typescript';
