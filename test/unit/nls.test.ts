@@ -127,10 +127,7 @@ describe('l10n/bundle.l10n.json and the vscode.l10n.t calls', () => {
  * playground (its panel, A/B and request checks) and the checks of several selected models
  * (src/ui/run/severalModels.ts is also run by an engine test, outside VS Code).
  */
-const NOT_YET_LOCALIZED = [
-  'src/ui/playground/requests.ts',
-  'src/ui/run/severalModels.ts',
-];
+const NOT_YET_LOCALIZED = ['src/ui/playground/requests.ts', 'src/ui/run/severalModels.ts'];
 
 describe('user-facing text of src/ui goes through vscode.l10n.t', () => {
   const files = sources(path.join(ROOT, 'src', 'ui')).map((file) => ({
