@@ -64,6 +64,15 @@ export async function removeLabelled(engine: Engine): Promise<number> {
   return mine.length;
 }
 
+/** Remove this run's labelled containers, then its labelled images (built by the benchmark), saying so. */
+export async function removeLabelledWithImages(engine: Engine): Promise<void> {
+  process.stdout.write(`removing the benchmark container and image (${LABEL}=${RUN_ID})… `);
+  const containers = await removeLabelled(engine);
+  const images = await engine.listImages({ filters: RUN_FILTER });
+  for (const image of images) await engine.removeImage(image.id, { force: true }).catch(() => undefined);
+  process.stdout.write(`${containers} container(s), ${images.length} image(s) removed\n`);
+}
+
 /** Nearest-rank percentile (p in 0..100). */
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return NaN;

@@ -31,7 +31,7 @@ import type { Engine } from '../src/core/engine/engine';
 import { requestBody, streamChat } from '../src/core/llm/stream';
 import type { ChatRequest } from '../src/core/llm/types';
 import { scanContext } from '../src/core/project/buildContext';
-import { connect, fmt, LABEL, median, percentile, removeLabelled, RUN_ID, sleep } from './common';
+import { connect, fmt, LABEL, median, percentile, removeLabelledWithImages, RUN_ID, sleep } from './common';
 
 const { values } = parseArgs({
   options: {
@@ -231,11 +231,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });
     if (!values.keep) {
-      process.stdout.write(`removing the benchmark container and image (${LABEL}=${RUN_ID})… `);
-      const containers = await removeLabelled(engine);
-      const images = await engine.listImages({ filters: { label: [`${LABEL}=${RUN_ID}`] } });
-      for (const image of images) await engine.removeImage(image.id, { force: true }).catch(() => undefined);
-      process.stdout.write(`${containers} container(s), ${images.length} image(s) removed\n`);
+      await removeLabelledWithImages(engine);
     }
   }
 }

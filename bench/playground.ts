@@ -20,7 +20,7 @@ import { buildImage } from '../src/core/engine/build';
 import type { Engine } from '../src/core/engine/engine';
 import { runBatch, sendRequest, type BatchSummary, type RequestSpec } from '../src/ui/playground/requests';
 import { scanContext } from '../src/core/project/buildContext';
-import { connect, fmt, LABEL, median, percentile, removeLabelled, RUN_ID, sleep } from './common';
+import { connect, fmt, LABEL, median, percentile, removeLabelledWithImages, RUN_ID, sleep } from './common';
 
 const { values } = parseArgs({
   options: {
@@ -153,11 +153,7 @@ async function main(): Promise<void> {
     }
   } finally {
     if (!values.keep) {
-      process.stdout.write(`removing the benchmark container and image (${LABEL}=${RUN_ID})… `);
-      const containers = await removeLabelled(engine);
-      const images = await engine.listImages({ filters: { label: [`${LABEL}=${RUN_ID}`] } });
-      for (const image of images) await engine.removeImage(image.id, { force: true }).catch(() => undefined);
-      process.stdout.write(`${containers} container(s), ${images.length} image(s) removed\n`);
+      await removeLabelledWithImages(engine);
     }
   }
 }

@@ -17,6 +17,7 @@ import {
   rowTexts,
   runCommand,
   sampleWorkspace,
+  saveExportedJson,
   startVSCode,
   testEngine,
   treeRow,
@@ -208,22 +209,7 @@ describe('e2e: A/B in the playground — two versions of the sample model', { ti
     await vscode.screenshot('ab-playground');
 
     await frame.locator('#ab-export').click();
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ timeout: UI_TIMEOUT });
-    const name = `ab-${NAME_A}-vs-${NAME_B}.json`;
-    await eventually(
-      () => input.inputValue(),
-      (v) => v.endsWith(name),
-      'the suggested file name',
-    );
-    await input.press('Enter');
-    const exported = path.join(workspace, name);
-    const report = await eventually(
-      () =>
-        Promise.resolve(fs.existsSync(exported) ? (JSON.parse(fs.readFileSync(exported, 'utf8')) as Record<string, unknown>) : undefined),
-      (r) => r !== undefined,
-      'the exported JSON',
-    );
+    const report = await saveExportedJson(page, workspace, `ab-${NAME_A}-vs-${NAME_B}.json`);
     assert.equal(report?.kind, 'berth.playground.ab');
     const targets = report?.targets as { a: { label: string }; b: { label: string } };
     assert.deepEqual([targets.a.label, targets.b.label], [NAME_A, NAME_B]);

@@ -566,3 +566,25 @@ export function writeDockerContext(config: string, name: string, host: string): 
     JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
   );
 }
+
+/**
+ * Accept the save dialog an export opened (VS Code's simple file dialog, a quick input) once it
+ * suggests `name`, and read back the JSON written to `folder`.
+ */
+export async function saveExportedJson(page: Page, folder: string, name: string): Promise<Record<string, unknown>> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await eventually(
+    () => input.inputValue(),
+    (v) => v.endsWith(name),
+    'the suggested file name',
+  );
+  await input.press('Enter');
+  const exported = path.join(folder, name);
+  const doc = await eventually(
+    () => Promise.resolve(fs.existsSync(exported) ? (JSON.parse(fs.readFileSync(exported, 'utf8')) as Record<string, unknown>) : undefined),
+    (r) => r !== undefined,
+    'the exported JSON',
+  );
+  return doc ?? {};
+}

@@ -17,6 +17,7 @@ import {
   paletteOn,
   pickItem,
   runCommand,
+  saveExportedJson,
   startVSCode,
   testEngine,
   UI_TIMEOUT,
@@ -332,22 +333,7 @@ describe('e2e: Chat in the playground — the sample LLM server, streamed', { ti
     }
 
     await frame.locator('#chat-export').click();
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ timeout: UI_TIMEOUT });
-    const name = `chat-${NAME_A}-batch.json`;
-    await eventually(
-      () => input.inputValue(),
-      (v) => v.endsWith(name),
-      'the suggested file name',
-    );
-    await input.press('Enter');
-    const exported = path.join(workspace, name);
-    const doc = await eventually(
-      () =>
-        Promise.resolve(fs.existsSync(exported) ? (JSON.parse(fs.readFileSync(exported, 'utf8')) as Record<string, unknown>) : undefined),
-      (r) => r !== undefined,
-      'the exported JSON',
-    );
+    const doc = await saveExportedJson(page, workspace, `chat-${NAME_A}-batch.json`);
     assert.equal(doc?.kind, 'berth.playground.chat');
     assert.equal(doc?.mode, 'batch');
     const entry = (doc?.entries as { summary: { n: number; done: number; errors: number } }[])[0];

@@ -34,7 +34,7 @@ function waitFor(
   });
 }
 
-describe('engine: the event-driven container model', { timeout: 120_000 }, () => {
+describe('engine: the event-driven container model', { timeout: 900_000 }, () => {
   let engine: Engine;
   let store: ContainerStore;
   const changes: StoreChange[] = [];

@@ -355,6 +355,8 @@ describe('Podman through its Docker-compatible API', { skip: podman.skip ?? fals
     await raw.start();
     const inspected = (await raw.inspect()) as { HostConfig: { DeviceRequests?: unknown } };
     assert.equal(inspected.HostConfig.DeviceRequests ?? null, null, 'Podman kept no GPU request');
+    // removed once it has exited: Podman refuses to force-remove a container that is exiting meanwhile
+    await raw.wait();
     await raw.remove({ force: true });
 
     // Berth: refused before anything is created
