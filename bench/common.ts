@@ -73,6 +73,18 @@ export async function removeLabelledWithImages(engine: Engine): Promise<void> {
   process.stdout.write(`${containers} container(s), ${images.length} image(s) removed\n`);
 }
 
+/** Wait until the container's health check passes; throws if it stops or the time runs out. */
+export async function waitHealthy(engine: Engine, id: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const state = (await engine.inspectContainerJson(id)).State;
+    if (state.Health?.Status === 'healthy') return;
+    if (!state.Running) throw new Error(`the container stopped (exit ${state.ExitCode})`);
+    if (Date.now() > end) throw new Error(`not healthy after ${timeoutMs} ms (${state.Health?.Status ?? 'no health check'})`);
+    await sleep(100);
+  }
+}
+
 /** Nearest-rank percentile (p in 0..100). */
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return NaN;

@@ -27,11 +27,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { execa as Execa } from 'execa';
 import { buildImage } from '../src/core/engine/build';
-import type { Engine } from '../src/core/engine/engine';
 import { requestBody, streamChat } from '../src/core/llm/stream';
 import type { ChatRequest } from '../src/core/llm/types';
 import { scanContext } from '../src/core/project/buildContext';
-import { connect, fmt, LABEL, median, percentile, removeLabelledWithImages, RUN_ID, sleep } from './common';
+import { connect, fmt, LABEL, median, percentile, removeLabelledWithImages, RUN_ID, waitHealthy } from './common';
 
 const { values } = parseArgs({
   options: {
@@ -56,17 +55,6 @@ const REQUEST: ChatRequest = {
   max_tokens: TOKENS,
   seed: 3,
 };
-
-async function waitHealthy(engine: Engine, id: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const state = (await engine.inspectContainerJson(id)).State;
-    if (state.Health?.Status === 'healthy') return;
-    if (!state.Running) throw new Error(`the container stopped (exit ${state.ExitCode})`);
-    if (Date.now() > end) throw new Error(`not healthy after ${timeoutMs} ms (${state.Health?.Status ?? 'no health check'})`);
-    await sleep(100);
-  }
-}
 
 interface Sample {
   readonly ttftMs: number;

@@ -17,10 +17,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { execa as Execa } from 'execa';
 import { buildImage } from '../src/core/engine/build';
-import type { Engine } from '../src/core/engine/engine';
 import { runBatch, sendRequest, type BatchSummary, type RequestSpec } from '../src/ui/playground/requests';
 import { scanContext } from '../src/core/project/buildContext';
-import { connect, fmt, LABEL, median, percentile, removeLabelledWithImages, RUN_ID, sleep } from './common';
+import { connect, fmt, LABEL, median, percentile, removeLabelledWithImages, RUN_ID, waitHealthy } from './common';
 
 const { values } = parseArgs({
   options: {
@@ -34,17 +33,6 @@ const SAMPLE = path.resolve(__dirname, '../examples/iris-classifier');
 const BODY_FILE = path.join(SAMPLE, 'requests/predict.json');
 const TAG = `berth-bench-playground:${RUN_ID}`;
 const CURL = fs.existsSync('/usr/bin/curl') ? '/usr/bin/curl' : 'curl';
-
-async function waitHealthy(engine: Engine, id: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const state = (await engine.inspectContainerJson(id)).State;
-    if (state.Health?.Status === 'healthy') return;
-    if (!state.Running) throw new Error(`the container stopped (exit ${state.ExitCode})`);
-    if (Date.now() > end) throw new Error(`not healthy after ${timeoutMs} ms (${state.Health?.Status ?? 'no health check'})`);
-    await sleep(100);
-  }
-}
 
 function row(name: string, xs: readonly number[], extra = ''): string {
   return `| ${name} | ${xs.length} | ${fmt(percentile(xs, 50), 2)} | ${fmt(percentile(xs, 95), 2)} | ${fmt(percentile(xs, 99), 2)} | ${fmt(Math.max(...xs), 2)} | ${extra} |`;
